@@ -1,0 +1,24 @@
+use std::path::Path;
+
+use serde::Deserialize;
+use xinfang_platform::{settings, PlatformSettings};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(flatten)]
+    pub platform: PlatformSettings,
+    pub intake: IntakeSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntakeSettings {
+    /// 区划代码 of the county, the first part of every case number.
+    pub division_code: String,
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Settings> {
+        let dir = settings::config_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+        Ok(settings::load(&dir)?)
+    }
+}

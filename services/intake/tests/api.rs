@@ -1,0 +1,287 @@
+//! Intake service tests against a fresh database and a private queue prefix.
+
+use std::time::Duration;
+
+use intake::{
+    configuration::{IntakeSettings, Settings},
+    startup::Application,
+};
+use serde_json::{json, Value};
+use xinfang_platform::{runtime::RuntimeParts, Role};
+use xinfang_test_support::{clerk_token, token, wait_for, TestEnv, BUREAU};
+
+struct TestApp {
+    address: String,
+    parts: RuntimeParts,
+    client: reqwest::Client,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _env: TestEnv,
+}
+
+impl TestApp {
+    async fn spawn() -> TestApp {
+        let env = TestEnv::new();
+        let settings = Settings {
+            platform: env.settings("intake"),
+            intake: IntakeSettings {
+                division_code: "140423".into(),
+            },
+        };
+        let app = Application::build(settings)
+            .await
+            .expect("build")
+            .without_signal_handling();
+        let parts = app.parts();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = tokio::spawn(app.run_until_stopped());
+        assert!(
+            parts.broker.wait_connected(Duration::from_secs(10)).await,
+            "broker session"
+        );
+        TestApp {
+            address,
+            parts,
+            client: reqwest::Client::new(),
+            handle,
+            _env: env,
+        }
+    }
+
+    async fn register(&self, token: &str, body: Value, key: Option<&str>) -> reqwest::Response {
+        let mut r = self
+            .client
+            .post(format!("{}/api/v1/petitions", self.address))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        r.send().await.expect("request")
+    }
+
+    async fn stop(self) {
+        self.parts.shutdown.cancel();
+        let _ = self.handle.await;
+    }
+}
+
+fn petition() -> Value {
+    json!({ "channel": "visit", "summary": "工资被拖欠三个月", "petitioners": [{ "name": "张三" }] })
+}
+
+#[tokio::test]
+async fn registration_stores_the_petition_and_publishes_its_event() {
+    let app = TestApp::spawn().await;
+    let res = app.register(&clerk_token(), petition(), None).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["case_number"].as_str().unwrap().starts_with("140423-"));
+    assert_eq!(body["query_code"].as_str().unwrap().len(), 8);
+
+    // The relay publishes the event; the outbox drains.
+    let pool = app.parts.pool.clone();
+    wait_for("outbox drained", Duration::from_secs(10), || {
+        let pool = pool.clone();
+        async move {
+            let n: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    .fetch_one(&pool)
+                    .await
+                    .ok()?;
+            let total: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+                .fetch_one(&pool)
+                .await
+                .ok()?;
+            (n == 0 && total == 1).then_some(())
+        }
+    })
+    .await;
+
+    let id = body["id"].as_str().unwrap();
+    let view: Value = app
+        .client
+        .get(format!("{}/api/v1/petitions/{id}", app.address))
+        .bearer_auth(clerk_token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["summary"], "工资被拖欠三个月");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn auth_is_required_and_checked() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/api/v1/petitions", app.address);
+    let none = app
+        .client
+        .post(&url)
+        .json(&petition())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status().as_u16(), 401);
+    let body: Value = none.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+    assert!(body["message"].as_str().unwrap().contains("令牌"));
+
+    let forged = format!("{}x", clerk_token());
+    assert_eq!(
+        app.register(&forged, petition(), None)
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+
+    let expired = xinfang_platform::auth::TokenKeys::new(&xinfang_test_support::auth_settings())
+        .unwrap()
+        .issue("u", BUREAU, &[Role::Clerk], -3600);
+    assert_eq!(
+        app.register(&expired, petition(), None)
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+
+    let mediator = token("m1", BUREAU, &[Role::Mediator]);
+    let res = app.register(&mediator, petition(), None).await;
+    assert_eq!(res.status().as_u16(), 403);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "forbidden");
+
+    // Health, metrics and the API document need no token.
+    for path in [
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+        "/api-docs/openapi.json",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let t = clerk_token();
+    let url = format!("{}/api/v1/petitions", app.address);
+
+    let malformed = app
+        .client
+        .post(&url)
+        .bearer_auth(&t)
+        .header("content-type", "application/json")
+        .body("{\"channel\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status().as_u16(), 400);
+    let b: Value = malformed.json().await.unwrap();
+    assert_eq!(b["code"], "invalid_json");
+
+    let unknown = app
+        .register(
+            &t,
+            json!({"channel": "visit", "summary": "x", "colour": "red"}),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status().as_u16(), 400);
+    let b: Value = unknown.json().await.unwrap();
+    assert!(b["message"].as_str().unwrap().contains("colour"), "{b}");
+
+    let huge = app
+        .register(
+            &t,
+            json!({"channel": "visit", "summary": "字".repeat(70_000)}),
+            None,
+        )
+        .await;
+    assert_eq!(huge.status().as_u16(), 413);
+
+    let six = app
+        .register(&t, json!({"channel": "visit", "summary": "征地补偿", "petitioner_count": 40,
+            "petitioners": [{"name":"甲"},{"name":"乙"},{"name":"丙"},{"name":"丁"},{"name":"戊"},{"name":"己"}]}), None)
+        .await;
+    assert_eq!(six.status().as_u16(), 422);
+    let b: Value = six.json().await.unwrap();
+    assert_eq!(b["code"], "validation_failed");
+    assert_eq!(b["details"]["errors"][0]["field"], "petitioners");
+
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions")
+        .fetch_one(&app.parts.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn idempotent_retries_and_gapless_numbers_under_concurrency() {
+    let app = TestApp::spawn().await;
+    let t = clerk_token();
+    let first: Value = app
+        .register(&t, petition(), Some("req-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again = app.register(&t, petition(), Some("req-1")).await;
+    assert_eq!(again.status().as_u16(), 201);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first, again);
+    let other_body = app
+        .register(
+            &t,
+            json!({"channel": "letter", "summary": "另一件事"}),
+            Some("req-1"),
+        )
+        .await;
+    assert_eq!(other_body.status().as_u16(), 422);
+
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/petitions", app.address);
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(t)
+                .json(&petition())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 201);
+    }
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT case_number FROM petitions ORDER BY case_number")
+            .fetch_all(&app.parts.pool)
+            .await
+            .unwrap();
+    assert_eq!(numbers.len(), 51);
+    for (i, n) in numbers.iter().enumerate() {
+        assert!(
+            n.ends_with(&format!("-{:06}", i + 1)),
+            "gap or duplicate at {i}: {n}"
+        );
+    }
+    app.stop().await;
+}

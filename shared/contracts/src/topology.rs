@@ -1,0 +1,36 @@
+//! Which service listens to which routing keys (订阅关系).
+//!
+//! Every service declares the whole platform topology at start-up (idempotently), so that no event
+//! is ever unroutable because its consumer started later. Supervision binds `#`: it keeps the case
+//! timeline of every event, which also guarantees every published event has at least one queue.
+
+use crate::envelope::Producer;
+
+/// Binding keys of the queue of `service`.
+pub fn bindings(service: Producer) -> &'static [&'static str] {
+    match service {
+        Producer::Intake => &["administrative-review.#", "supervision.#"],
+        Producer::Mediation => &["intake.petition.#"],
+        Producer::AdministrativeReview => &["intake.petition.#", "mediation.#"],
+        Producer::Supervision => &["#"],
+        Producer::Notification => &[
+            "intake.petition.#",
+            "mediation.#",
+            "administrative-review.#",
+            "supervision.#",
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_service_has_bindings_and_supervision_catches_all() {
+        for p in Producer::ALL {
+            assert!(!bindings(p).is_empty());
+        }
+        assert_eq!(bindings(Producer::Supervision), &["#"]);
+    }
+}

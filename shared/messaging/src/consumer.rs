@@ -1,0 +1,235 @@
+//! The consumer (消费者): deliveries spread over lanes by case, processed, acked only after commit.
+
+use std::{
+    hash::{Hash, Hasher},
+    sync::Arc,
+    time::Duration,
+};
+
+use futures::StreamExt;
+use lapin::{
+    message::Delivery,
+    options::{
+        BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
+        BasicQosOptions, BasicRejectOptions,
+    },
+    types::FieldTable,
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::{broker::Session, headers, metrics::MessagingMetrics, settings::BrokerSettings};
+
+/// What became of one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied and committed: ack.
+    Applied,
+    /// Already applied before (inbox hit): ack and count.
+    Duplicate,
+    /// Cannot ever succeed (malformed, unknown type, invalid): reject to the dead-letter queue.
+    Reject(String),
+    /// Might succeed later (database down, deadlock): requeue after a pause; the queue's delivery
+    /// limit dead-letters it eventually.
+    Retry(String),
+}
+
+/// Turns one delivery into an outcome. Implementations commit their effect before returning
+/// `Applied`.
+#[async_trait::async_trait]
+pub trait DeliveryProcessor: Send + Sync + 'static {
+    async fn process(&self, delivery: &Delivery) -> Outcome;
+    /// Best-effort note of why a message is being rejected, kept beside its dead letter.
+    async fn note_rejection(&self, _message_id: &str, _reason: &str) {}
+}
+
+/// Test and fault-injection hooks.
+#[derive(Clone, Default)]
+pub struct ConsumerHooks {
+    /// Called after the processor committed and before the ack; returning true simulates a crash
+    /// at that point: the ack is never sent and the channel is closed, so the broker redelivers.
+    pub crash_after_commit: Option<Arc<dyn Fn(&Delivery) -> bool + Send + Sync>>,
+}
+
+#[derive(Clone)]
+pub struct ConsumerSpec {
+    pub queue: String,
+    pub tag: String,
+    pub processor: Arc<dyn DeliveryProcessor>,
+    pub hooks: ConsumerHooks,
+}
+
+pub(crate) async fn run_consumer(
+    session: Arc<Session>,
+    spec: ConsumerSpec,
+    settings: BrokerSettings,
+    metrics: MessagingMetrics,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let channel = session.connection.create_channel().await?;
+    channel
+        .basic_qos(settings.prefetch.max(1), BasicQosOptions::default())
+        .await?;
+    let tag = format!("{}-{}", spec.tag, uuid::Uuid::new_v4().simple());
+    let mut consumer = channel
+        .basic_consume(
+            spec.queue.clone().into(),
+            tag.clone().into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tracing::info!(queue = %spec.queue, "consuming");
+
+    let lanes = settings.lanes.max(1);
+    let crashed = CancellationToken::new();
+    let mut senders = Vec::with_capacity(lanes);
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..lanes {
+        let (tx, mut rx) = mpsc::channel::<Delivery>(settings.prefetch.max(1) as usize);
+        senders.push(tx);
+        let spec = spec.clone();
+        let metrics = metrics.clone();
+        let channel = channel.clone();
+        let crashed = crashed.clone();
+        workers.spawn(async move {
+            while let Some(delivery) = rx.recv().await {
+                if crashed.is_cancelled() {
+                    // Simulated crash: everything still held is left unacked for redelivery.
+                    continue;
+                }
+                handle_one(&spec, &metrics, &delivery, &channel, &crashed).await;
+            }
+        });
+    }
+
+    let result: anyhow::Result<()> = loop {
+        tokio::select! {
+            _ = stop.cancelled() => {
+                let _ = channel.basic_cancel(tag.clone().into(), BasicCancelOptions::default()).await;
+                break Ok(());
+            }
+            _ = crashed.cancelled() => {
+                break Err(anyhow::anyhow!("simulated crash after commit"));
+            }
+            next = consumer.next() => match next {
+                Some(Ok(delivery)) => {
+                    if delivery.redelivered {
+                        metrics.redeliveries.inc();
+                    }
+                    let lane = lane_of(&delivery, lanes);
+                    if senders[lane].send(delivery).await.is_err() {
+                        break Err(anyhow::anyhow!("lane closed"));
+                    }
+                }
+                Some(Err(e)) => break Err(e.into()),
+                None => break Err(anyhow::anyhow!("consumer stream ended")),
+            }
+        }
+    };
+    // In-flight deliveries finish (graceful shutdown) before the channel closes.
+    drop(senders);
+    while workers.join_next().await.is_some() {}
+    if crashed.is_cancelled() {
+        let _ = channel.close(200, "simulated crash".into()).await;
+    } else if result.is_ok() {
+        let _ = channel.close(200, "consumer stopped".into()).await;
+    }
+    result
+}
+
+fn lane_of(delivery: &Delivery, lanes: usize) -> usize {
+    let key = headers::get_str(delivery.properties.headers(), headers::CASE_ID)
+        .or_else(|| {
+            delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|m| m.to_string())
+        })
+        .unwrap_or_default();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    (h.finish() % lanes as u64) as usize
+}
+
+async fn handle_one(
+    spec: &ConsumerSpec,
+    metrics: &MessagingMetrics,
+    delivery: &Delivery,
+    channel: &lapin::Channel,
+    crashed: &CancellationToken,
+) {
+    let outcome = spec.processor.process(delivery).await;
+    let message_id = delivery
+        .properties
+        .message_id()
+        .as_ref()
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    let label = match &outcome {
+        Outcome::Applied => "applied",
+        Outcome::Duplicate => "duplicate",
+        Outcome::Reject(_) => "rejected",
+        Outcome::Retry(_) => "retry",
+    };
+    metrics.consumed.with_label_values(&[label]).inc();
+    match outcome {
+        Outcome::Applied | Outcome::Duplicate => {
+            if outcome == Outcome::Duplicate {
+                metrics.duplicates_skipped.inc();
+                tracing::info!(message_id = %message_id, "duplicate delivery skipped by the inbox");
+            }
+            if let Some(hook) = &spec.hooks.crash_after_commit {
+                if hook(delivery) {
+                    tracing::warn!(message_id = %message_id, "simulated crash after commit, before ack");
+                    crashed.cancel();
+                    let _ = channel.close(200, "simulated crash".into()).await;
+                    return;
+                }
+            }
+            match delivery.acker.ack(BasicAckOptions::default()).await {
+                Ok(true) => {}
+                _ => metrics.ack_failures.inc(),
+            }
+        }
+        Outcome::Reject(reason) => {
+            tracing::error!(message_id = %message_id, routing_key = %delivery.routing_key, reason = %reason, "rejecting to the dead-letter queue");
+            spec.processor.note_rejection(&message_id, &reason).await;
+            metrics.dead_lettered.inc();
+            if !matches!(
+                delivery
+                    .acker
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await,
+                Ok(true)
+            ) {
+                metrics.ack_failures.inc();
+            }
+        }
+        Outcome::Retry(reason) => {
+            let count =
+                headers::get_i64(delivery.properties.headers(), "x-delivery-count").unwrap_or(0);
+            let pause = Duration::from_millis((100u64 << count.clamp(0, 6) as u32).min(5_000));
+            tracing::warn!(message_id = %message_id, routing_key = %delivery.routing_key, delivery_count = count, reason = %reason, "transient failure; requeueing");
+            spec.processor.note_rejection(&message_id, &reason).await;
+            let acker = delivery.acker.clone();
+            let metrics = metrics.clone();
+            // The pause runs beside the lane so that other deliveries keep flowing.
+            tokio::spawn(async move {
+                tokio::time::sleep(pause).await;
+                if !matches!(
+                    acker
+                        .nack(BasicNackOptions {
+                            requeue: true,
+                            multiple: false
+                        })
+                        .await,
+                    Ok(true)
+                ) {
+                    metrics.ack_failures.inc();
+                }
+            });
+        }
+    }
+}

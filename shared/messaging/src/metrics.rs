@@ -1,0 +1,118 @@
+//! Prometheus metrics of the messaging layer (消息指标).
+
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+
+#[derive(Clone)]
+pub struct MessagingMetrics {
+    pub consumed: IntCounterVec,
+    pub duplicates_skipped: IntCounter,
+    pub redeliveries: IntCounter,
+    pub dead_lettered: IntCounter,
+    pub ack_failures: IntCounter,
+    pub published: IntCounter,
+    pub publish_failures: IntCounterVec,
+    pub reconnects: IntCounter,
+    pub outbox_backlog: IntGauge,
+    pub outbox_oldest_age_seconds: IntGauge,
+    pub consumer_lag: IntGauge,
+    pub dead_letters_stored: IntGauge,
+    pub broker_connected: IntGauge,
+}
+
+impl MessagingMetrics {
+    pub fn new(registry: &Registry) -> MessagingMetrics {
+        let m = MessagingMetrics {
+            consumed: IntCounterVec::new(
+                Opts::new(
+                    "xinfang_events_consumed_total",
+                    "Deliveries processed, by outcome",
+                ),
+                &["outcome"],
+            )
+            .expect("metric"),
+            duplicates_skipped: IntCounter::new(
+                "xinfang_events_duplicates_skipped_total",
+                "Deliveries skipped by the inbox because they were already applied",
+            )
+            .expect("metric"),
+            redeliveries: IntCounter::new(
+                "xinfang_events_redeliveries_total",
+                "Deliveries flagged as redelivered",
+            )
+            .expect("metric"),
+            dead_lettered: IntCounter::new(
+                "xinfang_events_dead_lettered_total",
+                "Deliveries this consumer rejected to the dead-letter queue",
+            )
+            .expect("metric"),
+            ack_failures: IntCounter::new(
+                "xinfang_events_ack_failures_total",
+                "Acks not sent because the channel was gone (the broker redelivers)",
+            )
+            .expect("metric"),
+            published: IntCounter::new(
+                "xinfang_events_published_total",
+                "Events confirmed by the broker",
+            )
+            .expect("metric"),
+            publish_failures: IntCounterVec::new(
+                Opts::new(
+                    "xinfang_events_publish_failures_total",
+                    "Publishes not confirmed, by kind",
+                ),
+                &["kind"],
+            )
+            .expect("metric"),
+            reconnects: IntCounter::new(
+                "xinfang_broker_reconnects_total",
+                "Broker sessions re-established",
+            )
+            .expect("metric"),
+            outbox_backlog: IntGauge::new(
+                "xinfang_outbox_backlog",
+                "Outbox rows not yet published",
+            )
+            .expect("metric"),
+            outbox_oldest_age_seconds: IntGauge::new(
+                "xinfang_outbox_oldest_age_seconds",
+                "Age of the oldest unpublished outbox row",
+            )
+            .expect("metric"),
+            consumer_lag: IntGauge::new(
+                "xinfang_consumer_lag",
+                "Messages ready in this service's queue",
+            )
+            .expect("metric"),
+            dead_letters_stored: IntGauge::new(
+                "xinfang_dead_letters",
+                "Dead letters stored and not yet replayed",
+            )
+            .expect("metric"),
+            broker_connected: IntGauge::new(
+                "xinfang_broker_connected",
+                "1 when the broker session is up",
+            )
+            .expect("metric"),
+        };
+        for c in [
+            Box::new(m.consumed.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(m.duplicates_skipped.clone()),
+            Box::new(m.redeliveries.clone()),
+            Box::new(m.dead_lettered.clone()),
+            Box::new(m.ack_failures.clone()),
+            Box::new(m.published.clone()),
+            Box::new(m.publish_failures.clone()),
+            Box::new(m.reconnects.clone()),
+            Box::new(m.outbox_backlog.clone()),
+            Box::new(m.outbox_oldest_age_seconds.clone()),
+            Box::new(m.consumer_lag.clone()),
+            Box::new(m.dead_letters_stored.clone()),
+            Box::new(m.broker_connected.clone()),
+        ] {
+            registry
+                .register(c)
+                .expect("metrics register once per registry");
+        }
+        m
+    }
+}

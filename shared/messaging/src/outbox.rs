@@ -1,0 +1,241 @@
+//! Transactional outbox (发件箱) and its relay (转发器).
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, Row};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use xinfang_contracts::Envelope;
+
+use crate::{
+    broker::{Broker, OutboundMessage, PublishError},
+    headers,
+    settings::OutboxSettings,
+};
+
+/// Wakes the relay right after a commit that wrote outbox rows.
+#[derive(Clone, Default)]
+pub struct OutboxWaker(Arc<Notify>);
+
+impl OutboxWaker {
+    pub fn new() -> OutboxWaker {
+        OutboxWaker::default()
+    }
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+    async fn woken(&self) {
+        self.0.notified().await
+    }
+}
+
+pub struct Outbox;
+
+impl Outbox {
+    /// Write an event into the outbox, inside the caller's transaction.
+    pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO outbox (event_id, case_id, routing_key, envelope) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(envelope.event_id)
+        .bind(envelope.case_id)
+        .bind(envelope.routing_key())
+        .bind(sqlx::types::Json(envelope))
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// (rows not yet published, age in seconds of the oldest one)
+    pub async fn backlog(pool: &PgPool) -> Result<(i64, i64), sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT count(*) AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at))::BIGINT, 0) AS age
+             FROM outbox WHERE published_at IS NULL",
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("age")?))
+    }
+}
+
+/// Publishes outbox rows with confirms. Safe with several replicas: rows are claimed with
+/// `FOR UPDATE SKIP LOCKED`, and a row is only claimed when no earlier unpublished row of the same
+/// case exists, so events of one case leave in the order they were written.
+pub struct Relay {
+    pub pool: PgPool,
+    pub broker: Arc<Broker>,
+    pub settings: OutboxSettings,
+    pub waker: OutboxWaker,
+}
+
+struct Claimed {
+    id: i64,
+    attempts: i32,
+    envelope: Envelope,
+}
+
+impl Relay {
+    pub async fn run(self, shutdown: CancellationToken) {
+        let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        let mut last_cleanup = tokio::time::Instant::now();
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            let n = match self.relay_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "outbox relay round failed");
+                    0
+                }
+            };
+            if last_cleanup.elapsed() > Duration::from_secs(600) {
+                last_cleanup = tokio::time::Instant::now();
+                if let Err(e) = self.cleanup().await {
+                    tracing::warn!(error = %e, "outbox cleanup failed");
+                }
+            }
+            if n as i64 >= self.settings.batch_size {
+                continue;
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.waker.woken() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+        // One last round so that what was committed before shutdown leaves promptly.
+        let _ = self.relay_once().await;
+    }
+
+    /// One round: claim a batch, publish it, record the results. Returns the number claimed.
+    #[tracing::instrument(skip(self), level = "debug")]
+    pub async fn relay_once(&self) -> anyhow::Result<usize> {
+        if self.broker.current().is_none() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT o.id, o.attempts, o.envelope FROM outbox o
+             WHERE o.published_at IS NULL AND o.next_attempt_at <= now()
+               AND NOT EXISTS (
+                   SELECT 1 FROM outbox p
+                   WHERE p.published_at IS NULL AND p.case_id = o.case_id AND p.id < o.id)
+             ORDER BY o.id
+             LIMIT $1
+             FOR UPDATE OF o SKIP LOCKED",
+        )
+        .bind(self.settings.batch_size)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let sqlx::types::Json(envelope): sqlx::types::Json<Envelope> = r.try_get("envelope")?;
+            claimed.push(Claimed {
+                id: r.try_get("id")?,
+                attempts: r.try_get("attempts")?,
+                envelope,
+            });
+        }
+        let exchange = self.broker.topology.exchange();
+        let messages: Vec<OutboundMessage> = claimed
+            .iter()
+            .map(|c| OutboundMessage {
+                exchange: exchange.clone(),
+                routing_key: c.envelope.routing_key(),
+                message_id: c.envelope.event_id.to_string(),
+                payload: c.envelope.to_bytes(),
+                headers: headers::for_envelope(&c.envelope),
+                kind: c.envelope.routing_key(),
+                correlation_id: Some(c.envelope.correlation_id.to_string()),
+            })
+            .collect();
+        let results = self.broker.publish_batch(&messages).await;
+        if results
+            .iter()
+            .all(|r| matches!(r, Err(PublishError::NotConnected)))
+        {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let mut published: Vec<i64> = Vec::new();
+        for (c, r) in claimed.iter().zip(results) {
+            match r {
+                Ok(()) => published.push(c.id),
+                Err(e) => {
+                    let backoff_ms = (100u64 << (c.attempts.clamp(0, 20) as u32))
+                        .min(self.settings.max_backoff_ms);
+                    tracing::warn!(event_id = %c.envelope.event_id, correlation_id = %c.envelope.correlation_id, error = %e, attempts = c.attempts + 1, "publish failed; will retry");
+                    sqlx::query(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                                next_attempt_at = now() + make_interval(secs => $3::double precision / 1000.0)
+                         WHERE id = $1",
+                    )
+                    .bind(c.id)
+                    .bind(e.to_string())
+                    .bind(backoff_ms as f64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        if !published.is_empty() {
+            sqlx::query("UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1)")
+                .bind(&published)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(claimed.len())
+    }
+
+    async fn cleanup(&self) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query(
+            "DELETE FROM outbox WHERE published_at IS NOT NULL
+             AND published_at < now() - make_interval(hours => $1::int)",
+        )
+        .bind(self.settings.retention_hours as i32)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+}
+
+/// One unpublished outbox row, for operators.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PendingRow {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub routing_key: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+pub async fn pending(pool: &PgPool, limit: i64) -> Result<Vec<PendingRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, event_id, routing_key, created_at, attempts, last_error FROM outbox
+         WHERE published_at IS NULL ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(PendingRow {
+                id: r.try_get("id")?,
+                event_id: r.try_get("event_id")?,
+                routing_key: r.try_get("routing_key")?,
+                created_at: r.try_get("created_at")?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,106 @@
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// RabbitMQ settings (消息代理配置).
+#[derive(Debug, Clone, Deserialize)]
+pub struct BrokerSettings {
+    /// `amqp://user:password@host:port/vhost`; secret because it holds the password.
+    pub url: SecretString,
+    /// Prefix for every exchange and queue name; tests use a unique one.
+    #[serde(default)]
+    pub prefix: String,
+    /// Unacknowledged deliveries per consumer (never 0).
+    #[serde(default = "default_prefetch")]
+    pub prefetch: u16,
+    /// Deliveries before a message is dead-lettered (`x-delivery-limit`).
+    #[serde(default = "default_delivery_limit")]
+    pub delivery_limit: u32,
+    /// Parallel processing lanes per consumer; one case always goes to the same lane.
+    #[serde(default = "default_lanes")]
+    pub lanes: usize,
+    #[serde(default = "default_reconnect_min_ms")]
+    pub reconnect_min_ms: u64,
+    #[serde(default = "default_reconnect_max_ms")]
+    pub reconnect_max_ms: u64,
+    /// How long a publish waits for the broker's confirm.
+    #[serde(default = "default_confirm_timeout_ms")]
+    pub confirm_timeout_ms: u64,
+}
+
+impl BrokerSettings {
+    pub fn url(&self) -> &str {
+        self.url.expose_secret()
+    }
+
+    pub fn local(prefix: &str) -> BrokerSettings {
+        BrokerSettings {
+            url: SecretString::from("amqp://guest:guest@127.0.0.1:5672/%2f"),
+            prefix: prefix.to_string(),
+            prefetch: default_prefetch(),
+            delivery_limit: default_delivery_limit(),
+            lanes: default_lanes(),
+            reconnect_min_ms: default_reconnect_min_ms(),
+            reconnect_max_ms: default_reconnect_max_ms(),
+            confirm_timeout_ms: default_confirm_timeout_ms(),
+        }
+    }
+}
+
+fn default_prefetch() -> u16 {
+    64
+}
+fn default_delivery_limit() -> u32 {
+    5
+}
+fn default_lanes() -> usize {
+    8
+}
+fn default_reconnect_min_ms() -> u64 {
+    200
+}
+fn default_reconnect_max_ms() -> u64 {
+    10_000
+}
+fn default_confirm_timeout_ms() -> u64 {
+    15_000
+}
+
+/// Outbox relay settings (发件箱转发).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutboxSettings {
+    #[serde(default = "default_batch_size")]
+    pub batch_size: i64,
+    /// Poll interval when nothing wakes the relay (another replica wrote the row).
+    #[serde(default = "default_poll_interval_ms")]
+    pub poll_interval_ms: u64,
+    /// Upper bound of the retry backoff of one row.
+    #[serde(default = "default_max_backoff_ms")]
+    pub max_backoff_ms: u64,
+    /// Published rows older than this are deleted.
+    #[serde(default = "default_retention_hours")]
+    pub retention_hours: i64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings {
+            batch_size: default_batch_size(),
+            poll_interval_ms: default_poll_interval_ms(),
+            max_backoff_ms: default_max_backoff_ms(),
+            retention_hours: default_retention_hours(),
+        }
+    }
+}
+
+fn default_batch_size() -> i64 {
+    200
+}
+fn default_poll_interval_ms() -> u64 {
+    250
+}
+fn default_max_backoff_ms() -> u64 {
+    30_000
+}
+fn default_retention_hours() -> i64 {
+    72
+}

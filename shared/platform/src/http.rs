@@ -1,0 +1,194 @@
+//! Common HTTP pieces (公共接口): health, readiness, metrics, request ids, latency histogram and the
+//! platform's part of the OpenAPI document.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{HeaderName, HeaderValue},
+    middleware::Next,
+    web, HttpMessage, HttpResponse,
+};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, Registry, TextEncoder};
+use serde::Serialize;
+use sqlx::PgPool;
+use tracing_actix_web::RequestId;
+use utoipa::ToSchema;
+use xinfang_messaging::{dead_letters, Broker, BrokerStatus, MessagingMetrics, Outbox};
+
+/// HTTP latency by route pattern, method and status.
+#[derive(Clone)]
+pub struct HttpMetrics {
+    pub latency: HistogramVec,
+}
+
+impl HttpMetrics {
+    pub fn new(registry: &Registry) -> HttpMetrics {
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "xinfang_http_request_duration_seconds",
+                "HTTP request latency",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["method", "route", "status"],
+        )
+        .expect("metric");
+        registry
+            .register(Box::new(latency.clone()))
+            .expect("register once");
+        HttpMetrics { latency }
+    }
+}
+
+/// Measures latency and echoes the request id as `x-request-id`.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let metrics = req.app_data::<web::Data<HttpMetrics>>().cloned();
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(m) = metrics {
+        m.latency
+            .with_label_values(&[&method, &route, res.status().as_str()])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    if let Some(id) = request_id {
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            res.headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), v);
+        }
+    }
+    Ok(res)
+}
+
+/// Shared state of the health and metrics endpoints.
+pub struct Probe {
+    pub pool: PgPool,
+    pub broker: Arc<Broker>,
+    pub registry: Registry,
+    pub metrics: MessagingMetrics,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthBody {
+    /// `ok`, `ready` or `not_ready`
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub checks: serde_json::Value,
+}
+
+/// Liveness (存活检查): the process answers.
+#[utoipa::path(get, path = "/health/live", tag = "运维", responses((status = 200, body = HealthBody)))]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(HealthBody {
+        status: "ok".into(),
+        checks: serde_json::json!({}),
+    })
+}
+
+/// Readiness (就绪检查): the database and the broker are reachable.
+#[utoipa::path(get, path = "/health/ready", tag = "运维", responses((status = 200, body = HealthBody), (status = 503, body = HealthBody)))]
+pub async fn ready(probe: web::Data<Probe>) -> HttpResponse {
+    let db_ok = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("SELECT 1").execute(&probe.pool),
+    )
+    .await
+    .map(|r| r.is_ok())
+    .unwrap_or(false);
+    let broker_ok = probe.broker.status() == BrokerStatus::Connected;
+    let body = HealthBody {
+        status: if db_ok && broker_ok {
+            "ready"
+        } else {
+            "not_ready"
+        }
+        .into(),
+        checks: serde_json::json!({
+            "database": if db_ok { "ok" } else { "unreachable" },
+            "broker": if broker_ok { "ok" } else { "unreachable" },
+        }),
+    };
+    if db_ok && broker_ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// Prometheus metrics (监控指标): HTTP latency, outbox backlog and age, consumer lag, dead letters,
+/// redeliveries, duplicates skipped.
+#[utoipa::path(get, path = "/metrics", tag = "运维", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn metrics(probe: web::Data<Probe>) -> HttpResponse {
+    if let Ok((n, age)) = Outbox::backlog(&probe.pool).await {
+        probe.metrics.outbox_backlog.set(n);
+        probe.metrics.outbox_oldest_age_seconds.set(age);
+    }
+    if let Ok(n) = dead_letters::count_unreplayed(&probe.pool).await {
+        probe.metrics.dead_letters_stored.set(n);
+    }
+    let queue = probe.broker.topology.queue(probe.broker.service);
+    if let Some(depth) = probe.broker.queue_depth(&queue).await {
+        probe.metrics.consumer_lag.set(depth as i64);
+    }
+    let mut buf = Vec::new();
+    let _ = TextEncoder::new().encode(&probe.registry.gather(), &mut buf);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(buf)
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(live, ready, metrics),
+    components(schemas(HealthBody, crate::error::ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct PlatformApi;
+
+/// Declares the bearer scheme used by every authenticated operation.
+pub struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The service's OpenAPI document merged with the platform's, as JSON.
+pub fn openapi_json(mut service: utoipa::openapi::OpenApi) -> String {
+    use utoipa::OpenApi;
+    service.merge(PlatformApi::openapi());
+    BearerAuth.modify_into(&mut service);
+    service.to_pretty_json().expect("OpenAPI serializes")
+}
+
+trait ModifyInto {
+    fn modify_into(&self, api: &mut utoipa::openapi::OpenApi);
+}
+impl ModifyInto for BearerAuth {
+    fn modify_into(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::Modify;
+        self.modify(api)
+    }
+}

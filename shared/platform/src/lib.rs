@@ -1,0 +1,25 @@
+//! Platform glue shared by every service (平台公共组件): settings, telemetry, authentication,
+//! the HTTP error shape, audit, health and metrics, and the service runtime that runs the HTTP
+//! server, the event consumer and the outbox relay together.
+
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod idempotency;
+pub mod runtime;
+pub mod settings;
+pub mod telemetry;
+
+pub use auth::{Actor, Permission, Role};
+pub use error::ApiError;
+pub use runtime::{Runtime, RuntimeParts};
+pub use settings::PlatformSettings;
+
+/// Migrations of the platform's own tables (audit log, idempotency keys), tracked apart from the
+/// service's migrations.
+pub fn migrator() -> sqlx::migrate::Migrator {
+    let mut m = sqlx::migrate!("./migrations");
+    m.dangerous_set_table_name("_platform_migrations");
+    m
+}

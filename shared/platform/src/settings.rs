@@ -1,0 +1,167 @@
+//! Layered settings (配置): `configuration/base.yaml`, then `configuration/<environment>.yaml`, then
+//! `XINFANG_`-prefixed environment variables with `__` for nesting
+//! (`XINFANG_DATABASE__HOST=db` sets `database.host`). Secrets are `SecretString` and never print.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{de::DeserializeOwned, Deserialize};
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+use xinfang_messaging::{BrokerSettings, OutboxSettings};
+
+/// Settings every service has.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlatformSettings {
+    pub application: ApplicationSettings,
+    pub database: DatabaseSettings,
+    pub broker: BrokerSettings,
+    #[serde(default)]
+    pub outbox: OutboxSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApplicationSettings {
+    pub host: String,
+    pub port: u16,
+    /// HTTP worker threads; 0 = one per core.
+    #[serde(default)]
+    pub workers: usize,
+    /// Largest accepted JSON body, bytes.
+    #[serde(default = "default_json_limit")]
+    pub json_limit: usize,
+    /// Seconds in-flight requests get to finish on SIGTERM.
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout_secs: u64,
+}
+
+fn default_json_limit() -> usize {
+    256 * 1024
+}
+fn default_shutdown_timeout() -> u64 {
+    30
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    #[serde(default = "empty_secret")]
+    pub password: SecretString,
+    pub database_name: String,
+    #[serde(default)]
+    pub require_ssl: bool,
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+    #[serde(default = "default_acquire_timeout")]
+    pub acquire_timeout_secs: u64,
+    /// Create the database at start-up when it does not exist (needs CREATEDB).
+    #[serde(default = "default_true")]
+    pub create_if_missing: bool,
+}
+
+fn empty_secret() -> SecretString {
+    SecretString::from("")
+}
+fn default_max_connections() -> u32 {
+    10
+}
+fn default_acquire_timeout() -> u64 {
+    5
+}
+fn default_true() -> bool {
+    true
+}
+
+impl DatabaseSettings {
+    pub fn without_db(&self) -> PgConnectOptions {
+        let mut o = PgConnectOptions::new()
+            .host(&self.host)
+            .port(self.port)
+            .username(&self.username)
+            .ssl_mode(if self.require_ssl {
+                PgSslMode::Require
+            } else {
+                PgSslMode::Prefer
+            });
+        let pw = self.password.expose_secret();
+        if !pw.is_empty() {
+            o = o.password(pw);
+        }
+        o
+    }
+
+    pub fn with_db(&self) -> PgConnectOptions {
+        self.without_db().database(&self.database_name)
+    }
+}
+
+/// Bearer-token settings (令牌).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HMAC-SHA256 key of the JWTs; at least 32 bytes.
+    pub jwt_secret: SecretString,
+    #[serde(default = "default_issuer")]
+    pub issuer: String,
+    #[serde(default = "default_audience")]
+    pub audience: String,
+    /// Unit code of the county petition bureau (信访局), whose staff see the whole county.
+    #[serde(default = "default_bureau")]
+    pub bureau_unit: String,
+}
+
+fn default_issuer() -> String {
+    "xinfang".into()
+}
+fn default_audience() -> String {
+    "xinfang".into()
+}
+fn default_bureau() -> String {
+    "140423-XFJ".into()
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("配置错误 configuration error: {0}")]
+pub struct SettingsError(String);
+
+/// The directory that holds `base.yaml`: `XINFANG_CONFIG_DIR`, else `configuration/` under `default`.
+pub fn config_dir(default: &Path) -> PathBuf {
+    std::env::var_os("XINFANG_CONFIG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| default.join("configuration"))
+}
+
+/// Load `T` from the layered sources. The environment name comes from `XINFANG_ENVIRONMENT`
+/// (default `local`).
+pub fn load<T: DeserializeOwned>(dir: &Path) -> Result<T, SettingsError> {
+    let environment = std::env::var("XINFANG_ENVIRONMENT").unwrap_or_else(|_| "local".into());
+    let builder = config::Config::builder()
+        .add_source(config::File::from(dir.join("base.yaml")).required(true))
+        .add_source(config::File::from(dir.join(format!("{environment}.yaml"))).required(false))
+        .add_source(
+            config::Environment::with_prefix("XINFANG")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true),
+        );
+    let c = builder.build().map_err(|e| SettingsError(e.to_string()))?;
+    c.try_deserialize()
+        .map_err(|e| SettingsError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = AuthSettings {
+            jwt_secret: SecretString::from("super-secret-key-super-secret-key"),
+            issuer: "x".into(),
+            audience: "x".into(),
+            bureau_unit: "b".into(),
+        };
+        assert!(!format!("{s:?}").contains("super-secret"));
+    }
+}

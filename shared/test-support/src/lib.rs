@@ -1,0 +1,169 @@
+//! Test harness (测试支撑): each test gets fresh databases and a private exchange/queue prefix,
+//! both removed when the test ends (also when it panics), and waits by polling with a timeout.
+
+use std::{future::Future, time::Duration};
+
+use lapin::{Connection, ConnectionProperties};
+use secrecy::SecretString;
+use sqlx::{Connection as _, Executor, PgConnection};
+use xinfang_messaging::{BrokerSettings, OutboxSettings, Topology};
+use xinfang_platform::{
+    auth::TokenKeys,
+    settings::{ApplicationSettings, AuthSettings, DatabaseSettings},
+    PlatformSettings, Role,
+};
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const BUREAU: &str = "140423-XFJ";
+pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+/// Resources of one test: database names and a broker prefix. Dropping it removes them.
+pub struct TestEnv {
+    pub id: String,
+    pub prefix: String,
+    databases: std::sync::Mutex<Vec<String>>,
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        xinfang_platform::telemetry::init_for_tests();
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        TestEnv {
+            prefix: format!("t{id}."),
+            id,
+            databases: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Platform settings for `service` with its own fresh database (created by the service at start).
+    pub fn settings(&self, service: &str) -> PlatformSettings {
+        let db_name = format!("xf_test_{}_{}", self.id, service.replace('-', "_"));
+        self.databases.lock().expect("lock").push(db_name.clone());
+        PlatformSettings {
+            application: ApplicationSettings {
+                host: "127.0.0.1".into(),
+                port: 0,
+                workers: 1,
+                json_limit: 64 * 1024,
+                shutdown_timeout_secs: 5,
+            },
+            database: DatabaseSettings {
+                host: "127.0.0.1".into(),
+                port: 5432,
+                username: "postgres".into(),
+                password: SecretString::from(""),
+                database_name: db_name,
+                require_ssl: false,
+                max_connections: 4,
+                acquire_timeout_secs: 10,
+                create_if_missing: true,
+            },
+            broker: BrokerSettings {
+                delivery_limit: 3,
+                prefetch: 32,
+                lanes: 4,
+                reconnect_min_ms: 100,
+                reconnect_max_ms: 1_000,
+                ..BrokerSettings::local(&self.prefix)
+            },
+            outbox: OutboxSettings {
+                poll_interval_ms: 100,
+                max_backoff_ms: 1_000,
+                ..OutboxSettings::default()
+            },
+            auth: auth_settings(),
+        }
+    }
+
+    pub fn topology(&self) -> Topology {
+        Topology::new(&self.prefix, 3)
+    }
+}
+
+pub fn auth_settings() -> AuthSettings {
+    AuthSettings {
+        jwt_secret: SecretString::from(JWT_SECRET),
+        issuer: "xinfang".into(),
+        audience: "xinfang".into(),
+        bureau_unit: BUREAU.into(),
+    }
+}
+
+/// A token for the test services.
+pub fn token(user: &str, unit: &str, roles: &[Role]) -> String {
+    TokenKeys::new(&auth_settings())
+        .expect("test key")
+        .issue(user, unit, roles, 3600)
+}
+
+/// A bureau clerk's token.
+pub fn clerk_token() -> String {
+    token("clerk-1", BUREAU, &[Role::Clerk])
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let databases =
+            std::mem::take(&mut *self.databases.lock().unwrap_or_else(|e| e.into_inner()));
+        let topology = self.topology();
+        // Drop runs inside the test's runtime; clean up on a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async move {
+                    let _ = drop_databases(&databases).await;
+                    let _ = delete_topology(&topology).await;
+                });
+            }
+        })
+        .join();
+    }
+}
+
+pub async fn drop_databases(names: &[String]) -> anyhow::Result<()> {
+    let mut conn = PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
+    for name in names {
+        let _ = conn
+            .execute(sqlx::AssertSqlSafe(format!(
+                r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+            )))
+            .await;
+    }
+    Ok(())
+}
+
+pub async fn delete_topology(topology: &Topology) -> anyhow::Result<()> {
+    let conn = Connection::connect(AMQP_URL, ConnectionProperties::default()).await?;
+    let ch = conn.create_channel().await?;
+    topology.delete(&ch).await?;
+    let _ = conn.close(200, "cleanup".into()).await;
+    Ok(())
+}
+
+/// Poll `check` until it yields `Some`, or fail after `timeout` with `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut pause = Duration::from_millis(20);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
