@@ -8,6 +8,7 @@ use xinfang_platform::{http::openapi_json, runtime::RuntimeParts, Runtime};
 
 use crate::{configuration::Settings, events::IntakeEvents, routes};
 
+/// The intake service: HTTP API, event consumer and outbox relay.
 pub struct Application {
     runtime: Runtime,
     settings: Settings,
@@ -23,13 +24,14 @@ impl Application {
         settings: Settings,
         hooks: ConsumerHooks,
     ) -> anyhow::Result<Application> {
-        let mut runtime = Runtime::build(
+        let runtime = Runtime::start(
             Producer::Intake,
             settings.platform.clone(),
             &crate::MIGRATOR,
+            Arc::new(IntakeEvents),
+            hooks,
         )
         .await?;
-        runtime.consume(Arc::new(IntakeEvents), hooks);
         Ok(Application { runtime, settings })
     }
 
@@ -41,10 +43,11 @@ impl Application {
         self.runtime.parts()
     }
 
-    /// Tests stop the service through its shutdown token instead of signals.
-    pub fn without_signal_handling(mut self) -> Self {
-        self.runtime.handle_signals = false;
-        self
+    pub fn without_signal_handling(self) -> Self {
+        Application {
+            runtime: self.runtime.without_signal_handling(),
+            ..self
+        }
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {

@@ -192,3 +192,18 @@ impl ModifyInto for BearerAuth {
         self.modify(api)
     }
 }
+
+/// Serve a prepared OpenAPI document at `GET /api-docs/openapi.json`.
+pub fn serve_openapi(cfg: &mut web::ServiceConfig, document: Arc<String>) {
+    cfg.route(
+        "/api-docs/openapi.json",
+        web::get().to(move || {
+            let body = document.clone();
+            async move {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(body.as_str().to_owned())
+            }
+        }),
+    );
+}

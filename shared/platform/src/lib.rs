@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod case_registry;
 pub mod error;
 pub mod http;
 pub mod idempotency;

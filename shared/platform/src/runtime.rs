@@ -128,6 +128,25 @@ impl Runtime {
         })
     }
 
+    /// Build and consume the service's queue with `handler` in one step.
+    pub async fn start(
+        service: Producer,
+        settings: PlatformSettings,
+        service_migrator: &Migrator,
+        handler: Arc<dyn EventHandler>,
+        hooks: ConsumerHooks,
+    ) -> anyhow::Result<Runtime> {
+        let mut runtime = Runtime::build(service, settings, service_migrator).await?;
+        runtime.consume(handler, hooks);
+        Ok(runtime)
+    }
+
+    /// Tests stop the service through its shutdown token instead of signals.
+    pub fn without_signal_handling(mut self) -> Self {
+        self.handle_signals = false;
+        self
+    }
+
     pub fn parts(&self) -> RuntimeParts {
         RuntimeParts {
             pool: self.pool.clone(),

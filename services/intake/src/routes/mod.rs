@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 
 pub mod petitions;
 
@@ -21,18 +21,8 @@ pub mod petitions;
 pub struct ApiDoc;
 
 pub fn configure(cfg: &mut web::ServiceConfig, openapi: Arc<String>) {
-    cfg.route(
-        "/api-docs/openapi.json",
-        web::get().to(move || {
-            let body = openapi.clone();
-            async move {
-                HttpResponse::Ok()
-                    .content_type("application/json")
-                    .body(body.as_str().to_owned())
-            }
-        }),
-    )
-    .service(
+    xinfang_platform::http::serve_openapi(cfg, openapi);
+    cfg.service(
         web::scope("/api/v1")
             .route("/petitions", web::post().to(petitions::register))
             .route("/petitions/{id}", web::get().to(petitions::get_petition)),

@@ -1,0 +1,29 @@
+//! Events administrative-review reacts to: a registered petition becomes a case it knows.
+
+use sqlx::PgConnection;
+use xinfang_contracts::{DomainEvent, Envelope};
+use xinfang_messaging::{EventHandler, HandlerError};
+use xinfang_platform::case_registry;
+
+pub struct ReviewEvents;
+
+#[async_trait::async_trait]
+impl EventHandler for ReviewEvents {
+    fn name(&self) -> &'static str {
+        "administrative-review"
+    }
+
+    async fn handle(
+        &self,
+        conn: &mut PgConnection,
+        _envelope: &Envelope,
+        event: DomainEvent,
+    ) -> Result<(), HandlerError> {
+        match event {
+            DomainEvent::PetitionRegistered(e) => {
+                case_registry::record(conn, &e).await?;
+                Ok(())
+            }
+        }
+    }
+}
