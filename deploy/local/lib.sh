@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
 # Shared by deploy/local/up and deploy/local/down. Not meant to be run on its own.
 
 # The five services (服务) in start order, with their default ports.
@@ -51,7 +51,9 @@ service_port() {
     local var
     var="$(env_stem "$1")_PORT"
     local port="${!var:-$(default_port "$1")}"
-    [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "$var=$port is not a port number"
+    if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+        die "$var=$port is not a port number"
+    fi
     echo "$port"
 }
 
@@ -80,7 +82,8 @@ live_pid() {
     echo "$pid"
 }
 
-# Run a command as root: directly when we are root, through sudo otherwise.
+# Run a command as root: directly when we are root, through sudo otherwise. RabbitMQ's CLI tools
+# need this too: they read the Erlang cookie, which only root and the rabbitmq user can.
 as_root() {
     if [[ $EUID -eq 0 ]]; then
         "$@"
@@ -97,16 +100,35 @@ pg() {
         psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -v ON_ERROR_STOP=1 -qAtX "$@"
 }
 
-# RabbitMQ's CLI tools need the Erlang cookie, which only root and the rabbitmq user can read.
-rabbit_cli() {
-    if [[ $EUID -eq 0 ]]; then
-        "$@"
-    else
-        as_root "$@"
-    fi
-}
-
 # Is something listening on 127.0.0.1:<port>?
 port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Run a command as the postgres OS user (peer authentication over the Unix socket).
+as_postgres() {
+    if [[ $EUID -eq 0 ]]; then
+        (cd / && runuser -u postgres -- "$@")
+    else
+        (cd / && sudo -u postgres "$@")
+    fi
+}
+
+# Is this host name the local machine?
+is_local_host() {
+    case "$1" in
+    127.* | localhost | ::1 | "") return 0 ;;
+    *) return 1 ;;
+    esac
+}
+
+# Wait until a command succeeds: wait_until <seconds> <command...>. Returns 1 on timeout.
+wait_until() {
+    local timeout="$1" deadline
+    shift
+    deadline=$((SECONDS + timeout))
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || return 1
+        sleep 1
+    done
 }

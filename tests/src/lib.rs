@@ -1,0 +1,157 @@
+//! Harness for end-to-end tests: all five services in-process against the real PostgreSQL and
+//! RabbitMQ, each with a fresh database, all sharing one private queue prefix.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use xinfang_messaging::ConsumerHooks;
+use xinfang_platform::runtime::RuntimeParts;
+use xinfang_test_support::{clerk_token, wait_for, TestEnv};
+
+/// One running service.
+pub struct Service {
+    pub name: &'static str,
+    pub address: String,
+    pub parts: RuntimeParts,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Service {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn stop(self) {
+        self.parts.shutdown.cancel();
+        let _ = self.handle.await;
+    }
+}
+
+macro_rules! start {
+    ($name:literal, $app:expr) => {{
+        let app = $app.await.expect(concat!("build ", $name)).without_signal_handling();
+        let parts = app.parts();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = tokio::spawn(app.run_until_stopped());
+        Service { name: $name, address, parts, handle }
+    }};
+}
+
+/// Hooks per service, for fault injection.
+#[derive(Default, Clone)]
+pub struct Hooks {
+    pub supervision: ConsumerHooks,
+    pub notification: ConsumerHooks,
+}
+
+pub struct Platform {
+    pub env: TestEnv,
+    pub intake: Service,
+    pub mediation: Service,
+    pub review: Service,
+    pub supervision: Service,
+    pub notification: Service,
+    pub client: reqwest::Client,
+}
+
+pub async fn start_intake(env: &TestEnv) -> Service {
+    start!("intake", intake::startup::Application::build(intake::configuration::Settings {
+        platform: env.settings("intake"),
+        intake: intake::configuration::IntakeSettings { division_code: "140423".into() },
+    }))
+}
+
+pub async fn start_supervision(env: &TestEnv, hooks: ConsumerHooks) -> Service {
+    start!("supervision", supervision::startup::Application::build_with_hooks(
+        supervision::configuration::Settings {
+            platform: env.settings("supervision"),
+            supervision: supervision::configuration::SupervisionSettings { calendar_dir: String::new(), limits: Default::default() },
+        },
+        hooks
+    ))
+}
+
+pub async fn start_notification(env: &TestEnv, hooks: ConsumerHooks) -> Service {
+    start!("notification", notification::startup::Application::build_with_hooks(
+        notification::configuration::Settings { platform: env.settings("notification") },
+        hooks
+    ))
+}
+
+impl Platform {
+    pub async fn start() -> Platform {
+        Platform::start_with(Hooks::default()).await
+    }
+
+    pub async fn start_with(hooks: Hooks) -> Platform {
+        let env = TestEnv::new();
+        let intake = start_intake(&env).await;
+        let mediation = start!("mediation", mediation::startup::Application::build(mediation::configuration::Settings {
+            platform: env.settings("mediation"),
+        }));
+        let review = start!(
+            "administrative-review",
+            administrative_review::startup::Application::build(administrative_review::configuration::Settings {
+                platform: env.settings("administrative-review"),
+            })
+        );
+        let supervision = start_supervision(&env, hooks.supervision).await;
+        let notification = start_notification(&env, hooks.notification).await;
+        let p = Platform { env, intake, mediation, review, supervision, notification, client: reqwest::Client::new() };
+        for s in p.services() {
+            assert!(s.parts.broker.wait_connected(Duration::from_secs(15)).await, "{} broker session", s.name);
+        }
+        p
+    }
+
+    pub fn services(&self) -> [&Service; 5] {
+        [&self.intake, &self.mediation, &self.review, &self.supervision, &self.notification]
+    }
+
+    /// Register a petition through intake's API; returns the response body.
+    pub async fn register(&self, body: &Value) -> Value {
+        let res = self
+            .client
+            .post(self.intake.url("/api/v1/petitions"))
+            .bearer_auth(clerk_token())
+            .json(body)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(res.status().as_u16(), 201, "registration failed");
+        res.json().await.expect("json")
+    }
+
+    /// GET with a clerk token; returns (status, body).
+    pub async fn get(&self, url: String) -> (u16, Value) {
+        let res = self.client.get(url).bearer_auth(clerk_token()).send().await.expect("get");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Wait until `count_sql` (a `SELECT count(*)`) on the service's database returns `expected`.
+    pub async fn wait_count(&self, service: &Service, count_sql: &'static str, expected: i64, timeout: Duration) {
+        let pool = service.parts.pool.clone();
+        wait_for(&format!("{} rows in {} ({count_sql})", expected, service.name), timeout, || {
+            let pool = pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)).fetch_one(&pool).await.ok()?;
+                (n == expected).then_some(())
+            }
+        })
+        .await
+    }
+
+    pub async fn stop(self) {
+        let Platform { intake, mediation, review, supervision, notification, env, .. } = self;
+        for s in [intake, mediation, review, supervision, notification] {
+            s.stop().await;
+        }
+        drop(env);
+    }
+}
+
+/// A petition as the window clerk would enter it.
+pub fn petition(summary: &str) -> Value {
+    serde_json::json!({ "channel": "visit", "received_on": "2025-09-26", "summary": summary, "petitioners": [{ "name": "张三" }] })
+}
