@@ -84,7 +84,11 @@ impl Platform {
     }
 
     pub async fn start_with(hooks: Hooks) -> Platform {
-        let env = TestEnv::new();
+        Platform::start_in(TestEnv::new(), hooks).await
+    }
+
+    /// Start in a prepared environment (benchmarks tune workers and pools).
+    pub async fn start_in(env: TestEnv, hooks: Hooks) -> Platform {
         let intake = start_intake(&env).await;
         let mediation = start!("mediation", mediation::startup::Application::build(mediation::configuration::Settings {
             platform: env.settings("mediation"),

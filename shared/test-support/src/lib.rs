@@ -19,6 +19,9 @@ pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
 /// Resources of one test: database names and a broker prefix. Dropping it removes them.
 pub struct TestEnv {
+    /// HTTP workers and pool size per service (benchmarks raise them).
+    pub workers: usize,
+    pub pool_size: u32,
     pub id: String,
     pub prefix: String,
     databases: std::sync::Mutex<Vec<String>>,
@@ -35,6 +38,8 @@ impl TestEnv {
         xinfang_platform::telemetry::init_for_tests();
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         TestEnv {
+            workers: 1,
+            pool_size: 4,
             prefix: format!("t{id}."),
             id,
             databases: std::sync::Mutex::new(Vec::new()),
@@ -49,7 +54,7 @@ impl TestEnv {
             application: ApplicationSettings {
                 host: "127.0.0.1".into(),
                 port: 0,
-                workers: 1,
+                workers: self.workers,
                 json_limit: 64 * 1024,
                 shutdown_timeout_secs: 5,
             },
@@ -60,7 +65,7 @@ impl TestEnv {
                 password: SecretString::from(""),
                 database_name: db_name,
                 require_ssl: false,
-                max_connections: 4,
+                max_connections: self.pool_size,
                 acquire_timeout_secs: 10,
                 create_if_missing: true,
             },

@@ -1,0 +1,154 @@
+//! End-to-end benchmark of the skeleton flow (docs/performance.md):
+//! 1. ceilings on this machine: PostgreSQL single-row insert+commit rate, RabbitMQ confirmed
+//!    persistent publish rate to a quorum queue;
+//! 2. throughput: petitions registered over HTTP per second, counted until every petition's
+//!    downstream effects exist (deadline, receipt, mediation and review cases);
+//! 3. registration latency p50/p99 at a fixed 200 requests/s.
+//!
+//! Run: `cargo run --release -p xinfang-e2e --bin bench-e2e [-- COUNT]`
+
+use std::{sync::Arc, time::{Duration, Instant}};
+
+use lapin::{options::*, types::FieldTable, BasicProperties, Connection, ConnectionProperties};
+use sqlx::{Connection as _, PgConnection};
+use tokio::sync::Semaphore;
+use xinfang_e2e::{petition, Hooks, Platform};
+use xinfang_test_support::{clerk_token, TestEnv, AMQP_URL};
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn pg_ceiling(n: usize) -> anyhow::Result<f64> {
+    let mut conn = PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
+    sqlx::query("CREATE TEMP TABLE bench (id BIGSERIAL PRIMARY KEY, v TEXT)").execute(&mut conn).await?;
+    let t = Instant::now();
+    for i in 0..n {
+        sqlx::query("INSERT INTO bench (v) VALUES ($1)").bind(i.to_string()).execute(&mut conn).await?;
+    }
+    let single = n as f64 / t.elapsed().as_secs_f64();
+    // Eight concurrent writers (group commit).
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        tasks.push(tokio::spawn(async move {
+            let mut c = PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
+            sqlx::query("CREATE TEMP TABLE bench (id BIGSERIAL PRIMARY KEY, v TEXT)").execute(&mut c).await?;
+            for i in 0..n / 8 {
+                sqlx::query("INSERT INTO bench (v) VALUES ($1)").bind(i.to_string()).execute(&mut c).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let concurrent = n as f64 / t.elapsed().as_secs_f64();
+    println!("postgres insert+commit: {single:.0}/s on one connection, {concurrent:.0}/s on eight");
+    Ok(single)
+}
+
+async fn rabbit_ceiling(n: usize) -> anyhow::Result<f64> {
+    let conn = Connection::connect(AMQP_URL, ConnectionProperties::default()).await?;
+    let ch = conn.create_channel().await?;
+    let q = format!("bench.{}", uuid::Uuid::new_v4().simple());
+    let mut args = FieldTable::default();
+    args.insert("x-queue-type".into(), xinfang_messaging::headers::text("quorum"));
+    ch.queue_declare(q.clone().into(), QueueDeclareOptions { durable: true, ..Default::default() }, args).await?;
+    ch.confirm_select(ConfirmSelectOptions::default()).await?;
+    let payload = vec![b'x'; 600];
+    let props = BasicProperties::default().with_delivery_mode(2);
+    let t = Instant::now();
+    for _ in 0..n / 10 {
+        ch.basic_publish("".into(), q.clone().into(), BasicPublishOptions { mandatory: true, ..Default::default() }, &payload, props.clone())
+            .await?
+            .await?;
+    }
+    let one_by_one = (n / 10) as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for _ in 0..n / 100 {
+        let mut confirms = Vec::with_capacity(100);
+        for _ in 0..100 {
+            confirms.push(
+                ch.basic_publish("".into(), q.clone().into(), BasicPublishOptions { mandatory: true, ..Default::default() }, &payload, props.clone())
+                    .await?,
+            );
+        }
+        for c in confirms {
+            assert!(c.await?.is_ack());
+        }
+    }
+    let pipelined = n as f64 / t.elapsed().as_secs_f64();
+    ch.queue_delete(q.into(), QueueDeleteOptions::default()).await?;
+    let _ = conn.close(200, "bench".into()).await;
+    println!("rabbitmq confirmed persistent publish (quorum queue): {one_by_one:.0}/s awaiting each, {pipelined:.0}/s pipelined by 100");
+    Ok(pipelined)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let count: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(3000);
+    pg_ceiling(2000).await?;
+    rabbit_ceiling(20_000).await?;
+
+    let mut env = TestEnv::new();
+    env.workers = 2;
+    env.pool_size = 16;
+    let p = Platform::start_in(env, Hooks::default()).await;
+    let token = clerk_token();
+    let url = p.intake.url("/api/v1/petitions");
+
+    // Throughput: `count` registrations, 64 in flight, until every downstream effect exists.
+    let sem = Arc::new(Semaphore::new(64));
+    let t = Instant::now();
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let permit = sem.clone().acquire_owned().await?;
+        let (client, url, token) = (p.client.clone(), url.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = client.post(url).bearer_auth(token).json(&petition(&format!("压测 {i}"))).send().await;
+            drop(permit);
+            r.map(|r| r.status().as_u16()).unwrap_or(0)
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await?, 201);
+    }
+    let http_done = t.elapsed();
+    let n = count as i64;
+    let timeout = Duration::from_secs(600);
+    p.wait_count(&p.notification, "SELECT count(*) FROM notices", n, timeout).await;
+    p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", n, timeout).await;
+    p.wait_count(&p.mediation, "SELECT count(*) FROM cases", n, timeout).await;
+    p.wait_count(&p.review, "SELECT count(*) FROM cases", n, timeout).await;
+    let all_done = t.elapsed();
+    println!(
+        "end to end: {count} petitions; HTTP accepted in {:.2}s ({:.0}/s); all downstream effects in {:.2}s ({:.0} petitions/s end to end)",
+        http_done.as_secs_f64(),
+        count as f64 / http_done.as_secs_f64(),
+        all_done.as_secs_f64(),
+        count as f64 / all_done.as_secs_f64()
+    );
+
+    // Latency at a fixed 200 requests/s for 10 s.
+    let mut tick = tokio::time::interval(Duration::from_millis(5));
+    let mut tasks = Vec::with_capacity(2000);
+    for i in 0..2000 {
+        tick.tick().await;
+        let (client, url, token) = (p.client.clone(), url.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let s = Instant::now();
+            let r = client.post(url).bearer_auth(token).json(&petition(&format!("时延 {i}"))).send().await;
+            assert_eq!(r.map(|r| r.status().as_u16()).unwrap_or(0), 201);
+            s.elapsed().as_secs_f64() * 1000.0
+        }));
+    }
+    let mut lat = Vec::with_capacity(2000);
+    for task in tasks {
+        lat.push(task.await?);
+    }
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("registration latency at 200 req/s (2000 requests): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", pct(&lat, 0.5), pct(&lat, 0.99), lat[lat.len() - 1]);
+    p.stop().await;
+    Ok(())
+}

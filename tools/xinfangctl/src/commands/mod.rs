@@ -1,0 +1,7 @@
+//! The subcommands (子命令).
+
+pub mod audit;
+pub mod dlq;
+pub mod migrate;
+pub mod outbox;
+pub mod token;
