@@ -15,14 +15,17 @@ struct TestApp {
     parts: RuntimeParts,
     client: reqwest::Client,
     handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    db: sqlx::postgres::PgConnectOptions,
     _env: TestEnv,
 }
 
 impl TestApp {
     async fn spawn() -> TestApp {
         let env = TestEnv::new();
+        let platform = env.settings("intake");
+        let db = platform.database.with_db();
         let settings = Settings {
-            platform: env.settings("intake"),
+            platform,
             intake: IntakeSettings {
                 division_code: "140423".into(),
             },
@@ -284,4 +287,48 @@ async fn idempotent_retries_and_gapless_numbers_under_concurrency() {
         );
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committed() {
+    let app = TestApp::spawn().await;
+    let t = clerk_token();
+    let mut tasks = Vec::new();
+    for _ in 0..30 {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/petitions", app.address);
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            client.post(url).bearer_auth(t).json(&petition()).send().await.map(|r| r.status().as_u16())
+        }));
+    }
+    // Stop while requests are in flight.
+    let pool = app.parts.pool.clone();
+    wait_for("first registration committed", Duration::from_secs(10), || {
+        let pool = pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions").fetch_one(&pool).await.ok()?;
+            (n > 0).then_some(())
+        }
+    })
+    .await;
+    app.parts.shutdown.cancel();
+    let mut created = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(status) => {
+                assert_eq!(status, 201, "an accepted request must complete");
+                created += 1;
+            }
+            Err(_) => {} // never accepted: the listener had closed
+        }
+    }
+    let _ = app.handle.await;
+    let pool = sqlx::PgPool::connect_with(app.db.clone()).await.unwrap();
+    // Every answered registration was committed, and its event left before the relay stopped.
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, created);
+    assert!(created >= 1);
+    let unpublished: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(unpublished, 0);
 }

@@ -210,10 +210,13 @@ mod tests {
     fn migrate_needs_service_or_all() {
         assert!(Cli::try_parse_from(["xinfangctl", "migrate"]).is_err());
         assert!(Cli::try_parse_from(["xinfangctl", "migrate", "--all"]).is_ok());
-        assert!(
-            Cli::try_parse_from(["xinfangctl", "migrate", "--service", "administrative-review"])
-                .is_ok()
-        );
+        assert!(Cli::try_parse_from([
+            "xinfangctl",
+            "migrate",
+            "--service",
+            "administrative-review"
+        ])
+        .is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::{
 };
 
 use prometheus::Registry;
-use sqlx::{migrate::Migrator, postgres::PgPoolOptions, PgPool};
+use sqlx::{migrate::Migrator, postgres::PgPoolOptions, Connection, PgConnection, PgPool};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use xinfang_contracts::Producer;
@@ -59,21 +59,32 @@ pub fn service_migrator(service: Producer) -> &'static Migrator {
 /// A small pool on the service's database.
 pub async fn connect_database(settings: &PlatformSettings, service: Producer) -> CliResult<PgPool> {
     let db = &settings.database;
+    let timeout = Duration::from_secs(db.acquire_timeout_secs.max(1));
+    let fail = |e: &sqlx::Error| {
+        CliError::database(
+            &format!(
+                "无法连接数据库 cannot reach database \"{}\" at {}:{}",
+                db.database_name, db.host, db.port
+            ),
+            service.as_str(),
+            e,
+        )
+    };
+    // One direct attempt first: the pool retries refused connections until its timeout and then
+    // reports only the timeout, while the operator needs the cause.
+    match tokio::time::timeout(timeout, PgConnection::connect_with(&db.with_db())).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+        }
+        Ok(Err(e)) => return Err(fail(&e)),
+        Err(_) => return Err(fail(&sqlx::Error::PoolTimedOut)),
+    }
     PgPoolOptions::new()
         .max_connections(2)
-        .acquire_timeout(Duration::from_secs(db.acquire_timeout_secs.max(1)))
+        .acquire_timeout(timeout)
         .connect_with(db.with_db())
         .await
-        .map_err(|e| {
-            CliError::database(
-                &format!(
-                    "无法连接数据库 cannot reach database \"{}\" at {}:{}",
-                    db.database_name, db.host, db.port
-                ),
-                service.as_str(),
-                &e,
-            )
-        })
+        .map_err(|e| fail(&e))
 }
 
 /// A running broker session (its supervision loop runs in a task until [`BrokerSession::close`]).

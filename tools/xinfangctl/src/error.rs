@@ -37,9 +37,14 @@ impl CliError {
     pub fn database(what: &str, service: &str, e: &sqlx::Error) -> CliError {
         let mut message = format!("{what}: {e}");
         if let Some(db) = e.as_database_error() {
-            if db.code().as_deref() == Some("42P01") {
+            let hint = match db.code().as_deref() {
+                Some("42P01") => "the database is not migrated",
+                Some("3D000") => "the database does not exist",
+                _ => "",
+            };
+            if !hint.is_empty() {
                 message.push_str(&format!(
-                    "\n提示 hint: the database is not migrated; run `xinfangctl migrate --service {service}`"
+                    "\n提示 hint: {hint}; run `xinfangctl migrate --service {service}`"
                 ));
             }
         }

@@ -84,8 +84,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            t,
-            "id   reason\n1    rejected\n100  delivery_limit\n",
+            t, "id   reason\n1    rejected\n100  delivery_limit\n",
             "{t}"
         );
     }

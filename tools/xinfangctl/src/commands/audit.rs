@@ -18,7 +18,11 @@ pub async fn verify(config_dir: Option<&Path>, args: &AuditVerifyArgs) -> CliRes
     let result = audit::verify(&pool).await;
     pool.close().await;
     let v = result.map_err(|e| {
-        CliError::database("读取审计日志失败 cannot read the audit log", service.as_str(), &e)
+        CliError::database(
+            "读取审计日志失败 cannot read the audit log",
+            service.as_str(),
+            &e,
+        )
     })?;
     let code = if v.first_break.is_some() {
         CHECK_FAILED

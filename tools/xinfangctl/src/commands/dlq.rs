@@ -16,7 +16,11 @@ pub async fn list(config_dir: Option<&Path>, args: &DlqListArgs) -> CliResult {
     let settings = context::load_settings(config_dir, service)?;
     let pool = context::connect_database(&settings, service).await?;
     let letters = dead_letters::list(&pool, args.all).await.map_err(|e| {
-        CliError::database("读取死信失败 cannot read dead letters", service.as_str(), &e)
+        CliError::database(
+            "读取死信失败 cannot read dead letters",
+            service.as_str(),
+            &e,
+        )
     })?;
     pool.close().await;
     if args.json {
@@ -79,11 +83,18 @@ pub async fn replay(config_dir: Option<&Path>, args: &DlqReplayArgs) -> CliResul
     let settings = context::load_settings(config_dir, service)?;
     let pool = context::connect_database(&settings, service).await?;
     let db_err = |e: sqlx::Error| {
-        CliError::database("读取死信失败 cannot read dead letters", service.as_str(), &e)
+        CliError::database(
+            "读取死信失败 cannot read dead letters",
+            service.as_str(),
+            &e,
+        )
     };
 
-    let ids: Option<Vec<i64>> = if args.all {
-        None
+    let (ids, todo): (Option<Vec<i64>>, usize) = if args.all {
+        let n = dead_letters::count_unreplayed(&pool)
+            .await
+            .map_err(db_err)?;
+        (None, n.max(0) as usize)
     } else {
         // Check the ids first: an unknown id is a typo, and nothing is replayed then.
         let known = dead_letters::list(&pool, true).await.map_err(db_err)?;
@@ -111,8 +122,17 @@ pub async fn replay(config_dir: Option<&Path>, args: &DlqReplayArgs) -> CliResul
                 d.id
             );
         }
-        Some(args.ids.clone())
+        let todo = known
+            .iter()
+            .filter(|d| d.replayed_at.is_none() && args.ids.contains(&d.id))
+            .count();
+        (Some(args.ids.clone()), todo)
     };
+    if todo == 0 {
+        pool.close().await;
+        println!("[{service}] nothing to replay (没有需要重放的死信): replayed 0 dead letter(s)");
+        return Ok(OK);
+    }
 
     let session = match BrokerSession::connect(
         &settings,
@@ -132,7 +152,9 @@ pub async fn replay(config_dir: Option<&Path>, args: &DlqReplayArgs) -> CliResul
     session.close().await;
     pool.close().await;
     let n = result.map_err(|e| {
-        CliError::unreachable(format!("重放失败 replay failed: {e:#} (earlier ones were replayed and marked)"))
+        CliError::unreachable(format!(
+            "重放失败 replay failed: {e:#} (earlier ones were replayed and marked)"
+        ))
     })?;
     println!("[{service}] replayed {n} dead letter(s) onto {queue} (已重放 {n} 条)");
     Ok(OK)

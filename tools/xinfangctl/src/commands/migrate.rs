@@ -126,7 +126,8 @@ async fn applied_versions(
     service: Producer,
 ) -> CliResult<HashSet<i64>> {
     let table: &str = &migrator.table_name;
-    let err = |e: sqlx::Error| CliError::database("数据库查询失败 query failed", service.as_str(), &e);
+    let err =
+        |e: sqlx::Error| CliError::database("数据库查询失败 query failed", service.as_str(), &e);
     let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
         .bind(table)
         .fetch_one(pool)

@@ -16,16 +16,21 @@ pub async fn run(config_dir: Option<&Path>, args: &OutboxArgs) -> CliResult {
     let service = args.service;
     let settings = context::load_settings(config_dir, service)?;
     let pool = context::connect_database(&settings, service).await?;
-    let err =
-        |e: sqlx::Error| CliError::database("读取发件箱失败 cannot read the outbox", service.as_str(), &e);
-    let backlog = Outbox::backlog(&pool).await.map_err(err);
-    let pending = match backlog {
-        Ok(_) => outbox::pending(&pool, args.limit).await.map_err(err),
-        Err(e) => Err(e),
+    let err = |e: sqlx::Error| {
+        CliError::database(
+            "读取发件箱失败 cannot read the outbox",
+            service.as_str(),
+            &e,
+        )
     };
+    let read = async {
+        let backlog = Outbox::backlog(&pool).await.map_err(err)?;
+        let pending = outbox::pending(&pool, args.limit).await.map_err(err)?;
+        Ok::<_, CliError>((backlog, pending))
+    }
+    .await;
     pool.close().await;
-    let (count, oldest_age_secs) = backlog?;
-    let pending = pending?;
+    let ((count, oldest_age_secs), pending) = read?;
 
     if args.json {
         let v = json!({

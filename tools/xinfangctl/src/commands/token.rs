@@ -25,9 +25,9 @@ pub fn parse_roles(names: &[String]) -> CliResult<Vec<Role>> {
         if name.is_empty() {
             continue;
         }
-        let role = name.parse::<Role>().map_err(|e| {
-            CliError::usage(format!("{e}; valid roles (可用角色): {}", valid()))
-        })?;
+        let role = name
+            .parse::<Role>()
+            .map_err(|e| CliError::usage(format!("{e}; valid roles (可用角色): {}", valid())))?;
         if !roles.contains(&role) {
             roles.push(role);
         }
