@@ -132,3 +132,11 @@ wait_until() {
         sleep 1
     done
 }
+
+# The last lines of a service's log, without the frames of a backtrace (they would hide the error).
+log_tail() {
+    local file
+    file="$(log_file "$1")"
+    [[ -f "$file" ]] || return 0
+    grep -Ev '^[[:space:]]+([0-9]+: |at )' "$file" | tail -n "${2:-15}" | sed 's/^/    | /'
+}
