@@ -91,6 +91,8 @@ impl Runtime {
         settings: PlatformSettings,
         service_migrator: &Migrator,
     ) -> anyhow::Result<Runtime> {
+        // Refuse a bad configuration before touching the database.
+        let keys = TokenKeys::new(&settings.auth)?;
         if settings.database.create_if_missing {
             ensure_database(&settings.database).await?;
         }
@@ -104,7 +106,6 @@ impl Runtime {
         let metrics = MessagingMetrics::new(&registry);
         let http_metrics = HttpMetrics::new(&registry);
         let broker = Broker::new(settings.broker.clone(), service, metrics.clone());
-        let keys = TokenKeys::new(&settings.auth)?;
         let listener = TcpListener::bind((
             settings.application.host.as_str(),
             settings.application.port,
