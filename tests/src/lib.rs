@@ -29,11 +29,19 @@ impl Service {
 
 macro_rules! start {
     ($name:literal, $app:expr) => {{
-        let app = $app.await.expect(concat!("build ", $name)).without_signal_handling();
+        let app = $app
+            .await
+            .expect(concat!("build ", $name))
+            .without_signal_handling();
         let parts = app.parts();
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = tokio::spawn(app.run_until_stopped());
-        Service { name: $name, address, parts, handle }
+        Service {
+            name: $name,
+            address,
+            parts,
+            handle,
+        }
     }};
 }
 
@@ -55,27 +63,43 @@ pub struct Platform {
 }
 
 pub async fn start_intake(env: &TestEnv) -> Service {
-    start!("intake", intake::startup::Application::build(intake::configuration::Settings {
-        platform: env.settings("intake"),
-        intake: intake::configuration::IntakeSettings { division_code: "140423".into() },
-    }))
+    start!(
+        "intake",
+        intake::startup::Application::build(intake::configuration::Settings {
+            platform: env.settings("intake"),
+            intake: intake::configuration::IntakeSettings {
+                division_code: "140423".into()
+            },
+        })
+    )
 }
 
 pub async fn start_supervision(env: &TestEnv, hooks: ConsumerHooks) -> Service {
-    start!("supervision", supervision::startup::Application::build_with_hooks(
-        supervision::configuration::Settings {
-            platform: env.settings("supervision"),
-            supervision: supervision::configuration::SupervisionSettings { calendar_dir: String::new(), limits: Default::default() },
-        },
-        hooks
-    ))
+    start!(
+        "supervision",
+        supervision::startup::Application::build_with_hooks(
+            supervision::configuration::Settings {
+                platform: env.settings("supervision"),
+                supervision: supervision::configuration::SupervisionSettings {
+                    calendar_dir: String::new(),
+                    limits: Default::default()
+                },
+            },
+            hooks
+        )
+    )
 }
 
 pub async fn start_notification(env: &TestEnv, hooks: ConsumerHooks) -> Service {
-    start!("notification", notification::startup::Application::build_with_hooks(
-        notification::configuration::Settings { platform: env.settings("notification") },
-        hooks
-    ))
+    start!(
+        "notification",
+        notification::startup::Application::build_with_hooks(
+            notification::configuration::Settings {
+                platform: env.settings("notification")
+            },
+            hooks
+        )
+    )
 }
 
 impl Platform {
@@ -90,26 +114,49 @@ impl Platform {
     /// Start in a prepared environment (benchmarks tune workers and pools).
     pub async fn start_in(env: TestEnv, hooks: Hooks) -> Platform {
         let intake = start_intake(&env).await;
-        let mediation = start!("mediation", mediation::startup::Application::build(mediation::configuration::Settings {
-            platform: env.settings("mediation"),
-        }));
+        let mediation = start!(
+            "mediation",
+            mediation::startup::Application::build(mediation::configuration::Settings {
+                platform: env.settings("mediation"),
+            })
+        );
         let review = start!(
             "administrative-review",
-            administrative_review::startup::Application::build(administrative_review::configuration::Settings {
-                platform: env.settings("administrative-review"),
-            })
+            administrative_review::startup::Application::build(
+                administrative_review::configuration::Settings {
+                    platform: env.settings("administrative-review"),
+                }
+            )
         );
         let supervision = start_supervision(&env, hooks.supervision).await;
         let notification = start_notification(&env, hooks.notification).await;
-        let p = Platform { env, intake, mediation, review, supervision, notification, client: reqwest::Client::new() };
+        let p = Platform {
+            env,
+            intake,
+            mediation,
+            review,
+            supervision,
+            notification,
+            client: reqwest::Client::new(),
+        };
         for s in p.services() {
-            assert!(s.parts.broker.wait_connected(Duration::from_secs(15)).await, "{} broker session", s.name);
+            assert!(
+                s.parts.broker.wait_connected(Duration::from_secs(15)).await,
+                "{} broker session",
+                s.name
+            );
         }
         p
     }
 
     pub fn services(&self) -> [&Service; 5] {
-        [&self.intake, &self.mediation, &self.review, &self.supervision, &self.notification]
+        [
+            &self.intake,
+            &self.mediation,
+            &self.review,
+            &self.supervision,
+            &self.notification,
+        ]
     }
 
     /// Register a petition through intake's API; returns the response body.
@@ -128,26 +175,53 @@ impl Platform {
 
     /// GET with a clerk token; returns (status, body).
     pub async fn get(&self, url: String) -> (u16, Value) {
-        let res = self.client.get(url).bearer_auth(clerk_token()).send().await.expect("get");
+        let res = self
+            .client
+            .get(url)
+            .bearer_auth(clerk_token())
+            .send()
+            .await
+            .expect("get");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     /// Wait until `count_sql` (a `SELECT count(*)`) on the service's database returns `expected`.
-    pub async fn wait_count(&self, service: &Service, count_sql: &'static str, expected: i64, timeout: Duration) {
+    pub async fn wait_count(
+        &self,
+        service: &Service,
+        count_sql: &'static str,
+        expected: i64,
+        timeout: Duration,
+    ) {
         let pool = service.parts.pool.clone();
-        wait_for(&format!("{} rows in {} ({count_sql})", expected, service.name), timeout, || {
-            let pool = pool.clone();
-            async move {
-                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)).fetch_one(&pool).await.ok()?;
-                (n == expected).then_some(())
-            }
-        })
+        wait_for(
+            &format!("{} rows in {} ({count_sql})", expected, service.name),
+            timeout,
+            || {
+                let pool = pool.clone();
+                async move {
+                    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
+                        .fetch_one(&pool)
+                        .await
+                        .ok()?;
+                    (n == expected).then_some(())
+                }
+            },
+        )
         .await
     }
 
     pub async fn stop(self) {
-        let Platform { intake, mediation, review, supervision, notification, env, .. } = self;
+        let Platform {
+            intake,
+            mediation,
+            review,
+            supervision,
+            notification,
+            env,
+            ..
+        } = self;
         for s in [intake, mediation, review, supervision, notification] {
             s.stop().await;
         }

@@ -7,8 +7,15 @@ use std::{process::Command, time::Duration};
 use xinfang_e2e::{petition, Platform};
 
 fn rabbitmqctl(args: &[&str]) {
-    let out = Command::new("rabbitmqctl").args(args).output().expect("rabbitmqctl must be installed");
-    assert!(out.status.success(), "rabbitmqctl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("rabbitmqctl")
+        .args(args)
+        .output()
+        .expect("rabbitmqctl must be installed");
+    assert!(
+        out.status.success(),
+        "rabbitmqctl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Starts the broker again if the test fails while it is stopped.
@@ -41,12 +48,48 @@ async fn every_petition_survives_a_broker_restart_and_is_applied_once() {
     }
     assert_eq!(registered.len(), N);
     let n = N as i64;
-    p.wait_count(&p.notification, "SELECT count(*) FROM notices", n, Duration::from_secs(120)).await;
-    p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", n, Duration::from_secs(120)).await;
-    p.wait_count(&p.intake, "SELECT count(*) FROM outbox WHERE published_at IS NULL", 0, Duration::from_secs(30)).await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM notices",
+        n,
+        Duration::from_secs(120),
+    )
+    .await;
+    p.wait_count(
+        &p.supervision,
+        "SELECT count(*) FROM deadlines",
+        n,
+        Duration::from_secs(120),
+    )
+    .await;
+    p.wait_count(
+        &p.intake,
+        "SELECT count(*) FROM outbox WHERE published_at IS NULL",
+        0,
+        Duration::from_secs(30),
+    )
+    .await;
     // Exactly once: one inbox row per event and handler, one effect per case.
-    p.wait_count(&p.notification, "SELECT count(*) FROM processed_events", n, Duration::from_secs(5)).await;
-    p.wait_count(&p.supervision, "SELECT count(*) FROM (SELECT DISTINCT case_id FROM deadlines) d", n, Duration::from_secs(5)).await;
-    p.wait_count(&p.mediation, "SELECT count(*) FROM cases", n, Duration::from_secs(60)).await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM processed_events",
+        n,
+        Duration::from_secs(5),
+    )
+    .await;
+    p.wait_count(
+        &p.supervision,
+        "SELECT count(*) FROM (SELECT DISTINCT case_id FROM deadlines) d",
+        n,
+        Duration::from_secs(5),
+    )
+    .await;
+    p.wait_count(
+        &p.mediation,
+        "SELECT count(*) FROM cases",
+        n,
+        Duration::from_secs(60),
+    )
+    .await;
     p.stop().await;
 }

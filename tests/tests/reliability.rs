@@ -14,13 +14,21 @@ use tokio_util::sync::CancellationToken;
 use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope, Producer};
 use xinfang_e2e::{petition, Hooks, Platform};
 use xinfang_messaging::{
-    consumer::ConsumerSpec, dead_letters::DeadLetterStore, headers, Broker, ConsumerHooks, EventHandler, HandlerError,
-    InboxProcessor, MessagingMetrics, OutboundMessage,
+    consumer::ConsumerSpec, dead_letters::DeadLetterStore, headers, Broker, ConsumerHooks,
+    EventHandler, HandlerError, InboxProcessor, MessagingMetrics, OutboundMessage,
 };
 use xinfang_test_support::{wait_for, TestEnv};
 
 async fn metric(p: &Platform, svc: &xinfang_e2e::Service, name: &str) -> f64 {
-    let text = p.client.get(svc.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = p
+        .client
+        .get(svc.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     text.lines()
         .find(|l| l.starts_with(name) && !l.starts_with('#'))
         .and_then(|l| l.rsplit(' ').next())
@@ -29,10 +37,11 @@ async fn metric(p: &Platform, svc: &xinfang_e2e::Service, name: &str) -> f64 {
 }
 
 async fn registered_envelope(p: &Platform) -> Envelope {
-    let v: serde_json::Value = sqlx::query_scalar("SELECT envelope FROM outbox ORDER BY id LIMIT 1")
-        .fetch_one(&p.intake.parts.pool)
-        .await
-        .unwrap();
+    let v: serde_json::Value =
+        sqlx::query_scalar("SELECT envelope FROM outbox ORDER BY id LIMIT 1")
+            .fetch_one(&p.intake.parts.pool)
+            .await
+            .unwrap();
     serde_json::from_value(v).unwrap()
 }
 
@@ -52,8 +61,20 @@ fn message_for(broker: &Broker, envelope: &Envelope) -> OutboundMessage {
 async fn the_same_event_delivered_twice_changes_state_once() {
     let p = Platform::start().await;
     p.register(&petition("重复投递测试")).await;
-    p.wait_count(&p.notification, "SELECT count(*) FROM notices", 1, Duration::from_secs(20)).await;
-    p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", 1, Duration::from_secs(20)).await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM notices",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
+    p.wait_count(
+        &p.supervision,
+        "SELECT count(*) FROM deadlines",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
 
     // The relay crashed between publish and mark: the same event goes out again, three times.
     let envelope = registered_envelope(&p).await;
@@ -68,9 +89,27 @@ async fn the_same_event_delivered_twice_changes_state_once() {
         })
         .await;
     }
-    p.wait_count(&p.notification, "SELECT count(*) FROM notices", 1, Duration::from_secs(1)).await;
-    p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", 1, Duration::from_secs(1)).await;
-    p.wait_count(&p.supervision, "SELECT count(*) FROM case_events", 1, Duration::from_secs(1)).await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM notices",
+        1,
+        Duration::from_secs(1),
+    )
+    .await;
+    p.wait_count(
+        &p.supervision,
+        "SELECT count(*) FROM deadlines",
+        1,
+        Duration::from_secs(1),
+    )
+    .await;
+    p.wait_count(
+        &p.supervision,
+        "SELECT count(*) FROM case_events",
+        1,
+        Duration::from_secs(1),
+    )
+    .await;
     p.stop().await;
 }
 
@@ -86,16 +125,45 @@ async fn a_handler_that_dies_after_commit_and_before_ack_is_not_applied_twice() 
     };
     let p = Platform::start_with(hooks).await;
     p.register(&petition("提交后崩溃测试")).await;
-    wait_for("redelivery skipped by the inbox", Duration::from_secs(30), || async {
-        (metric(&p, &p.notification, "xinfang_events_duplicates_skipped_total").await >= 1.0).then_some(())
-    })
+    wait_for(
+        "redelivery skipped by the inbox",
+        Duration::from_secs(30),
+        || async {
+            (metric(
+                &p,
+                &p.notification,
+                "xinfang_events_duplicates_skipped_total",
+            )
+            .await
+                >= 1.0)
+                .then_some(())
+        },
+    )
     .await;
     assert!(crashed.load(Ordering::SeqCst));
-    p.wait_count(&p.notification, "SELECT count(*) FROM notices", 1, Duration::from_secs(1)).await;
-    p.wait_count(&p.notification, "SELECT count(*) FROM processed_events", 1, Duration::from_secs(1)).await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM notices",
+        1,
+        Duration::from_secs(1),
+    )
+    .await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM processed_events",
+        1,
+        Duration::from_secs(1),
+    )
+    .await;
     // The session was rebuilt and keeps consuming.
     p.register(&petition("崩溃后的下一件")).await;
-    p.wait_count(&p.notification, "SELECT count(*) FROM notices", 2, Duration::from_secs(20)).await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM notices",
+        2,
+        Duration::from_secs(20),
+    )
+    .await;
     p.stop().await;
 }
 
@@ -109,10 +177,19 @@ impl EventHandler for Flaky {
     fn name(&self) -> &'static str {
         "flaky"
     }
-    async fn handle(&self, _conn: &mut PgConnection, _env: &Envelope, event: DomainEvent) -> Result<(), HandlerError> {
-        let DomainEvent::PetitionRegistered(e) = event;
+    async fn handle(
+        &self,
+        _conn: &mut PgConnection,
+        _env: &Envelope,
+        event: DomainEvent,
+    ) -> Result<(), HandlerError> {
+        let DomainEvent::PetitionRegistered(e) = event else {
+            return Ok(());
+        };
         if e.case_number == "POISON" {
-            return Err(HandlerError::Transient(anyhow::anyhow!("模拟的数据库故障 simulated outage")));
+            return Err(HandlerError::Transient(anyhow::anyhow!(
+                "模拟的数据库故障 simulated outage"
+            )));
         }
         self.applied.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -131,6 +208,7 @@ fn sample(case_number: &str) -> Envelope {
         petitioner_count: 1,
         anonymous: false,
         contactable: false,
+        ..PetitionRegisteredV1::minimal_defaults()
     };
     Envelope::new(&e, Some(e.petition_id), None, None)
 }
@@ -139,20 +217,36 @@ fn sample(case_number: &str) -> Envelope {
 async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
     let env = TestEnv::new();
     let settings = env.settings("mediation");
-    xinfang_platform::runtime::ensure_database(&settings.database).await.unwrap();
-    let pool = PgPool::connect_with(settings.database.with_db()).await.unwrap();
-    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR).await.unwrap();
+    xinfang_platform::runtime::ensure_database(&settings.database)
+        .await
+        .unwrap();
+    let pool = PgPool::connect_with(settings.database.with_db())
+        .await
+        .unwrap();
+    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
+        .await
+        .unwrap();
 
     let registry = prometheus::Registry::new();
     let metrics = MessagingMetrics::new(&registry);
-    let broker = Broker::new(settings.broker.clone(), Producer::Mediation, metrics.clone());
+    let broker = Broker::new(
+        settings.broker.clone(),
+        Producer::Mediation,
+        metrics.clone(),
+    );
     let applied = Arc::new(AtomicUsize::new(0));
     let queue = broker.topology.queue(Producer::Mediation);
     let consumers = vec![
         ConsumerSpec {
             queue: queue.clone(),
             tag: "flaky".into(),
-            processor: Arc::new(InboxProcessor { pool: pool.clone(), handler: Arc::new(Flaky { applied: applied.clone() }), waker: None }),
+            processor: Arc::new(InboxProcessor {
+                pool: pool.clone(),
+                handler: Arc::new(Flaky {
+                    applied: applied.clone(),
+                }),
+                waker: None,
+            }),
             hooks: ConsumerHooks::default(),
         },
         ConsumerSpec {
@@ -169,7 +263,10 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
     // One poison first, then twenty good events, then a non-envelope and an unknown event type.
     let mut batch = vec![message_for(&broker, &sample("POISON"))];
     for i in 0..20 {
-        batch.push(message_for(&broker, &sample(&format!("140423-2025-{i:06}"))));
+        batch.push(message_for(
+            &broker,
+            &sample(&format!("140423-2025-{i:06}")),
+        ));
     }
     let mut garbage = message_for(&broker, &sample("x"));
     garbage.payload = b"{ this is not an envelope".to_vec();
@@ -184,36 +281,71 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
         r.expect("published");
     }
 
-    wait_for("good events applied", Duration::from_secs(20), || async { (applied.load(Ordering::SeqCst) == 20).then_some(()) }).await;
+    wait_for("good events applied", Duration::from_secs(20), || async {
+        (applied.load(Ordering::SeqCst) == 20).then_some(())
+    })
+    .await;
     wait_for("three dead letters", Duration::from_secs(30), || {
         let pool = pool.clone();
         async move {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters").fetch_one(&pool).await.ok()?;
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters")
+                .fetch_one(&pool)
+                .await
+                .ok()?;
             (n == 3).then_some(())
         }
     })
     .await;
     let rows: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT reason, detail FROM dead_letters ORDER BY id").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT reason, detail FROM dead_letters ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     let reasons: Vec<&str> = rows.iter().map(|(r, _)| r.as_str()).collect();
     assert!(reasons.contains(&"delivery_limit"), "{rows:?}");
-    assert_eq!(reasons.iter().filter(|r| **r == "rejected").count(), 2, "{rows:?}");
+    assert_eq!(
+        reasons.iter().filter(|r| **r == "rejected").count(),
+        2,
+        "{rows:?}"
+    );
     let details: Vec<String> = rows.iter().filter_map(|(_, d)| d.clone()).collect();
-    assert!(details.iter().any(|d| d.contains("simulated outage")), "{details:?}");
-    assert!(details.iter().any(|d| d.contains("unknown event type")), "{details:?}");
-    assert!(details.iter().any(|d| d.contains("not an envelope")), "{details:?}");
+    assert!(
+        details.iter().any(|d| d.contains("simulated outage")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.contains("unknown event type")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.contains("not an envelope")),
+        "{details:?}"
+    );
 
     // Replay puts the poison back on the queue; it fails again and returns as a second death.
-    let poison_id: i64 = sqlx::query_scalar("SELECT id FROM dead_letters WHERE reason = 'delivery_limit'").fetch_one(&pool).await.unwrap();
-    let n = xinfang_messaging::dead_letters::replay(&pool, &broker, Some(&[poison_id])).await.unwrap();
+    let poison_id: i64 =
+        sqlx::query_scalar("SELECT id FROM dead_letters WHERE reason = 'delivery_limit'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let n = xinfang_messaging::dead_letters::replay(&pool, &broker, Some(&[poison_id]))
+        .await
+        .unwrap();
     assert_eq!(n, 1);
-    wait_for("second death of the replayed poison", Duration::from_secs(30), || {
-        let pool = pool.clone();
-        async move {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters").fetch_one(&pool).await.ok()?;
-            (n == 4).then_some(())
-        }
-    })
+    wait_for(
+        "second death of the replayed poison",
+        Duration::from_secs(30),
+        || {
+            let pool = pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters")
+                    .fetch_one(&pool)
+                    .await
+                    .ok()?;
+                (n == 4).then_some(())
+            }
+        },
+    )
     .await;
     assert_eq!(broker.queue_depth(&queue).await, Some(0));
     assert_eq!(applied.load(Ordering::SeqCst), 20);
@@ -235,12 +367,26 @@ async fn tampering_with_one_audit_row_is_detected_at_that_row() {
     assert_eq!(ok.first_break, None);
 
     // The application cannot rewrite history: the trigger refuses.
-    assert!(sqlx::query("UPDATE audit_log SET action = 'x' WHERE seq = 3").execute(pool).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 3").execute(pool).await.is_err());
+    assert!(
+        sqlx::query("UPDATE audit_log SET action = 'x' WHERE seq = 3")
+            .execute(pool)
+            .await
+            .is_err()
+    );
+    assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 3")
+        .execute(pool)
+        .await
+        .is_err());
 
     // A superuser who disables the trigger is still caught, at the row they touched.
-    sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(pool).await.unwrap();
-    sqlx::query("UPDATE audit_log SET details = '{\"case_number\":\"forged\"}' WHERE seq = 4").execute(pool).await.unwrap();
+    sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET details = '{\"case_number\":\"forged\"}' WHERE seq = 4")
+        .execute(pool)
+        .await
+        .unwrap();
     let broken = xinfang_platform::audit::verify(pool).await.unwrap();
     let b = broken.first_break.expect("tampering detected");
     assert_eq!(b.seq, 4);

@@ -24,6 +24,7 @@ impl EventHandler for ReviewEvents {
                 case_registry::record(conn, &e).await?;
                 Ok(())
             }
+            _ => Ok(()),
         }
     }
 }

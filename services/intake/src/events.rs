@@ -20,7 +20,7 @@ impl EventHandler for IntakeEvents {
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         match event {
-            DomainEvent::PetitionRegistered(_) => Ok(()),
+            _ => Ok(()),
         }
     }
 }

@@ -46,6 +46,7 @@ impl TestApp {
             parts,
             client: reqwest::Client::new(),
             handle,
+            db,
             _env: env,
         }
     }
@@ -299,18 +300,31 @@ async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committe
         let url = format!("{}/api/v1/petitions", app.address);
         let t = t.clone();
         tasks.push(tokio::spawn(async move {
-            client.post(url).bearer_auth(t).json(&petition()).send().await.map(|r| r.status().as_u16())
+            client
+                .post(url)
+                .bearer_auth(t)
+                .json(&petition())
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
         }));
     }
     // Stop while requests are in flight.
     let pool = app.parts.pool.clone();
-    wait_for("first registration committed", Duration::from_secs(10), || {
-        let pool = pool.clone();
-        async move {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions").fetch_one(&pool).await.ok()?;
-            (n > 0).then_some(())
-        }
-    })
+    wait_for(
+        "first registration committed",
+        Duration::from_secs(10),
+        || {
+            let pool = pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions")
+                    .fetch_one(&pool)
+                    .await
+                    .ok()?;
+                (n > 0).then_some(())
+            }
+        },
+    )
     .await;
     app.parts.shutdown.cancel();
     let mut created = 0;
@@ -326,9 +340,16 @@ async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committe
     let _ = app.handle.await;
     let pool = sqlx::PgPool::connect_with(app.db.clone()).await.unwrap();
     // Every answered registration was committed, and its event left before the relay stopped.
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions").fetch_one(&pool).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(stored, created);
     assert!(created >= 1);
-    let unpublished: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetch_one(&pool).await.unwrap();
+    let unpublished: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(unpublished, 0);
 }

@@ -42,6 +42,7 @@ impl EventHandler for NotificationEvents {
                 }
                 Ok(())
             }
+            _ => Ok(()),
         }
     }
 }

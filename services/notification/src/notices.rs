@@ -118,6 +118,7 @@ mod tests {
             petitioner_count: 1,
             anonymous: false,
             contactable: false,
+            ..PetitionRegisteredV1::minimal_defaults()
         };
         let (title, body) = registration_receipt(&e, 15);
         assert!(title.contains("140423-2025-000007"));

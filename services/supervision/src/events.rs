@@ -84,6 +84,10 @@ impl EventHandler for SupervisionEvents {
                 tracing::info!(case_number = %e.case_number, "acceptance deadline opened");
                 Ok(())
             }
+            _ => {
+                record_timeline(conn, envelope, None).await?;
+                Ok(())
+            }
         }
     }
 }

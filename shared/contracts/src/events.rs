@@ -91,6 +91,33 @@ pub struct PetitionRegisteredV1 {
     /// Whether the petitioner left a way to be notified (e.g. a phone), without the value itself.
     #[serde(default)]
     pub contactable: bool,
+    /// 信访事项类别 (known from registration in most cases; the clerk may set it at classification).
+    #[serde(default)]
+    pub category: Option<Category>,
+    /// 信访事项领域, e.g. `labour_social_security`.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// 二级分类 in the configurable sub-taxonomy.
+    #[serde(default)]
+    pub subfield: Option<String>,
+    /// 乡镇 (division code or name) where the matter arose.
+    #[serde(default)]
+    pub township: Option<String>,
+    /// 被反映单位 (unit code), if one is named.
+    #[serde(default)]
+    pub respondent_unit: Option<String>,
+    /// 多人走访
+    #[serde(default)]
+    pub group_visit: bool,
+    /// The walk-in visit (来访登记) this registration resolves, if any.
+    #[serde(default)]
+    pub visit_id: Option<Uuid>,
+    /// For matters transferred or assigned in from a higher level: the sender's reference number.
+    #[serde(default)]
+    pub upstream_reference: Option<String>,
+    /// For matters assigned in: the deadline the higher level set (交办期限).
+    #[serde(default)]
+    pub upstream_due_on: Option<NaiveDate>,
 }
 
 impl Event for PetitionRegisteredV1 {
@@ -99,24 +126,382 @@ impl Event for PetitionRegisteredV1 {
     const VERSION: u16 = 1;
 }
 
-/// Every event type this build understands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DomainEvent {
-    PetitionRegistered(PetitionRegisteredV1),
+impl PetitionRegisteredV1 {
+    /// Values of the fields added after v1 first shipped, for building events in code and tests:
+    /// `PetitionRegisteredV1 { petition_id, .., ..PetitionRegisteredV1::minimal_defaults() }`.
+    pub fn minimal_defaults() -> PetitionRegisteredV1 {
+        PetitionRegisteredV1 {
+            petition_id: Uuid::nil(),
+            case_number: String::new(),
+            channel: Channel::Letter,
+            received_on: NaiveDate::MIN,
+            registered_at: DateTime::<Utc>::MIN_UTC,
+            registering_unit: String::new(),
+            division_code: String::new(),
+            petitioner_count: 1,
+            anonymous: false,
+            contactable: false,
+            category: None,
+            field: None,
+            subfield: None,
+            township: None,
+            respondent_unit: None,
+            group_visit: false,
+            visit_id: None,
+            upstream_reference: None,
+            upstream_due_on: None,
+        }
+    }
 }
 
-impl DomainEvent {
-    /// Decode an envelope into a known event. An unknown type or version is an error that the
-    /// consumer dead-letters with its reason.
-    pub fn decode(envelope: &Envelope) -> Result<DomainEvent, ContractError> {
-        if envelope.is::<PetitionRegisteredV1>() {
-            return envelope.decode().map(DomainEvent::PetitionRegistered);
+/// Category of a matter (信访事项类别, 《信访工作条例》第二十九条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// 建议意见类
+    Suggestion,
+    /// 检举控告类
+    Accusation,
+    /// 申诉求决类
+    Claim,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Suggestion => "suggestion",
+            Category::Accusation => "accusation",
+            Category::Claim => "claim",
         }
-        Err(ContractError::UnknownType {
-            producer: envelope.producer.to_string(),
-            event_type: envelope.event_type.clone(),
-            version: envelope.version,
-        })
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Category::Suggestion => "建议意见类",
+            Category::Accusation => "检举控告类",
+            Category::Claim => "申诉求决类",
+        }
+    }
+}
+
+/// Legal channel a matter is diverted to (导入法定途径, 《信访工作条例》第三十一条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalChannel {
+    /// 诉讼 (incl. 涉法涉诉: 诉访分离, to 政法部门)
+    Litigation,
+    /// 仲裁
+    Arbitration,
+    /// 行政复议、裁决、确认、许可、处罚等行政程序
+    AdministrativeProcedure,
+    /// 纪检监察 (accusations against officials)
+    DisciplineInspection,
+    /// 政法部门 (涉法涉诉)
+    PoliticalLegal,
+    /// 党员申诉
+    PartyAppeal,
+    /// 其他法定途径
+    Other,
+}
+
+impl LegalChannel {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LegalChannel::Litigation => "诉讼",
+            LegalChannel::Arbitration => "仲裁",
+            LegalChannel::AdministrativeProcedure => "行政复议、裁决、确认、许可、处罚等行政程序",
+            LegalChannel::DisciplineInspection => "纪检监察机关",
+            LegalChannel::PoliticalLegal => "政法部门",
+            LegalChannel::PartyAppeal => "党员申诉程序",
+            LegalChannel::Other => "其他法定途径",
+        }
+    }
+}
+
+macro_rules! event {
+    ($ty:ident, $producer:expr, $name:literal, $version:literal) => {
+        impl Event for $ty {
+            const PRODUCER: Producer = $producer;
+            const EVENT_TYPE: &'static str = $name;
+            const VERSION: u16 = $version;
+        }
+    };
+}
+
+/// `intake.petition.accepted.v1`: accepted (受理); the 受理告知书 is due to the petitioner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PetitionAcceptedV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub accepted_on: NaiveDate,
+    /// Unit that decided (受理单位).
+    pub decided_by_unit: String,
+    /// Unit that will handle the substance (办理单位), when known at acceptance.
+    #[serde(default)]
+    pub handling_unit: Option<String>,
+    #[serde(default)]
+    pub category: Option<Category>,
+    /// 简易办理
+    #[serde(default)]
+    pub simple_track: bool,
+    pub reason: String,
+}
+event!(PetitionAcceptedV1, Producer::Intake, "petition.accepted", 1);
+
+/// `intake.petition.declined.v1`: not accepted (不予受理), with the legal channel to use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PetitionDeclinedV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub decided_on: NaiveDate,
+    pub decided_by_unit: String,
+    pub reason: String,
+    #[serde(default)]
+    pub legal_channel: Option<LegalChannel>,
+    /// 告知的途径和方式 (guidance for the petitioner)
+    pub guidance: String,
+}
+event!(PetitionDeclinedV1, Producer::Intake, "petition.declined", 1);
+
+/// `intake.petition.barred.v1`: no longer accepted (不再受理, art 36 ¶3) or not accepted while an
+/// earlier case is within its period (art 19).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PetitionBarredV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub decided_on: NaiveDate,
+    pub decided_by_unit: String,
+    /// `final_after_re_review` (art 36) or `earlier_case_in_progress` (art 19)
+    pub ground: String,
+    pub reason: String,
+    pub prior_petition_id: Uuid,
+    pub prior_case_number: String,
+}
+event!(PetitionBarredV1, Producer::Intake, "petition.barred", 1);
+
+/// `intake.petition.transferred.v1`: transferred to another organ (转送); the petitioner is told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PetitionTransferredV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub decided_on: NaiveDate,
+    pub decided_by_unit: String,
+    pub to_unit: String,
+    pub reason: String,
+}
+event!(
+    PetitionTransferredV1,
+    Producer::Intake,
+    "petition.transferred",
+    1
+);
+
+/// `intake.petition.assigned.v1`: assigned to a unit with a deadline (交办).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PetitionAssignedV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub decided_on: NaiveDate,
+    pub decided_by_unit: String,
+    pub to_unit: String,
+    /// 交办期限: result and 办结报告 due
+    pub due_on: NaiveDate,
+    pub instructions: String,
+}
+event!(PetitionAssignedV1, Producer::Intake, "petition.assigned", 1);
+
+/// `intake.assignment.accepted.v1`: the receiving unit accepted a transfer or assignment (art 23 ¶3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentAcceptedV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub unit: String,
+    pub accepted_on: NaiveDate,
+}
+event!(
+    AssignmentAcceptedV1,
+    Producer::Intake,
+    "assignment.accepted",
+    1
+);
+
+/// `intake.assignment.objected.v1`: the receiving unit objected with reasons within 5 working days;
+/// the case returns to the bureau for re-routing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentObjectedV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub unit: String,
+    pub objected_on: NaiveDate,
+    pub reasons: String,
+}
+event!(
+    AssignmentObjectedV1,
+    Producer::Intake,
+    "assignment.objected",
+    1
+);
+
+/// `intake.petition.repeat_linked.v1`: the clerk linked a petition as a repeat of an earlier case
+/// (重复信访).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepeatLinkedV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub earlier_petition_id: Uuid,
+    pub earlier_case_number: String,
+}
+event!(
+    RepeatLinkedV1,
+    Producer::Intake,
+    "petition.repeat_linked",
+    1
+);
+
+/// `intake.visit.logged.v1`: a visitor was logged on arrival (来访登记), so that a visit never
+/// registered can be found (应登记不登记).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitLoggedV1 {
+    pub visit_id: Uuid,
+    pub unit: String,
+    pub arrived_at: DateTime<Utc>,
+    pub visitor_count: u32,
+}
+event!(VisitLoggedV1, Producer::Intake, "visit.logged", 1);
+
+/// `administrative-review.case.finalized.v1`: the last level (复核) concluded; the same facts and
+/// reasons are no longer accepted (art 36 ¶3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseFinalizedV1 {
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub concluded_on: NaiveDate,
+    /// `re_review`, or `review`/`handling` when the petitioner let the window lapse.
+    pub level: String,
+}
+event!(
+    CaseFinalizedV1,
+    Producer::AdministrativeReview,
+    "case.finalized",
+    1
+);
+
+/// Steps of a deadline's timer (期限提醒).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStep {
+    /// 临期预警
+    Warning,
+    /// 到期
+    Due,
+    /// 超期
+    Overdue,
+    /// 严重超期
+    LongOverdue,
+}
+
+/// `supervision.deadline.step_reached.v1`: a deadline's timer fired one step (exactly once per
+/// deadline and step).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadlineStepReachedV1 {
+    pub deadline_id: Uuid,
+    pub petition_id: Uuid,
+    pub case_number: String,
+    pub kind: String,
+    pub unit: String,
+    pub due_on: NaiveDate,
+    pub step: DeadlineStep,
+}
+event!(
+    DeadlineStepReachedV1,
+    Producer::Supervision,
+    "deadline.step_reached",
+    1
+);
+
+/// `supervision.order.issued.v1`: a supervision order to a unit (催办, 督办, 挂牌督办, 约谈, 通报),
+/// which requires a written response by `respond_by`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupervisionOrderIssuedV1 {
+    pub order_id: Uuid,
+    #[serde(default)]
+    pub petition_id: Option<Uuid>,
+    #[serde(default)]
+    pub case_number: Option<String>,
+    pub unit: String,
+    /// `reminder` (催办), `supervision` (督办), `listed` (挂牌督办), `interview` (约谈), `circular` (通报)
+    pub kind: String,
+    pub respond_by: NaiveDate,
+    pub summary: String,
+}
+event!(
+    SupervisionOrderIssuedV1,
+    Producer::Supervision,
+    "order.issued",
+    1
+);
+
+/// `supervision.finding.raised.v1`: an assessment finding (考核发现) against a unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingRaisedV1 {
+    pub finding_id: Uuid,
+    #[serde(default)]
+    pub petition_id: Option<Uuid>,
+    pub unit: String,
+    /// `unregistered_visit` (应登记不登记), `unaccepted` (应受理不受理), `unhandled` (应办理不办理),
+    /// `unaccounted` (应追责不追责), `uninvestigated` (应查处不查处)
+    pub question: String,
+    pub detail: String,
+}
+event!(FindingRaisedV1, Producer::Supervision, "finding.raised", 1);
+
+macro_rules! domain_events {
+    ($($variant:ident($ty:ident)),+ $(,)?) => {
+        /// Every event type this build understands.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum DomainEvent {
+            $($variant($ty)),+
+        }
+
+        impl DomainEvent {
+            /// Decode an envelope into a known event. An unknown type or version is an error that
+            /// the consumer dead-letters with its reason.
+            pub fn decode(envelope: &Envelope) -> Result<DomainEvent, ContractError> {
+                $(if envelope.is::<$ty>() {
+                    return envelope.decode().map(DomainEvent::$variant);
+                })+
+                Err(unknown(envelope))
+            }
+
+            /// The routing keys of every known event.
+            pub fn routing_keys() -> Vec<String> {
+                vec![$(<$ty as Event>::routing_key()),+]
+            }
+        }
+    };
+}
+
+domain_events!(
+    PetitionRegistered(PetitionRegisteredV1),
+    PetitionAccepted(PetitionAcceptedV1),
+    PetitionDeclined(PetitionDeclinedV1),
+    PetitionBarred(PetitionBarredV1),
+    PetitionTransferred(PetitionTransferredV1),
+    PetitionAssigned(PetitionAssignedV1),
+    AssignmentAccepted(AssignmentAcceptedV1),
+    AssignmentObjected(AssignmentObjectedV1),
+    RepeatLinked(RepeatLinkedV1),
+    VisitLogged(VisitLoggedV1),
+    CaseFinalized(CaseFinalizedV1),
+    DeadlineStepReached(DeadlineStepReachedV1),
+    SupervisionOrderIssued(SupervisionOrderIssuedV1),
+    FindingRaised(FindingRaisedV1),
+);
+
+fn unknown(envelope: &Envelope) -> ContractError {
+    ContractError::UnknownType {
+        producer: envelope.producer.to_string(),
+        event_type: envelope.event_type.clone(),
+        version: envelope.version,
     }
 }
 
@@ -136,6 +521,7 @@ mod tests {
             petitioner_count: 1,
             anonymous: false,
             contactable: true,
+            ..PetitionRegisteredV1::minimal_defaults()
         }
     }
 
@@ -149,6 +535,7 @@ mod tests {
         assert_eq!(back, env);
         match DomainEvent::decode(&back).unwrap() {
             DomainEvent::PetitionRegistered(e) => assert_eq!(e, event),
+            other => panic!("decoded as {other:?}"),
         }
     }
 
@@ -184,6 +571,70 @@ mod tests {
             Err(ContractError::Malformed { .. })
         ));
         assert!(Envelope::from_bytes(b"{not json").is_err());
+    }
+
+    #[test]
+    fn an_old_producer_payload_without_the_added_fields_still_decodes() {
+        let event = sample();
+        let mut env = Envelope::new(&event, None, None, None);
+        for k in [
+            "category",
+            "field",
+            "subfield",
+            "township",
+            "respondent_unit",
+            "group_visit",
+            "visit_id",
+            "upstream_reference",
+            "upstream_due_on",
+            "anonymous",
+            "contactable",
+        ] {
+            env.payload.as_object_mut().unwrap().remove(k);
+        }
+        assert!(matches!(
+            DomainEvent::decode(&env),
+            Ok(DomainEvent::PetitionRegistered(_))
+        ));
+    }
+
+    #[test]
+    fn every_event_round_trips_and_routing_keys_are_unique() {
+        let keys = DomainEvent::routing_keys();
+        let mut dedup = keys.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(keys.len(), dedup.len());
+        let accepted = PetitionAcceptedV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "140423-2025-000001".into(),
+            accepted_on: NaiveDate::from_ymd_opt(2025, 10, 9).unwrap(),
+            decided_by_unit: "140423-XFJ".into(),
+            handling_unit: Some("140423-RSJ".into()),
+            category: Some(Category::Claim),
+            simple_track: false,
+            reason: "属于本机关职责范围".into(),
+        };
+        let env = Envelope::new(&accepted, Some(accepted.petition_id), None, None);
+        assert_eq!(env.routing_key(), "intake.petition.accepted.v1");
+        let back = Envelope::from_bytes(&env.to_bytes()).unwrap();
+        assert_eq!(
+            DomainEvent::decode(&back).unwrap(),
+            DomainEvent::PetitionAccepted(accepted)
+        );
+        let step = DeadlineStepReachedV1 {
+            deadline_id: Uuid::now_v7(),
+            petition_id: Uuid::now_v7(),
+            case_number: "c".into(),
+            kind: "acceptance".into(),
+            unit: "u".into(),
+            due_on: NaiveDate::from_ymd_opt(2025, 10, 9).unwrap(),
+            step: DeadlineStep::Overdue,
+        };
+        let env = Envelope::new(&step, Some(step.petition_id), None, None);
+        assert_eq!(env.routing_key(), "supervision.deadline.step_reached.v1");
+        assert_eq!(env.payload["step"], "overdue");
+        assert!(DomainEvent::decode(&env).is_ok());
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //!
 //! Run: `cargo run --release -p xinfang-e2e --bin bench-e2e [-- COUNT]`
 
-use std::{sync::Arc, time::{Duration, Instant}};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use lapin::{options::*, types::FieldTable, BasicProperties, Connection, ConnectionProperties};
 use sqlx::{Connection as _, PgConnection};
@@ -21,10 +24,15 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 
 async fn pg_ceiling(n: usize) -> anyhow::Result<f64> {
     let mut conn = PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
-    sqlx::query("CREATE TEMP TABLE bench (id BIGSERIAL PRIMARY KEY, v TEXT)").execute(&mut conn).await?;
+    sqlx::query("CREATE TEMP TABLE bench (id BIGSERIAL PRIMARY KEY, v TEXT)")
+        .execute(&mut conn)
+        .await?;
     let t = Instant::now();
     for i in 0..n {
-        sqlx::query("INSERT INTO bench (v) VALUES ($1)").bind(i.to_string()).execute(&mut conn).await?;
+        sqlx::query("INSERT INTO bench (v) VALUES ($1)")
+            .bind(i.to_string())
+            .execute(&mut conn)
+            .await?;
     }
     let single = n as f64 / t.elapsed().as_secs_f64();
     // Eight concurrent writers (group commit).
@@ -32,10 +40,16 @@ async fn pg_ceiling(n: usize) -> anyhow::Result<f64> {
     let mut tasks = Vec::new();
     for _ in 0..8 {
         tasks.push(tokio::spawn(async move {
-            let mut c = PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
-            sqlx::query("CREATE TEMP TABLE bench (id BIGSERIAL PRIMARY KEY, v TEXT)").execute(&mut c).await?;
+            let mut c =
+                PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
+            sqlx::query("CREATE TEMP TABLE bench (id BIGSERIAL PRIMARY KEY, v TEXT)")
+                .execute(&mut c)
+                .await?;
             for i in 0..n / 8 {
-                sqlx::query("INSERT INTO bench (v) VALUES ($1)").bind(i.to_string()).execute(&mut c).await?;
+                sqlx::query("INSERT INTO bench (v) VALUES ($1)")
+                    .bind(i.to_string())
+                    .execute(&mut c)
+                    .await?;
             }
             anyhow::Ok(())
         }));
@@ -53,16 +67,36 @@ async fn rabbit_ceiling(n: usize) -> anyhow::Result<f64> {
     let ch = conn.create_channel().await?;
     let q = format!("bench.{}", uuid::Uuid::new_v4().simple());
     let mut args = FieldTable::default();
-    args.insert("x-queue-type".into(), xinfang_messaging::headers::text("quorum"));
-    ch.queue_declare(q.clone().into(), QueueDeclareOptions { durable: true, ..Default::default() }, args).await?;
+    args.insert(
+        "x-queue-type".into(),
+        xinfang_messaging::headers::text("quorum"),
+    );
+    ch.queue_declare(
+        q.clone().into(),
+        QueueDeclareOptions {
+            durable: true,
+            ..Default::default()
+        },
+        args,
+    )
+    .await?;
     ch.confirm_select(ConfirmSelectOptions::default()).await?;
     let payload = vec![b'x'; 600];
     let props = BasicProperties::default().with_delivery_mode(2);
     let t = Instant::now();
     for _ in 0..n / 10 {
-        ch.basic_publish("".into(), q.clone().into(), BasicPublishOptions { mandatory: true, ..Default::default() }, &payload, props.clone())
-            .await?
-            .await?;
+        ch.basic_publish(
+            "".into(),
+            q.clone().into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            &payload,
+            props.clone(),
+        )
+        .await?
+        .await?;
     }
     let one_by_one = (n / 10) as f64 / t.elapsed().as_secs_f64();
     let t = Instant::now();
@@ -70,8 +104,17 @@ async fn rabbit_ceiling(n: usize) -> anyhow::Result<f64> {
         let mut confirms = Vec::with_capacity(100);
         for _ in 0..100 {
             confirms.push(
-                ch.basic_publish("".into(), q.clone().into(), BasicPublishOptions { mandatory: true, ..Default::default() }, &payload, props.clone())
-                    .await?,
+                ch.basic_publish(
+                    "".into(),
+                    q.clone().into(),
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..Default::default()
+                    },
+                    &payload,
+                    props.clone(),
+                )
+                .await?,
             );
         }
         for c in confirms {
@@ -79,7 +122,8 @@ async fn rabbit_ceiling(n: usize) -> anyhow::Result<f64> {
         }
     }
     let pipelined = n as f64 / t.elapsed().as_secs_f64();
-    ch.queue_delete(q.into(), QueueDeleteOptions::default()).await?;
+    ch.queue_delete(q.into(), QueueDeleteOptions::default())
+        .await?;
     let _ = conn.close(200, "bench".into()).await;
     println!("rabbitmq confirmed persistent publish (quorum queue): {one_by_one:.0}/s awaiting each, {pipelined:.0}/s pipelined by 100");
     Ok(pipelined)
@@ -87,7 +131,10 @@ async fn rabbit_ceiling(n: usize) -> anyhow::Result<f64> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let count: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(3000);
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3000);
     pg_ceiling(2000).await?;
     rabbit_ceiling(20_000).await?;
 
@@ -106,7 +153,12 @@ async fn main() -> anyhow::Result<()> {
         let permit = sem.clone().acquire_owned().await?;
         let (client, url, token) = (p.client.clone(), url.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
-            let r = client.post(url).bearer_auth(token).json(&petition(&format!("压测 {i}"))).send().await;
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&petition(&format!("压测 {i}")))
+                .send()
+                .await;
             drop(permit);
             r.map(|r| r.status().as_u16()).unwrap_or(0)
         }));
@@ -117,10 +169,14 @@ async fn main() -> anyhow::Result<()> {
     let http_done = t.elapsed();
     let n = count as i64;
     let timeout = Duration::from_secs(600);
-    p.wait_count(&p.notification, "SELECT count(*) FROM notices", n, timeout).await;
-    p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", n, timeout).await;
-    p.wait_count(&p.mediation, "SELECT count(*) FROM cases", n, timeout).await;
-    p.wait_count(&p.review, "SELECT count(*) FROM cases", n, timeout).await;
+    p.wait_count(&p.notification, "SELECT count(*) FROM notices", n, timeout)
+        .await;
+    p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", n, timeout)
+        .await;
+    p.wait_count(&p.mediation, "SELECT count(*) FROM cases", n, timeout)
+        .await;
+    p.wait_count(&p.review, "SELECT count(*) FROM cases", n, timeout)
+        .await;
     let all_done = t.elapsed();
     println!(
         "end to end: {count} petitions; HTTP accepted in {:.2}s ({:.0}/s); all downstream effects in {:.2}s ({:.0} petitions/s end to end)",
@@ -138,7 +194,12 @@ async fn main() -> anyhow::Result<()> {
         let (client, url, token) = (p.client.clone(), url.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             let s = Instant::now();
-            let r = client.post(url).bearer_auth(token).json(&petition(&format!("时延 {i}"))).send().await;
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&petition(&format!("时延 {i}")))
+                .send()
+                .await;
             assert_eq!(r.map(|r| r.status().as_u16()).unwrap_or(0), 201);
             s.elapsed().as_secs_f64() * 1000.0
         }));

@@ -174,6 +174,7 @@ async fn insert_petition(
         petitioner_count: p.petitioner_count,
         anonymous: p.anonymous(),
         contactable: false,
+        ..PetitionRegisteredV1::minimal_defaults()
     };
     let envelope = Envelope::new(&event, Some(id), None, None);
 
