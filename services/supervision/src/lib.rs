@@ -4,6 +4,7 @@
 pub mod configuration;
 pub mod deadlines;
 pub mod events;
+pub mod findings;
 pub mod routes;
 pub mod startup;
 
