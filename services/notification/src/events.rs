@@ -1,4 +1,4 @@
-//! Events notification reacts to: each step that the law says the petitioner must be told of.
+//! Events notification reacts to: each step that the law says a petitioner or a unit must be told.
 
 use sqlx::PgConnection;
 use xinfang_contracts::{DomainEvent, Envelope};
@@ -21,28 +21,20 @@ impl EventHandler for NotificationEvents {
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
-        match event {
-            DomainEvent::PetitionRegistered(e) => {
-                if e.anonymous {
-                    tracing::info!(case_number = %e.case_number, "anonymous petition: no receipt to send");
-                    return Ok(());
-                }
-                if notices::record_receipt(conn, &e, envelope.event_id).await? {
-                    audit::record(
-                        conn,
-                        &AuditEntry::system(
-                            "notification",
-                            "notice.create",
-                            Some(e.petition_id),
-                            serde_json::json!({ "kind": "registration_receipt" }),
-                        ),
-                    )
-                    .await?;
-                    tracing::info!(case_number = %e.case_number, "registration receipt recorded");
-                }
-                Ok(())
-            }
-            _ => Ok(()),
+        let created = notices::record(conn, envelope, &event).await?;
+        if created > 0 {
+            audit::record(
+                conn,
+                &AuditEntry::system(
+                    "notification",
+                    "notice.create",
+                    envelope.case_id,
+                    serde_json::json!({ "event": envelope.routing_key(), "notices": created }),
+                ),
+            )
+            .await?;
+            tracing::info!(event = %envelope.routing_key(), created, "notices recorded");
         }
+        Ok(())
     }
 }

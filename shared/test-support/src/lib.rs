@@ -172,3 +172,51 @@ where
         pause = (pause * 2).min(Duration::from_millis(250));
     }
 }
+
+/// A broker session of its own (no consumers), for tests that publish events as if another service
+/// had. Stop it with the returned token.
+pub async fn publisher(
+    env: &TestEnv,
+    as_service: xinfang_contracts::Producer,
+) -> (
+    std::sync::Arc<xinfang_messaging::Broker>,
+    tokio_util::sync::CancellationToken,
+) {
+    let metrics = xinfang_messaging::MessagingMetrics::new(&prometheus::Registry::new());
+    let settings = BrokerSettings {
+        delivery_limit: 3,
+        reconnect_min_ms: 100,
+        reconnect_max_ms: 1_000,
+        ..BrokerSettings::local(&env.prefix)
+    };
+    let broker = xinfang_messaging::Broker::new(settings, as_service, metrics);
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(broker.clone().run(Vec::new(), stop.clone()));
+    assert!(
+        broker.wait_connected(Duration::from_secs(10)).await,
+        "publisher broker session"
+    );
+    (broker, stop)
+}
+
+/// Publish envelopes to the platform exchange with confirms, as the outbox relay would.
+pub async fn publish(
+    broker: &xinfang_messaging::Broker,
+    envelopes: &[xinfang_contracts::Envelope],
+) {
+    let messages: Vec<_> = envelopes
+        .iter()
+        .map(|e| xinfang_messaging::OutboundMessage {
+            exchange: broker.topology.exchange(),
+            routing_key: e.routing_key(),
+            message_id: e.event_id.to_string(),
+            payload: e.to_bytes(),
+            headers: xinfang_messaging::headers::for_envelope(e),
+            kind: e.routing_key(),
+            correlation_id: Some(e.correlation_id.to_string()),
+        })
+        .collect();
+    for r in broker.publish_batch(&messages).await {
+        r.expect("event published");
+    }
+}

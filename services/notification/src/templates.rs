@@ -1,0 +1,431 @@
+//! Notice templates (告知文书模板): what the law says each party must be told, in Chinese.
+//! Pure functions from an event (and what is known of its case) to notice drafts.
+
+use chrono::NaiveDate;
+use xinfang_contracts::{
+    events::{Category, DeadlineStep},
+    DomainEvent,
+};
+
+/// Who receives a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// 信访人
+    Petitioner,
+    /// A unit (单位), by unit code.
+    Unit(String),
+}
+
+impl Recipient {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Recipient::Petitioner => "petitioner",
+            Recipient::Unit(_) => "unit",
+        }
+    }
+    pub fn key(&self) -> String {
+        match self {
+            Recipient::Petitioner => "petitioner".into(),
+            Recipient::Unit(u) => format!("unit:{u}"),
+        }
+    }
+}
+
+/// A notice to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeDraft {
+    /// e.g. `acceptance_notice` (受理告知书)
+    pub kind: &'static str,
+    pub recipient: Recipient,
+    pub title: String,
+    pub body: String,
+}
+
+/// What notification knows of a case.
+#[derive(Debug, Clone)]
+pub struct CaseContext {
+    pub case_number: String,
+    pub registering_unit: String,
+    pub received_on: NaiveDate,
+    pub anonymous: bool,
+}
+
+pub fn date_zh(d: NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
+fn petitioner(
+    ctx: &CaseContext,
+    kind: &'static str,
+    title: String,
+    body: String,
+) -> Option<NoticeDraft> {
+    // An anonymous petitioner left no one to tell.
+    (!ctx.anonymous).then_some(NoticeDraft {
+        kind,
+        recipient: Recipient::Petitioner,
+        title,
+        body,
+    })
+}
+
+fn unit(unit: &str, kind: &'static str, title: String, body: String) -> NoticeDraft {
+    NoticeDraft {
+        kind,
+        recipient: Recipient::Unit(unit.to_string()),
+        title,
+        body,
+    }
+}
+
+/// The notices an event requires. `ctx` is the case as registered (None when unknown).
+pub fn drafts(event: &DomainEvent, ctx: Option<&CaseContext>) -> Vec<NoticeDraft> {
+    let mut out = Vec::new();
+    match (event, ctx) {
+        (DomainEvent::PetitionRegistered(e), _) => {
+            let ctx = CaseContext {
+                case_number: e.case_number.clone(),
+                registering_unit: e.registering_unit.clone(),
+                received_on: e.received_on,
+                anonymous: e.anonymous,
+            };
+            out.extend(petitioner(
+                &ctx,
+                "registration_receipt",
+                format!("信访事项登记回执（{}）", e.case_number),
+                format!(
+                    "您于{}以{}方式反映的信访事项已登记，信访件编号为 {}。依照《信访工作条例》，我们将自收到之日起15日内告知您是否受理及办理途径。您可凭登记时取得的查询码查询办理进度并评价。",
+                    date_zh(e.received_on),
+                    e.channel.label_zh(),
+                    e.case_number
+                ),
+            ));
+        }
+        (DomainEvent::PetitionAccepted(e), Some(ctx)) => {
+            let mut body = format!(
+                "{}号信访事项：经审查，您反映的信访事项符合受理条件，已于{}依法受理。",
+                e.case_number,
+                date_zh(e.accepted_on)
+            );
+            if e.simple_track {
+                body.push_str("本事项适用简易办理程序，将自受理之日起10个工作日内作出处理意见。");
+            } else if e.category == Some(Category::Claim) {
+                body.push_str("依照《信访工作条例》第三十四条，将自受理之日起60日内办结并出具信访处理意见书；情况复杂的，经批准可适当延长办理期限，但延长期限不超过30日，并告知您延期理由。");
+            }
+            if !e.reason.trim().is_empty() {
+                body.push_str(&format!("受理理由：{}。", e.reason.trim_end_matches('。')));
+            }
+            out.extend(petitioner(
+                ctx,
+                "acceptance_notice",
+                format!("信访事项受理告知书（{}）", e.case_number),
+                body,
+            ));
+        }
+        (DomainEvent::PetitionDeclined(e), Some(ctx)) => {
+            let channel = e
+                .legal_channel
+                .map(|c| format!("请您依法通过{}提出。", c.label_zh()))
+                .unwrap_or_default();
+            let body = format!(
+                "{}号信访事项：经审查，{}，依照《信访工作条例》第三十一条，本机关不予受理。{}{}",
+                e.case_number,
+                e.reason.trim_end_matches('。'),
+                channel,
+                e.guidance
+            );
+            out.extend(petitioner(
+                ctx,
+                "decline_notice",
+                format!("不予受理告知书（{}）", e.case_number),
+                body,
+            ));
+        }
+        (DomainEvent::PetitionBarred(e), Some(ctx)) => {
+            let body = if e.ground == "earlier_case_in_progress" {
+                format!(
+                    "{}号信访事项：您反映的事项已作为{}号信访事项受理，正在法定期限内办理。依照《信访工作条例》第十九条，不予重复受理。您可凭查询码查询该件的办理进度。{}",
+                    e.case_number, e.prior_case_number, e.reason
+                )
+            } else {
+                format!(
+                    "{}号信访事项：您反映的事项与{}号信访事项的事实和理由相同，该事项已经复核终结。依照《信访工作条例》第三十六条第三款，各级机关不再受理。{}",
+                    e.case_number, e.prior_case_number, e.reason
+                )
+            };
+            out.extend(petitioner(
+                ctx,
+                "bar_notice",
+                format!("不再受理告知书（{}）", e.case_number),
+                body,
+            ));
+        }
+        (DomainEvent::PetitionTransferred(e), Some(ctx)) => {
+            out.extend(petitioner(
+                ctx,
+                "transfer_notice",
+                format!("信访事项转送告知书（{}）", e.case_number),
+                format!(
+                    "{}号信访事项：依照《信访工作条例》第二十二条，您反映的信访事项已于{}转送{}依法办理，请您留意该机关的受理告知。",
+                    e.case_number,
+                    date_zh(e.decided_on),
+                    e.to_unit
+                ),
+            ));
+            out.push(unit(
+                &e.to_unit,
+                "transfer_to_unit",
+                format!("信访事项转送函（{}）", e.case_number),
+                format!(
+                    "现将{}号信访事项转送你单位。属于你单位职责范围的，请自收到之日起15日内书面告知信访人是否受理；不属于你单位职责范围的，请自收到之日起5个工作日内提出异议并详细说明理由（《信访工作条例》第二十三条）。{}",
+                    e.case_number, e.reason
+                ),
+            ));
+        }
+        (DomainEvent::PetitionAssigned(e), Some(ctx)) => {
+            out.extend(petitioner(
+                ctx,
+                "assignment_info",
+                format!("信访事项交办告知（{}）", e.case_number),
+                format!(
+                    "{}号信访事项：您反映的信访事项已于{}交由{}办理。",
+                    e.case_number,
+                    date_zh(e.decided_on),
+                    e.to_unit
+                ),
+            ));
+            out.push(unit(
+                &e.to_unit,
+                "assignment_to_unit",
+                format!("信访事项交办单（{}）", e.case_number),
+                format!(
+                    "现将{}号信访事项交办你单位，请于{}前办结并报送办结报告（《信访工作条例》第二十二条）。{}",
+                    e.case_number,
+                    date_zh(e.due_on),
+                    e.instructions
+                ),
+            ));
+        }
+        (DomainEvent::AssignmentObjected(e), Some(ctx)) => {
+            out.push(unit(
+                &ctx.registering_unit,
+                "objection_received",
+                format!("转送交办异议（{}）", e.case_number),
+                format!(
+                    "{}于{}对{}号信访事项提出异议，理由：{}。请重新研究分类处理。",
+                    e.unit,
+                    date_zh(e.objected_on),
+                    e.case_number,
+                    e.reasons
+                ),
+            ));
+        }
+        (DomainEvent::SupervisionOrderIssued(e), _) => {
+            let title = match e.kind.as_str() {
+                "reminder" => "催办通知",
+                "supervision" => "督办通知",
+                "listed" => "挂牌督办通知",
+                "interview" => "约谈通知",
+                "circular" => "通报",
+                _ => "督查督办通知",
+            };
+            let subject = e
+                .case_number
+                .as_deref()
+                .map(|c| format!("（{c}）"))
+                .unwrap_or_default();
+            out.push(unit(
+                &e.unit,
+                "supervision_order",
+                format!("{title}{subject}"),
+                format!(
+                    "{}请于{}前书面报告办理情况。",
+                    e.summary,
+                    date_zh(e.respond_by)
+                ),
+            ));
+        }
+        (DomainEvent::DeadlineStepReached(e), _) => {
+            let (title, lead) = match e.step {
+                DeadlineStep::Warning => ("临期提醒", "即将到期"),
+                DeadlineStep::Due => ("到期提醒", "今日到期"),
+                DeadlineStep::Overdue => ("超期通知", "已超过法定期限"),
+                DeadlineStep::LongOverdue => ("严重超期通知", "已严重超期，将按规定启动追责程序"),
+            };
+            out.push(unit(
+                &e.unit,
+                "deadline_step",
+                format!("{title}（{}）", e.case_number),
+                format!(
+                    "{}号信访事项的{}期限（届满日{}）{}，请抓紧办理。",
+                    e.case_number,
+                    kind_zh(&e.kind),
+                    date_zh(e.due_on),
+                    lead
+                ),
+            ));
+        }
+        _ => {}
+    }
+    out
+}
+
+fn kind_zh(kind: &str) -> &str {
+    match kind {
+        "acceptance" => "受理",
+        "handling" => "办理",
+        "assignment" => "交办",
+        "unit_acceptance" => "受理告知",
+        "objection" => "异议",
+        "simple_acceptance" => "简易受理",
+        "simple_opinion" => "简易办理",
+        _ => kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use uuid::Uuid;
+    use xinfang_contracts::events::*;
+
+    fn ctx(anonymous: bool) -> CaseContext {
+        CaseContext {
+            case_number: "140423-2025-000007".into(),
+            registering_unit: "140423-XFJ".into(),
+            received_on: NaiveDate::from_ymd_opt(2025, 9, 26).unwrap(),
+            anonymous,
+        }
+    }
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_receipt_names_the_case_and_the_limit() {
+        let e = PetitionRegisteredV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "140423-2025-000007".into(),
+            channel: Channel::Letter,
+            received_on: d(9, 26),
+            registered_at: Utc::now(),
+            registering_unit: "140423-XFJ".into(),
+            division_code: "140423".into(),
+            ..PetitionRegisteredV1::minimal_defaults()
+        };
+        let n = drafts(&DomainEvent::PetitionRegistered(e.clone()), None);
+        assert_eq!(n.len(), 1);
+        assert!(n[0].title.contains("140423-2025-000007"));
+        assert!(
+            n[0].body.contains("2025年9月26日")
+                && n[0].body.contains("书信")
+                && n[0].body.contains("15日内")
+        );
+        let anon = PetitionRegisteredV1 {
+            anonymous: true,
+            ..e
+        };
+        assert!(drafts(&DomainEvent::PetitionRegistered(anon), None).is_empty());
+    }
+
+    #[test]
+    fn acceptance_of_a_claim_states_the_60_day_limit_and_simple_track_its_own() {
+        let e = PetitionAcceptedV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "c1".into(),
+            accepted_on: d(10, 9),
+            decided_by_unit: "140423-XFJ".into(),
+            handling_unit: None,
+            category: Some(Category::Claim),
+            simple_track: false,
+            reason: "属于本机关职责范围".into(),
+        };
+        let n = drafts(&DomainEvent::PetitionAccepted(e.clone()), Some(&ctx(false)));
+        assert_eq!(n[0].kind, "acceptance_notice");
+        assert!(n[0].body.contains("60日内") && n[0].body.contains("2025年10月9日"));
+        let simple = PetitionAcceptedV1 {
+            simple_track: true,
+            ..e
+        };
+        let n = drafts(&DomainEvent::PetitionAccepted(simple), Some(&ctx(false)));
+        assert!(n[0].body.contains("10个工作日"));
+    }
+
+    #[test]
+    fn decline_guides_to_the_legal_channel_and_bar_cites_the_article() {
+        let e = PetitionDeclinedV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "c2".into(),
+            decided_on: d(10, 9),
+            decided_by_unit: "140423-XFJ".into(),
+            reason: "该事项属于劳动争议".into(),
+            legal_channel: Some(LegalChannel::Arbitration),
+            guidance: "可向县劳动人事争议仲裁委员会申请仲裁。".into(),
+        };
+        let n = drafts(&DomainEvent::PetitionDeclined(e), Some(&ctx(false)));
+        assert!(n[0].body.contains("仲裁") && n[0].body.contains("第三十一条"));
+        let b = PetitionBarredV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "c3".into(),
+            decided_on: d(10, 9),
+            decided_by_unit: "140423-XFJ".into(),
+            ground: "final_after_re_review".into(),
+            reason: String::new(),
+            prior_petition_id: Uuid::now_v7(),
+            prior_case_number: "140423-2024-000001".into(),
+        };
+        let n = drafts(&DomainEvent::PetitionBarred(b.clone()), Some(&ctx(false)));
+        assert!(n[0].body.contains("第三十六条第三款") && n[0].body.contains("140423-2024-000001"));
+        let in_progress = PetitionBarredV1 {
+            ground: "earlier_case_in_progress".into(),
+            ..b
+        };
+        let n = drafts(&DomainEvent::PetitionBarred(in_progress), Some(&ctx(false)));
+        assert!(n[0].body.contains("第十九条"));
+    }
+
+    #[test]
+    fn transfer_and_assignment_tell_both_the_petitioner_and_the_unit() {
+        let t = PetitionTransferredV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "c4".into(),
+            decided_on: d(10, 9),
+            decided_by_unit: "140423-XFJ".into(),
+            to_unit: "140423-RSJ".into(),
+            reason: String::new(),
+        };
+        let n = drafts(&DomainEvent::PetitionTransferred(t), Some(&ctx(false)));
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[1].recipient, Recipient::Unit("140423-RSJ".into()));
+        assert!(n[1].body.contains("5个工作日"));
+        let a = PetitionAssignedV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "c5".into(),
+            decided_on: d(10, 9),
+            decided_by_unit: "140423-XFJ".into(),
+            to_unit: "140423-ZJJ".into(),
+            due_on: d(11, 10),
+            instructions: String::new(),
+        };
+        let n = drafts(&DomainEvent::PetitionAssigned(a), Some(&ctx(true)));
+        assert_eq!(n.len(), 1, "anonymous: only the unit is told");
+        assert!(n[0].body.contains("2025年11月10日"));
+    }
+
+    #[test]
+    fn decisions_on_unknown_cases_produce_nothing() {
+        let e = PetitionAcceptedV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "c".into(),
+            accepted_on: d(10, 9),
+            decided_by_unit: "u".into(),
+            handling_unit: None,
+            category: None,
+            simple_track: false,
+            reason: String::new(),
+        };
+        assert!(drafts(&DomainEvent::PetitionAccepted(e), None).is_empty());
+    }
+}
