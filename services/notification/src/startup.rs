@@ -3,53 +3,32 @@ use std::sync::Arc;
 use utoipa::OpenApi;
 use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
-use xinfang_platform::{http::openapi_json, runtime::RuntimeParts, Runtime};
+use xinfang_platform::runtime::Service;
 
 use crate::{configuration::Settings, events::NotificationEvents, routes};
 
-/// The notification service.
-pub struct Application {
-    runtime: Runtime,
-}
+/// The notification service: its HTTP API, event consumer and outbox relay.
+pub struct Application;
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         Application::build_with_hooks(settings, ConsumerHooks::default()).await
     }
 
+    /// As `build`, with fault-injection hooks on the consumer (tests).
     pub async fn build_with_hooks(
         settings: Settings,
         hooks: ConsumerHooks,
-    ) -> anyhow::Result<Application> {
-        let runtime = Runtime::start(
+    ) -> anyhow::Result<Service> {
+        Service::start(
             Producer::Notification,
             settings.platform,
             &crate::MIGRATOR,
             Arc::new(NotificationEvents),
             hooks,
+            routes::ApiDoc::openapi(),
+            routes::configure,
         )
-        .await?;
-        Ok(Application { runtime })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.runtime.port
-    }
-
-    pub fn parts(&self) -> RuntimeParts {
-        self.runtime.parts()
-    }
-
-    pub fn without_signal_handling(self) -> Self {
-        Application {
-            runtime: self.runtime.without_signal_handling(),
-        }
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let openapi = Arc::new(openapi_json(routes::ApiDoc::openapi()));
-        self.runtime
-            .run(move |cfg| routes::configure(cfg, openapi.clone()))
-            .await
+        .await
     }
 }

@@ -326,3 +326,62 @@ async fn wait_for_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+type Configure = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
+/// A built service ready to run: the runtime plus the service's routes. Every service's
+/// `Application::build` returns one.
+pub struct Service {
+    runtime: Runtime,
+    configure: Configure,
+}
+
+impl Service {
+    /// Build the runtime, consume the service's queue with `handler`, and keep `configure` (the
+    /// service's routes and app data) for `run_until_stopped`. The OpenAPI document of `api` is
+    /// served at `/api-docs/openapi.json`.
+    pub async fn start(
+        service: Producer,
+        settings: PlatformSettings,
+        migrator: &Migrator,
+        handler: Arc<dyn EventHandler>,
+        hooks: ConsumerHooks,
+        api: utoipa::openapi::OpenApi,
+        configure: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
+    ) -> anyhow::Result<Service> {
+        let runtime = Runtime::start(service, settings, migrator, handler, hooks).await?;
+        let document = Arc::new(http::openapi_json(api));
+        Ok(Service {
+            runtime,
+            configure: Arc::new(move |cfg| {
+                http::serve_openapi(cfg, document.clone());
+                configure(cfg);
+            }),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.runtime.port
+    }
+
+    pub fn parts(&self) -> RuntimeParts {
+        self.runtime.parts()
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Tests stop the service through its shutdown token instead of signals.
+    pub fn without_signal_handling(self) -> Self {
+        Service {
+            runtime: self.runtime.without_signal_handling(),
+            configure: self.configure,
+        }
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let configure = self.configure;
+        self.runtime.run(move |cfg| configure(cfg)).await
+    }
+}

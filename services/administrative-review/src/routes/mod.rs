@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::web;
 use xinfang_platform::case_registry;
 
@@ -26,8 +24,7 @@ fn get_case_doc() {}
 )]
 pub struct ApiDoc;
 
-pub fn configure(cfg: &mut web::ServiceConfig, openapi: Arc<String>) {
-    xinfang_platform::http::serve_openapi(cfg, openapi);
+pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1").route("/cases/{case_id}", web::get().to(case_registry::get_case)),
     );

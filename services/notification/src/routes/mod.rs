@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -95,8 +93,7 @@ pub async fn inbox(
 )]
 pub struct ApiDoc;
 
-pub fn configure(cfg: &mut web::ServiceConfig, openapi: Arc<String>) {
-    xinfang_platform::http::serve_openapi(cfg, openapi);
+pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/cases/{case_id}/notices", web::get().to(case_notices))
