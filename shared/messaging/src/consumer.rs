@@ -43,12 +43,15 @@ pub trait DeliveryProcessor: Send + Sync + 'static {
     async fn note_rejection(&self, _message_id: &str, _reason: &str) {}
 }
 
+/// Decides, for a delivery whose effect just committed, whether to simulate a crash before the ack.
+pub type CrashHook = Arc<dyn Fn(&Delivery) -> bool + Send + Sync>;
+
 /// Test and fault-injection hooks.
 #[derive(Clone, Default)]
 pub struct ConsumerHooks {
     /// Called after the processor committed and before the ack; returning true simulates a crash
     /// at that point: the ack is never sent and the channel is closed, so the broker redelivers.
-    pub crash_after_commit: Option<Arc<dyn Fn(&Delivery) -> bool + Send + Sync>>,
+    pub crash_after_commit: Option<CrashHook>,
 }
 
 #[derive(Clone)]
