@@ -29,9 +29,12 @@ pub enum Outcome {
     Duplicate,
     /// Cannot ever succeed (malformed, unknown type, invalid): reject to the dead-letter queue.
     Reject(String),
-    /// Might succeed later (database down, deadlock): requeue after a pause; the queue's delivery
-    /// limit dead-letters it eventually.
+    /// Might succeed later (deadlock, a failing dependency): requeue after a pause; the queue's
+    /// delivery limit dead-letters it eventually.
     Retry(String),
+    /// The database is unreachable: hold the delivery and try again in place, with backoff, until
+    /// it can be processed or the consumer stops. Does not count against the delivery limit.
+    Unavailable(String),
 }
 
 /// Turns one delivery into an outcome. Implementations commit their effect before returning
@@ -95,13 +98,14 @@ pub(crate) async fn run_consumer(
         let metrics = metrics.clone();
         let channel = channel.clone();
         let crashed = crashed.clone();
+        let stop_lane = stop.clone();
         workers.spawn(async move {
             while let Some(delivery) = rx.recv().await {
                 if crashed.is_cancelled() {
                     // Simulated crash: everything still held is left unacked for redelivery.
                     continue;
                 }
-                handle_one(&spec, &metrics, &delivery, &channel, &crashed).await;
+                handle_one(&spec, &metrics, &delivery, &channel, &crashed, &stop_lane).await;
             }
         });
     }
@@ -162,8 +166,23 @@ async fn handle_one(
     delivery: &Delivery,
     channel: &lapin::Channel,
     crashed: &CancellationToken,
+    stop: &CancellationToken,
 ) {
-    let outcome = spec.processor.process(delivery).await;
+    let mut outcome = spec.processor.process(delivery).await;
+    let mut pause = Duration::from_millis(200);
+    while let Outcome::Unavailable(reason) = &outcome {
+        metrics.consumed.with_label_values(&["unavailable"]).inc();
+        tracing::warn!(routing_key = %delivery.routing_key, reason = %reason, pause_ms = pause.as_millis() as u64, "database unavailable; holding the delivery");
+        tokio::select! {
+            _ = stop.cancelled() => {
+                // Left unacked: the broker redelivers it to whoever consumes next.
+                return;
+            }
+            _ = tokio::time::sleep(pause) => {}
+        }
+        pause = (pause * 2).min(Duration::from_secs(5));
+        outcome = spec.processor.process(delivery).await;
+    }
     let message_id = delivery
         .properties
         .message_id()
@@ -175,6 +194,7 @@ async fn handle_one(
         Outcome::Duplicate => "duplicate",
         Outcome::Reject(_) => "rejected",
         Outcome::Retry(_) => "retry",
+        Outcome::Unavailable(_) => "unavailable",
     };
     metrics.consumed.with_label_values(&[label]).inc();
     match outcome {
@@ -210,6 +230,7 @@ async fn handle_one(
                 metrics.ack_failures.inc();
             }
         }
+        Outcome::Unavailable(_) => {}
         Outcome::Retry(reason) => {
             let count =
                 headers::get_i64(delivery.properties.headers(), "x-delivery-count").unwrap_or(0);

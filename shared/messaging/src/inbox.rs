@@ -21,11 +21,19 @@ pub enum HandlerError {
     /// May succeed later: requeued until the delivery limit.
     #[error("transient: {0}")]
     Transient(#[from] anyhow::Error),
+    /// The database cannot be reached: the message is held and retried in place until it can,
+    /// without counting against its delivery limit.
+    #[error("unavailable: {0}")]
+    Unavailable(anyhow::Error),
 }
 
 impl From<sqlx::Error> for HandlerError {
     fn from(e: sqlx::Error) -> Self {
-        HandlerError::Transient(e.into())
+        if crate::availability::is_unavailable(&e) {
+            HandlerError::Unavailable(e.into())
+        } else {
+            HandlerError::Transient(e.into())
+        }
     }
 }
 
@@ -64,7 +72,11 @@ impl InboxProcessor {
             Ok(true) => Outcome::Applied,
             Ok(false) => Outcome::Duplicate,
             Err(HandlerError::Permanent(reason)) => Outcome::Reject(reason),
+            Err(HandlerError::Transient(e)) if crate::availability::chain_is_unavailable(&e) => {
+                Outcome::Unavailable(format!("{e:#}"))
+            }
             Err(HandlerError::Transient(e)) => Outcome::Retry(format!("{e:#}")),
+            Err(HandlerError::Unavailable(e)) => Outcome::Unavailable(format!("{e:#}")),
         }
     }
 

@@ -5,6 +5,7 @@
 //! `(event_id, handler)` in `processed_events` inside the transaction of its state change, and acks
 //! only after that transaction commits.
 
+pub mod availability;
 pub mod broker;
 pub mod consumer;
 pub mod dead_letters;
