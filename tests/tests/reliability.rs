@@ -393,3 +393,52 @@ async fn tampering_with_one_audit_row_is_detected_at_that_row() {
     assert!(b.reason.contains("altered"), "{}", b.reason);
     p.stop().await;
 }
+
+#[tokio::test]
+async fn unroutable_publishes_are_errors_and_metrics_name_what_operators_watch() {
+    let p = Platform::start().await;
+    let broker = &p.intake.parts.broker;
+    let envelope = sample("unroutable");
+    let mut msg = message_for(broker, &envelope);
+    // The default exchange with a queue name that does not exist: nothing can take it.
+    msg.exchange = String::new();
+    msg.routing_key = format!("{}no.such.queue", p.env.prefix);
+    let r = broker.publish_batch(&[msg]).await.remove(0);
+    assert!(
+        matches!(r, Err(xinfang_messaging::PublishError::Unroutable(_))),
+        "{r:?}"
+    );
+
+    p.register(&petition("指标")).await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM notices",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
+    let text = p
+        .client
+        .get(p.intake.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "xinfang_http_request_duration_seconds_bucket",
+        "xinfang_outbox_backlog",
+        "xinfang_outbox_oldest_age_seconds",
+        "xinfang_consumer_lag",
+        "xinfang_dead_letters",
+        "xinfang_events_redeliveries_total",
+        "xinfang_events_duplicates_skipped_total",
+        "xinfang_events_published_total",
+        "xinfang_events_publish_failures_total",
+    ] {
+        assert!(text.contains(name), "{name} missing from /metrics");
+    }
+    assert!(metric(&p, &p.intake, "xinfang_events_published_total").await >= 1.0);
+    p.stop().await;
+}
