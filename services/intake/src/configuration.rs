@@ -1,7 +1,10 @@
-use std::path::Path;
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use serde::Deserialize;
-use xinfang_platform::{settings, PlatformSettings};
+use xinfang_platform::{pii::PiiSettings, settings, PlatformSettings};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -14,6 +17,145 @@ pub struct Settings {
 pub struct IntakeSettings {
     /// 区划代码 of the county, the first part of every case number.
     pub division_code: String,
+}
+
+/// The rest of the `intake` section of the configuration: personal-data keys, the holiday
+/// calendars, limits, the field sub-taxonomy and repeat detection. Kept apart from
+/// [`IntakeSettings`] so that code building `IntakeSettings { division_code }` keeps compiling;
+/// [`crate::startup::Application::build`] loads it from the layered configuration
+/// ([`IntakeOptions::load`]), tests may pass their own to `build_with_options`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntakeOptions {
+    /// `intake.pii`: AES-256-GCM key and version, blind-index key (base64). Development values in
+    /// base.yaml only; production sets `XINFANG_INTAKE__PII__ENCRYPTION_KEY` etc.
+    pub pii: PiiSettings,
+    /// Directory of the holiday calendars (`YYYY.json`); empty = `deploy/calendars` of the tree.
+    #[serde(default)]
+    pub calendar_dir: String,
+    #[serde(default)]
+    pub limits: Limits,
+    /// 二级分类: field code → allowed subfield codes (configurable sub-taxonomy).
+    #[serde(default = "default_taxonomy")]
+    pub taxonomy: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub repeat: RepeatSettings,
+}
+
+/// Limits intake itself checks (national defaults; provinces may set stricter ones).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Limits {
+    /// 《信访工作条例》第二十三条: a receiving unit may object within 5 working days.
+    #[serde(default = "five")]
+    pub objection_working_days: u32,
+    /// 简易办理: accept within 3 working days of receipt.
+    #[serde(default = "three")]
+    pub simple_accept_working_days: u32,
+    /// 简易办理: opinion within 10 working days of acceptance.
+    #[serde(default = "ten")]
+    pub simple_opinion_working_days: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            objection_working_days: 5,
+            simple_accept_working_days: 3,
+            simple_opinion_working_days: 10,
+        }
+    }
+}
+
+fn three() -> u32 {
+    3
+}
+fn five() -> u32 {
+    5
+}
+fn ten() -> u32 {
+    10
+}
+
+/// Repeat detection (重复信访识别).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepeatSettings {
+    /// Lowest content similarity (0–1) reported as a candidate.
+    #[serde(default = "default_min_score")]
+    pub min_score: f32,
+    /// Most candidates returned.
+    #[serde(default = "default_max_candidates")]
+    pub max_candidates: i64,
+}
+
+impl Default for RepeatSettings {
+    fn default() -> Self {
+        RepeatSettings {
+            min_score: default_min_score(),
+            max_candidates: default_max_candidates(),
+        }
+    }
+}
+
+fn default_min_score() -> f32 {
+    0.3
+}
+fn default_max_candidates() -> i64 {
+    10
+}
+
+/// The national default sub-taxonomy.
+pub fn default_taxonomy() -> BTreeMap<String, Vec<String>> {
+    let mut t = BTreeMap::new();
+    let mut put = |f: &str, subs: &[&str]| {
+        t.insert(f.to_string(), subs.iter().map(|s| s.to_string()).collect());
+    };
+    put(
+        "urban_rural_construction",
+        &[
+            "demolition_compensation",
+            "housing_quality",
+            "property_management",
+            "urban_management",
+        ],
+    );
+    put(
+        "labour_social_security",
+        &["wage_arrears", "social_insurance", "labour_contract"],
+    );
+    put(
+        "agriculture_rural",
+        &["land_contract", "village_affairs", "subsidies"],
+    );
+    put(
+        "natural_resources",
+        &["land_acquisition", "homestead", "mining", "forest"],
+    );
+    put(
+        "law_litigation",
+        &["court_judgment", "enforcement", "police", "procuratorate"],
+    );
+    put("other", &[]);
+    t
+}
+
+impl IntakeOptions {
+    /// Load the `intake` section from the layered configuration (files, then environment).
+    pub fn load() -> anyhow::Result<IntakeOptions> {
+        #[derive(Deserialize)]
+        struct Wrapper {
+            intake: IntakeOptions,
+        }
+        let dir = settings::config_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let w: Wrapper = settings::load(&dir)?;
+        Ok(w.intake)
+    }
+
+    pub fn calendar_dir(&self) -> PathBuf {
+        if self.calendar_dir.is_empty() {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/calendars")
+        } else {
+            PathBuf::from(&self.calendar_dir)
+        }
+    }
 }
 
 impl Settings {

@@ -1,9 +1,11 @@
-//! Events intake reacts to. For now none changes intake's state; later issues add the final
-//! decisions of administrative review (to bar repeats) and supervision's orders.
+//! Events intake reacts to: the final conclusion of a case by administrative review
+//! (`case.finalized.v1`), after which the same facts and reasons are no longer accepted (art 36).
 
+use serde_json::json;
 use sqlx::PgConnection;
 use xinfang_contracts::{DomainEvent, Envelope};
 use xinfang_messaging::{EventHandler, HandlerError};
+use xinfang_platform::audit::{self, AuditEntry};
 
 pub struct IntakeEvents;
 
@@ -15,11 +17,36 @@ impl EventHandler for IntakeEvents {
 
     async fn handle(
         &self,
-        _conn: &mut PgConnection,
+        conn: &mut PgConnection,
         _envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         match event {
+            DomainEvent::CaseFinalized(e) => {
+                let n = sqlx::query(
+                    "UPDATE petitions SET finalized_on = $2, final_level = $3 WHERE id = $1",
+                )
+                .bind(e.petition_id)
+                .bind(e.concluded_on)
+                .bind(&e.level)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    tracing::warn!(petition_id = %e.petition_id, "finalized case unknown to intake");
+                }
+                audit::record(
+                    conn,
+                    &AuditEntry::system(
+                        "intake",
+                        "petition.finalized",
+                        Some(e.petition_id),
+                        json!({ "concluded_on": e.concluded_on, "level": e.level }),
+                    ),
+                )
+                .await?;
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

@@ -6,15 +6,25 @@ use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::{http::openapi_json, runtime::RuntimeParts, Runtime};
 
-use crate::{configuration::Settings, events::IntakeEvents, routes};
+use xinfang_calendar::HolidayCalendar;
+use xinfang_platform::pii::PiiVault;
+
+use crate::{
+    configuration::{IntakeOptions, Settings},
+    events::IntakeEvents,
+    routes,
+    state::IntakeState,
+};
 
 /// The intake service: HTTP API, event consumer and outbox relay.
 pub struct Application {
     runtime: Runtime,
-    settings: Settings,
+    state: Arc<IntakeState>,
 }
 
 impl Application {
+    /// Build with the rest of the `intake` configuration ([`IntakeOptions`]) read from the
+    /// layered configuration files and environment.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         Application::build_with_hooks(settings, ConsumerHooks::default()).await
     }
@@ -24,6 +34,28 @@ impl Application {
         settings: Settings,
         hooks: ConsumerHooks,
     ) -> anyhow::Result<Application> {
+        let options = IntakeOptions::load()?;
+        Application::build_with_options(settings, options, hooks).await
+    }
+
+    /// As `build`, with the given options.
+    pub async fn build_with_options(
+        settings: Settings,
+        options: IntakeOptions,
+        hooks: ConsumerHooks,
+    ) -> anyhow::Result<Application> {
+        // Refuse bad keys or calendars before touching the database.
+        let vault = PiiVault::new(&options.pii).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let dir = options.calendar_dir();
+        let calendar = HolidayCalendar::load_dir(&dir).map_err(|e| {
+            anyhow::anyhow!("节假日日历加载失败 ({}): {}", dir.display(), e.message_zh())
+        })?;
+        let state = Arc::new(IntakeState {
+            settings: settings.intake.clone(),
+            options,
+            vault,
+            calendar,
+        });
         let runtime = Runtime::start(
             Producer::Intake,
             settings.platform.clone(),
@@ -32,7 +64,7 @@ impl Application {
             hooks,
         )
         .await?;
-        Ok(Application { runtime, settings })
+        Ok(Application { runtime, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -51,11 +83,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let intake = web::Data::new(self.settings.intake.clone());
+        let state = web::Data::from(self.state.clone());
         let openapi = Arc::new(openapi_json(routes::ApiDoc::openapi()));
         self.runtime
             .run(move |cfg| {
-                cfg.app_data(intake.clone());
+                cfg.app_data(state.clone());
                 routes::configure(cfg, openapi.clone());
             })
             .await

@@ -8,6 +8,7 @@ pub mod case_registry;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod pii;
 pub mod runtime;
 pub mod settings;
 pub mod telemetry;

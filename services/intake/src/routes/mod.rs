@@ -1,21 +1,57 @@
 use std::sync::Arc;
 
-use actix_web::web;
+use actix_web::{http::StatusCode, web, HttpResponse};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::PgConnection;
+use xinfang_platform::{idempotency, Actor, ApiError};
 
+pub mod decisions;
 pub mod petitions;
+pub mod rules;
+pub mod visits;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(
         title = "xinfang intake (一口受理)",
-        description = "Registration of petitions from every channel."
+        description = "Registration of petitions from every channel, repeat detection, classification by law, acceptance, transfer and assignment."
     ),
-    paths(petitions::register, petitions::get_petition),
+    paths(
+        petitions::register,
+        petitions::get_petition,
+        petitions::list_petitions,
+        decisions::decide,
+        decisions::decide_repeat,
+        decisions::accept_assignment,
+        decisions::object_assignment,
+        decisions::routing_suggestion,
+        rules::get_rules,
+        rules::get_rule_version,
+        rules::publish_rules,
+        visits::log_visit,
+        visits::list_visits,
+    ),
     components(schemas(
         petitions::RegisterPetitionRequest,
         petitions::PetitionerInput,
+        petitions::AttachmentInput,
         petitions::RegisteredPetition,
         petitions::PetitionView,
+        petitions::PetitionerView,
+        petitions::PetitionSummary,
+        petitions::PetitionPage,
+        crate::repeat::Candidate,
+        decisions::DecisionRequest,
+        decisions::DecisionView,
+        decisions::RepeatRequest,
+        decisions::ObjectionRequest,
+        crate::routing::RoutingRule,
+        crate::routing::Suggestion,
+        rules::RuleSet,
+        rules::PublishRules,
+        visits::LogVisitRequest,
+        visits::VisitView,
     ))
 )]
 pub struct ApiDoc;
@@ -25,6 +61,66 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: Arc<String>) {
     cfg.service(
         web::scope("/api/v1")
             .route("/petitions", web::post().to(petitions::register))
-            .route("/petitions/{id}", web::get().to(petitions::get_petition)),
+            .route("/petitions", web::get().to(petitions::list_petitions))
+            .route("/petitions/{id}", web::get().to(petitions::get_petition))
+            .route(
+                "/petitions/{id}/decisions",
+                web::post().to(decisions::decide),
+            )
+            .route(
+                "/petitions/{id}/repeat",
+                web::post().to(decisions::decide_repeat),
+            )
+            .route(
+                "/petitions/{id}/assignment/accept",
+                web::post().to(decisions::accept_assignment),
+            )
+            .route(
+                "/petitions/{id}/assignment/objection",
+                web::post().to(decisions::object_assignment),
+            )
+            .route(
+                "/petitions/{id}/routing-suggestion",
+                web::get().to(decisions::routing_suggestion),
+            )
+            .route("/routing-rules", web::get().to(rules::get_rules))
+            .route("/routing-rules", web::put().to(rules::publish_rules))
+            .route(
+                "/routing-rules/versions/{version}",
+                web::get().to(rules::get_rule_version),
+            )
+            .route("/visits", web::post().to(visits::log_visit))
+            .route("/visits", web::get().to(visits::list_visits)),
     );
+}
+
+/// Claim an `Idempotency-Key` in the transaction; `Some(response)` replays the first answer.
+pub async fn idem_begin(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    key: &Option<String>,
+    body: &impl Serialize,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let Some(key) = key else { return Ok(None) };
+    let hash = idempotency::request_hash(&serde_json::to_value(body).map_err(ApiError::internal)?);
+    match idempotency::begin(conn, actor, key, &hash).await? {
+        idempotency::Begin::Replay { status, body } => {
+            Ok(Some(HttpResponse::build(status).json(body)))
+        }
+        idempotency::Begin::New => Ok(None),
+    }
+}
+
+/// Store the response with the key, in the same transaction.
+pub async fn idem_complete(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    key: &Option<String>,
+    status: StatusCode,
+    response: &Value,
+) -> Result<(), ApiError> {
+    if let Some(key) = key {
+        idempotency::complete(conn, actor, key, status, response).await?;
+    }
+    Ok(())
 }

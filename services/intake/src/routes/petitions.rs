@@ -1,23 +1,33 @@
-//! Registration (登记) and reading of petitions.
+//! Registration (登记), reading and listing of petitions.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool, Row};
-use utoipa::ToSchema;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use xinfang_contracts::{events::PetitionRegisteredV1, Envelope};
 use xinfang_messaging::{Outbox, OutboxWaker};
 use xinfang_platform::{
     audit::{self, AuditEntry},
     error::ErrorBody,
-    idempotency, Actor, ApiError, Permission,
+    idempotency,
+    pii::{mask_id_number, mask_phone, Aad, PlainPii},
+    Actor, ApiError, Permission,
 };
 
+use super::{idem_begin, idem_complete};
 use crate::{
-    configuration::IntakeSettings,
-    domain::{format_case_number, new_query_code, today_in_china, NewPetition, RawPetition},
+    access,
+    domain::{
+        format_case_number, new_query_code, today_in_china, IdNumber, NewPetition, Phone,
+        RawAttachment, RawPetition, RawPetitioner,
+    },
+    repeat::{find_candidates, Candidate, Probe},
+    state::IntakeState,
+    text::{scope_of, scoped_tokens, search_tokens},
 };
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -25,6 +35,28 @@ use crate::{
 pub struct PetitionerInput {
     /// 姓名
     pub name: String,
+    /// 公民身份号码 (18 位, GB 11643 校验)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    /// 联系电话: 手机或带区号的固定电话
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// 住址
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// 附件信息 (the file itself is in the document store).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentInput {
+    /// scanned_letter | photo | document | audio
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the file, hex
+    pub sha256: String,
 }
 
 /// 登记信访事项
@@ -38,11 +70,53 @@ pub struct RegisterPetitionRequest {
     pub received_on: Option<NaiveDate>,
     /// 信访事项摘要
     pub summary: String,
+    /// 事实和理由
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<String>,
+    /// 信访诉求
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<String>,
+    /// suggestion (建议意见) | accusation (检举控告) | claim (申诉求决)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// urban_rural_construction | labour_social_security | agriculture_rural | natural_resources |
+    /// law_litigation | other
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// 二级分类 (configurable sub-taxonomy)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subfield: Option<String>,
+    /// 乡镇
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub township: Option<String>,
+    /// 村（社区）
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    /// 被反映单位 (unit code)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respondent_unit: Option<String>,
     /// 信访人 (for a group visit, its representatives: at most 5). Empty = anonymous.
     #[serde(default)]
     pub petitioners: Vec<PetitionerInput>,
     /// 信访人数 (defaults to the number of petitioners listed, at least 1)
     pub petitioner_count: Option<u32>,
+    /// 多人走访 (defaults to true for a visit by 5 or more people)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_visit: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentInput>,
+    /// The walk-in visit log entry (来访登记) this registration resolves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_id: Option<Uuid>,
+    /// 上级来文编号 (transferred_in / assigned_in)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_reference: Option<String>,
+    /// 转送交办机关
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_organ: Option<String>,
+    /// 交办期限 (assigned_in)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -56,6 +130,385 @@ pub struct RegisteredPetition {
     pub registered_at: DateTime<Utc>,
     pub status: String,
     pub correlation_id: Uuid,
+    /// Earlier petitions that may be the same matter (重复信访候选), best first; the clerk links
+    /// one (`POST /petitions/{id}/repeat`) or confirms the petition as new.
+    #[serde(default)]
+    pub repeat_candidates: Vec<Candidate>,
+}
+
+fn raw_of(b: &RegisterPetitionRequest) -> RawPetition<'_> {
+    RawPetition {
+        channel: &b.channel,
+        received_on: b.received_on,
+        summary: &b.summary,
+        facts: b.facts.as_deref(),
+        requests: b.requests.as_deref(),
+        category: b.category.as_deref(),
+        field: b.field.as_deref(),
+        subfield: b.subfield.as_deref(),
+        township: b.township.as_deref(),
+        village: b.village.as_deref(),
+        respondent_unit: b.respondent_unit.as_deref(),
+        petitioners: b
+            .petitioners
+            .iter()
+            .map(|p| RawPetitioner {
+                name: &p.name,
+                id_number: p.id_number.as_deref(),
+                phone: p.phone.as_deref(),
+                address: p.address.as_deref(),
+            })
+            .collect(),
+        petitioner_count: b.petitioner_count,
+        group_visit: b.group_visit,
+        attachments: b
+            .attachments
+            .iter()
+            .map(|a| RawAttachment {
+                kind: &a.kind,
+                file_name: &a.file_name,
+                content_type: &a.content_type,
+                size_bytes: a.size_bytes,
+                sha256: &a.sha256,
+            })
+            .collect(),
+        upstream_reference: b.upstream_reference.as_deref(),
+        upstream_organ: b.upstream_organ.as_deref(),
+        upstream_due_on: b.upstream_due_on,
+    }
+}
+
+/// Register a petition (登记信访事项). Send `Idempotency-Key` so that a retried request returns the
+/// first result instead of creating a second case. The answer lists repeat candidates.
+#[utoipa::path(
+    post, path = "/api/v1/petitions", tag = "登记",
+    request_body = RegisterPetitionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "幂等键")),
+    responses(
+        (status = 201, body = RegisteredPetition),
+        (status = 400, body = ErrorBody, description = "请求格式错误"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "来访登记已被登记"),
+        (status = 413, body = ErrorBody, description = "请求内容过大"),
+        (status = 422, body = ErrorBody, description = "字段校验失败"),
+    ),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(name = "register_petition", skip_all, fields(user = %actor.user_id, unit = %actor.unit, case_id, correlation_id))]
+pub async fn register(
+    req: HttpRequest,
+    actor: Actor,
+    body: web::Json<RegisterPetitionRequest>,
+    pool: web::Data<PgPool>,
+    state: web::Data<IntakeState>,
+    waker: web::Data<OutboxWaker>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::RegisterPetition)?;
+    let key = idempotency::key_of(&req)?;
+    let body = body.into_inner();
+    let petition = NewPetition::parse(raw_of(&body), today_in_china(), &state.options.taxonomy)
+        .map_err(ApiError::validation_many)?;
+
+    let mut tx = pool.begin().await?;
+    if let Some(replay) = idem_begin(&mut tx, &actor, &key, &body).await? {
+        tx.rollback().await?;
+        return Ok(replay);
+    }
+    let registered = insert_petition(&mut tx, &actor, &state, &petition, body.visit_id).await?;
+    let response = serde_json::to_value(&registered).map_err(ApiError::internal)?;
+    idem_complete(&mut tx, &actor, &key, StatusCode::CREATED, &response).await?;
+    tx.commit().await?;
+    waker.wake();
+    tracing::Span::current()
+        .record("case_id", tracing::field::display(registered.id))
+        .record(
+            "correlation_id",
+            tracing::field::display(registered.correlation_id),
+        );
+    tracing::info!(case_number = %registered.case_number, candidates = registered.repeat_candidates.len(), "petition registered");
+    Ok(HttpResponse::Created().json(response))
+}
+
+/// Write the petition, its petitioners (sealed), attachments, repeat candidates, event and audit
+/// record in the caller's transaction. The case-number row lock is taken last, so the serialized
+/// part of concurrent registrations is as short as possible.
+#[tracing::instrument(skip_all)]
+async fn insert_petition(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    state: &IntakeState,
+    p: &NewPetition,
+    visit_id: Option<Uuid>,
+) -> Result<RegisteredPetition, ApiError> {
+    let id = Uuid::now_v7();
+    let vault = &state.vault;
+    let division = &state.settings.division_code;
+
+    if let Some(visit_id) = visit_id {
+        let row = sqlx::query("SELECT unit, petition_id FROM visits WHERE id = $1 FOR UPDATE")
+            .bind(visit_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else {
+            return Err(ApiError::validation("visit_id", "来访登记不存在"));
+        };
+        let unit: String = row.try_get("unit")?;
+        if !actor.can_see_unit(&unit) {
+            return Err(ApiError::validation("visit_id", "来访登记不存在"));
+        }
+        if row.try_get::<Option<Uuid>, _>("petition_id")?.is_some() {
+            return Err(ApiError::conflict(
+                "visit_already_registered",
+                "该来访已经登记为信访件",
+            ));
+        }
+        sqlx::query("UPDATE visits SET petition_id = $2 WHERE id = $1")
+            .bind(visit_id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    let mut id_bidx = Vec::new();
+    let mut phone_bidx = Vec::new();
+    for (i, person) in p.petitioners.iter().enumerate() {
+        let pid = Uuid::now_v7();
+        let seal = |column: &'static str, v: &PlainPii| {
+            vault
+                .seal(
+                    v,
+                    Aad {
+                        table: "petitioners",
+                        column,
+                        row_id: pid,
+                    },
+                )
+                .map(|s| s.bytes)
+                .map_err(ApiError::internal)
+        };
+        let idn = person.id_number.as_ref().map(IdNumber::pii);
+        let phone = person.phone.as_ref().map(Phone::pii);
+        let id_bi = idn.map(|v| vault.blind_index("id_number", v.expose()));
+        let phone_bi = phone.map(|v| vault.blind_index("phone", v.expose()));
+        id_bidx.extend(id_bi.clone());
+        phone_bidx.extend(phone_bi.clone());
+        sqlx::query(
+            "INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
+                                      phone_enc, phone_bidx, phone_mask, address_enc)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(pid)
+        .bind(id)
+        .bind(i as i16)
+        .bind(person.name.as_str())
+        .bind(vault.key_version())
+        .bind(idn.map(|v| seal("id_number", v)).transpose()?)
+        .bind(id_bi)
+        .bind(idn.map(|v| mask_id_number(v.expose())))
+        .bind(phone.map(|v| seal("phone", v)).transpose()?)
+        .bind(phone_bi)
+        .bind(phone.map(|v| mask_phone(v.expose())))
+        .bind(person.address.as_ref().map(|v| seal("address", v)).transpose()?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (i, a) in p.attachments.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(id)
+        .bind(i as i16)
+        .bind(&a.kind)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.size_bytes)
+        .bind(&a.sha256)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Repeat detection (重复信访): person and content.
+    let content = p.content();
+    let scoped = scoped_tokens(
+        &scope_of(p.field.as_deref(), p.respondent_unit.as_deref()),
+        &content,
+    );
+    let search = search_tokens(&content);
+    let found = find_candidates(
+        conn,
+        &Probe {
+            exclude: Some(id),
+            id_number_bidx: &id_bidx,
+            phone_bidx: &phone_bidx,
+            scoped_tokens: &scoped,
+            min_score: state.options.repeat.min_score,
+            limit: state.options.repeat.max_candidates,
+        },
+    )
+    .await?;
+    let candidates = visible_candidates(conn, actor, found).await?;
+    if !candidates.is_empty() {
+        sqlx::query(
+            "INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
+             SELECT $1, c, s, string_to_array(r, ',') FROM unnest($2::uuid[], $3::real[], $4::text[]) AS t(c, s, r)",
+        )
+        .bind(id)
+        .bind(candidates.iter().map(|c| c.petition_id).collect::<Vec<_>>())
+        .bind(candidates.iter().map(|c| c.score).collect::<Vec<_>>())
+        .bind(candidates.iter().map(|c| c.reasons.join(",")).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let registered_at = Utc::now();
+    let year = today_in_china().year();
+    let query_code = new_query_code();
+    let query_code_hash = hex::encode(Sha256::digest(format!("{id}:{query_code}").as_bytes()));
+    // Per-year number under the counter's row lock, held from here to the commit.
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO case_number_counters (division_code, year, last_value) VALUES ($1, $2, 1)
+         ON CONFLICT (division_code, year) DO UPDATE SET last_value = case_number_counters.last_value + 1
+         RETURNING last_value",
+    )
+    .bind(division)
+    .bind(year)
+    .fetch_one(&mut *conn)
+    .await?;
+    let case_number = format_case_number(division, year, seq);
+
+    let event = PetitionRegisteredV1 {
+        petition_id: id,
+        case_number: case_number.clone(),
+        channel: p.channel,
+        received_on: p.received_on,
+        registered_at,
+        registering_unit: actor.unit.clone(),
+        division_code: division.clone(),
+        petitioner_count: p.petitioner_count,
+        anonymous: p.anonymous(),
+        contactable: p.contactable(),
+        category: p.category,
+        field: p.field.clone(),
+        subfield: p.subfield.clone(),
+        township: p.township.clone(),
+        respondent_unit: p.respondent_unit.clone(),
+        group_visit: p.group_visit,
+        visit_id,
+        upstream_reference: p.upstream_reference.clone(),
+        upstream_due_on: p.upstream_due_on,
+    };
+    let envelope = Envelope::new(&event, Some(id), None, None);
+    sqlx::query(
+        "INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
+                                registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
+                                facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
+                                upstream_reference, upstream_organ, upstream_due_on, search_tokens, scoped_tokens)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'registered', $14,
+                 $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+    )
+    .bind(id)
+    .bind(&case_number)
+    .bind(&query_code_hash)
+    .bind(p.channel.as_str())
+    .bind(p.received_on)
+    .bind(registered_at)
+    .bind(&actor.unit)
+    .bind(&actor.user_id)
+    .bind(division)
+    .bind(p.summary.as_str())
+    .bind(p.petitioner_count as i32)
+    .bind(p.anonymous())
+    .bind(p.contactable())
+    .bind(envelope.correlation_id)
+    .bind(&p.facts)
+    .bind(&p.requests)
+    .bind(p.category.map(|c| c.as_str()))
+    .bind(&p.field)
+    .bind(&p.subfield)
+    .bind(&p.township)
+    .bind(&p.village)
+    .bind(&p.respondent_unit)
+    .bind(p.group_visit)
+    .bind(visit_id)
+    .bind(&p.upstream_reference)
+    .bind(&p.upstream_organ)
+    .bind(p.upstream_due_on)
+    .bind(&search)
+    .bind(&scoped)
+    .execute(&mut *conn)
+    .await?;
+    Outbox::enqueue(&mut *conn, &envelope).await?;
+    audit::record(
+        &mut *conn,
+        &AuditEntry::by(
+            actor,
+            "petition.register",
+            Some(id),
+            json!({ "case_number": case_number, "channel": p.channel.as_str(), "received_on": p.received_on,
+                    "repeat_candidates": candidates.iter().map(|c| &c.case_number).collect::<Vec<_>>() }),
+        ),
+    )
+    .await?;
+    Ok(RegisteredPetition {
+        id,
+        case_number,
+        query_code,
+        received_on: p.received_on,
+        registered_at,
+        status: "registered".into(),
+        correlation_id: envelope.correlation_id,
+        repeat_candidates: candidates,
+    })
+}
+
+/// Drop candidates the caller may not see.
+async fn visible_candidates(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    found: Vec<Candidate>,
+) -> Result<Vec<Candidate>, ApiError> {
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let ids: Vec<Uuid> = found.iter().map(|c| c.petition_id).collect();
+    let rows = sqlx::query(
+        "SELECT p.id, p.registering_unit, p.category, p.respondent_unit,
+                EXISTS (SELECT 1 FROM case_access a WHERE a.petition_id = p.id AND a.unit = $2) AS granted
+         FROM petitions p WHERE p.id = ANY($1)",
+    )
+    .bind(&ids)
+    .bind(&actor.unit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut visible = std::collections::HashSet::new();
+    for r in rows {
+        let scope = access::Scope {
+            registering_unit: r.try_get("registering_unit")?,
+            category: r.try_get("category")?,
+            respondent_unit: r.try_get("respondent_unit")?,
+            granted: r.try_get("granted")?,
+        };
+        if access::can_see(actor, &scope) {
+            visible.insert(r.try_get::<Uuid, _>("id")?);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter(|c| visible.contains(&c.petition_id))
+        .collect())
+}
+
+/// A petitioner as shown: masked unless the caller may see personal data in full.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PetitionerView {
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// True when identity number, phone and address are masked.
+    pub masked: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -70,198 +523,375 @@ pub struct PetitionView {
     pub petitioner_count: i32,
     pub anonymous: bool,
     pub status: String,
+    pub facts: Option<String>,
+    pub requests: Option<String>,
+    pub category: Option<String>,
+    pub field: Option<String>,
+    pub subfield: Option<String>,
+    pub township: Option<String>,
+    pub village: Option<String>,
+    pub respondent_unit: Option<String>,
+    pub group_visit: bool,
+    pub visit_id: Option<Uuid>,
+    pub upstream_reference: Option<String>,
+    pub upstream_organ: Option<String>,
+    pub upstream_due_on: Option<NaiveDate>,
+    pub handling_unit: Option<String>,
+    pub simple_track: bool,
+    pub finalized_on: Option<NaiveDate>,
+    pub repeat_of: Option<Uuid>,
+    pub petitioners: Vec<PetitionerView>,
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: Vec<Value>,
+    /// Repeat candidates found at registration.
+    #[schema(value_type = Vec<Object>)]
+    pub repeat_candidates: Vec<Value>,
+    /// Decisions (受理、不予受理、不再受理、转送、交办), oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub decisions: Vec<Value>,
+    /// Transfers and assignments and the receiving units' answers.
+    #[schema(value_type = Vec<Object>)]
+    pub hand_offs: Vec<Value>,
+    /// Access grants recorded on hand-off.
+    #[schema(value_type = Vec<Object>)]
+    pub access_grants: Vec<Value>,
+    /// The audit trail of the case (全过程记录), oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<Value>,
 }
 
-/// Register a petition (登记信访事项). Send `Idempotency-Key` so that a retried request returns the
-/// first result instead of creating a second case.
-#[utoipa::path(
-    post, path = "/api/v1/petitions", tag = "登记",
-    request_body = RegisterPetitionRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "幂等键")),
-    responses(
-        (status = 201, body = RegisteredPetition),
-        (status = 400, body = ErrorBody, description = "请求格式错误"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody, description = "请求内容过大"),
-        (status = 422, body = ErrorBody, description = "字段校验失败"),
-    ),
-    security(("bearer" = []))
-)]
-#[tracing::instrument(name = "register_petition", skip_all, fields(user = %actor.user_id, unit = %actor.unit, case_id, correlation_id))]
-pub async fn register(
-    req: HttpRequest,
-    actor: Actor,
-    body: web::Json<RegisterPetitionRequest>,
-    pool: web::Data<PgPool>,
-    intake: web::Data<IntakeSettings>,
-    waker: web::Data<OutboxWaker>,
-) -> Result<HttpResponse, ApiError> {
-    actor.require(Permission::RegisterPetition)?;
-    let key = idempotency::key_of(&req)?;
-    let body = body.into_inner();
-    let petition = NewPetition::parse(
-        RawPetition {
-            channel: &body.channel,
-            received_on: body.received_on,
-            summary: &body.summary,
-            petitioner_names: body.petitioners.iter().map(|p| p.name.as_str()).collect(),
-            petitioner_count: body.petitioner_count,
-        },
-        today_in_china(),
-    )
-    .map_err(ApiError::validation_many)?;
-
-    let mut tx = pool.begin().await?;
-    if let Some(key) = &key {
-        let hash =
-            idempotency::request_hash(&serde_json::to_value(&body).map_err(ApiError::internal)?);
-        if let idempotency::Begin::Replay { status, body } =
-            idempotency::begin(&mut tx, &actor, key, &hash).await?
-        {
-            tx.rollback().await?;
-            return Ok(HttpResponse::build(status).json(body));
-        }
-    }
-    let registered = insert_petition(&mut tx, &actor, &intake, &petition).await?;
-    let response = serde_json::to_value(&registered).map_err(ApiError::internal)?;
-    if let Some(key) = &key {
-        idempotency::complete(&mut tx, &actor, key, StatusCode::CREATED, &response).await?;
-    }
-    tx.commit().await?;
-    waker.wake();
-    tracing::Span::current()
-        .record("case_id", tracing::field::display(registered.id))
-        .record(
-            "correlation_id",
-            tracing::field::display(registered.correlation_id),
-        );
-    tracing::info!(case_number = %registered.case_number, "petition registered");
-    Ok(HttpResponse::Created().json(response))
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DetailQuery {
+    /// Holders of `pii_viewer` see personal data in full unless they pass `false` (each full view
+    /// is audited).
+    pub reveal: Option<bool>,
 }
 
-/// Write the petition, its event and its audit record in the caller's transaction.
-#[tracing::instrument(skip_all)]
-async fn insert_petition(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    intake: &IntakeSettings,
-    p: &NewPetition,
-) -> Result<RegisteredPetition, ApiError> {
-    let id = Uuid::now_v7();
-    let registered_at = Utc::now();
-    let year = today_in_china().year();
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO case_number_counters (division_code, year, last_value) VALUES ($1, $2, 1)
-         ON CONFLICT (division_code, year) DO UPDATE SET last_value = case_number_counters.last_value + 1
-         RETURNING last_value",
-    )
-    .bind(&intake.division_code)
-    .bind(year)
-    .fetch_one(&mut *conn)
-    .await?;
-    let case_number = format_case_number(&intake.division_code, year, seq);
-    let query_code = new_query_code();
-    let query_code_hash = hex::encode(Sha256::digest(format!("{id}:{query_code}").as_bytes()));
-
-    let event = PetitionRegisteredV1 {
-        petition_id: id,
-        case_number: case_number.clone(),
-        channel: p.channel,
-        received_on: p.received_on,
-        registered_at,
-        registering_unit: actor.unit.clone(),
-        division_code: intake.division_code.clone(),
-        petitioner_count: p.petitioner_count,
-        anonymous: p.anonymous(),
-        contactable: false,
-        ..PetitionRegisteredV1::minimal_defaults()
-    };
-    let envelope = Envelope::new(&event, Some(id), None, None);
-
-    sqlx::query(
-        "INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
-                                registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'registered', $14)",
-    )
-    .bind(id)
-    .bind(&case_number)
-    .bind(&query_code_hash)
-    .bind(p.channel.as_str())
-    .bind(p.received_on)
-    .bind(registered_at)
-    .bind(&actor.unit)
-    .bind(&actor.user_id)
-    .bind(&intake.division_code)
-    .bind(p.summary.as_str())
-    .bind(p.petitioner_count as i32)
-    .bind(p.anonymous())
-    .bind(false)
-    .bind(envelope.correlation_id)
-    .execute(&mut *conn)
-    .await?;
-    Outbox::enqueue(&mut *conn, &envelope).await?;
-    audit::record(
-        &mut *conn,
-        &AuditEntry::by(
-            actor,
-            "petition.register",
-            Some(id),
-            serde_json::json!({ "case_number": case_number, "channel": p.channel.as_str(), "received_on": p.received_on }),
-        ),
-    )
-    .await?;
-    Ok(RegisteredPetition {
-        id,
-        case_number,
-        query_code,
-        received_on: p.received_on,
-        registered_at,
-        status: "registered".into(),
-        correlation_id: envelope.correlation_id,
-    })
-}
-
-/// Read one petition (查看信访件). Other units' cases answer 404, like cases that do not exist.
+/// Read one petition with its full history (查看信访件). Other units' cases answer 404, like cases
+/// that do not exist. Identity numbers and phones are masked unless the caller holds
+/// `ViewPersonalData`; every full view is audited.
 #[utoipa::path(
     get, path = "/api/v1/petitions/{id}", tag = "登记",
-    params(("id" = Uuid, Path, description = "信访件 id")),
+    params(("id" = Uuid, Path, description = "信访件 id"), DetailQuery),
     responses((status = 200, body = PetitionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
+#[tracing::instrument(name = "get_petition", skip_all, fields(user = %actor.user_id, unit = %actor.unit))]
 pub async fn get_petition(
     actor: Actor,
     path: web::Path<Uuid>,
+    query: web::Query<DetailQuery>,
     pool: web::Data<PgPool>,
+    state: web::Data<IntakeState>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let id = path.into_inner();
-    let row = sqlx::query(
-        "SELECT id, case_number, channel, received_on, registered_at, registering_unit, summary, petitioner_count, anonymous, status
-         FROM petitions WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool.get_ref())
-    .await?;
-    let Some(r) = row else {
-        return Err(ApiError::not_found("信访件不存在或无权查看"));
-    };
-    let unit: String = r.try_get("registering_unit")?;
-    if !actor.can_see_unit(&unit) {
-        return Err(ApiError::not_found("信访件不存在或无权查看"));
+    let mut tx = pool.begin().await?;
+    access::check(&mut tx, &actor, id, false).await?;
+    let r = sqlx::query("SELECT * FROM petitions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let full = actor.has(Permission::ViewPersonalData) && query.reveal != Some(false);
+    let mut petitioners = Vec::new();
+    for pr in sqlx::query("SELECT * FROM petitioners WHERE petition_id = $1 ORDER BY ordinal")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        let pid: Uuid = pr.try_get("id")?;
+        let kv: i16 = pr.try_get("key_version")?;
+        let open = |column: &'static str| -> Result<Option<String>, ApiError> {
+            let enc: Option<Vec<u8>> = pr.try_get(format!("{column}_enc").as_str())?;
+            enc.map(|b| {
+                state
+                    .vault
+                    .open(
+                        kv,
+                        &b,
+                        Aad {
+                            table: "petitioners",
+                            column,
+                            row_id: pid,
+                        },
+                    )
+                    .map(|p| p.expose().to_string())
+                    .map_err(ApiError::internal)
+            })
+            .transpose()
+        };
+        let view = if full {
+            PetitionerView {
+                name: pr.try_get("name")?,
+                id_number: open("id_number")?,
+                phone: open("phone")?,
+                address: open("address")?,
+                masked: false,
+            }
+        } else {
+            let has_address = pr.try_get::<Option<Vec<u8>>, _>("address_enc")?.is_some();
+            PetitionerView {
+                name: pr.try_get("name")?,
+                id_number: pr.try_get("id_number_mask")?,
+                phone: pr.try_get("phone_mask")?,
+                address: has_address.then(|| "******".to_string()),
+                masked: true,
+            }
+        };
+        petitioners.push(view);
     }
+    if full && !petitioners.is_empty() {
+        audit::record(
+            &mut tx,
+            &AuditEntry::by(
+                &actor,
+                "petition.view_pii",
+                Some(id),
+                json!({ "petitioners": petitioners.len(), "fields": ["id_number", "phone", "address"] }),
+            ),
+        )
+        .await?;
+    }
+    let attachments = json_rows(&mut tx, id, "SELECT kind, file_name, content_type, size_bytes, sha256 FROM attachments WHERE petition_id = $1 ORDER BY ordinal").await?;
+    let repeat_candidates = json_rows(&mut tx, id, "SELECT c.candidate_id AS petition_id, p.case_number, c.score, c.reasons
+         FROM repeat_candidates c JOIN petitions p ON p.id = c.candidate_id WHERE c.petition_id = $1 ORDER BY c.score DESC",
+    )
+    .await?;
+    let decisions = json_rows(&mut tx, id, "SELECT id, kind, decided_by, unit, decided_at, decided_on, reason, details, rule_version, suggestion
+         FROM decisions WHERE petition_id = $1 ORDER BY decided_at, id",
+    )
+    .await?;
+    let hand_offs = json_rows(&mut tx, id, "SELECT id, kind, to_unit, handed_on, due_on, object_by, status, responded_by, responded_at, response
+         FROM hand_offs WHERE petition_id = $1 ORDER BY id",
+    )
+    .await?;
+    let access_grants = json_rows(&mut tx, id, "SELECT unit, granted_by, granted_at, reason FROM case_access WHERE petition_id = $1 ORDER BY granted_at",
+    )
+    .await?;
+    let history = json_rows(&mut tx, id, "SELECT occurred_at, actor, unit, action, details FROM audit_log WHERE case_id = $1 ORDER BY seq",
+    )
+    .await?;
+    tx.commit().await?;
     let view = PetitionView {
-        id: r.try_get("id")?,
+        id,
         case_number: r.try_get("case_number")?,
         channel: r.try_get("channel")?,
         received_on: r.try_get("received_on")?,
         registered_at: r.try_get("registered_at")?,
-        registering_unit: unit,
+        registering_unit: r.try_get("registering_unit")?,
         summary: r.try_get("summary")?,
         petitioner_count: r.try_get("petitioner_count")?,
         anonymous: r.try_get("anonymous")?,
         status: r.try_get("status")?,
+        facts: r.try_get("facts")?,
+        requests: r.try_get("requests")?,
+        category: r.try_get("category")?,
+        field: r.try_get("field")?,
+        subfield: r.try_get("subfield")?,
+        township: r.try_get("township")?,
+        village: r.try_get("village")?,
+        respondent_unit: r.try_get("respondent_unit")?,
+        group_visit: r.try_get("group_visit")?,
+        visit_id: r.try_get("visit_id")?,
+        upstream_reference: r.try_get("upstream_reference")?,
+        upstream_organ: r.try_get("upstream_organ")?,
+        upstream_due_on: r.try_get("upstream_due_on")?,
+        handling_unit: r.try_get("handling_unit")?,
+        simple_track: r.try_get("simple_track")?,
+        finalized_on: r.try_get("finalized_on")?,
+        repeat_of: r.try_get("repeat_of")?,
+        petitioners,
+        attachments,
+        repeat_candidates,
+        decisions,
+        hand_offs,
+        access_grants,
+        history,
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(view))
+}
+
+async fn json_rows(conn: &mut PgConnection, id: Uuid, sql: &str) -> Result<Vec<Value>, ApiError> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT to_jsonb(t) FROM ({sql}) t"
+    )))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Filters of the list. Every filter is optional; results are newest first.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    /// Registering or handling unit.
+    pub unit: Option<String>,
+    pub field: Option<String>,
+    pub channel: Option<String>,
+    pub township: Option<String>,
+    pub category: Option<String>,
+    /// 收到日期 from (inclusive)
+    pub received_from: Option<NaiveDate>,
+    /// 收到日期 to (inclusive)
+    pub received_to: Option<NaiveDate>,
+    /// Petitioner's identity number (looked up through the blind index, never stored in clear).
+    pub id_number: Option<String>,
+    /// Petitioner's phone (blind index).
+    pub phone: Option<String>,
+    /// Text in summary, facts or requests.
+    pub q: Option<String>,
+    /// Keyset cursor: the `next_cursor` of the previous page.
+    pub after: Option<Uuid>,
+    /// 1–200, default 50
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PetitionSummary {
+    pub id: Uuid,
+    pub case_number: String,
+    pub channel: String,
+    pub status: String,
+    pub received_on: NaiveDate,
+    pub registered_at: DateTime<Utc>,
+    pub registering_unit: String,
+    pub handling_unit: Option<String>,
+    pub category: Option<String>,
+    pub field: Option<String>,
+    pub township: Option<String>,
+    pub summary: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PetitionPage {
+    pub items: Vec<PetitionSummary>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_cursor: Option<Uuid>,
+}
+
+/// List and search petitions (信访件查询), scoped to the caller's unit and rights, newest first,
+/// with keyset pagination (`after` = the previous page's `next_cursor`).
+#[utoipa::path(
+    get, path = "/api/v1/petitions", tag = "登记",
+    params(ListQuery),
+    responses((status = 200, body = PetitionPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(name = "list_petitions", skip_all, fields(user = %actor.user_id, unit = %actor.unit))]
+pub async fn list_petitions(
+    actor: Actor,
+    query: web::Query<ListQuery>,
+    pool: web::Data<PgPool>,
+    state: web::Data<IntakeState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::ReadCases)?;
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::validation("limit", "每页条数应在 1 至 200 之间"));
+    }
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT p.id, p.case_number, p.channel, p.status, p.received_on, p.registered_at, p.registering_unit,
+                p.handling_unit, p.category, p.field, p.township, left(p.summary, 200) AS summary
+         FROM petitions p WHERE ((",
+    );
+    qb.push_bind(actor.county_wide())
+        .push(" OR p.registering_unit = ")
+        .push_bind(actor.unit.clone())
+        .push(" OR EXISTS (SELECT 1 FROM case_access a WHERE a.petition_id = p.id AND a.unit = ")
+        .push_bind(actor.unit.clone())
+        .push(")) AND NOT (coalesce(p.category, '') = 'accusation' AND coalesce(p.respondent_unit, '') = ")
+        .push_bind(actor.unit.clone())
+        .push("))");
+    for (col, v) in [
+        ("status", &q.status),
+        ("field", &q.field),
+        ("channel", &q.channel),
+        ("township", &q.township),
+        ("category", &q.category),
+    ] {
+        if let Some(v) = v {
+            qb.push(format!(" AND p.{col} = ")).push_bind(v.clone());
+        }
+    }
+    if let Some(u) = &q.unit {
+        qb.push(" AND (p.registering_unit = ")
+            .push_bind(u.clone())
+            .push(" OR p.handling_unit = ")
+            .push_bind(u.clone())
+            .push(")");
+    }
+    if let Some(d) = q.received_from {
+        qb.push(" AND p.received_on >= ").push_bind(d);
+    }
+    if let Some(d) = q.received_to {
+        qb.push(" AND p.received_on <= ").push_bind(d);
+    }
+    if let Some(s) = &q.id_number {
+        let idn = IdNumber::parse("id_number", s).map_err(|(f, m)| ApiError::validation(&f, m))?;
+        let bidx = state.vault.blind_index("id_number", idn.pii().expose());
+        qb.push(" AND p.id IN (SELECT petition_id FROM petitioners WHERE id_number_bidx = ")
+            .push_bind(bidx)
+            .push(")");
+    }
+    if let Some(s) = &q.phone {
+        let phone = Phone::parse("phone", s).map_err(|(f, m)| ApiError::validation(&f, m))?;
+        let bidx = state.vault.blind_index("phone", phone.pii().expose());
+        qb.push(" AND p.id IN (SELECT petition_id FROM petitioners WHERE phone_bidx = ")
+            .push_bind(bidx)
+            .push(")");
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if text.chars().count() > 100 {
+            return Err(ApiError::validation("q", "搜索词不能超过 100 个字"));
+        }
+        let tokens = search_tokens(text);
+        if !tokens.is_empty() {
+            qb.push(" AND p.search_tokens @> ").push_bind(tokens);
+        }
+        let like = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        qb.push(" AND (p.summary LIKE ")
+            .push_bind(like.clone())
+            .push(" OR p.facts LIKE ")
+            .push_bind(like.clone())
+            .push(" OR p.requests LIKE ")
+            .push_bind(like)
+            .push(")");
+    }
+    if let Some(after) = q.after {
+        qb.push(" AND p.id < ").push_bind(after);
+    }
+    qb.push(" ORDER BY p.id DESC LIMIT ").push_bind(limit);
+    let rows = qb.build().fetch_all(pool.get_ref()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        items.push(PetitionSummary {
+            id: r.try_get("id")?,
+            case_number: r.try_get("case_number")?,
+            channel: r.try_get("channel")?,
+            status: r.try_get("status")?,
+            received_on: r.try_get("received_on")?,
+            registered_at: r.try_get("registered_at")?,
+            registering_unit: r.try_get("registering_unit")?,
+            handling_unit: r.try_get("handling_unit")?,
+            category: r.try_get("category")?,
+            field: r.try_get("field")?,
+            township: r.try_get("township")?,
+            summary: r.try_get("summary")?,
+        });
+    }
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|i| i.id))
+        .flatten();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(PetitionPage { items, next_cursor }))
 }

@@ -1,0 +1,693 @@
+//! Service tests of issue #3: personal data, repeat detection, decisions, hand-offs, rights,
+//! routing rules, the visit log and the list. Each test has its own databases and queue prefix.
+
+use std::time::Duration;
+
+use intake::{
+    configuration::{IntakeSettings, Settings},
+    events::IntakeEvents,
+    startup::Application,
+};
+use reqwest::Method;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use xinfang_contracts::{events::CaseFinalizedV1, DomainEvent, Envelope};
+use xinfang_messaging::EventHandler;
+use xinfang_platform::{runtime::RuntimeParts, Role};
+use xinfang_test_support::{clerk_token, token, TestEnv, BUREAU};
+
+struct TestApp {
+    address: String,
+    parts: RuntimeParts,
+    client: reqwest::Client,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _env: TestEnv,
+}
+
+impl TestApp {
+    async fn spawn() -> TestApp {
+        let env = TestEnv::new();
+        let settings = Settings {
+            platform: env.settings("intake"),
+            intake: IntakeSettings {
+                division_code: "140423".into(),
+            },
+        };
+        let app = Application::build(settings)
+            .await
+            .expect("build")
+            .without_signal_handling();
+        let parts = app.parts();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            parts,
+            client: reqwest::Client::new(),
+            handle,
+            _env: env,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let res = r.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.call(Method::POST, token, path, Some(body)).await
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        self.call(Method::GET, token, path, None).await
+    }
+
+    async fn register(&self, body: Value) -> Value {
+        let (s, b) = self.post(&clerk_token(), "/api/v1/petitions", body).await;
+        assert_eq!(s, 201, "{b}");
+        b
+    }
+
+    async fn decide(&self, token: &str, id: &str, body: Value) -> (u16, Value) {
+        self.post(token, &format!("/api/v1/petitions/{id}/decisions"), body)
+            .await
+    }
+
+    async fn outbox_types(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT envelope->>'event_type' FROM outbox ORDER BY id")
+            .fetch_all(&self.parts.pool)
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn stop(self) {
+        self.parts.shutdown.cancel();
+        let _ = self.handle.await;
+    }
+}
+
+/// A valid identity number (GB 11643) built from a birth date and a sequence.
+fn id_number(seq: u32) -> String {
+    let first = format!("14042319850101{seq:03}");
+    format!("{first}{}", intake::domain::check_char(&first))
+}
+
+fn claim(summary: &str, id: &str, phone: &str) -> Value {
+    json!({
+        "channel": "visit", "summary": summary, "category": "claim",
+        "field": "labour_social_security", "subfield": "wage_arrears",
+        "township": "城关镇", "village": "东关村", "respondent_unit": "140423-XYGS",
+        "facts": "在某建筑公司务工，工程结束后工资一直未结清", "requests": "请求督促公司支付拖欠工资",
+        "petitioners": [{ "name": "张三", "id_number": id, "phone": phone, "address": "城关镇东关村 12 号" }],
+    })
+}
+
+#[tokio::test]
+async fn personal_data_is_sealed_masked_searchable_and_audited() {
+    let app = TestApp::spawn().await;
+    let idn = id_number(17);
+    let reg = app
+        .register(claim("工资被拖欠三个月", &idn, "13812345678"))
+        .await;
+    let id = reg["id"].as_str().unwrap();
+
+    // Nothing readable at rest.
+    let row: (Vec<u8>, Vec<u8>, Vec<u8>, String, String) = sqlx::query_as(
+        "SELECT id_number_enc, phone_enc, address_enc, id_number_mask, phone_mask FROM petitioners",
+    )
+    .fetch_one(&app.parts.pool)
+    .await
+    .unwrap();
+    let all = [&row.0[..], &row.1[..], &row.2[..]].concat();
+    assert!(!all
+        .windows(8)
+        .any(|w| w == &idn.as_bytes()[..8] || w == b"13812345"));
+    assert_eq!(row.3, format!("140423********{}", &idn[14..]));
+    assert_eq!(row.4, "138****5678");
+
+    // A clerk sees masks; nothing is audited.
+    let (s, v) = app
+        .get(&clerk_token(), &format!("/api/v1/petitions/{id}"))
+        .await;
+    assert_eq!(s, 200);
+    let p = &v["petitioners"][0];
+    assert_eq!(p["masked"], true);
+    assert_eq!(p["id_number"], row.3);
+    assert_eq!(p["phone"], "138****5678");
+    assert_eq!(p["address"], "******");
+
+    // A pii_viewer sees them in full, and the view is audited.
+    let viewer = token("pii-1", BUREAU, &[Role::Clerk, Role::PiiViewer]);
+    let (_, v) = app.get(&viewer, &format!("/api/v1/petitions/{id}")).await;
+    assert_eq!(v["petitioners"][0]["id_number"], idn.as_str());
+    assert_eq!(v["petitioners"][0]["phone"], "13812345678");
+    assert_eq!(v["petitioners"][0]["address"], "城关镇东关村 12 号");
+    let audits: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'petition.view_pii' AND actor = 'pii-1'",
+    )
+    .fetch_one(&app.parts.pool)
+    .await
+    .unwrap();
+    assert_eq!(audits, 1);
+
+    // Found through the blind index, by identity number or phone.
+    for q in [format!("id_number={idn}"), "phone=138%201234%205678".into()] {
+        let (s, page) = app
+            .get(&clerk_token(), &format!("/api/v1/petitions?{q}"))
+            .await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{q}");
+    }
+    let (_, page) = app
+        .get(
+            &clerk_token(),
+            &format!("/api/v1/petitions?id_number={}", id_number(18)),
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
+
+    // Validation errors name the field, in Chinese.
+    let mut bad = claim("x", "140423198501010170", "12345");
+    bad["petitioners"][0]["id_number"] =
+        json!(format!("{}0", &idn[..17])
+            .replace(&idn[17..], if &idn[17..] == "0" { "1" } else { "0" }));
+    let (s, e) = app.post(&clerk_token(), "/api/v1/petitions", bad).await;
+    assert_eq!(s, 422);
+    let fields: Vec<&str> = e["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"petitioners[0].id_number"), "{e}");
+    assert!(fields.contains(&"petitioners[0].phone"), "{e}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn repeat_candidates_by_person_and_content_and_links() {
+    let app = TestApp::spawn().await;
+    let first = app
+        .register(claim(
+            "工资被拖欠三个月没有发放",
+            &id_number(1),
+            "13800000001",
+        ))
+        .await;
+    assert!(first["repeat_candidates"].as_array().unwrap().is_empty());
+    let a = first["id"].as_str().unwrap();
+
+    // Same person, another matter.
+    let mut other = claim("宅基地被邻居占用", &id_number(1), "13900000009");
+    other["field"] = json!("natural_resources");
+    other["subfield"] = json!("homestead");
+    let same_person = app.register(other).await;
+    let c = &same_person["repeat_candidates"][0];
+    assert_eq!(c["petition_id"], a);
+    assert!(c["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("same_id_number")));
+
+    // Another person, same matter, same field and respondent.
+    let similar = app
+        .register(claim(
+            "拖欠工资三个月没有发放",
+            &id_number(2),
+            "13800000002",
+        ))
+        .await;
+    let c = &similar["repeat_candidates"][0];
+    assert_eq!(c["petition_id"], a, "{similar}");
+    assert!(c["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("similar_content")));
+    assert!(c["score"].as_f64().unwrap() >= 0.3);
+
+    // The clerk links it, or confirms another one as new.
+    let sid = similar["id"].as_str().unwrap();
+    let (s, _) = app
+        .post(
+            &clerk_token(),
+            &format!("/api/v1/petitions/{sid}/repeat"),
+            json!({"decision": "repeat", "earlier_petition_id": a}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, e) = app
+        .post(
+            &clerk_token(),
+            &format!("/api/v1/petitions/{a}/repeat"),
+            json!({"decision": "repeat", "earlier_petition_id": sid}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let pid = same_person["id"].as_str().unwrap();
+    let (s, _) = app
+        .post(
+            &clerk_token(),
+            &format!("/api/v1/petitions/{pid}/repeat"),
+            json!({"decision": "new"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, v) = app
+        .get(&clerk_token(), &format!("/api/v1/petitions/{sid}"))
+        .await;
+    assert_eq!(v["repeat_of"], a);
+    assert!(app
+        .outbox_types()
+        .await
+        .contains(&"petition.repeat_linked".to_string()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_decision_path_requests_its_notice() {
+    let app = TestApp::spawn().await;
+    let clerk = clerk_token();
+    let new_case = |n: u32| claim("工资被拖欠", &id_number(n), "13800000003");
+
+    // accept, on the simple track
+    let p = app.register(new_case(1)).await;
+    let id = p["id"].as_str().unwrap().to_string();
+    let (s, d) = app.decide(&clerk, &id, json!({"kind": "accept", "reason": "属于本机关职责范围", "handling_unit": "140423-RSJ", "simple_track": true})).await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["notice"], "受理告知书");
+    assert_eq!(d["status"], "accepted");
+    assert!(d["details"]["simple_opinion_by"].is_string());
+    assert_eq!(d["suggestion"]["rule_version"], 1);
+    // a second decision on the same case is refused
+    let (s, e) = app
+        .decide(&clerk, &id, json!({"kind": "accept", "reason": "再次"}))
+        .await;
+    assert_eq!(s, 409, "{e}");
+
+    // bar under art 19: the earlier case is still being handled
+    let again = app.register(new_case(1)).await;
+    let again_id = again["id"].as_str().unwrap();
+    let (s, d) = app
+        .decide(
+            &clerk,
+            again_id,
+            json!({"kind": "bar", "prior_petition_id": id}),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["details"]["ground"], "earlier_case_in_progress");
+    assert!(d["reason"].as_str().unwrap().contains("第十九条"));
+
+    // bar under art 36 after administrative review finalized the earlier case
+    let env = Envelope::new(
+        &CaseFinalizedV1 {
+            petition_id: id.parse().unwrap(),
+            case_number: p["case_number"].as_str().unwrap().into(),
+            concluded_on: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+            level: "re_review".into(),
+        },
+        None,
+        None,
+        None,
+    );
+    let mut conn = app.parts.pool.acquire().await.unwrap();
+    IntakeEvents
+        .handle(&mut conn, &env, DomainEvent::decode(&env).unwrap())
+        .await
+        .unwrap();
+    drop(conn);
+    let third = app.register(new_case(1)).await;
+    let (s, d) = app
+        .decide(
+            &clerk,
+            third["id"].as_str().unwrap(),
+            json!({"kind": "bar", "prior_petition_id": id}),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["details"]["ground"], "final_after_re_review");
+    assert_eq!(d["notice"], "不再受理告知书");
+
+    // decline with the legal channel; the guidance comes from the rule or the channel
+    let p = app.register(new_case(4)).await;
+    let pid = p["id"].as_str().unwrap();
+    let (s, e) = app
+        .decide(
+            &clerk,
+            pid,
+            json!({"kind": "decline", "reason": "属于劳动争议"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(e["details"]["field"], "guidance");
+    let (s, d) = app
+        .decide(
+            &clerk,
+            pid,
+            json!({"kind": "decline", "reason": "属于劳动争议", "legal_channel": "arbitration"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["notice"], "不予受理告知书");
+    assert!(d["details"]["guidance"].as_str().unwrap().contains("仲裁"));
+
+    // transfer, then the receiving unit accepts
+    let p = app.register(new_case(5)).await;
+    let pid = p["id"].as_str().unwrap();
+    let (s, d) = app
+        .decide(
+            &clerk,
+            pid,
+            json!({"kind": "transfer", "to_unit": "140423-RSJ", "reason": "属人社局职责"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["details"]["followed_suggestion"], true);
+    let rsj = token("h1", "140423-RSJ", &[Role::Handler]);
+    let other = token("h2", "140423-ZJJ", &[Role::Handler]);
+    let (s, _) = app
+        .post(
+            &other,
+            &format!("/api/v1/petitions/{pid}/assignment/accept"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, b) = app
+        .post(
+            &rsj,
+            &format!("/api/v1/petitions/{pid}/assignment/accept"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "in_handling");
+
+    // assign with a deadline; the unit objects; the bureau re-routes
+    let p = app.register(new_case(6)).await;
+    let pid = p["id"].as_str().unwrap();
+    let due = (intake::domain::today_in_china() + chrono::Days::new(30)).to_string();
+    let (s, d) = app.decide(&clerk, pid, json!({"kind": "assign", "to_unit": "140423-ZJJ", "due_on": due, "instructions": "请于期限内办结并报告"})).await;
+    assert_eq!(s, 201, "{d}");
+    assert!(d["details"]["object_by"].is_string());
+    let zjj = token("h3", "140423-ZJJ", &[Role::UnitHead]);
+    let (s, e) = app
+        .post(
+            &zjj,
+            &format!("/api/v1/petitions/{pid}/assignment/objection"),
+            json!({"reasons": " "}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, b) = app
+        .post(
+            &zjj,
+            &format!("/api/v1/petitions/{pid}/assignment/objection"),
+            json!({"reasons": "不属于本单位职责"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "returned");
+    let (s, d) = app.decide(&clerk, pid, json!({"kind": "assign", "to_unit": "140423-RSJ", "due_on": due, "instructions": "请办理"})).await;
+    assert_eq!(s, 201, "{d}");
+    let (_, v) = app.get(&clerk, &format!("/api/v1/petitions/{pid}")).await;
+    assert_eq!(v["hand_offs"].as_array().unwrap().len(), 2);
+    assert_eq!(v["hand_offs"][0]["status"], "objected");
+    assert_eq!(v["access_grants"].as_array().unwrap().len(), 2);
+    assert!(v["history"].as_array().unwrap().len() >= 4);
+
+    // accusation material never goes to the accused unit
+    let mut acc = claim("举报某局干部收受贿赂", &id_number(7), "13800000007");
+    acc["category"] = json!("accusation");
+    acc["field"] = json!("other");
+    acc.as_object_mut().unwrap().remove("subfield");
+    acc["respondent_unit"] = json!("140423-ZJJ");
+    let p = app.register(acc).await;
+    let pid = p["id"].as_str().unwrap();
+    let (s, e) = app
+        .decide(
+            &clerk,
+            pid,
+            json!({"kind": "transfer", "to_unit": "140423-ZJJ", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(e["message"].as_str().unwrap().contains("不得"));
+    let (s, e) = app
+        .decide(
+            &clerk,
+            pid,
+            json!({"kind": "assign", "to_unit": "140423-ZJJ", "due_on": due, "instructions": "x"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+
+    let types = app.outbox_types().await;
+    for t in [
+        "petition.accepted",
+        "petition.barred",
+        "petition.declined",
+        "petition.transferred",
+        "petition.assigned",
+        "assignment.accepted",
+        "assignment.objected",
+    ] {
+        assert!(types.contains(&t.to_string()), "{t} in {types:?}");
+    }
+    // a clerk of another unit, or without the right, may not decide
+    let mediator = token("m", BUREAU, &[Role::Mediator]);
+    let (s, _) = app
+        .decide(&mediator, pid, json!({"kind": "accept", "reason": "x"}))
+        .await;
+    assert_eq!(s, 403);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn units_see_only_their_cases_and_lists_page_by_keyset() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            app.register(claim(
+                &format!("第{i}件 工资"),
+                &id_number(20 + i),
+                "13800000020",
+            ))
+            .await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let mut acc = claim("举报镇干部挪用补助", &id_number(30), "13800000030");
+    acc["category"] = json!("accusation");
+    acc["field"] = json!("other");
+    acc.as_object_mut().unwrap().remove("subfield");
+    acc["respondent_unit"] = json!("140423-CGZ");
+    let acc_id = app.register(acc).await["id"].as_str().unwrap().to_string();
+
+    let rsj = token("h1", "140423-RSJ", &[Role::Handler]);
+    let (s, _) = app
+        .get(&rsj, &format!("/api/v1/petitions/{}", ids[0]))
+        .await;
+    assert_eq!(s, 404);
+    let (_, page) = app.get(&rsj, "/api/v1/petitions").await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+
+    // After an assignment the unit sees that case, and only it.
+    let due = (intake::domain::today_in_china() + chrono::Days::new(20)).to_string();
+    let (s, _) = app.decide(&clerk_token(), &ids[0], json!({"kind": "assign", "to_unit": "140423-RSJ", "due_on": due, "instructions": "办理"})).await;
+    assert_eq!(s, 201);
+    let (s, _) = app
+        .get(&rsj, &format!("/api/v1/petitions/{}", ids[0]))
+        .await;
+    assert_eq!(s, 200);
+    let (_, page) = app.get(&rsj, "/api/v1/petitions").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+
+    // The accused unit never sees the accusation, even with a county-wide role.
+    let cgz_leader = token("l", "140423-CGZ", &[Role::Leader]);
+    let (s, _) = app
+        .get(&cgz_leader, &format!("/api/v1/petitions/{acc_id}"))
+        .await;
+    assert_eq!(s, 404);
+    let (_, page) = app.get(&cgz_leader, "/api/v1/petitions?limit=200").await;
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["id"] != acc_id.as_str()));
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+
+    // Keyset pages: newest first, no overlap, no gap.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("/api/v1/petitions?limit=2&after={a}"),
+            None => "/api/v1/petitions?limit=2".into(),
+        };
+        let (s, page) = app.get(&clerk_token(), &path).await;
+        assert_eq!(s, 200, "{page}");
+        for i in page["items"].as_array().unwrap() {
+            seen.push(i["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => after = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let mut expected: Vec<String> = ids.iter().cloned().chain([acc_id.clone()]).collect();
+    expected.sort();
+    expected.reverse();
+    assert_eq!(seen, expected);
+
+    // Filters: text, field, status, date range.
+    let (_, page) = app
+        .get(&clerk_token(), "/api/v1/petitions?q=%E6%8C%AA%E7%94%A8")
+        .await; // 挪用
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let (_, page) = app
+        .get(
+            &clerk_token(),
+            "/api/v1/petitions?status=assigned&field=labour_social_security",
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let (_, page) = app
+        .get(&clerk_token(), "/api/v1/petitions?received_to=2000-01-01")
+        .await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn routing_rules_are_versioned_data_for_administrators() {
+    let app = TestApp::spawn().await;
+    let rules = json!({"rules": [{"category": "claim", "field": "labour_social_security", "unit": "140423-LDJC"}], "note": "劳动监察大队承接欠薪"});
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            &clerk_token(),
+            "/api/v1/routing-rules",
+            Some(rules.clone()),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let admin = token("a", BUREAU, &[Role::Admin]);
+    let (s, e) = app
+        .call(
+            Method::PUT,
+            &admin,
+            "/api/v1/routing-rules",
+            Some(json!({"rules": [{"field": "weather"}]})),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, v) = app
+        .call(Method::PUT, &admin, "/api/v1/routing-rules", Some(rules))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["version"], 2);
+    let (_, v1) = app
+        .get(&clerk_token(), "/api/v1/routing-rules/versions/1")
+        .await;
+    assert!(v1["rules"].as_array().unwrap().len() >= 5);
+
+    let p = app
+        .register(claim("拖欠工资", &id_number(1), "13800000001"))
+        .await;
+    let id = p["id"].as_str().unwrap();
+    let (_, sug) = app
+        .get(
+            &clerk_token(),
+            &format!("/api/v1/petitions/{id}/routing-suggestion"),
+        )
+        .await;
+    assert_eq!(sug["unit"], "140423-LDJC");
+    assert_eq!(sug["rule_version"], 2);
+    let (_, d) = app
+        .decide(
+            &clerk_token(),
+            id,
+            json!({"kind": "transfer", "to_unit": "140423-RSJ", "reason": "人社局承办"}),
+        )
+        .await;
+    assert_eq!(d["suggestion"]["rule_version"], 2);
+    assert_eq!(d["details"]["followed_suggestion"], false);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn walk_in_visits_are_logged_and_resolved_by_registration() {
+    let app = TestApp::spawn().await;
+    let (s, v) = app
+        .post(
+            &clerk_token(),
+            "/api/v1/visits",
+            json!({"visitor_count": 3}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let visit = v["id"].as_str().unwrap().to_string();
+    let (_, list) = app
+        .get(&clerk_token(), "/api/v1/visits?unregistered=true")
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let mut body = claim("工资", &id_number(1), "13800000001");
+    body["visit_id"] = json!(visit);
+    let reg = app.register(body.clone()).await;
+    let (_, list) = app
+        .get(&clerk_token(), "/api/v1/visits?unregistered=true")
+        .await;
+    assert!(list.as_array().unwrap().is_empty());
+    let (s, _) = app.post(&clerk_token(), "/api/v1/petitions", body).await;
+    assert_eq!(s, 409);
+    let mut body = claim("工资", &id_number(1), "13800000001");
+    body["visit_id"] = json!(Uuid::now_v7());
+    let (s, e) = app.post(&clerk_token(), "/api/v1/petitions", body).await;
+    assert_eq!(s, 422);
+    assert_eq!(e["details"]["field"], "visit_id");
+    let types = app.outbox_types().await;
+    assert!(types.contains(&"visit.logged".to_string()));
+    let payload: Value = sqlx::query_scalar("SELECT envelope->'payload' FROM outbox WHERE envelope->>'event_type' = 'petition.registered'")
+        .fetch_one(&app.parts.pool)
+        .await
+        .unwrap();
+    assert_eq!(payload["visit_id"], visit.as_str());
+    assert_eq!(payload["petition_id"], reg["id"]);
+    assert!(!payload.to_string().contains("13800000001"));
+
+    // Group visits: a count, at most five representatives.
+    let mut group = claim("征地补偿款未发放", &id_number(2), "13800000002");
+    group["petitioner_count"] = json!(40);
+    group["field"] = json!("natural_resources");
+    group["subfield"] = json!("land_acquisition");
+    let reg = app.register(group).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {}).await;
+    let (_, v) = app
+        .get(
+            &clerk_token(),
+            &format!("/api/v1/petitions/{}", reg["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(v["group_visit"], true);
+    assert_eq!(v["petitioner_count"], 40);
+    app.stop().await;
+}
