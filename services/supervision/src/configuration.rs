@@ -25,12 +25,20 @@ pub struct Limits {
     /// 《信访工作条例》第二十二条: 15 日 from receipt to register and transfer or assign.
     #[serde(default = "default_acceptance_days")]
     pub acceptance_days: u32,
+    /// The other clocks, timer steps and finding thresholds (see `clocks::EngineLimits`).
+    #[serde(flatten, default)]
+    pub engine: crate::clocks::EngineLimits,
+    /// Orders, recommendations and hot-spot thresholds (see `oversight::OversightSettings`).
+    #[serde(default)]
+    pub oversight: crate::oversight::OversightSettings,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             acceptance_days: default_acceptance_days(),
+            engine: Default::default(),
+            oversight: Default::default(),
         }
     }
 }

@@ -50,6 +50,8 @@ impl EventHandler for SupervisionEvents {
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
+        crate::read_models::apply(conn, envelope, &event).await?;
+        crate::clocks::on_event(conn, &self.calendar, &self.limits, envelope, &event).await?;
         match event {
             DomainEvent::PetitionRegistered(e) => {
                 record_timeline(conn, envelope, Some(&e.registering_unit)).await?;

@@ -15,6 +15,8 @@ use crate::{
 pub struct Application {
     runtime: Runtime,
     calendar: SharedCalendar,
+    /// The deadline engine: limits, calendar directory and the timer clock.
+    engine: crate::timers::Engine,
 }
 
 impl Application {
@@ -44,7 +46,29 @@ impl Application {
             hooks,
         )
         .await?;
-        Ok(Application { runtime, calendar })
+        crate::reload::load_stored_years(&runtime.pool, &calendar).await?;
+        let engine = crate::timers::Engine {
+            calendar: calendar.clone(),
+            limits: settings.supervision.limits.clone(),
+            calendar_dir: dir.clone(),
+            clock: crate::timers::system_clock(),
+        };
+        Ok(Application {
+            runtime,
+            calendar,
+            engine,
+        })
+    }
+
+    /// Replace the timer worker's clock (tests and drills fire the steps of a chosen day).
+    pub fn with_timer_clock(mut self, clock: crate::timers::Clock) -> Self {
+        self.engine.clock = clock;
+        self
+    }
+
+    /// The deadline engine (its calendar is the one the event handler uses).
+    pub fn engine(&self) -> crate::timers::Engine {
+        self.engine.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -64,10 +88,30 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let calendar = web::Data::new(self.calendar.clone());
+        let engine = web::Data::new(self.engine.clone());
+        let parts = self.runtime.parts();
+        tokio::spawn(
+            crate::timers::TimerWorker::new(parts.pool, self.engine.clone(), parts.waker)
+                .run(parts.shutdown),
+        );
         let openapi = Arc::new(openapi_json(routes::ApiDoc::openapi()));
+        // Oversight: the order escalation worker and its settings.
+        let oversight = web::Data::new(self.engine.limits.oversight.clone());
+        {
+            let p = self.runtime.parts();
+            crate::orders::spawn_worker(
+                p.pool,
+                self.calendar.clone(),
+                oversight.get_ref().clone(),
+                p.waker,
+                p.shutdown,
+            );
+        }
         self.runtime
             .run(move |cfg| {
                 cfg.app_data(calendar.clone());
+                cfg.app_data(engine.clone());
+                cfg.app_data(oversight.clone());
                 routes::configure(cfg, openapi.clone());
             })
             .await

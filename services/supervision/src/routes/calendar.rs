@@ -81,3 +81,56 @@ pub async fn due(
         Err(e) => Err(ApiError::bad_request("invalid_period", e.message_zh())),
     }
 }
+
+/// The loaded holiday calendars (已加载的节假日安排). Public.
+#[utoipa::path(
+    get, path = "/api/v1/calendar/years", tag = "期限",
+    responses((status = 200, body = [crate::reload::LoadedYear]))
+)]
+pub async fn years(
+    pool: web::Data<sqlx::PgPool>,
+    engine: web::Data<crate::timers::Engine>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(crate::reload::loaded_years(&pool, &engine).await?))
+}
+
+/// Publish a year's holiday arrangement (发布年度节假日安排): the body is the year's JSON as in
+/// `deploy/calendars/README.md`. Every replica loads it; deadlines it affects are re-projected and
+/// their reminders moved.
+#[utoipa::path(
+    post, path = "/api/v1/calendar/years", tag = "期限",
+    request_body(content = Object, description = "YYYY.json 的内容"),
+    responses(
+        (status = 200, body = crate::reload::Published, description = "已加载（或内容相同，已加载过）"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "该年度已加载且内容不同"),
+        (status = 422, body = ErrorBody, description = "内容不符合格式或自相矛盾"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn publish_year(
+    actor: xinfang_platform::Actor,
+    body: web::Json<serde_json::Value>,
+    pool: web::Data<sqlx::PgPool>,
+    engine: web::Data<crate::timers::Engine>,
+    waker: web::Data<xinfang_messaging::OutboxWaker>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(xinfang_platform::Permission::Administer)?;
+    let arrangement = xinfang_calendar::YearArrangement::from_json_str(
+        &body.into_inner().to_string(),
+    )
+    .map_err(|e| ApiError::validation("body", format!("节假日安排有误：{}", e.message_zh())))?;
+    if !(2000..=2100).contains(&arrangement.year) {
+        return Err(ApiError::validation("year", "year 应在 2000 至 2100 之间"));
+    }
+    let published = crate::reload::publish(&pool, &engine, arrangement, &actor)
+        .await
+        .map_err(|e| match e {
+            crate::reload::PublishError::Conflict { .. } => {
+                ApiError::conflict("calendar_year_conflict", e.to_string())
+            }
+            crate::reload::PublishError::Db(e) => ApiError::from(e),
+        })?;
+    waker.wake();
+    Ok(HttpResponse::Ok().json(published))
+}

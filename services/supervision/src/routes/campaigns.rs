@@ -1,0 +1,200 @@
+//! Backlog campaigns over HTTP (专项攻坚, 百日百件).
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, Row};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use xinfang_platform::{
+    audit::{self, AuditEntry},
+    error::ErrorBody,
+    Actor, ApiError, Permission,
+};
+
+use crate::{
+    campaigns::{self, Board},
+    oversight::{today_in_china, Problems},
+};
+
+/// 创建专项攻坚
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaignRequest {
+    /// e.g. 百日百件
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// defaults to today
+    pub start_on: Option<NaiveDate>,
+    /// 目标完成日期
+    pub target_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CampaignView {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub start_on: NaiveDate,
+    pub target_on: NaiveDate,
+}
+
+/// Create a backlog campaign (创建专项攻坚).
+#[utoipa::path(
+    post, path = "/api/v1/campaigns", tag = "专项攻坚", request_body = CreateCampaignRequest,
+    responses((status = 201, body = CampaignView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    actor: Actor,
+    body: web::Json<CreateCampaignRequest>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::Supervise)?;
+    let mut p = Problems::default();
+    let name = p.text("name", &body.name, 100);
+    let start_on = body.start_on.unwrap_or_else(today_in_china);
+    if body.target_on < start_on {
+        p.push("target_on", "目标日期不能早于开始日期");
+    }
+    if body.description.chars().count() > 2000 {
+        p.push("description", "不能超过 2000 个字符");
+    }
+    p.finish()?;
+    let id = Uuid::now_v7();
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO campaigns (id, name, description, start_on, target_on, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(&name)
+        .bind(body.description.trim())
+        .bind(start_on)
+        .bind(body.target_on)
+        .bind(&actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        &AuditEntry::by(
+            &actor,
+            "campaign.create",
+            None,
+            serde_json::json!({ "campaign_id": id, "name": name }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(CampaignView {
+        id,
+        name,
+        description: body.description.trim().to_string(),
+        start_on,
+        target_on: body.target_on,
+    }))
+}
+
+/// 纳入攻坚的信访件
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddCasesRequest {
+    /// 1–500 case ids
+    pub case_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AddCasesResult {
+    pub added: u64,
+    pub already_in: u64,
+}
+
+async fn campaign(pool: &PgPool, id: Uuid) -> Result<(String, NaiveDate), ApiError> {
+    let r = sqlx::query("SELECT name, target_on FROM campaigns WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("专项攻坚不存在"))?;
+    Ok((r.try_get("name")?, r.try_get("target_on")?))
+}
+
+/// Add backlog cases to a campaign (纳入攻坚). Every case must exist.
+#[utoipa::path(
+    post, path = "/api/v1/campaigns/{id}/cases", tag = "专项攻坚", params(("id" = Uuid, Path)), request_body = AddCasesRequest,
+    responses((status = 200, body = AddCasesResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn add_cases(
+    actor: Actor,
+    path: web::Path<Uuid>,
+    body: web::Json<AddCasesRequest>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::Supervise)?;
+    let id = path.into_inner();
+    campaign(&pool, id).await?;
+    if body.case_ids.is_empty() || body.case_ids.len() > 500 {
+        return Err(ApiError::validation("case_ids", "须包含 1 至 500 个信访件"));
+    }
+    let known: Vec<Uuid> =
+        sqlx::query_scalar("SELECT case_id FROM case_facts WHERE case_id = ANY($1)")
+            .bind(&body.case_ids)
+            .fetch_all(pool.get_ref())
+            .await?;
+    let unknown: Vec<String> = body
+        .case_ids
+        .iter()
+        .filter(|c| !known.contains(c))
+        .map(|c| c.to_string())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(
+            "case_ids",
+            format!("以下信访件不存在：{}", unknown.join("，")),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let added = sqlx::query(
+        "INSERT INTO campaign_cases (campaign_id, case_id, added_by) SELECT $1, c, $3 FROM UNNEST($2::uuid[]) c ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(&body.case_ids)
+    .bind(&actor.user_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    audit::record(
+        &mut tx,
+        &AuditEntry::by(
+            &actor,
+            "campaign.add_cases",
+            None,
+            serde_json::json!({ "campaign_id": id, "added": added }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(AddCasesResult {
+        added,
+        already_in: body.case_ids.len() as u64 - added,
+    }))
+}
+
+/// Progress board of a campaign (攻坚进度看板): closed/total, overdue, per unit. A unit sees its own
+/// cases in it.
+#[utoipa::path(
+    get, path = "/api/v1/campaigns/{id}/board", tag = "专项攻坚", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Board), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn board(
+    actor: Actor,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::ReadCases)?;
+    let id = path.into_inner();
+    let (name, target_on) = campaign(&pool, id).await?;
+    let unit = (!actor.county_wide()).then_some(actor.unit.as_str());
+    let b = campaigns::board(&pool, id, name, target_on, today_in_china(), unit).await?;
+    Ok(HttpResponse::Ok().json(b))
+}

@@ -1,0 +1,284 @@
+//! Case-owning leaders over HTTP (领导包案).
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, Row};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use xinfang_platform::{
+    audit::{self, AuditEntry},
+    error::ErrorBody,
+    Actor, ApiError, Permission, Role,
+};
+
+use crate::{
+    leaders::LeaderAction,
+    oversight::{
+        idempotent_begin, idempotent_complete, today_in_china, visible_case, Page, PageQuery,
+        Problems,
+    },
+};
+
+/// 指定包案领导
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignLeaderRequest {
+    pub case_id: Uuid,
+    /// The leader's user id
+    pub leader_id: String,
+    /// 领导姓名、职务
+    pub leader_name: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LeaderAssignmentView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub leader_id: String,
+    pub leader_name: String,
+    pub assigned_on: NaiveDate,
+    pub note: String,
+    /// Case status from the read model (e.g. registered, accepted, assigned, finalized)
+    pub case_status: String,
+    pub responsible_unit: String,
+    pub actions: i64,
+    pub last_action_on: Option<NaiveDate>,
+}
+
+const VIEW_SQL: &str =
+    "SELECT a.id, a.case_id, f.case_number, a.leader_id, a.leader_name, a.assigned_on, a.note,
+        f.status AS case_status, f.unit_code,
+        (SELECT count(*) FROM leader_actions x WHERE x.assignment_id = a.id)::int8 AS actions,
+        (SELECT max(acted_on) FROM leader_actions x WHERE x.assignment_id = a.id) AS last_action_on
+    FROM leader_assignments a JOIN case_facts f ON f.case_id = a.case_id";
+
+fn view(r: &sqlx::postgres::PgRow) -> Result<LeaderAssignmentView, sqlx::Error> {
+    Ok(LeaderAssignmentView {
+        id: r.try_get("id")?,
+        case_id: r.try_get("case_id")?,
+        case_number: r.try_get("case_number")?,
+        leader_id: r.try_get("leader_id")?,
+        leader_name: r.try_get("leader_name")?,
+        assigned_on: r.try_get("assigned_on")?,
+        note: r.try_get("note")?,
+        case_status: r.try_get("case_status")?,
+        responsible_unit: r.try_get("unit_code")?,
+        actions: r.try_get("actions")?,
+        last_action_on: r.try_get("last_action_on")?,
+    })
+}
+
+/// Assign a leader to own a case (指定包案领导).
+#[utoipa::path(
+    post, path = "/api/v1/leader-assignments", tag = "领导包案",
+    request_body = AssignLeaderRequest,
+    responses((status = 201, body = LeaderAssignmentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "已包案"), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn assign(
+    req: HttpRequest,
+    actor: Actor,
+    body: web::Json<AssignLeaderRequest>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::Supervise)?;
+    let body = body.into_inner();
+    let mut p = Problems::default();
+    let leader_id = p.text("leader_id", &body.leader_id, 64);
+    let leader_name = p.text("leader_name", &body.leader_name, 100);
+    if body.note.chars().count() > 2000 {
+        p.push("note", "不能超过 2000 个字符");
+    }
+    p.finish()?;
+    let case = visible_case(&pool, &actor, body.case_id).await?;
+    let mut tx = pool.begin().await?;
+    let (key, replay) = idempotent_begin(&mut tx, &req, &actor, &body).await?;
+    if let Some(r) = replay {
+        return Ok(r);
+    }
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "INSERT INTO leader_assignments (id, case_id, leader_id, leader_name, assigned_by, assigned_on, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(case.case_id)
+    .bind(&leader_id)
+    .bind(&leader_name)
+    .bind(&actor.user_id)
+    .bind(today_in_china())
+    .bind(body.note.trim())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(ApiError::conflict(
+            "already_assigned",
+            "该领导已包案此信访件",
+        ));
+    }
+    audit::record(
+        &mut tx,
+        &AuditEntry::by(
+            &actor,
+            "leader.assign",
+            Some(case.case_id),
+            serde_json::json!({ "assignment_id": id, "leader_id": leader_id }),
+        ),
+    )
+    .await?;
+    let created = view(
+        &sqlx::query(sqlx::AssertSqlSafe(format!("{VIEW_SQL} WHERE a.id = $1")))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?,
+    )?;
+    let response = serde_json::to_value(&created).map_err(ApiError::internal)?;
+    idempotent_complete(&mut tx, &actor, &key, StatusCode::CREATED, &response).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(response))
+}
+
+/// 记录包案领导履职
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderActionRequest {
+    /// interview (接访约谈) | site_visit (实地走访) | coordination_meeting (召开协调会) | instruction (批示) | other
+    pub action: String,
+    /// defaults to today
+    pub acted_on: Option<NaiveDate>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LeaderActionView {
+    pub id: Uuid,
+    pub action: String,
+    pub action_label: String,
+    pub acted_on: NaiveDate,
+    pub description: String,
+    pub recorded_by: String,
+}
+
+/// Record what the case-owning leader did (记录包案领导履职). The leader or supervisors.
+#[utoipa::path(
+    post, path = "/api/v1/leader-assignments/{id}/actions", tag = "领导包案",
+    params(("id" = Uuid, Path)), request_body = LeaderActionRequest,
+    responses((status = 201, body = LeaderActionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn record_action(
+    actor: Actor,
+    path: web::Path<Uuid>,
+    body: web::Json<LeaderActionRequest>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let row = sqlx::query(
+        "SELECT case_id, leader_id FROM leader_assignments WHERE id = $1 AND released_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(pool.get_ref())
+    .await?
+    .ok_or_else(|| ApiError::not_found("包案记录不存在"))?;
+    let leader_id: String = row.try_get("leader_id")?;
+    let case_id: Uuid = row.try_get("case_id")?;
+    if leader_id != actor.user_id {
+        actor.require(Permission::Supervise)?;
+    }
+    let mut p = Problems::default();
+    let action = LeaderAction::parse(&body.action);
+    if action.is_none() {
+        p.push(
+            "action",
+            "只能是 interview、site_visit、coordination_meeting、instruction 或 other",
+        );
+    }
+    let description = p.text("description", &body.description, 5000);
+    let today = today_in_china();
+    let acted_on = body.acted_on.unwrap_or(today);
+    if acted_on > today {
+        p.push("acted_on", "履职日期不能晚于今天");
+    }
+    p.finish()?;
+    let action = action.expect("validated");
+    let mut tx = pool.begin().await?;
+    let action_id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO leader_actions (id, assignment_id, action, acted_on, description, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(action_id)
+    .bind(id)
+    .bind(action.as_str())
+    .bind(acted_on)
+    .bind(&description)
+    .bind(&actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &AuditEntry::by(
+            &actor,
+            "leader.action",
+            Some(case_id),
+            serde_json::json!({ "assignment_id": id, "action": action.as_str() }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(LeaderActionView {
+        id: action_id,
+        action: action.as_str().into(),
+        action_label: action.label_zh().into(),
+        acted_on,
+        description,
+        recorded_by: actor.user_id.clone(),
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeaderFilter {
+    /// A leader's user id; leaders default to their own cases
+    pub leader_id: Option<String>,
+}
+
+/// List leaders' cases with their progress (包案领导及其案件进展).
+#[utoipa::path(
+    get, path = "/api/v1/leader-assignments", tag = "领导包案",
+    params(PageQuery, LeaderFilter),
+    responses((status = 200, body = Page<LeaderAssignmentView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    actor: Actor,
+    page: web::Query<PageQuery>,
+    filter: web::Query<LeaderFilter>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::ReadCases)?;
+    let leader = filter.leader_id.clone().or_else(|| {
+        (actor.roles.contains(&Role::Leader) && !actor.has(Permission::Administer))
+            .then(|| actor.user_id.clone())
+    });
+    let unit = (!actor.county_wide()).then(|| actor.unit.clone());
+    let sql = format!(
+        "{VIEW_SQL} WHERE a.released_at IS NULL AND a.id > $1 AND ($2::text IS NULL OR a.leader_id = $2)
+           AND ($3::text IS NULL OR f.unit_code = $3) ORDER BY a.id LIMIT $4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(page.after())
+        .bind(leader)
+        .bind(unit)
+        .bind(page.limit())
+        .fetch_all(pool.get_ref())
+        .await?;
+    let items = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), |a| a.id)))
+}

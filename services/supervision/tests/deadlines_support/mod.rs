@@ -1,0 +1,168 @@
+//! Shared by the `deadlines_*` test binaries: a supervision replica on a test database with a
+//! hand-set timer clock, and builders for the events that drive the clocks.
+#![allow(dead_code)]
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{NaiveDate, Utc};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use supervision::{
+    configuration::Settings,
+    events::SupervisionEvents,
+    startup::Application,
+    timers::{Engine, ManualClock},
+};
+use uuid::Uuid;
+use xinfang_contracts::{
+    events::{Category, Channel, PetitionRegisteredV1},
+    Envelope, Event,
+};
+use xinfang_messaging::{InboxProcessor, Outcome};
+use xinfang_platform::runtime::RuntimeParts;
+use xinfang_test_support::TestEnv;
+
+pub const BUREAU: &str = xinfang_test_support::BUREAU;
+
+pub fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+pub struct Replica {
+    pub address: String,
+    pub parts: RuntimeParts,
+    pub engine: Engine,
+    pub client: reqwest::Client,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Start a replica on `env`'s supervision database. `limits` overrides `supervision.limits`.
+pub async fn start(env: &TestEnv, clock: &ManualClock, limits: Value) -> Replica {
+    let supervision = serde_json::from_value(json!({ "calendar_dir": "", "limits": limits }))
+        .expect("supervision settings");
+    let settings = Settings {
+        platform: env.settings("supervision"),
+        supervision,
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("build supervision")
+        .without_signal_handling()
+        .with_timer_clock(clock.clock());
+    let parts = app.parts();
+    let engine = app.engine();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = tokio::spawn(app.run_until_stopped());
+    assert!(
+        parts.broker.wait_connected(Duration::from_secs(10)).await,
+        "broker session"
+    );
+    Replica {
+        address,
+        parts,
+        engine,
+        client: reqwest::Client::new(),
+        handle,
+    }
+}
+
+impl Replica {
+    pub fn pool(&self) -> &PgPool {
+        &self.parts.pool
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Apply an event through the real handler, in its inbox transaction, without the broker.
+    pub async fn apply<E: Event>(&self, event: &E, case_id: Option<Uuid>) -> Envelope {
+        let envelope = Envelope::new(event, case_id, None, None);
+        let processor = InboxProcessor {
+            pool: self.parts.pool.clone(),
+            handler: Arc::new(SupervisionEvents {
+                calendar: self.engine.calendar.clone(),
+                limits: self.engine.limits.clone(),
+            }),
+            waker: Some(self.parts.waker.clone()),
+        };
+        assert_eq!(processor.apply(&envelope).await, Outcome::Applied);
+        envelope
+    }
+
+    pub async fn stop(self) {
+        self.parts.shutdown.cancel();
+        let _ = self.handle.await;
+    }
+
+    /// (kind, status, due_date) of the deadlines of a case, in creation order.
+    pub async fn deadlines(&self, case_id: Uuid) -> Vec<(String, String, Option<NaiveDate>)> {
+        sqlx::query_as(
+            "SELECT kind, status, due_date FROM deadlines WHERE case_id = $1 ORDER BY created_at, id",
+        )
+        .bind(case_id)
+        .fetch_all(self.pool())
+        .await
+        .expect("deadlines")
+    }
+
+    pub async fn deadline(&self, case_id: Uuid, kind: &str) -> (Uuid, String, Option<NaiveDate>) {
+        sqlx::query_as(
+            "SELECT id, status, due_date FROM deadlines WHERE case_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(case_id)
+        .bind(kind)
+        .fetch_one(self.pool())
+        .await
+        .expect("deadline")
+    }
+
+    /// (step, fire_on, state) of a deadline's timers.
+    pub async fn steps(&self, deadline_id: Uuid) -> Vec<(String, Option<NaiveDate>, String)> {
+        sqlx::query_as(
+            "SELECT step, fire_on, CASE WHEN fired_at IS NOT NULL THEN 'fired' WHEN cancelled_at IS NOT NULL THEN 'cancelled' ELSE 'pending' END
+             FROM deadline_steps WHERE deadline_id = $1 ORDER BY seq",
+        )
+        .bind(deadline_id)
+        .fetch_all(self.pool())
+        .await
+        .expect("steps")
+    }
+
+    pub async fn findings(&self, question: &str) -> Vec<(Option<Uuid>, String, String)> {
+        sqlx::query_as(
+            "SELECT case_id, unit_code, subject_ref FROM findings WHERE question = $1 ORDER BY id",
+        )
+        .bind(question)
+        .fetch_all(self.pool())
+        .await
+        .expect("findings")
+    }
+}
+
+/// A registered petition received on `received_on` at `unit`.
+pub fn registered(case_id: Uuid, received_on: NaiveDate, unit: &str) -> PetitionRegisteredV1 {
+    PetitionRegisteredV1 {
+        petition_id: case_id,
+        case_number: format!(
+            "140423-{}-{}",
+            received_on.format("%Y"),
+            &case_id.simple().to_string()[..6]
+        ),
+        channel: Channel::Letter,
+        received_on,
+        registered_at: Utc::now(),
+        registering_unit: unit.into(),
+        division_code: "140423".into(),
+        category: Some(Category::Claim),
+        ..PetitionRegisteredV1::minimal_defaults()
+    }
+}
+
+/// A new case registered through the handler; returns its id.
+pub async fn new_case(r: &Replica, received_on: NaiveDate) -> Uuid {
+    let id = Uuid::now_v7();
+    r.apply(&registered(id, received_on, BUREAU), Some(id))
+        .await;
+    id
+}
