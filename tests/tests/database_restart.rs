@@ -117,7 +117,7 @@ async fn a_database_crash_loses_nothing_and_dead_letters_nothing() {
     let n = accepted.len() as i64;
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM notices",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
         n,
         Duration::from_secs(90),
     )

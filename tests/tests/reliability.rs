@@ -63,7 +63,7 @@ async fn the_same_event_delivered_twice_changes_state_once() {
     p.register(&petition("重复投递测试")).await;
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM notices",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
         1,
         Duration::from_secs(20),
     )
@@ -91,7 +91,7 @@ async fn the_same_event_delivered_twice_changes_state_once() {
     }
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM notices",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
         1,
         Duration::from_secs(1),
     )
@@ -143,14 +143,14 @@ async fn a_handler_that_dies_after_commit_and_before_ack_is_not_applied_twice() 
     assert!(crashed.load(Ordering::SeqCst));
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM notices",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
         1,
         Duration::from_secs(1),
     )
     .await;
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM processed_events",
+        "SELECT count(DISTINCT case_id) FROM notices WHERE kind = 'registration_receipt'",
         1,
         Duration::from_secs(1),
     )
@@ -159,7 +159,7 @@ async fn a_handler_that_dies_after_commit_and_before_ack_is_not_applied_twice() 
     p.register(&petition("崩溃后的下一件")).await;
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM notices",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
         2,
         Duration::from_secs(20),
     )
@@ -412,7 +412,7 @@ async fn unroutable_publishes_are_errors_and_metrics_name_what_operators_watch()
     p.register(&petition("指标")).await;
     p.wait_count(
         &p.notification,
-        "SELECT count(*) FROM notices",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
         1,
         Duration::from_secs(20),
     )

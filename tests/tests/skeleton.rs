@@ -4,13 +4,18 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use xinfang_e2e::{petition, Platform};
+use xinfang_e2e::{petition_received_on, Platform};
 use xinfang_test_support::wait_for;
 
 #[tokio::test]
 async fn a_registered_petition_gets_its_deadline_and_its_receipt() {
     let p = Platform::start().await;
-    let registered = p.register(&petition("村集体土地征收补偿款未发放")).await;
+    let registered = p
+        .register(&petition_received_on(
+            "村集体土地征收补偿款未发放",
+            "2025-09-26",
+        ))
+        .await;
     let case_id = registered["id"].as_str().unwrap().to_string();
     let case_number = registered["case_number"].as_str().unwrap().to_string();
 

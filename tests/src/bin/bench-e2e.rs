@@ -169,8 +169,13 @@ async fn main() -> anyhow::Result<()> {
     let http_done = t.elapsed();
     let n = count as i64;
     let timeout = Duration::from_secs(600);
-    p.wait_count(&p.notification, "SELECT count(*) FROM notices", n, timeout)
-        .await;
+    p.wait_count(
+        &p.notification,
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
+        n,
+        timeout,
+    )
+    .await;
     p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", n, timeout)
         .await;
     p.wait_count(&p.mediation, "SELECT count(*) FROM cases", n, timeout)
