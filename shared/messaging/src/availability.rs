@@ -26,7 +26,8 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 
 /// The same test through an error chain (anyhow).
 pub fn chain_is_unavailable(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
+    e.chain()
+        .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
 }
 
 #[cfg(test)]
@@ -36,7 +37,10 @@ mod tests {
     #[test]
     fn connection_failures_are_outages_and_data_errors_are_not() {
         assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
-        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused"))));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused"
+        ))));
         assert!(!is_unavailable(&sqlx::Error::RowNotFound));
         assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
         let wrapped = anyhow::Error::from(sqlx::Error::PoolClosed).context("while applying");

@@ -56,7 +56,9 @@ impl DeliveryProcessor for DeadLetterStore {
                 tracing::warn!(message_id = %message_id, reason = %reason, routing_key = %delivery.routing_key, "dead letter stored");
                 Outcome::Applied
             }
-            Err(e) if crate::availability::is_unavailable(&e) => Outcome::Unavailable(e.to_string()),
+            Err(e) if crate::availability::is_unavailable(&e) => {
+                Outcome::Unavailable(e.to_string())
+            }
             Err(e) => Outcome::Retry(format!("could not store dead letter: {e}")),
         }
     }

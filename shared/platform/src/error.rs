@@ -128,8 +128,10 @@ impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         if xinfang_messaging::availability::is_unavailable(&e) {
             tracing::error!(error = %e, "database unavailable");
-            return ApiError::unavailable("系统暂时无法处理您的请求（数据库不可用），请稍后重试；本次请求未被保存")
-                .with_details(serde_json::json!({ "retry": true }));
+            return ApiError::unavailable(
+                "系统暂时无法处理您的请求（数据库不可用），请稍后重试；本次请求未被保存",
+            )
+            .with_details(serde_json::json!({ "retry": true }));
         }
         ApiError::internal(format!("database: {e}"))
     }
