@@ -4,7 +4,7 @@ use actix_web::web;
 use utoipa::OpenApi;
 use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
-use xinfang_platform::{http::openapi_json, runtime::RuntimeParts, Runtime};
+use xinfang_platform::runtime::Service;
 
 use xinfang_calendar::HolidayCalendar;
 use xinfang_platform::pii::PiiVault;
@@ -17,15 +17,12 @@ use crate::{
 };
 
 /// The intake service: HTTP API, event consumer and outbox relay.
-pub struct Application {
-    runtime: Runtime,
-    state: Arc<IntakeState>,
-}
+pub struct Application;
 
 impl Application {
     /// Build with the rest of the `intake` configuration ([`IntakeOptions`]) read from the
     /// layered configuration files and environment.
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         Application::build_with_hooks(settings, ConsumerHooks::default()).await
     }
 
@@ -33,7 +30,7 @@ impl Application {
     pub async fn build_with_hooks(
         settings: Settings,
         hooks: ConsumerHooks,
-    ) -> anyhow::Result<Application> {
+    ) -> anyhow::Result<Service> {
         let options = IntakeOptions::load()?;
         Application::build_with_options(settings, options, hooks).await
     }
@@ -43,53 +40,31 @@ impl Application {
         settings: Settings,
         options: IntakeOptions,
         hooks: ConsumerHooks,
-    ) -> anyhow::Result<Application> {
+    ) -> anyhow::Result<Service> {
         // Refuse bad keys or calendars before touching the database.
         let vault = PiiVault::new(&options.pii).map_err(|e| anyhow::anyhow!("{e}"))?;
         let dir = options.calendar_dir();
         let calendar = HolidayCalendar::load_dir(&dir).map_err(|e| {
             anyhow::anyhow!("节假日日历加载失败 ({}): {}", dir.display(), e.message_zh())
         })?;
-        let state = Arc::new(IntakeState {
+        let state = web::Data::new(IntakeState {
             settings: settings.intake.clone(),
             options,
             vault,
             calendar,
         });
-        let runtime = Runtime::start(
+        Service::start(
             Producer::Intake,
-            settings.platform.clone(),
+            settings.platform,
             &crate::MIGRATOR,
             Arc::new(IntakeEvents),
             hooks,
-        )
-        .await?;
-        Ok(Application { runtime, state })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.runtime.port
-    }
-
-    pub fn parts(&self) -> RuntimeParts {
-        self.runtime.parts()
-    }
-
-    pub fn without_signal_handling(self) -> Self {
-        Application {
-            runtime: self.runtime.without_signal_handling(),
-            ..self
-        }
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let state = web::Data::from(self.state.clone());
-        let openapi = Arc::new(openapi_json(routes::ApiDoc::openapi()));
-        self.runtime
-            .run(move |cfg| {
+            routes::ApiDoc::openapi(),
+            move |cfg| {
                 cfg.app_data(state.clone());
-                routes::configure(cfg, openapi.clone());
-            })
-            .await
+                routes::configure(cfg);
+            },
+        )
+        .await
     }
 }

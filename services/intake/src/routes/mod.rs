@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::{http::StatusCode, web, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
@@ -56,8 +54,7 @@ pub mod visits;
 )]
 pub struct ApiDoc;
 
-pub fn configure(cfg: &mut web::ServiceConfig, openapi: Arc<String>) {
-    xinfang_platform::http::serve_openapi(cfg, openapi);
+pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/petitions", web::post().to(petitions::register))
