@@ -273,10 +273,11 @@ pub fn drafts(event: &DomainEvent, ctx: Option<&CaseContext>) -> Vec<NoticeDraft
 fn kind_zh(kind: &str) -> &str {
     match kind {
         "acceptance" => "受理",
-        "handling" => "办理",
+        "upstream_assignment" => "上级交办",
+        "receipt_notice" => "受理告知",
+        "objection_window" => "异议",
         "assignment" => "交办",
-        "unit_acceptance" => "受理告知",
-        "objection" => "异议",
+        "handling" => "办理",
         "simple_acceptance" => "简易受理",
         "simple_opinion" => "简易办理",
         _ => kind,

@@ -11,10 +11,13 @@ pub fn bindings(service: Producer) -> &'static [&'static str] {
     match service {
         Producer::Intake => &["administrative-review.#", "supervision.#"],
         Producer::Mediation => &["intake.petition.#"],
-        Producer::AdministrativeReview => &["intake.petition.#", "mediation.#"],
+        Producer::AdministrativeReview => {
+            &["intake.petition.#", "intake.assignment.#", "mediation.#"]
+        }
         Producer::Supervision => &["#"],
         Producer::Notification => &[
             "intake.petition.#",
+            "intake.assignment.#",
             "mediation.#",
             "administrative-review.#",
             "supervision.#",
