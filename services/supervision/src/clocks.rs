@@ -342,16 +342,7 @@ pub async fn on_event(
             }
         }
         DomainEvent::PetitionAccepted(e) => {
-            close(
-                conn,
-                e.petition_id,
-                &[DeadlineKind::Acceptance],
-                None,
-                e.accepted_on,
-                Closing::Met,
-                &by,
-            )
-            .await?;
+            close_acceptance(conn, e.petition_id, e.accepted_on, &by).await?;
             let unit = e.handling_unit.as_deref().unwrap_or(&e.decided_by_unit);
             add_case_unit(conn, e.petition_id, unit).await?;
             let base = OpenClock {
@@ -390,42 +381,13 @@ pub async fn on_event(
             }
         }
         DomainEvent::PetitionDeclined(e) => {
-            close(
-                conn,
-                e.petition_id,
-                &[DeadlineKind::Acceptance],
-                None,
-                e.decided_on,
-                Closing::Met,
-                &by,
-            )
-            .await?;
+            close_acceptance(conn, e.petition_id, e.decided_on, &by).await?;
         }
         DomainEvent::PetitionBarred(e) => {
-            close(
-                conn,
-                e.petition_id,
-                &[DeadlineKind::Acceptance],
-                None,
-                e.decided_on,
-                Closing::Met,
-                &by,
-            )
-            .await?;
+            close_acceptance(conn, e.petition_id, e.decided_on, &by).await?;
         }
         DomainEvent::PetitionTransferred(e) => {
-            close(
-                conn,
-                e.petition_id,
-                &[DeadlineKind::Acceptance],
-                None,
-                e.decided_on,
-                Closing::Met,
-                &by,
-            )
-            .await?;
-            add_case_unit(conn, e.petition_id, &e.to_unit).await?;
-            open_receiving(
+            hand_over(
                 conn,
                 cal,
                 limits,
@@ -438,18 +400,7 @@ pub async fn on_event(
             .await?;
         }
         DomainEvent::PetitionAssigned(e) => {
-            close(
-                conn,
-                e.petition_id,
-                &[DeadlineKind::Acceptance],
-                None,
-                e.decided_on,
-                Closing::Met,
-                &by,
-            )
-            .await?;
-            add_case_unit(conn, e.petition_id, &e.to_unit).await?;
-            open_receiving(
+            hand_over(
                 conn,
                 cal,
                 limits,
@@ -477,28 +428,10 @@ pub async fn on_event(
             .await?;
         }
         DomainEvent::AssignmentAccepted(e) => {
-            close(
-                conn,
-                e.petition_id,
-                &[DeadlineKind::ReceiptNotice, DeadlineKind::ObjectionWindow],
-                Some(&e.unit),
-                e.accepted_on,
-                Closing::Met,
-                &by,
-            )
-            .await?;
+            close_receiving(conn, e.petition_id, &e.unit, e.accepted_on, &by).await?;
         }
         DomainEvent::AssignmentObjected(e) => {
-            close(
-                conn,
-                e.petition_id,
-                &[DeadlineKind::ReceiptNotice, DeadlineKind::ObjectionWindow],
-                Some(&e.unit),
-                e.objected_on,
-                Closing::Met,
-                &by,
-            )
-            .await?;
+            close_receiving(conn, e.petition_id, &e.unit, e.objected_on, &by).await?;
             // The matter returns to the bureau: the objecting unit no longer owes the result.
             close(
                 conn,
@@ -546,9 +479,53 @@ pub async fn on_event(
     Ok(())
 }
 
-/// A receiving organ's two clocks after a transfer or assignment (art 23 ¶3).
+/// A decision on the petition (受理, 不予受理, 不再受理, 转送, 交办) meets the acceptance clock.
+async fn close_acceptance(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    on: NaiveDate,
+    by: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    close(
+        conn,
+        case_id,
+        &[DeadlineKind::Acceptance],
+        None,
+        on,
+        Closing::Met,
+        by,
+    )
+    .await
+}
+
+/// A receiving organ's answer (受理 or 异议) meets its two clocks.
+async fn close_receiving(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    unit: &str,
+    on: NaiveDate,
+    by: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    close(
+        conn,
+        case_id,
+        &RECEIVING_KINDS,
+        Some(unit),
+        on,
+        Closing::Met,
+        by,
+    )
+    .await
+}
+
+/// The clocks a receiving organ owes: the acceptance notice and the objection window.
+const RECEIVING_KINDS: [DeadlineKind; 2] =
+    [DeadlineKind::ReceiptNotice, DeadlineKind::ObjectionWindow];
+
+/// A transfer or assignment (转送, 交办; art 23 ¶3): the acceptance clock is met, the receiving
+/// organ becomes one of the case's units and its two clocks open.
 #[allow(clippy::too_many_arguments)]
-async fn open_receiving(
+async fn hand_over(
     conn: &mut PgConnection,
     cal: &HolidayCalendar,
     limits: &Limits,
@@ -558,7 +535,9 @@ async fn open_receiving(
     unit: &str,
     on: NaiveDate,
 ) -> Result<(), sqlx::Error> {
-    for kind in [DeadlineKind::ReceiptNotice, DeadlineKind::ObjectionWindow] {
+    close_acceptance(conn, case_id, on, &envelope.routing_key()).await?;
+    add_case_unit(conn, case_id, unit).await?;
+    for kind in RECEIVING_KINDS {
         open(
             conn,
             cal,

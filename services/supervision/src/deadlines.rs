@@ -212,6 +212,16 @@ pub struct StoredDeadline {
     pub paused_reason: Option<String>,
 }
 
+/// A JSON column (explanation, stops, extensions) read leniently: a value that does not decode
+/// reads as empty.
+pub fn json_column<T: serde::de::DeserializeOwned + Default>(
+    r: &PgRow,
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    let value: serde_json::Value = r.try_get(column)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
 /// Columns read into a [`StoredDeadline`].
 pub const STORED_COLUMNS: &str =
     "id, case_id, case_number, kind, unit_code, start_date, period, period_unit, fixed_due, \
@@ -220,9 +230,6 @@ pub const STORED_COLUMNS: &str =
 impl StoredDeadline {
     pub fn from_row(r: &PgRow) -> Result<StoredDeadline, sqlx::Error> {
         let kind: String = r.try_get("kind")?;
-        let stops: serde_json::Value = r.try_get("stops")?;
-        let extensions: serde_json::Value = r.try_get("extensions")?;
-        let explanation: serde_json::Value = r.try_get("explanation")?;
         Ok(StoredDeadline {
             id: r.try_get("id")?,
             case_id: r.try_get("case_id")?,
@@ -235,10 +242,10 @@ impl StoredDeadline {
             period: r.try_get("period")?,
             period_unit: r.try_get("period_unit")?,
             fixed_due: r.try_get("fixed_due")?,
-            stops: serde_json::from_value(stops).unwrap_or_default(),
-            extensions: serde_json::from_value(extensions).unwrap_or_default(),
+            stops: json_column(r, "stops")?,
+            extensions: json_column(r, "extensions")?,
             due_date: r.try_get("due_date")?,
-            explanation: serde_json::from_value(explanation).unwrap_or_default(),
+            explanation: json_column(r, "explanation")?,
             status: r.try_get("status")?,
             paused_since: r.try_get("paused_since")?,
             paused_reason: r.try_get("paused_reason")?,
@@ -372,9 +379,6 @@ pub async fn for_case(pool: &PgPool, case_id: Uuid) -> Result<Vec<DeadlineView>,
     let mut views = rows
         .into_iter()
         .map(|r| {
-            let explanation: serde_json::Value = r.try_get("explanation")?;
-            let stops: serde_json::Value = r.try_get("stops")?;
-            let extensions: serde_json::Value = r.try_get("extensions")?;
             let kind: String = r.try_get("kind")?;
             Ok(DeadlineView {
                 id: r.try_get("id")?,
@@ -389,10 +393,10 @@ pub async fn for_case(pool: &PgPool, case_id: Uuid) -> Result<Vec<DeadlineView>,
                 start_date: r.try_get("start_date")?,
                 period: r.try_get("period")?,
                 period_unit: r.try_get("period_unit")?,
-                stops: serde_json::from_value(stops).unwrap_or_default(),
-                extensions: serde_json::from_value(extensions).unwrap_or_default(),
+                stops: json_column(&r, "stops")?,
+                extensions: json_column(&r, "extensions")?,
                 due_date: r.try_get("due_date")?,
-                explanation: serde_json::from_value(explanation).unwrap_or_default(),
+                explanation: json_column(&r, "explanation")?,
                 status: r.try_get("status")?,
                 paused_since: r.try_get("paused_since")?,
                 closed_on: r.try_get("closed_on")?,

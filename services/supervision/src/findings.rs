@@ -115,65 +115,45 @@ pub async fn sweep(
     today: chrono::NaiveDate,
 ) -> Result<u64, sqlx::Error> {
     use sqlx::Row;
-    let mut raised = 0;
-    loop {
-        let mut tx = pool.begin().await?;
-        let rows = sqlx::query(
-            "SELECT v.visit_id, v.unit_code, v.arrived_at, v.register_by FROM visits v
+    let mut raised = sweep_batches(
+        pool,
+        "SELECT v.visit_id, v.unit_code, v.arrived_at, v.register_by FROM visits v
              WHERE v.registered_case IS NULL AND v.unit_code IS NOT NULL AND v.register_by < $1
                AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'unregistered_visit'
                                AND f.subject_ref = 'visit:' || v.visit_id::text)
              LIMIT $2",
-        )
-        .bind(today)
-        .bind(SWEEP_BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
-        let n = rows.len();
-        for r in rows {
+        today,
+        None,
+        |r| {
             let visit_id: Uuid = r.try_get("visit_id")?;
             let unit: String = r.try_get("unit_code")?;
             let arrived: chrono::DateTime<chrono::Utc> = r.try_get("arrived_at")?;
             let by: chrono::NaiveDate = r.try_get("register_by")?;
             let arrived = crate::clocks::china_date(arrived);
-            if raise(
-                &mut tx,
-                Question::UnregisteredVisit,
-                None,
-                &unit,
-                &format!("visit:{visit_id}"),
-                &format!(
+            Ok(Candidate {
+                question: Question::UnregisteredVisit,
+                case_id: None,
+                unit,
+                subject_ref: format!("visit:{visit_id}"),
+                detail: format!(
                     "{arrived} 来访已登记到访，应于 {by} 前登记为信访事项，至 {today} 仍未登记"
                 ),
-            )
-            .await?
-            {
-                raised += 1;
-            }
-        }
-        tx.commit().await?;
-        if (n as i64) < SWEEP_BATCH {
-            break;
-        }
-    }
-    loop {
-        let mut tx = pool.begin().await?;
-        let rows = sqlx::query(
-            "SELECT d.id, d.case_id, d.case_number, d.unit_code, d.kind, s.fire_on
+            })
+        },
+    )
+    .await?;
+    raised += sweep_batches(
+        pool,
+        "SELECT d.id, d.case_id, d.case_number, d.unit_code, d.kind, s.fire_on
              FROM deadline_steps s JOIN deadlines d ON d.id = s.deadline_id
              WHERE s.step = 'long_overdue' AND s.fired_at IS NOT NULL AND s.fire_on + $2::int < $1
                AND NOT EXISTS (SELECT 1 FROM accountability_cases a WHERE a.case_id = d.case_id)
                AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'unaccounted'
                                AND f.subject_ref = 'deadline:' || d.id::text)
              LIMIT $3",
-        )
-        .bind(today)
-        .bind(limits.accountability_grace_days as i32)
-        .bind(SWEEP_BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
-        let n = rows.len();
-        for r in rows {
+        today,
+        Some(limits.accountability_grace_days as i32),
+        |r| {
             let id: Uuid = r.try_get("id")?;
             let case_id: Uuid = r.try_get("case_id")?;
             let case_number: String = r.try_get("case_number")?;
@@ -183,59 +163,88 @@ pub async fn sweep(
             let label = crate::deadlines::DeadlineKind::parse(&kind)
                 .map(|k| k.label_zh())
                 .unwrap_or("期限");
-            if raise(
-                &mut tx,
-                Question::Unaccounted,
-                Some(case_id),
-                &unit,
-                &deadline_ref(id),
-                &format!(
+            Ok(Candidate {
+                question: Question::Unaccounted,
+                case_id: Some(case_id),
+                unit,
+                subject_ref: deadline_ref(id),
+                detail: format!(
                     "{case_number} {label}自 {since} 起严重超期，{} 日内未启动追责问责",
                     limits.accountability_grace_days
                 ),
-            )
-            .await?
-            {
-                raised += 1;
-            }
-        }
-        tx.commit().await?;
-        if (n as i64) < SWEEP_BATCH {
-            break;
-        }
-    }
-    loop {
-        let mut tx = pool.begin().await?;
-        let rows = sqlx::query(
-            "SELECT m.id, m.case_id, m.unit_code, (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date AS reported_on
+            })
+        },
+    )
+    .await?;
+    raised += sweep_batches(
+        pool,
+        "SELECT m.id, m.case_id, m.unit_code, (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date AS reported_on
              FROM misconduct_reports m
              WHERE m.accountability_id IS NULL
                AND (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date + $2::int < $1
                AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'uninvestigated'
                                AND f.subject_ref = 'misconduct:' || m.id::text)
              LIMIT $3",
-        )
-        .bind(today)
-        .bind(limits.investigation_days as i32)
-        .bind(SWEEP_BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
-        let n = rows.len();
-        for r in rows {
+        today,
+        Some(limits.investigation_days as i32),
+        |r| {
             let id: Uuid = r.try_get("id")?;
             let case_id: Option<Uuid> = r.try_get("case_id")?;
             let unit: String = r.try_get("unit_code")?;
             let reported: chrono::NaiveDate = r.try_get("reported_on")?;
-            if raise(
-                &mut tx,
-                Question::Uninvestigated,
+            Ok(Candidate {
+                question: Question::Uninvestigated,
                 case_id,
-                &unit,
-                &format!("misconduct:{id}"),
-                &format!(
+                unit,
+                subject_ref: format!("misconduct:{id}"),
+                detail: format!(
                     "{reported} 反映的工作人员违规问题，{} 日内未立案查处",
                     limits.investigation_days
                 ),
+            })
+        },
+    )
+    .await?;
+    Ok(raised)
+}
+
+/// A finding a sweep row calls for.
+struct Candidate {
+    question: Question,
+    case_id: Option<Uuid>,
+    unit: String,
+    subject_ref: String,
+    detail: String,
+}
+
+/// Run one sweep query in transactions of [`SWEEP_BATCH`] rows until it comes back short, raising
+/// the finding each row calls for. The query binds `$1` = `today`, then `days` when given, then the
+/// batch size. Returns how many findings were new.
+async fn sweep_batches(
+    pool: &sqlx::PgPool,
+    sql: &'static str,
+    today: chrono::NaiveDate,
+    days: Option<i32>,
+    candidate: impl Fn(&sqlx::postgres::PgRow) -> Result<Candidate, sqlx::Error>,
+) -> Result<u64, sqlx::Error> {
+    let mut raised = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let mut query = sqlx::query(sql).bind(today);
+        if let Some(days) = days {
+            query = query.bind(days);
+        }
+        let rows = query.bind(SWEEP_BATCH).fetch_all(&mut *tx).await?;
+        let n = rows.len();
+        for r in rows {
+            let c = candidate(&r)?;
+            if raise(
+                &mut tx,
+                c.question,
+                c.case_id,
+                &c.unit,
+                &c.subject_ref,
+                &c.detail,
             )
             .await?
             {

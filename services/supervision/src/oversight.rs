@@ -4,7 +4,7 @@
 use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{postgres::PgRow, PgConnection, PgPool, Row};
 use utoipa::IntoParams;
 use uuid::Uuid;
 use xinfang_calendar::{compute_due, CalendarError, DeadlineSpec, HolidayCalendar, PeriodUnit};
@@ -190,6 +190,37 @@ impl<T> Page<T> {
             None
         };
         Page { items, next_after }
+    }
+}
+
+/// Answer 200 with a keyset page: `rows` (fetched with `LIMIT page.limit()`) mapped by `view`,
+/// the next cursor taken from each view's `id`.
+pub fn page_response<T: Serialize>(
+    rows: &[PgRow],
+    page: &PageQuery,
+    view: impl FnMut(&PgRow) -> Result<T, sqlx::Error>,
+    id: impl Fn(&T) -> Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let items = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), id)))
+}
+
+/// The unit a caller's lists are limited to: none for county-wide staff (全县), else its own.
+pub fn scoped_unit(actor: &Actor) -> Option<String> {
+    (!actor.county_wide()).then(|| actor.unit.clone())
+}
+
+/// A record the caller may see by its `unit`, else 404 with `message`: another unit's record
+/// answers like a missing one, so that its existence does not leak.
+pub fn visible_to<T>(
+    actor: &Actor,
+    record: Option<T>,
+    unit: impl Fn(&T) -> &str,
+    message: &str,
+) -> Result<T, ApiError> {
+    match record {
+        Some(r) if actor.can_see_unit(unit(&r)) => Ok(r),
+        _ => Err(ApiError::not_found(message)),
     }
 }
 

@@ -1,93 +1,23 @@
 //! Oversight API tests: orders (and their escalation), leaders, campaigns, recommendations,
 //! accountability, misconduct reports and order maintenance, with their rights and scoping.
 
-use std::{
-    path::Path,
-    sync::{Arc, RwLock},
-    time::Duration,
-};
+mod common;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
-use serde_json::{json, Value};
-use supervision::{
-    configuration::{Limits, Settings, SupervisionSettings},
-    deadlines::SharedCalendar,
-    events::SupervisionEvents,
-    oversight::{today_in_china, OversightSettings},
-    startup::Application,
-};
+use serde_json::json;
+use supervision::oversight::{today_in_china, OversightSettings};
 use uuid::Uuid;
-use xinfang_calendar::HolidayCalendar;
 use xinfang_contracts::{
     events::{Channel, PetitionAssignedV1, PetitionRegisteredV1},
     Envelope, Event,
 };
-use xinfang_messaging::{consumer::Outcome, InboxProcessor};
-use xinfang_platform::{runtime::RuntimeParts, Role};
-use xinfang_test_support::{token, TestEnv, BUREAU};
+use xinfang_messaging::consumer::Outcome;
+use xinfang_platform::Role;
+use xinfang_test_support::{token, BUREAU};
 
-struct TestApp {
-    address: String,
-    parts: RuntimeParts,
-    client: reqwest::Client,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-    inbox: InboxProcessor,
-    calendar: HolidayCalendar,
-    _env: TestEnv,
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn calendar() -> HolidayCalendar {
-    HolidayCalendar::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/calendars"))
-        .unwrap()
-}
+use common::{date, TestApp};
 
 impl TestApp {
-    async fn spawn() -> TestApp {
-        let env = TestEnv::new();
-        let settings = Settings {
-            platform: env.settings("supervision"),
-            supervision: SupervisionSettings {
-                calendar_dir: String::new(),
-                limits: Default::default(),
-            },
-        };
-        let app = Application::build(settings)
-            .await
-            .expect("build")
-            .without_signal_handling()
-            // Timers stand still on a day before every fixture, so that only these tests act.
-            .with_timer_clock(Arc::new(|| NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()));
-        let parts = app.parts();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = tokio::spawn(app.run_until_stopped());
-        assert!(
-            parts.broker.wait_connected(Duration::from_secs(10)).await,
-            "broker session"
-        );
-        let shared: SharedCalendar = Arc::new(RwLock::new(Arc::new(calendar())));
-        let inbox = InboxProcessor {
-            pool: parts.pool.clone(),
-            handler: Arc::new(SupervisionEvents {
-                calendar: shared,
-                limits: Limits::default(),
-            }),
-            waker: None,
-        };
-        TestApp {
-            address,
-            parts,
-            client: reqwest::Client::new(),
-            handle,
-            inbox,
-            calendar: calendar(),
-            _env: env,
-        }
-    }
-
     async fn event<E: Event>(&self, e: &E, case_id: Uuid) -> Envelope {
         let env = Envelope::new(e, Some(case_id), None, None);
         assert_eq!(self.inbox.apply(&env).await, Outcome::Applied);
@@ -131,36 +61,6 @@ impl TestApp {
             .await;
         }
         (id, env)
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.address))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn stop(self) {
-        self.parts.shutdown.cancel();
-        let _ = self.handle.await;
     }
 }
 

@@ -1,24 +1,14 @@
 //! Indicators, hot spots and reports checked against a hand-computed fixture of 20 cases built
 //! from events with known dates and decisions.
 
-use std::{
-    collections::BTreeMap,
-    path::Path,
-    sync::{Arc, RwLock},
-    time::Duration,
-};
+mod common;
+
+use std::collections::BTreeMap;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
 use serde_json::Value;
-use supervision::{
-    configuration::{Limits, Settings, SupervisionSettings},
-    deadlines::SharedCalendar,
-    events::SupervisionEvents,
-    findings::{self, Question},
-    startup::Application,
-};
+use supervision::findings::{self, Question};
 use uuid::Uuid;
-use xinfang_calendar::HolidayCalendar;
 use xinfang_contracts::{
     events::{
         Channel, PetitionAcceptedV1, PetitionAssignedV1, PetitionDeclinedV1, PetitionRegisteredV1,
@@ -26,68 +16,13 @@ use xinfang_contracts::{
     },
     Envelope, Event,
 };
-use xinfang_messaging::{consumer::Outcome, InboxProcessor};
-use xinfang_platform::{runtime::RuntimeParts, Role};
-use xinfang_test_support::{token, TestEnv, BUREAU};
+use xinfang_messaging::consumer::Outcome;
+use xinfang_platform::Role;
+use xinfang_test_support::{token, BUREAU};
 
-struct TestApp {
-    address: String,
-    parts: RuntimeParts,
-    client: reqwest::Client,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-    inbox: InboxProcessor,
-    _env: TestEnv,
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
+use common::{date, TestApp};
 
 impl TestApp {
-    async fn spawn() -> TestApp {
-        let env = TestEnv::new();
-        let settings = Settings {
-            platform: env.settings("supervision"),
-            supervision: SupervisionSettings {
-                calendar_dir: String::new(),
-                limits: Default::default(),
-            },
-        };
-        let app = Application::build(settings)
-            .await
-            .expect("build")
-            .without_signal_handling()
-            .with_timer_clock(Arc::new(|| NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()));
-        let parts = app.parts();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = tokio::spawn(app.run_until_stopped());
-        assert!(
-            parts.broker.wait_connected(Duration::from_secs(10)).await,
-            "broker session"
-        );
-        let cal = HolidayCalendar::load_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/calendars"),
-        )
-        .unwrap();
-        let shared: SharedCalendar = Arc::new(RwLock::new(Arc::new(cal)));
-        let inbox = InboxProcessor {
-            pool: parts.pool.clone(),
-            handler: Arc::new(SupervisionEvents {
-                calendar: shared,
-                limits: Limits::default(),
-            }),
-            waker: None,
-        };
-        TestApp {
-            address,
-            parts,
-            client: reqwest::Client::new(),
-            handle,
-            inbox,
-            _env: env,
-        }
-    }
-
     async fn event<E: Event>(&self, e: &E, case_id: Uuid) {
         let env = Envelope::new(e, Some(case_id), None, None);
         assert_eq!(self.inbox.apply(&env).await, Outcome::Applied);
@@ -122,40 +57,6 @@ impl TestApp {
         )
         .await;
         id
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn text(&self, path: &str, token: &str) -> (u16, String, String) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        let ct = r
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        (s, ct, r.text().await.unwrap())
-    }
-
-    async fn stop(self) {
-        self.parts.shutdown.cancel();
-        let _ = self.handle.await;
     }
 }
 

@@ -16,7 +16,7 @@ use xinfang_platform::{
 
 use crate::{
     accountability::{ground, outcome_label, responsibility_label},
-    oversight::{require_any, today_in_china, Page, PageQuery, Problems},
+    oversight::{page_response, require_any, today_in_china, Page, PageQuery, Problems},
 };
 
 fn county_reader(actor: &Actor) -> Result<(), ApiError> {
@@ -487,9 +487,10 @@ pub async fn list(
         .bind(page.limit())
         .fetch_all(pool.get_ref())
         .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
+    page_response(
+        &rows,
+        &page,
+        |r| {
             Ok(AccountabilitySummary {
                 id: r.try_get("id")?,
                 case_id: r.try_get("case_id")?,
@@ -499,9 +500,9 @@ pub async fn list(
                 status: r.try_get("status")?,
                 outcome: r.try_get("outcome")?,
             })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), |a| a.id)))
+        },
+        |a| a.id,
+    )
 }
 
 /// 反映工作人员问题
@@ -617,9 +618,10 @@ pub async fn list_misconduct(
     .bind(page.limit())
     .fetch_all(pool.get_ref())
     .await?;
-    let items = rows
-        .iter()
-        .map(|r| {
+    page_response(
+        &rows,
+        &page,
+        |r| {
             Ok(MisconductReportView {
                 id: r.try_get("id")?,
                 case_id: r.try_get("case_id")?,
@@ -630,7 +632,7 @@ pub async fn list_misconduct(
                 reported_at: r.try_get("reported_at")?,
                 accountability_id: r.try_get("accountability_id")?,
             })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), |m| m.id)))
+        },
+        |m| m.id,
+    )
 }

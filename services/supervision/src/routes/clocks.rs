@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use xinfang_platform::{
@@ -79,6 +79,25 @@ async fn view(pool: &PgPool, case_id: Uuid, id: Uuid) -> Result<HttpResponse, Ap
     Ok(HttpResponse::Ok().json(v))
 }
 
+/// Audit the change to deadline `id`, commit, and answer with the deadline as it now stands.
+async fn finish(
+    mut tx: Transaction<'_, Postgres>,
+    pool: &PgPool,
+    actor: &Actor,
+    action: &str,
+    case_id: Uuid,
+    id: Uuid,
+    details: serde_json::Value,
+) -> Result<HttpResponse, ApiError> {
+    audit::record(
+        &mut tx,
+        &AuditEntry::by(actor, action, Some(case_id), details),
+    )
+    .await?;
+    tx.commit().await?;
+    view(pool, case_id, id).await
+}
+
 /// Approve an extension (批准延期, 《信访工作条例》第三十四条): unit heads only; the due date and
 /// the reminders move.
 #[utoipa::path(
@@ -118,18 +137,7 @@ pub async fn extend(
     )
     .await
     .map_err(clock_error)?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "deadline.extend",
-            Some(case_id),
-            serde_json::json!({ "deadline_id": id, "days": body.days, "reason": body.reason, "due": due }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    view(&pool, case_id, id).await
+    finish(tx, &pool, &actor, "deadline.extend", case_id, id, serde_json::json!({ "deadline_id": id, "days": body.days, "reason": body.reason, "due": due })).await
 }
 
 /// Stop a deadline's clock (中止计时), for a known interval or until resumed.
@@ -168,18 +176,7 @@ pub async fn stop(
     )
     .await
     .map_err(clock_error)?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "deadline.stop",
-            Some(case_id),
-            serde_json::json!({ "deadline_id": id, "from": body.from, "to": body.to, "reason": body.reason, "due": due }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    view(&pool, case_id, id).await
+    finish(tx, &pool, &actor, "deadline.stop", case_id, id, serde_json::json!({ "deadline_id": id, "from": body.from, "to": body.to, "reason": body.reason, "due": due })).await
 }
 
 /// Resume a stopped clock (恢复计时): the stop ends on `to`.
@@ -206,16 +203,14 @@ pub async fn resume(
     let (due, _) = clocks::resume(&mut tx, &calendar, &engine.limits, d, body.to)
         .await
         .map_err(clock_error)?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "deadline.resume",
-            Some(case_id),
-            serde_json::json!({ "deadline_id": id, "to": body.to, "due": due }),
-        ),
+    finish(
+        tx,
+        &pool,
+        &actor,
+        "deadline.resume",
+        case_id,
+        id,
+        serde_json::json!({ "deadline_id": id, "to": body.to, "due": due }),
     )
-    .await?;
-    tx.commit().await?;
-    view(&pool, case_id, id).await
+    .await
 }

@@ -15,8 +15,8 @@ use xinfang_platform::{
 use crate::{
     leaders::LeaderAction,
     oversight::{
-        idempotent_begin, idempotent_complete, today_in_china, visible_case, Page, PageQuery,
-        Problems,
+        idempotent_begin, idempotent_complete, page_response, scoped_unit, today_in_china,
+        visible_case, Page, PageQuery, Problems,
     },
 };
 
@@ -267,7 +267,7 @@ pub async fn list(
         (actor.roles.contains(&Role::Leader) && !actor.has(Permission::Administer))
             .then(|| actor.user_id.clone())
     });
-    let unit = (!actor.county_wide()).then(|| actor.unit.clone());
+    let unit = scoped_unit(&actor);
     let sql = format!(
         "{VIEW_SQL} WHERE a.released_at IS NULL AND a.id > $1 AND ($2::text IS NULL OR a.leader_id = $2)
            AND ($3::text IS NULL OR f.unit_code = $3) ORDER BY a.id LIMIT $4"
@@ -279,6 +279,5 @@ pub async fn list(
         .bind(page.limit())
         .fetch_all(pool.get_ref())
         .await?;
-    let items = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), |a| a.id)))
+    page_response(&rows, &page, view, |a| a.id)
 }

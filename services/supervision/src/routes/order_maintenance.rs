@@ -14,7 +14,7 @@ use xinfang_platform::{
 
 use crate::{
     order_maintenance::{conduct_label, looks_like_id_number, response_label},
-    oversight::{require_any, visible_case, Page, PageQuery, Problems},
+    oversight::{page_response, require_any, scoped_unit, visible_case, Page, PageQuery, Problems},
 };
 
 /// 记录接待现场秩序事件
@@ -170,7 +170,7 @@ pub async fn list(
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
-    let unit = (!actor.county_wide()).then(|| actor.unit.clone());
+    let unit = scoped_unit(&actor);
     let sql = format!(
         "SELECT {COLS} FROM order_incidents WHERE id > $1 AND ($2::text IS NULL OR unit_code = $2)
            AND ($3::text IS NULL OR person_ref = $3) AND ($4::uuid IS NULL OR case_id = $4) ORDER BY id LIMIT $5"
@@ -183,6 +183,5 @@ pub async fn list(
         .bind(page.limit())
         .fetch_all(pool.get_ref())
         .await?;
-    let items = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), |i| i.id)))
+    page_response(&rows, &page, view, |i| i.id)
 }

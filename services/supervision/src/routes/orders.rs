@@ -14,11 +14,12 @@ use xinfang_platform::{
 };
 
 use crate::{
-    deadlines::{current, SharedCalendar},
+    deadlines::{current, json_column, SharedCalendar},
     orders::{self, NewOrder, OrderKind},
     oversight::{
-        calendar_error, idempotent_begin, idempotent_complete, today_in_china, visible_case,
-        working_due, OversightSettings, Page, PageQuery, Problems,
+        calendar_error, idempotent_begin, idempotent_complete, page_response, scoped_unit,
+        today_in_china, visible_case, visible_to, working_due, OversightSettings, Page, PageQuery,
+        Problems,
     },
 };
 
@@ -71,7 +72,6 @@ const ORDER_COLUMNS: &str =
 
 fn view(r: &sqlx::postgres::PgRow) -> Result<OrderView, sqlx::Error> {
     let kind: String = r.try_get("kind")?;
-    let explanation: serde_json::Value = r.try_get("explanation")?;
     Ok(OrderView {
         id: r.try_get("id")?,
         kind_label: OrderKind::parse(&kind)
@@ -86,7 +86,7 @@ fn view(r: &sqlx::postgres::PgRow) -> Result<OrderView, sqlx::Error> {
         issued_by: r.try_get("issued_by")?,
         issued_on: r.try_get("issued_on")?,
         respond_by: r.try_get("respond_by")?,
-        explanation: serde_json::from_value(explanation).unwrap_or_default(),
+        explanation: json_column(r, "explanation")?,
         status: r.try_get("status")?,
         parent_id: r.try_get("parent_id")?,
         response: r.try_get("response")?,
@@ -101,15 +101,8 @@ async fn load(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<OrderView, ApiEr
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    let o = row
-        .as_ref()
-        .map(view)
-        .transpose()?
-        .ok_or_else(|| ApiError::not_found("督办令不存在或无权查看"))?;
-    if !actor.can_see_unit(&o.unit) {
-        return Err(ApiError::not_found("督办令不存在或无权查看"));
-    }
-    Ok(o)
+    let o = row.as_ref().map(view).transpose()?;
+    visible_to(actor, o, |o| &o.unit, "督办令不存在或无权查看")
 }
 
 /// Issue a supervision order (下达督办令) to a unit about a case or a pattern.
@@ -328,7 +321,7 @@ pub async fn list(
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
-    let unit = (!actor.county_wide()).then(|| actor.unit.clone());
+    let unit = scoped_unit(&actor);
     let sql = format!(
         "SELECT {ORDER_COLUMNS} FROM supervision_orders
          WHERE id > $1 AND ($2::text IS NULL OR unit_code = $2) AND ($3::text IS NULL OR status = $3)
@@ -343,8 +336,7 @@ pub async fn list(
         .bind(page.limit())
         .fetch_all(pool.get_ref())
         .await?;
-    let items = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), |o| o.id)))
+    page_response(&rows, &page, view, |o| o.id)
 }
 
 /// Read one order (督办令详情).

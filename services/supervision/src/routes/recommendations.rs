@@ -13,10 +13,10 @@ use xinfang_platform::{
 };
 
 use crate::{
-    deadlines::{current, SharedCalendar},
+    deadlines::{current, json_column, SharedCalendar},
     oversight::{
-        calendar_error, today_in_china, visible_case, working_due, OversightSettings, Page,
-        PageQuery, Problems,
+        calendar_error, page_response, scoped_unit, today_in_china, visible_case, visible_to,
+        working_due, OversightSettings, Page, PageQuery, Problems,
     },
     recommendations::{adoption_label, RecommendationKind},
 };
@@ -60,7 +60,6 @@ fn view(r: &sqlx::postgres::PgRow, today: NaiveDate) -> Result<RecommendationVie
     let kind: String = r.try_get("kind")?;
     let due: NaiveDate = r.try_get("feedback_due")?;
     let adoption: Option<String> = r.try_get("adoption")?;
-    let ex: serde_json::Value = r.try_get("explanation")?;
     Ok(RecommendationView {
         id: r.try_get("id")?,
         kind_label: RecommendationKind::parse(&kind)
@@ -72,7 +71,7 @@ fn view(r: &sqlx::postgres::PgRow, today: NaiveDate) -> Result<RecommendationVie
         content: r.try_get("content")?,
         issued_on: r.try_get("issued_on")?,
         feedback_due: due,
-        explanation: serde_json::from_value(ex).unwrap_or_default(),
+        explanation: json_column(r, "explanation")?,
         overdue: adoption.is_none() && today > due,
         adoption,
         feedback: r.try_get("feedback")?,
@@ -86,13 +85,9 @@ async fn load(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<RecommendationVi
     )))
     .bind(id)
     .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| ApiError::not_found("建议不存在或无权查看"))?;
-    let v = view(&row, today_in_china())?;
-    if !actor.can_see_unit(&v.unit) {
-        return Err(ApiError::not_found("建议不存在或无权查看"));
-    }
-    Ok(v)
+    .await?;
+    let v = row.map(|r| view(&r, today_in_china())).transpose()?;
+    visible_to(actor, v, |v| &v.unit, "建议不存在或无权查看")
 }
 
 /// Issue one of the three recommendations (提出改进工作、完善政策、追究责任建议).
@@ -260,7 +255,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let today = today_in_china();
-    let unit = (!actor.county_wide()).then(|| actor.unit.clone());
+    let unit = scoped_unit(&actor);
     let sql = format!(
         "SELECT {COLS} FROM recommendations WHERE id > $1 AND ($2::text IS NULL OR unit_code = $2)
            AND (NOT $3 OR (adoption IS NULL AND feedback_due < $4)) ORDER BY id LIMIT $5"
@@ -273,11 +268,7 @@ pub async fn list(
         .bind(page.limit())
         .fetch_all(pool.get_ref())
         .await?;
-    let items = rows
-        .iter()
-        .map(|r| view(r, today))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page::new(items, page.limit(), |v| v.id)))
+    page_response(&rows, &page, |r| view(r, today), |v| v.id)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -302,7 +293,7 @@ pub struct RecommendationBoardRow {
 )]
 pub async fn board(actor: Actor, pool: web::Data<PgPool>) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
-    let unit = (!actor.county_wide()).then(|| actor.unit.clone());
+    let unit = scoped_unit(&actor);
     let rows = board_rows(&pool, unit.as_deref(), None, today_in_china()).await?;
     Ok(HttpResponse::Ok().json(rows))
 }

@@ -1,0 +1,132 @@
+//! Shared setup of the HTTP tests: a supervision application on a random port with its own
+//! database and broker, the real event handler behind an inbox, and JSON/text requests.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::{
+    path::Path,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use chrono::NaiveDate;
+use serde_json::Value;
+use supervision::{
+    configuration::{Limits, Settings, SupervisionSettings},
+    deadlines::SharedCalendar,
+    events::SupervisionEvents,
+    startup::Application,
+};
+use xinfang_calendar::HolidayCalendar;
+use xinfang_messaging::InboxProcessor;
+use xinfang_platform::runtime::RuntimeParts;
+use xinfang_test_support::TestEnv;
+
+pub struct TestApp {
+    pub address: String,
+    pub parts: RuntimeParts,
+    pub client: reqwest::Client,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    pub inbox: InboxProcessor,
+    pub calendar: HolidayCalendar,
+    _env: TestEnv,
+}
+
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The shipped holiday calendars (deploy/calendars).
+pub fn calendar() -> HolidayCalendar {
+    HolidayCalendar::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/calendars"))
+        .unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let env = TestEnv::new();
+        let settings = Settings {
+            platform: env.settings("supervision"),
+            supervision: SupervisionSettings {
+                calendar_dir: String::new(),
+                limits: Default::default(),
+            },
+        };
+        let app = Application::build(settings)
+            .await
+            .expect("build")
+            .without_signal_handling()
+            // Timers stand still on a day before every fixture, so that only these tests act.
+            .with_timer_clock(Arc::new(|| NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()));
+        let parts = app.parts();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = tokio::spawn(app.run_until_stopped());
+        assert!(
+            parts.broker.wait_connected(Duration::from_secs(10)).await,
+            "broker session"
+        );
+        let shared: SharedCalendar = Arc::new(RwLock::new(Arc::new(calendar())));
+        let inbox = InboxProcessor {
+            pool: parts.pool.clone(),
+            handler: Arc::new(SupervisionEvents {
+                calendar: shared,
+                limits: Limits::default(),
+            }),
+            waker: None,
+        };
+        TestApp {
+            address,
+            parts,
+            client: reqwest::Client::new(),
+            handle,
+            inbox,
+            calendar: calendar(),
+            _env: env,
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn send_get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self.send_get(path, token).await;
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A GET answered with text: status, content type and body.
+    pub async fn text(&self, path: &str, token: &str) -> (u16, String, String) {
+        let r = self.send_get(path, token).await;
+        let s = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (s, ct, r.text().await.unwrap())
+    }
+
+    pub async fn stop(self) {
+        self.parts.shutdown.cancel();
+        let _ = self.handle.await;
+    }
+}
