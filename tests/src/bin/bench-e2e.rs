@@ -21,7 +21,9 @@ use xinfang_test_support::{clerk_token, TestEnv, AMQP_URL};
 /// A summary of 30 Chinese characters drawn from the 3,000 most common code points of the CJK block,
 /// so that, as in real life, most petitions share few character pairs (repeat detection stays on).
 fn summary(seed: u64) -> String {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..30)
         .map(|_| {
             x ^= x << 13;
