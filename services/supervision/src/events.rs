@@ -50,8 +50,23 @@ impl EventHandler for SupervisionEvents {
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
-        crate::read_models::apply(conn, envelope, &event).await?;
         crate::clocks::on_event(conn, &self.calendar, &self.limits, envelope, &event).await?;
+        // The statistics rollup updates shared daily rows (the county's, the unit's): it runs last,
+        // so that those row locks are held only from here to the commit.
+        let for_statistics = event.clone();
+        self.apply_event(conn, envelope, event).await?;
+        crate::read_models::apply(conn, envelope, &for_statistics).await?;
+        Ok(())
+    }
+}
+
+impl SupervisionEvents {
+    async fn apply_event(
+        &self,
+        conn: &mut PgConnection,
+        envelope: &Envelope,
+        event: DomainEvent,
+    ) -> Result<(), HandlerError> {
         match event {
             DomainEvent::PetitionRegistered(e) => {
                 record_timeline(conn, envelope, Some(&e.registering_unit)).await?;
