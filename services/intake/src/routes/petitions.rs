@@ -366,21 +366,13 @@ async fn insert_petition(
     let year = today_in_china().year();
     let query_code = new_query_code();
     let query_code_hash = hex::encode(Sha256::digest(format!("{id}:{query_code}").as_bytes()));
-    // Per-year number under the counter's row lock, held from here to the commit.
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO case_number_counters (division_code, year, last_value) VALUES ($1, $2, 1)
-         ON CONFLICT (division_code, year) DO UPDATE SET last_value = case_number_counters.last_value + 1
-         RETURNING last_value",
-    )
-    .bind(division)
-    .bind(year)
-    .fetch_one(&mut *conn)
-    .await?;
-    let case_number = format_case_number(division, year, seq);
+    // Everything is written first under a unique placeholder number; the per-year number is taken
+    // in the last statement, so the counter's row lock is held only from there to the commit.
+    let placeholder = format!("pending:{id}");
 
     let event = PetitionRegisteredV1 {
         petition_id: id,
-        case_number: case_number.clone(),
+        case_number: placeholder.clone(),
         channel: p.channel,
         received_on: p.received_on,
         registered_at,
@@ -409,7 +401,7 @@ async fn insert_petition(
                  $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
     )
     .bind(id)
-    .bind(&case_number)
+    .bind(&placeholder)
     .bind(&query_code_hash)
     .bind(p.channel.as_str())
     .bind(p.received_on)
@@ -446,11 +438,12 @@ async fn insert_petition(
             actor,
             "petition.register",
             Some(id),
-            json!({ "case_number": case_number, "channel": p.channel.as_str(), "received_on": p.received_on,
+            json!({ "channel": p.channel.as_str(), "received_on": p.received_on,
                     "repeat_candidates": candidates.iter().map(|c| &c.case_number).collect::<Vec<_>>() }),
         ),
     )
     .await?;
+    let case_number = assign_case_number(conn, division, year, id, envelope.event_id).await?;
     Ok(RegisteredPetition {
         id,
         case_number,
@@ -461,6 +454,39 @@ async fn insert_petition(
         correlation_id: envelope.correlation_id,
         repeat_candidates: candidates,
     })
+}
+
+/// Take the next per-year case number (编号) and write it into the petition and its event, in one
+/// statement: the counter's row lock serializes registrations from here to the commit, so nothing
+/// else may follow it in the transaction but the commit (and the idempotency record).
+#[tracing::instrument(skip_all)]
+async fn assign_case_number(
+    conn: &mut PgConnection,
+    division: &str,
+    year: i32,
+    petition_id: Uuid,
+    event_id: Uuid,
+) -> Result<String, ApiError> {
+    let seq: i64 = sqlx::query_scalar(
+        "WITH n AS (
+             INSERT INTO case_number_counters (division_code, year, last_value) VALUES ($1, $2, 1)
+             ON CONFLICT (division_code, year) DO UPDATE SET last_value = case_number_counters.last_value + 1
+             RETURNING last_value),
+         num AS (
+             SELECT last_value, $1 || '-' || $2::text || '-' || lpad(last_value::text, greatest(6, length(last_value::text)), '0') AS case_number
+             FROM n),
+         p AS (UPDATE petitions SET case_number = num.case_number FROM num WHERE petitions.id = $3 RETURNING 1),
+         o AS (UPDATE outbox SET envelope = jsonb_set(envelope, '{payload,case_number}', to_jsonb(num.case_number))
+               FROM num WHERE outbox.event_id = $4 RETURNING 1)
+         SELECT num.last_value FROM num, p, o",
+    )
+    .bind(division)
+    .bind(year)
+    .bind(petition_id)
+    .bind(event_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(format_case_number(division, year, seq))
 }
 
 /// Drop candidates the caller may not see.
