@@ -8,6 +8,16 @@ use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::runtime::RuntimeParts;
 use xinfang_test_support::{clerk_token, wait_for, TestEnv};
 
+/// An HTTP client that never reuses a connection the server may have closed for idleness (actix
+/// closes keep-alive connections after 5 s; a test that pauses, e.g. while a broker restarts, would
+/// otherwise send its next request on a dead connection).
+pub fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(1))
+        .build()
+        .expect("HTTP client")
+}
+
 /// One running service.
 pub struct Service {
     pub name: &'static str,
@@ -137,7 +147,7 @@ impl Platform {
             review,
             supervision,
             notification,
-            client: reqwest::Client::new(),
+            client: test_client(),
         };
         for s in p.services() {
             assert!(

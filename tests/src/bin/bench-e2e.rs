@@ -211,7 +211,13 @@ async fn main() -> anyhow::Result<()> {
     let mut registered = count as i64;
     for rate in [50u64, 100, 200] {
         let n = (rate * 10) as usize;
-        p.wait_count(&p.notification, "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'", registered, timeout).await;
+        p.wait_count(
+            &p.notification,
+            "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
+            registered,
+            timeout,
+        )
+        .await;
         registered += n as i64;
         let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
         let mut tasks = Vec::with_capacity(n);
