@@ -303,50 +303,6 @@ pub fn project(
     }
 }
 
-/// Open a deadline unless one of this kind is already live for the case. Kept for callers that do
-/// not schedule timers themselves: the timer worker schedules the steps of any deadline inserted
-/// with `steps_scheduled = false`. [`crate::clocks::open`] is the full version.
-#[allow(clippy::too_many_arguments)]
-pub async fn open_deadline(
-    conn: &mut PgConnection,
-    calendar: &HolidayCalendar,
-    case_id: Uuid,
-    case_number: &str,
-    kind: DeadlineKind,
-    unit_code: &str,
-    spec: &DeadlineSpec,
-    source_event_id: Uuid,
-) -> Result<(), sqlx::Error> {
-    let (due, explanation) = project(calendar, spec);
-    sqlx::query(
-        "INSERT INTO deadlines (id, case_id, case_number, kind, basis, unit_code, start_date, period, period_unit,
-                                stops, extensions, due_date, explanation, status, source_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14)
-         ON CONFLICT (case_id, kind) WHERE status IN ('open', 'paused') DO NOTHING",
-    )
-    .bind(Uuid::now_v7())
-    .bind(case_id)
-    .bind(case_number)
-    .bind(kind.as_str())
-    .bind(kind.basis())
-    .bind(unit_code)
-    .bind(spec.start)
-    .bind(spec.period as i32)
-    .bind(spec.unit.as_str())
-    .bind(serde_json::to_value(&spec.stops).unwrap_or_default())
-    .bind(serde_json::to_value(&spec.extensions).unwrap_or_default())
-    .bind(due)
-    .bind(serde_json::json!(explanation))
-    .bind(source_event_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub fn acceptance_spec(received_on: NaiveDate, days: u32) -> DeadlineSpec {
-    DeadlineSpec::new(received_on, days, PeriodUnit::CalendarDays)
-}
-
 /// Load one deadline, locked for update.
 pub async fn load_for_update(
     conn: &mut PgConnection,

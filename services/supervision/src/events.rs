@@ -6,10 +6,7 @@ use xinfang_contracts::{DomainEvent, Envelope};
 use xinfang_messaging::{EventHandler, HandlerError};
 use xinfang_platform::audit::{self, AuditEntry};
 
-use crate::{
-    configuration::Limits,
-    deadlines::{acceptance_spec, open_deadline, DeadlineKind, SharedCalendar},
-};
+use crate::{configuration::Limits, deadlines::SharedCalendar};
 
 pub struct SupervisionEvents {
     pub calendar: SharedCalendar,
@@ -75,19 +72,7 @@ impl SupervisionEvents {
                     .bind(&e.registering_unit)
                     .execute(&mut *conn)
                     .await?;
-                let spec = acceptance_spec(e.received_on, self.limits.acceptance_days);
-                let calendar = crate::deadlines::current(&self.calendar);
-                open_deadline(
-                    conn,
-                    &calendar,
-                    e.petition_id,
-                    &e.case_number,
-                    DeadlineKind::Acceptance,
-                    &e.registering_unit,
-                    &spec,
-                    envelope.event_id,
-                )
-                .await?;
+                // The acceptance clock itself was opened, with its timers, by `clocks::on_event`.
                 audit::record(
                     conn,
                     &AuditEntry::system(
