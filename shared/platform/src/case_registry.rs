@@ -36,7 +36,19 @@ pub struct CaseView {
     pub created_at: DateTime<Utc>,
 }
 
-/// `GET /api/v1/cases/{case_id}`: this service's view of a case; other units' cases answer 404.
+/// `GET /api/v1/cases/{case_id}`: this service's view of a case (案件信息); other units' cases
+/// answer 404.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{case_id}", tag = "案件",
+    params(("case_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = CaseView),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_case(
     actor: Actor,
     path: web::Path<Uuid>,
@@ -64,4 +76,9 @@ pub async fn get_case(
         status: r.try_get("status")?,
         created_at: r.try_get("created_at")?,
     }))
+}
+
+/// Serve `GET /api/v1/cases/{case_id}` from the local register.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v1").route("/cases/{case_id}", web::get().to(get_case)));
 }
