@@ -2,7 +2,7 @@
 
 use std::{
     sync::{
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, Ordering},
         Arc,
     },
     time::Duration,
@@ -168,8 +168,34 @@ async fn a_handler_that_dies_after_commit_and_before_ack_is_not_applied_twice() 
 }
 
 /// Fails transiently, forever, for the poison case; applies everything else.
+/// Applies `intake.petition.registered` by writing a row in its own table (so that only committed
+/// effects count), fails transiently on case number `POISON` and permanently on `REJECT`, and
+/// holds the first event it sees for a moment when `hold_first` is set, so that others queue up
+/// behind it and arrive as a batch.
 struct Flaky {
-    applied: Arc<AtomicUsize>,
+    hold_first: Arc<AtomicBool>,
+}
+
+impl Flaky {
+    fn new() -> Flaky {
+        Flaky {
+            hold_first: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    async fn prepare(pool: &PgPool) {
+        sqlx::query("CREATE TABLE IF NOT EXISTS flaky_effects (event_id UUID PRIMARY KEY)")
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+
+    async fn applied(pool: &PgPool) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM flaky_effects")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
 }
 
 #[async_trait::async_trait]
@@ -179,19 +205,31 @@ impl EventHandler for Flaky {
     }
     async fn handle(
         &self,
-        _conn: &mut PgConnection,
-        _env: &Envelope,
+        conn: &mut PgConnection,
+        env: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         let DomainEvent::PetitionRegistered(e) = event else {
             return Ok(());
         };
+        if self.hold_first.swap(false, Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
         if e.case_number == "POISON" {
             return Err(HandlerError::Transient(anyhow::anyhow!(
                 "模拟的数据库故障 simulated outage"
             )));
         }
-        self.applied.fetch_add(1, Ordering::SeqCst);
+        if e.case_number == "REJECT" {
+            return Err(HandlerError::Permanent(
+                "模拟的无效事件 simulated invalid event".into(),
+            ));
+        }
+        // A plain insert: applying the same event twice would fail on the primary key.
+        sqlx::query("INSERT INTO flaky_effects (event_id) VALUES ($1)")
+            .bind(env.event_id)
+            .execute(conn)
+            .await?;
         Ok(())
     }
 }
@@ -234,19 +272,17 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
         Producer::Mediation,
         metrics.clone(),
     );
-    let applied = Arc::new(AtomicUsize::new(0));
+    Flaky::prepare(&pool).await;
     let queue = broker.topology.queue(Producer::Mediation);
     let consumers = vec![
         ConsumerSpec {
             queue: queue.clone(),
             tag: "flaky".into(),
-            processor: Arc::new(InboxProcessor {
-                pool: pool.clone(),
-                handler: Arc::new(Flaky {
-                    applied: applied.clone(),
-                }),
-                waker: None,
-            }),
+            processor: Arc::new(InboxProcessor::new(
+                pool.clone(),
+                Arc::new(Flaky::new()),
+                None,
+            )),
             hooks: ConsumerHooks::default(),
         },
         ConsumerSpec {
@@ -281,8 +317,9 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
         r.expect("published");
     }
 
-    wait_for("good events applied", Duration::from_secs(20), || async {
-        (applied.load(Ordering::SeqCst) == 20).then_some(())
+    wait_for("good events applied", Duration::from_secs(20), || {
+        let pool = pool.clone();
+        async move { (Flaky::applied(&pool).await == 20).then_some(()) }
     })
     .await;
     wait_for("three dead letters", Duration::from_secs(30), || {
@@ -348,11 +385,117 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
     )
     .await;
     assert_eq!(broker.queue_depth(&queue).await, Some(0));
-    assert_eq!(applied.load(Ordering::SeqCst), 20);
+    assert_eq!(Flaky::applied(&pool).await, 20);
     stop.cancel();
     let _ = task.await;
     pool.close().await;
     let _ = FieldTable::default();
+}
+
+#[tokio::test]
+async fn a_batch_applies_together_and_one_bad_event_does_not_take_the_others_with_it() {
+    let env = TestEnv::new();
+    let mut settings = env.settings("mediation");
+    // One lane, so that everything queues behind the held first event and arrives as batches.
+    settings.broker.lanes = 1;
+    settings.broker.prefetch = 100;
+    settings.broker.batch_size = 32;
+    xinfang_platform::runtime::ensure_database(&settings.database)
+        .await
+        .unwrap();
+    let pool = PgPool::connect_with(settings.database.with_db())
+        .await
+        .unwrap();
+    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
+        .await
+        .unwrap();
+    Flaky::prepare(&pool).await;
+    let registry = prometheus::Registry::new();
+    let metrics = MessagingMetrics::new(&registry);
+    let broker = Broker::new(
+        settings.broker.clone(),
+        Producer::Mediation,
+        metrics.clone(),
+    );
+    let flaky = Flaky::new();
+    flaky.hold_first.store(true, Ordering::SeqCst);
+    let consumers = vec![
+        ConsumerSpec {
+            queue: broker.topology.queue(Producer::Mediation),
+            tag: "flaky".into(),
+            processor: Arc::new(InboxProcessor::new(pool.clone(), Arc::new(flaky), None)),
+            hooks: ConsumerHooks::default(),
+        },
+        ConsumerSpec {
+            queue: broker.topology.dead_letter_queue(Producer::Mediation),
+            tag: "dlq".into(),
+            processor: Arc::new(DeadLetterStore { pool: pool.clone() }),
+            hooks: ConsumerHooks::default(),
+        },
+    ];
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(broker.clone().run(consumers, stop.clone()));
+    assert!(broker.wait_connected(Duration::from_secs(10)).await);
+
+    // 80 good events, one the handler refuses for good in the middle, and a second copy of an
+    // event already in the same stretch.
+    let mut messages = Vec::new();
+    for i in 0..80 {
+        messages.push(message_for(
+            &broker,
+            &sample(&format!("140423-2025-{i:06}")),
+        ));
+        if i == 40 {
+            messages.push(message_for(&broker, &sample("REJECT")));
+        }
+    }
+    messages.push(messages[50].clone());
+    for r in broker.publish_batch(&messages).await {
+        r.expect("published");
+    }
+    wait_for("good events applied once", Duration::from_secs(30), || {
+        let pool = pool.clone();
+        async move { (Flaky::applied(&pool).await == 80).then_some(()) }
+    })
+    .await;
+    wait_for(
+        "the refused event dead-lettered",
+        Duration::from_secs(30),
+        || {
+            let pool = pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters")
+                    .fetch_one(&pool)
+                    .await
+                    .ok()?;
+                (n == 1).then_some(())
+            }
+        },
+    )
+    .await;
+    let processed: i64 = sqlx::query_scalar("SELECT count(*) FROM processed_events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(processed, 80, "the refused event left no inbox row");
+    // Batches formed, and the one with the refused event was applied again one by one.
+    let batches = metrics.batch_size.get_sample_count();
+    let deliveries = metrics.batch_size.get_sample_sum();
+    assert!(
+        deliveries >= 82.0 && (batches as f64) < deliveries / 4.0,
+        "{batches} batches for {deliveries} deliveries"
+    );
+    assert!(metrics.batch_fallbacks.get() >= 1);
+    assert_eq!(metrics.duplicates_skipped.get(), 1);
+    assert_eq!(
+        broker
+            .queue_depth(&broker.topology.queue(Producer::Mediation))
+            .await,
+        Some(0)
+    );
+    stop.cancel();
+    let _ = task.await;
+    pool.close().await;
 }
 
 #[tokio::test]

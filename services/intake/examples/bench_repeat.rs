@@ -4,7 +4,8 @@
 //! cargo run --release -p intake --example bench_repeat -- 1000000
 //! ```
 //! 1. loads N earlier petitions (default 1,000,000) into a fresh database (6 fields × 60
-//!    respondents, Chinese texts from a phrase vocabulary, one petitioner each);
+//!    respondents, or `BENCH_RESPONDENTS`; Chinese texts from a phrase vocabulary, one petitioner
+//!    each);
 //! 2. times 2,000 candidate lookups (`repeat::find_candidates`, the function registration uses);
 //! 3. starts the intake service on that database and times 2,000 registrations over HTTP with
 //!    repeat detection on (32 in flight).
@@ -17,7 +18,7 @@ use intake::{
     configuration::{IntakeSettings, Settings},
     repeat::{find_candidates, Probe},
     startup::Application,
-    text::{scope_of, scoped_tokens, search_tokens},
+    text::{scope_of, search_tokens},
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::json;
@@ -95,8 +96,17 @@ fn text(rng: &mut StdRng) -> String {
     s
 }
 
+/// Respondent units (default 60; `BENCH_RESPONDENTS` changes it, and so the size of each
+/// field-and-respondent scope: 1,000,000 / (6 × respondents) earlier petitions per scope).
+fn respondents() -> u32 {
+    std::env::var("BENCH_RESPONDENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60)
+}
+
 fn respondent(rng: &mut StdRng) -> String {
-    format!("140423-U{:02}", rng.gen_range(0..60))
+    format!("140423-U{:02}", rng.gen_range(0..respondents()))
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -127,7 +137,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. Load.
     let started = Instant::now();
-    sqlx::query("DROP INDEX petitions_search_tokens, petitions_scoped_tokens")
+    sqlx::query("DROP INDEX petitions_search_tokens, content_signatures_scope")
         .execute(&pool)
         .await?;
     let mut rng = StdRng::seed_from_u64(7);
@@ -142,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
         let mut respondents = Vec::with_capacity(m);
         let mut summaries = Vec::with_capacity(m);
         let mut search = Vec::with_capacity(m);
-        let mut scoped = Vec::with_capacity(m);
+        let mut scopes = Vec::with_capacity(m);
         let mut bidx = Vec::with_capacity(m);
         let mut at = Vec::with_capacity(m);
         for i in 0..m {
@@ -166,14 +176,7 @@ async fn main() -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(",")
             ));
-            scoped.push(format!(
-                "{{{}}}",
-                scoped_tokens(&scope_of(Some(f), Some(&r)), &s)
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ));
+            scopes.push(scope_of(Some(f), Some(&r)));
             fields.push(f.to_string());
             respondents.push(r);
             summaries.push(s);
@@ -186,13 +189,20 @@ async fn main() -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
                 registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
-                category, field, respondent_unit, search_tokens, scoped_tokens)
+                category, field, respondent_unit, search_tokens)
              SELECT id, num, 'x', 'letter', at::date, at, '140423-XFJ', 'bench', '140423', s, 1, false, true, 'accepted', id,
-                    'claim', f, r, st::int4[], sc::int4[]
-             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                  AS t(id, num, at, s, f, r, st, sc)",
+                    'claim', f, r, st::int4[]
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[])
+                  AS t(id, num, at, s, f, r, st)",
         )
-        .bind(&ids).bind(&numbers).bind(&at).bind(&summaries).bind(&fields).bind(&respondents).bind(&search).bind(&scoped)
+        .bind(&ids).bind(&numbers).bind(&at).bind(&summaries).bind(&fields).bind(&respondents).bind(&search)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO content_signatures (petition_id, scope, token_count, tokens)
+             SELECT id, sc, cardinality(st::int4[]), st::int4[] FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, sc, st)",
+        )
+        .bind(&ids).bind(&scopes).bind(&search)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -214,11 +224,12 @@ async fn main() -> anyhow::Result<()> {
     .execute(&pool)
     .await?;
     sqlx::query(
-        "CREATE INDEX petitions_scoped_tokens ON petitions USING gin (scoped_tokens gin__int_ops)",
+        "CREATE INDEX content_signatures_scope ON content_signatures (scope, petition_id DESC) INCLUDE (token_count, tokens)",
     )
     .execute(&pool)
     .await?;
-    sqlx::query("ANALYZE").execute(&pool).await?;
+    // As autovacuum does for an insert-only table after loading (visibility map set).
+    sqlx::query("VACUUM ANALYZE").execute(&pool).await?;
     let load_secs = started.elapsed().as_secs_f64();
     println!("loaded {n} petitions in {load_secs:.0} s");
 
@@ -230,7 +241,8 @@ async fn main() -> anyhow::Result<()> {
         let f = FIELDS[rng.gen_range(0..FIELDS.len())];
         let r = respondent(&mut rng);
         let s = text(&mut rng);
-        let tokens = scoped_tokens(&scope_of(Some(f), Some(&r)), &s);
+        let scope = scope_of(Some(f), Some(&r));
+        let tokens = search_tokens(&s);
         let mut b = [0u8; 32];
         rng.fill(&mut b);
         let t = Instant::now();
@@ -240,9 +252,11 @@ async fn main() -> anyhow::Result<()> {
                 exclude: None,
                 id_number_bidx: &[b.to_vec()],
                 phone_bidx: &[b.to_vec()],
-                scoped_tokens: &tokens,
+                scope: &scope,
+                tokens: &tokens,
                 min_score: 0.3,
                 limit: 10,
+                max_scope_scan: 10_000,
             },
         )
         .await?;

@@ -84,6 +84,11 @@ pub struct RepeatSettings {
     /// Most candidates returned.
     #[serde(default = "default_max_candidates")]
     pub max_candidates: i64,
+    /// Most earlier petitions of the same scope (field and respondent) compared by content, newest
+    /// first (比对上限). Bounds the lookup (about 1 µs each); earlier petitions of the same person
+    /// are always found through the blind index, however old.
+    #[serde(default = "default_max_scope_scan")]
+    pub max_scope_scan: i64,
 }
 
 impl Default for RepeatSettings {
@@ -91,6 +96,7 @@ impl Default for RepeatSettings {
         RepeatSettings {
             min_score: default_min_score(),
             max_candidates: default_max_candidates(),
+            max_scope_scan: default_max_scope_scan(),
         }
     }
 }
@@ -100,6 +106,9 @@ fn default_min_score() -> f32 {
 }
 fn default_max_candidates() -> i64 {
     10
+}
+fn default_max_scope_scan() -> i64 {
+    10_000
 }
 
 /// The national default sub-taxonomy.

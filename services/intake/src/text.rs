@@ -5,12 +5,11 @@
 //! trigram similarity 0.13, character-bigram Jaccard 0.44). So the text is cut into character
 //! bigrams (Han characters) and words (Latin letters and digits), each hashed to an `int4`:
 //!
-//! - [`search_tokens`]: the plain hashes, for full-text search (`tokens @> query`), with a GIN
-//!   index (`gin__int_ops`).
-//! - [`scoped_tokens`]: the hashes salted with the matter's scope (field and respondent), for repeat
-//!   detection: only petitions in the same field against the same respondent share tokens, so
-//!   the GIN posting lists stay short even with millions of rows; the score is the Jaccard
-//!   similarity of the token sets (`icount(a & b)` in `intarray`).
+//! - [`search_tokens`]: the hashes, for full-text search (`tokens @> query`), with a GIN index
+//!   (`gin__int_ops`), and for repeat detection: the same tokens are kept per petition in
+//!   `content_signatures` under the matter's scope ([`scope_of`]: field and respondent), and the
+//!   score is the Jaccard similarity of the token sets (`icount(a & b)` in `intarray`), computed
+//!   only against petitions of the same scope (see [`crate::repeat`]).
 
 use std::collections::BTreeSet;
 
@@ -75,36 +74,29 @@ fn fnv1a(parts: &[&[u8]]) -> i32 {
 }
 
 /// Sorted, distinct hashes (the form `intarray` expects).
-fn hashes(scope: Option<&str>, text: &str) -> Vec<i32> {
+fn hashes(text: &str) -> Vec<i32> {
     let mut v: Vec<i32> = features(text)
         .iter()
-        .map(|f| match scope {
-            Some(s) => fnv1a(&[s.as_bytes(), f.as_bytes()]),
-            None => fnv1a(&[f.as_bytes()]),
-        })
+        .map(|f| fnv1a(&[f.as_bytes()]))
         .collect();
     v.sort_unstable();
     v.dedup();
     v
 }
 
-/// Tokens for free-text search.
+/// Tokens for free-text search and for content comparison within a scope.
 pub fn search_tokens(text: &str) -> Vec<i32> {
-    hashes(None, text)
+    hashes(text)
 }
 
-/// The scope within which content is compared: same field and same respondent.
+/// The scope within which content is compared (比对范围): same field and same respondent. The
+/// migration `0003_content_signatures.sql` builds the same string in SQL for existing petitions.
 pub fn scope_of(field: Option<&str>, respondent_unit: Option<&str>) -> String {
     format!(
         "{}|{}",
         field.unwrap_or("-"),
         respondent_unit.unwrap_or("-")
     )
-}
-
-/// Tokens for repeat detection, salted with the scope.
-pub fn scoped_tokens(scope: &str, text: &str) -> Vec<i32> {
-    hashes(Some(scope), text)
 }
 
 /// Jaccard similarity of two sorted token lists (the same formula the SQL uses).
@@ -142,14 +134,12 @@ mod tests {
 
     #[test]
     fn paraphrases_score_higher_than_other_matters() {
-        let s = "f|u";
-        let a = scoped_tokens(s, "工资被拖欠三个月");
-        let b = scoped_tokens(s, "拖欠工资三个月");
-        let c = scoped_tokens(s, "宅基地被邻居占用");
+        let a = search_tokens("工资被拖欠三个月");
+        let b = search_tokens("拖欠工资三个月");
+        let c = search_tokens("宅基地被邻居占用");
         assert!(jaccard(&a, &b) > 0.4, "{}", jaccard(&a, &b));
         assert!(jaccard(&a, &c) < 0.1);
-        // Another scope shares nothing.
-        assert_eq!(jaccard(&a, &scoped_tokens("g|u", "工资被拖欠三个月")), 0.0);
         assert_eq!(jaccard(&a, &a), 1.0);
+        assert_eq!(scope_of(Some("f"), None), "f|-");
     }
 }

@@ -691,3 +691,71 @@ async fn walk_in_visits_are_logged_and_resolved_by_registration() {
     assert_eq!(v["petitioner_count"], 40);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn content_lookup_compares_the_newest_petitions_of_the_scope_up_to_its_cap() {
+    use intake::repeat::{find_candidates, Probe};
+    use intake::text::{scope_of, search_tokens};
+    let app = TestApp::spawn().await;
+    let older = app
+        .register(claim(
+            "工资被拖欠三个月没有发放",
+            &id_number(31),
+            "13800000031",
+        ))
+        .await;
+    let newer = app
+        .register(claim(
+            "拖欠工资三个月没有发放",
+            &id_number(32),
+            "13800000032",
+        ))
+        .await;
+    // The same matter in another field: never compared by content.
+    let mut elsewhere = claim("工资被拖欠三个月没有发放", &id_number(33), "13800000033");
+    elsewhere["field"] = json!("other");
+    elsewhere.as_object_mut().unwrap().remove("subfield");
+    app.register(elsewhere).await;
+
+    let text = "工资被拖欠三个月没有发放\n在某建筑公司务工，工程结束后工资一直未结清\n请求督促公司支付拖欠工资";
+    let tokens = search_tokens(text);
+    let scope = scope_of(Some("labour_social_security"), Some("140423-XYGS"));
+    let pool = app.parts.pool.clone();
+    let lookup = |cap: i64| {
+        let (tokens, scope, pool) = (tokens.clone(), scope.clone(), pool.clone());
+        async move {
+            let mut conn = pool.acquire().await.unwrap();
+            find_candidates(
+                &mut conn,
+                &Probe {
+                    exclude: None,
+                    id_number_bidx: &[],
+                    phone_bidx: &[],
+                    scope: &scope,
+                    tokens: &tokens,
+                    min_score: 0.3,
+                    limit: 10,
+                    max_scope_scan: cap,
+                },
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.petition_id.to_string())
+            .collect::<Vec<_>>()
+        }
+    };
+    let all = lookup(10_000).await;
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(
+        all[0],
+        older["id"].as_str().unwrap(),
+        "the identical text ranks first"
+    );
+    assert!(all.contains(&newer["id"].as_str().unwrap().to_string()));
+    // With a cap of one, only the newest petition of the scope is compared.
+    assert_eq!(
+        lookup(1).await,
+        vec![newer["id"].as_str().unwrap().to_string()]
+    );
+}

@@ -42,6 +42,20 @@ pub enum Outcome {
 #[async_trait::async_trait]
 pub trait DeliveryProcessor: Send + Sync + 'static {
     async fn process(&self, delivery: &Delivery) -> Outcome;
+    /// Several deliveries of one lane, in order: one outcome each, in the same order. The default
+    /// processes them one by one; a processor may apply them together (see
+    /// [`crate::inbox::InboxProcessor`]), as long as each outcome is true of its delivery.
+    async fn process_batch(
+        &self,
+        deliveries: &[Delivery],
+        _metrics: &MessagingMetrics,
+    ) -> Vec<Outcome> {
+        let mut out = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            out.push(self.process(d).await);
+        }
+        out
+    }
     /// Best-effort note of why a message is being rejected, kept beside its dead letter.
     async fn note_rejection(&self, _message_id: &str, _reason: &str) {}
 }
@@ -88,6 +102,7 @@ pub(crate) async fn run_consumer(
     tracing::info!(queue = %spec.queue, "consuming");
 
     let lanes = settings.lanes.max(1);
+    let max_batch = settings.batch_size.max(1);
     let crashed = CancellationToken::new();
     let mut senders = Vec::with_capacity(lanes);
     let mut workers = tokio::task::JoinSet::new();
@@ -100,12 +115,31 @@ pub(crate) async fn run_consumer(
         let crashed = crashed.clone();
         let stop_lane = stop.clone();
         workers.spawn(async move {
+            let mut batch = Vec::with_capacity(max_batch);
             while let Some(delivery) = rx.recv().await {
                 if crashed.is_cancelled() {
                     // Simulated crash: everything still held is left unacked for redelivery.
                     continue;
                 }
-                handle_one(&spec, &metrics, &delivery, &channel, &crashed, &stop_lane).await;
+                // Whatever else is already waiting in this lane joins the batch (never waits for more).
+                batch.push(delivery);
+                while batch.len() < max_batch {
+                    match rx.try_recv() {
+                        Ok(d) => batch.push(d),
+                        Err(_) => break,
+                    }
+                }
+                let outcomes = spec.processor.process_batch(&batch, &metrics).await;
+                metrics.batch_size.observe(batch.len() as f64);
+                for (delivery, outcome) in batch.drain(..).zip(outcomes) {
+                    if crashed.is_cancelled() {
+                        continue;
+                    }
+                    settle(
+                        &spec, &metrics, &delivery, outcome, &channel, &crashed, &stop_lane,
+                    )
+                    .await;
+                }
             }
         });
     }
@@ -160,15 +194,17 @@ fn lane_of(delivery: &Delivery, lanes: usize) -> usize {
     (h.finish() % lanes as u64) as usize
 }
 
-async fn handle_one(
+/// Act on a delivery's outcome: ack, reject to the dead-letter queue, requeue after a pause, or
+/// (database unavailable) hold it and process it again in place.
+async fn settle(
     spec: &ConsumerSpec,
     metrics: &MessagingMetrics,
     delivery: &Delivery,
+    mut outcome: Outcome,
     channel: &lapin::Channel,
     crashed: &CancellationToken,
     stop: &CancellationToken,
 ) {
-    let mut outcome = spec.processor.process(delivery).await;
     let mut pause = Duration::from_millis(200);
     while let Outcome::Unavailable(reason) = &outcome {
         metrics.consumed.with_label_values(&["unavailable"]).inc();

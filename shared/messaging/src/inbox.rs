@@ -9,6 +9,7 @@ use xinfang_contracts::{ContractError, DomainEvent, Envelope};
 
 use crate::{
     consumer::{DeliveryProcessor, Outcome},
+    metrics::MessagingMetrics,
     outbox::OutboxWaker,
 };
 
@@ -51,14 +52,90 @@ pub trait EventHandler: Send + Sync + 'static {
     ) -> Result<(), HandlerError>;
 }
 
+/// Runs at the start of a batch transaction, before any handler: takes, in one fixed order, the
+/// locks the batch's handlers will need (e.g. the audit chains of its cases), so that two batches
+/// running side by side cannot deadlock by taking them in different orders.
+#[async_trait::async_trait]
+pub trait BatchPrelude: Send + Sync + 'static {
+    async fn before_batch(
+        &self,
+        conn: &mut PgConnection,
+        envelopes: &[&Envelope],
+    ) -> Result<(), sqlx::Error>;
+}
+
 /// Wraps an [`EventHandler`] with decoding, the inbox check and the transaction.
+///
+/// Several deliveries of one lane are applied in one transaction ([`DeliveryProcessor::process_batch`]):
+/// one inbox insert for all of them, each handler in order, one commit. If anything in the batch
+/// fails, the transaction is rolled back and every delivery is applied again on its own, so one
+/// bad event never takes the others with it and each gets its own outcome.
 pub struct InboxProcessor {
     pub pool: PgPool,
     pub handler: Arc<dyn EventHandler>,
     pub waker: Option<OutboxWaker>,
+    pub prelude: Option<Arc<dyn BatchPrelude>>,
 }
 
 impl InboxProcessor {
+    pub fn new(pool: PgPool, handler: Arc<dyn EventHandler>, waker: Option<OutboxWaker>) -> Self {
+        InboxProcessor {
+            pool,
+            handler,
+            waker,
+            prelude: None,
+        }
+    }
+
+    pub fn with_prelude(mut self, prelude: Arc<dyn BatchPrelude>) -> Self {
+        self.prelude = Some(prelude);
+        self
+    }
+
+    /// Apply several envelopes, in order, in one transaction. `Ok(outcomes)` when the batch
+    /// committed (each `Applied` or `Duplicate`); `Err` when it did not, and nothing of it remains.
+    async fn apply_batch(
+        &self,
+        items: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<Vec<Outcome>, HandlerError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(prelude) = &self.prelude {
+            let envelopes: Vec<&Envelope> = items.iter().map(|(e, _)| *e).collect();
+            prelude.before_batch(&mut tx, &envelopes).await?;
+        }
+        let ids: Vec<uuid::Uuid> = items.iter().map(|(e, _)| e.event_id).collect();
+        let fresh: std::collections::HashSet<uuid::Uuid> = sqlx::query_scalar(
+            "INSERT INTO processed_events (event_id, handler)
+             SELECT id, $2 FROM unnest($1::uuid[]) AS t(id)
+             ON CONFLICT DO NOTHING RETURNING event_id",
+        )
+        .bind(&ids)
+        .bind(self.handler.name())
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut outcomes = Vec::with_capacity(items.len());
+        for (envelope, event) in items {
+            // A second copy of the same event in one batch is a duplicate too.
+            if !fresh.contains(&envelope.event_id) || !seen.insert(envelope.event_id) {
+                outcomes.push(Outcome::Duplicate);
+                continue;
+            }
+            self.handler
+                .handle(&mut tx, envelope, event)
+                .instrument(consume_span(self.handler.name(), envelope))
+                .await?;
+            outcomes.push(Outcome::Applied);
+        }
+        tx.commit().await?;
+        if let Some(w) = &self.waker {
+            w.wake();
+        }
+        Ok(outcomes)
+    }
+
     /// Apply one envelope exactly once. Public so tests and replays can drive it directly.
     pub async fn apply(&self, envelope: &Envelope) -> Outcome {
         let event = match DomainEvent::decode(envelope) {
@@ -107,23 +184,93 @@ impl InboxProcessor {
     }
 }
 
+fn consume_span(handler: &'static str, envelope: &Envelope) -> tracing::Span {
+    tracing::info_span!(
+        "consume",
+        handler,
+        event_id = %envelope.event_id,
+        event_type = %envelope.routing_key(),
+        correlation_id = %envelope.correlation_id,
+        case_id = ?envelope.case_id,
+    )
+}
+
+fn decode_envelope(delivery: &Delivery) -> Result<Envelope, Outcome> {
+    Envelope::from_bytes(&delivery.data)
+        .map_err(|e| Outcome::Reject(format!("消息不是有效的事件信封 not an envelope: {e}")))
+}
+
 #[async_trait::async_trait]
 impl DeliveryProcessor for InboxProcessor {
-    async fn process(&self, delivery: &Delivery) -> Outcome {
-        let envelope = match Envelope::from_bytes(&delivery.data) {
-            Ok(e) => e,
-            Err(e) => {
-                return Outcome::Reject(format!("消息不是有效的事件信封 not an envelope: {e}"))
+    async fn process_batch(
+        &self,
+        deliveries: &[Delivery],
+        metrics: &MessagingMetrics,
+    ) -> Vec<Outcome> {
+        if deliveries.len() < 2 {
+            let mut out = Vec::with_capacity(1);
+            for d in deliveries {
+                out.push(self.process(d).await);
             }
+            return out;
+        }
+        let envelopes: Vec<Result<Envelope, Outcome>> =
+            deliveries.iter().map(decode_envelope).collect();
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; deliveries.len()];
+        let mut batch = Vec::new();
+        let mut positions = Vec::new();
+        for (i, e) in envelopes.iter().enumerate() {
+            match e {
+                Err(o) => outcomes[i] = Some(o.clone()),
+                // An event that does not decode is left for the one-by-one path, which words the
+                // rejection.
+                Ok(envelope) => {
+                    if let Ok(event) = DomainEvent::decode(envelope) {
+                        batch.push((envelope, event));
+                        positions.push(i);
+                    }
+                }
+            }
+        }
+        if batch.len() >= 2 {
+            let size = batch.len();
+            match self.apply_batch(batch).await {
+                Ok(applied) => {
+                    for (i, o) in positions.iter().zip(applied) {
+                        if o == Outcome::Applied {
+                            let _g = consume_span(
+                                self.handler.name(),
+                                envelopes[*i].as_ref().expect("decoded"),
+                            )
+                            .entered();
+                            tracing::info!("event applied");
+                        }
+                        outcomes[*i] = Some(o);
+                    }
+                    tracing::debug!(handler = self.handler.name(), size, "batch applied");
+                }
+                Err(e) => {
+                    metrics.batch_fallbacks.inc();
+                    tracing::info!(handler = self.handler.name(), size, error = %e, "batch rolled back; applying its events one by one");
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(deliveries.len());
+        for (i, d) in deliveries.iter().enumerate() {
+            match outcomes[i].take() {
+                Some(o) => out.push(o),
+                None => out.push(self.process(d).await),
+            }
+        }
+        out
+    }
+
+    async fn process(&self, delivery: &Delivery) -> Outcome {
+        let envelope = match decode_envelope(delivery) {
+            Ok(e) => e,
+            Err(o) => return o,
         };
-        let span = tracing::info_span!(
-            "consume",
-            handler = self.handler.name(),
-            event_id = %envelope.event_id,
-            event_type = %envelope.routing_key(),
-            correlation_id = %envelope.correlation_id,
-            case_id = ?envelope.case_id,
-        );
+        let span = consume_span(self.handler.name(), &envelope);
         async {
             let outcome = self.apply(&envelope).await;
             if outcome == Outcome::Applied {

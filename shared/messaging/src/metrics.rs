@@ -1,6 +1,6 @@
 //! Prometheus metrics of the messaging layer (消息指标).
 
-use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 #[derive(Clone)]
 pub struct MessagingMetrics {
@@ -17,6 +17,8 @@ pub struct MessagingMetrics {
     pub consumer_lag: IntGauge,
     pub dead_letters_stored: IntGauge,
     pub broker_connected: IntGauge,
+    pub batch_size: Histogram,
+    pub batch_fallbacks: IntCounter,
 }
 
 impl MessagingMetrics {
@@ -93,6 +95,19 @@ impl MessagingMetrics {
                 "1 when the broker session is up",
             )
             .expect("metric"),
+            batch_size: Histogram::with_opts(
+                HistogramOpts::new(
+                    "xinfang_events_batch_size",
+                    "Deliveries applied together in one transaction",
+                )
+                .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
+            )
+            .expect("metric"),
+            batch_fallbacks: IntCounter::new(
+                "xinfang_events_batch_fallbacks_total",
+                "Batches rolled back and applied again one delivery at a time",
+            )
+            .expect("metric"),
         };
         for c in [
             Box::new(m.consumed.clone()) as Box<dyn prometheus::core::Collector>,
@@ -108,6 +123,8 @@ impl MessagingMetrics {
             Box::new(m.consumer_lag.clone()),
             Box::new(m.dead_letters_stored.clone()),
             Box::new(m.broker_connected.clone()),
+            Box::new(m.batch_size.clone()),
+            Box::new(m.batch_fallbacks.clone()),
         ] {
             registry
                 .register(c)

@@ -18,6 +18,10 @@ pub struct BrokerSettings {
     /// Parallel processing lanes per consumer; one case always goes to the same lane.
     #[serde(default = "default_lanes")]
     pub lanes: usize,
+    /// Most deliveries of one lane applied in one transaction (1 = one by one). A batch takes only
+    /// what is already waiting, so a quiet queue still sees each event at once.
+    #[serde(default = "default_consumer_batch_size")]
+    pub batch_size: usize,
     #[serde(default = "default_reconnect_min_ms")]
     pub reconnect_min_ms: u64,
     #[serde(default = "default_reconnect_max_ms")]
@@ -39,6 +43,7 @@ impl BrokerSettings {
             prefetch: default_prefetch(),
             delivery_limit: default_delivery_limit(),
             lanes: default_lanes(),
+            batch_size: default_consumer_batch_size(),
             reconnect_min_ms: default_reconnect_min_ms(),
             reconnect_max_ms: default_reconnect_max_ms(),
             confirm_timeout_ms: default_confirm_timeout_ms(),
@@ -54,6 +59,9 @@ fn default_delivery_limit() -> u32 {
 }
 fn default_lanes() -> usize {
     8
+}
+fn default_consumer_batch_size() -> usize {
+    32
 }
 fn default_reconnect_min_ms() -> u64 {
     200

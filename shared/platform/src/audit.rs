@@ -55,6 +55,39 @@ impl AuditEntry {
     }
 }
 
+/// Take the chain locks of several cases at once, in ascending chain order (the order every batch
+/// uses), so that transactions appending to several chains cannot deadlock on them.
+pub async fn lock_chains(
+    conn: &mut PgConnection,
+    case_ids: impl IntoIterator<Item = Option<Uuid>>,
+) -> Result<(), sqlx::Error> {
+    let mut chains: Vec<i32> = case_ids.into_iter().map(|c| chain_of(c) as i32).collect();
+    chains.sort_unstable();
+    chains.dedup();
+    // unnest yields the (sorted) array in order; the function scan locks one chain at a time.
+    sqlx::query("SELECT count(pg_advisory_xact_lock($1, c)) FROM unnest($2::int4[]) AS t(c)")
+        .bind(LOCK_CLASS)
+        .bind(&chains)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The [`BatchPrelude`](xinfang_messaging::BatchPrelude) of every service's consumer: a batch of
+/// events locks the audit chains of its cases up front, in order.
+pub struct AuditChainLocks;
+
+#[async_trait::async_trait]
+impl xinfang_messaging::BatchPrelude for AuditChainLocks {
+    async fn before_batch(
+        &self,
+        conn: &mut PgConnection,
+        envelopes: &[&xinfang_contracts::Envelope],
+    ) -> Result<(), sqlx::Error> {
+        lock_chains(conn, envelopes.iter().map(|e| e.case_id)).await
+    }
+}
+
 fn chain_of(case_id: Option<Uuid>) -> i16 {
     match case_id {
         None => 0,

@@ -164,11 +164,10 @@ impl Runtime {
         self.consumers.push(ConsumerSpec {
             queue: topology.queue(self.service),
             tag: format!("{}-events", self.service),
-            processor: Arc::new(InboxProcessor {
-                pool: self.pool.clone(),
-                handler,
-                waker: Some(self.waker.clone()),
-            }),
+            processor: Arc::new(
+                InboxProcessor::new(self.pool.clone(), handler, Some(self.waker.clone()))
+                    .with_prelude(Arc::new(crate::audit::AuditChainLocks)),
+            ),
             hooks,
         });
         self.consumers.push(ConsumerSpec {

@@ -22,6 +22,8 @@ pub struct TestEnv {
     /// HTTP workers and pool size per service (benchmarks raise them).
     pub workers: usize,
     pub pool_size: u32,
+    /// Deliveries applied per consumer transaction (`broker.batch_size`).
+    pub consumer_batch: usize,
     pub id: String,
     pub prefix: String,
     databases: std::sync::Mutex<Vec<String>>,
@@ -40,6 +42,7 @@ impl TestEnv {
         TestEnv {
             workers: 1,
             pool_size: 4,
+            consumer_batch: 32,
             prefix: format!("t{id}."),
             id,
             databases: std::sync::Mutex::new(Vec::new()),
@@ -73,6 +76,7 @@ impl TestEnv {
                 delivery_limit: 3,
                 prefetch: 32,
                 lanes: 4,
+                batch_size: self.consumer_batch,
                 reconnect_min_ms: 100,
                 reconnect_max_ms: 1_000,
                 ..BrokerSettings::local(&self.prefix)

@@ -25,9 +25,9 @@ use crate::{
         format_case_number, new_query_code, today_in_china, IdNumber, NewPetition, Phone,
         RawAttachment, RawPetition, RawPetitioner,
     },
-    repeat::{find_candidates, Candidate, Probe},
+    repeat::{find_candidates, record_signature, Candidate, Probe},
     state::IntakeState,
-    text::{scope_of, scoped_tokens, search_tokens},
+    text::{scope_of, search_tokens},
 };
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -331,10 +331,7 @@ async fn insert_petition(
 
     // Repeat detection (重复信访): person and content.
     let content = p.content();
-    let scoped = scoped_tokens(
-        &scope_of(p.field.as_deref(), p.respondent_unit.as_deref()),
-        &content,
-    );
+    let scope = scope_of(p.field.as_deref(), p.respondent_unit.as_deref());
     let search = search_tokens(&content);
     let found = find_candidates(
         conn,
@@ -342,9 +339,11 @@ async fn insert_petition(
             exclude: Some(id),
             id_number_bidx: &id_bidx,
             phone_bidx: &phone_bidx,
-            scoped_tokens: &scoped,
+            scope: &scope,
+            tokens: &search,
             min_score: state.options.repeat.min_score,
             limit: state.options.repeat.max_candidates,
+            max_scope_scan: state.options.repeat.max_scope_scan,
         },
     )
     .await?;
@@ -396,9 +395,9 @@ async fn insert_petition(
         "INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
                                 registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
                                 facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
-                                upstream_reference, upstream_organ, upstream_due_on, search_tokens, scoped_tokens)
+                                upstream_reference, upstream_organ, upstream_due_on, search_tokens)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'registered', $14,
-                 $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+                 $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
     )
     .bind(id)
     .bind(&placeholder)
@@ -428,9 +427,9 @@ async fn insert_petition(
     .bind(&p.upstream_organ)
     .bind(p.upstream_due_on)
     .bind(&search)
-    .bind(&scoped)
     .execute(&mut *conn)
     .await?;
+    record_signature(&mut *conn, id, &scope, &search).await?;
     Outbox::enqueue(&mut *conn, &envelope).await?;
     audit::record(
         &mut *conn,

@@ -66,14 +66,14 @@ impl TestApp {
             "broker session"
         );
         let shared: SharedCalendar = Arc::new(RwLock::new(Arc::new(calendar())));
-        let inbox = InboxProcessor {
-            pool: parts.pool.clone(),
-            handler: Arc::new(SupervisionEvents {
+        let inbox = InboxProcessor::new(
+            parts.pool.clone(),
+            Arc::new(SupervisionEvents {
                 calendar: shared,
                 limits: Limits::default(),
             }),
-            waker: None,
-        };
+            None,
+        );
         TestApp {
             address,
             parts,

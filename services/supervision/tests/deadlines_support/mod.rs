@@ -78,14 +78,14 @@ impl Replica {
     /// Apply an event through the real handler, in its inbox transaction, without the broker.
     pub async fn apply<E: Event>(&self, event: &E, case_id: Option<Uuid>) -> Envelope {
         let envelope = Envelope::new(event, case_id, None, None);
-        let processor = InboxProcessor {
-            pool: self.parts.pool.clone(),
-            handler: Arc::new(SupervisionEvents {
+        let processor = InboxProcessor::new(
+            self.parts.pool.clone(),
+            Arc::new(SupervisionEvents {
                 calendar: self.engine.calendar.clone(),
                 limits: self.engine.limits.clone(),
             }),
-            waker: Some(self.parts.waker.clone()),
-        };
+            Some(self.parts.waker.clone()),
+        );
         assert_eq!(processor.apply(&envelope).await, Outcome::Applied);
         envelope
     }
