@@ -256,7 +256,7 @@ async fn main() -> anyhow::Result<()> {
                 tokens: &tokens,
                 min_score: 0.3,
                 limit: 10,
-                max_scope_scan: 10_000,
+                max_scope_scan: intake::configuration::RepeatSettings::default().max_scope_scan,
             },
         )
         .await?;

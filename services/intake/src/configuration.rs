@@ -39,6 +39,35 @@ pub struct IntakeOptions {
     pub taxonomy: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub repeat: RepeatSettings,
+    #[serde(default)]
+    pub registration: RegistrationSettings,
+}
+
+/// `intake.registration`: the writers of group registration ([`crate::registrar`]).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegistrationSettings {
+    /// Writer tasks (each one database connection while it writes).
+    #[serde(default = "default_writers")]
+    pub writers: usize,
+    /// Most registrations written and numbered in one transaction.
+    #[serde(default = "default_registration_batch")]
+    pub batch_size: usize,
+}
+
+impl Default for RegistrationSettings {
+    fn default() -> Self {
+        RegistrationSettings {
+            writers: default_writers(),
+            batch_size: default_registration_batch(),
+        }
+    }
+}
+
+fn default_writers() -> usize {
+    2
+}
+fn default_registration_batch() -> usize {
+    32
 }
 
 /// Limits intake itself checks (national defaults; provinces may set stricter ones).
@@ -108,7 +137,7 @@ fn default_max_candidates() -> i64 {
     10
 }
 fn default_max_scope_scan() -> i64 {
-    10_000
+    5_000
 }
 
 /// The national default sub-taxonomy.

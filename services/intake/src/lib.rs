@@ -4,6 +4,7 @@ pub mod access;
 pub mod configuration;
 pub mod domain;
 pub mod events;
+pub mod registrar;
 pub mod repeat;
 pub mod routes;
 pub mod routing;

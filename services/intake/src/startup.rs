@@ -12,6 +12,7 @@ use xinfang_platform::pii::PiiVault;
 use crate::{
     configuration::{IntakeOptions, Settings},
     events::IntakeEvents,
+    registrar::Registrar,
     routes,
     state::IntakeState,
 };
@@ -47,12 +48,18 @@ impl Application {
         let calendar = HolidayCalendar::load_dir(&dir).map_err(|e| {
             anyhow::anyhow!("节假日日历加载失败 ({}): {}", dir.display(), e.message_zh())
         })?;
+        let registration = options.registration.clone();
         let state = web::Data::new(IntakeState {
             settings: settings.intake.clone(),
             options,
             vault,
             calendar,
         });
+        let registrar = web::Data::new(Registrar::start(
+            state.clone().into_inner(),
+            registration.writers,
+            registration.batch_size,
+        ));
         Service::start(
             Producer::Intake,
             settings.platform,
@@ -62,6 +69,7 @@ impl Application {
             routes::ApiDoc::openapi(),
             move |cfg| {
                 cfg.app_data(state.clone());
+                cfg.app_data(registrar.clone());
                 routes::configure(cfg);
             },
         )

@@ -759,3 +759,95 @@ async fn content_lookup_compares_the_newest_petitions_of_the_scope_up_to_its_cap
         vec![newer["id"].as_str().unwrap().to_string()]
     );
 }
+
+#[tokio::test]
+async fn registrations_arriving_together_are_numbered_together_and_one_refusal_spares_the_others() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let (s, v) = app
+        .post(
+            &clerk_token(),
+            "/api/v1/visits",
+            json!({"visitor_count": 1}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let visit = v["id"].as_str().unwrap().to_string();
+
+    // 36 ordinary registrations and 4 that all claim the same walk-in visit, at once.
+    let mut tasks = Vec::new();
+    for i in 0..40u32 {
+        let app = app.clone();
+        let mut body = claim(
+            &format!("第{i}件 工资被拖欠"),
+            &id_number(100 + i),
+            "13800000001",
+        );
+        if i % 10 == 3 {
+            body["visit_id"] = json!(visit);
+        }
+        tasks.push(tokio::spawn(async move {
+            let (s, b) = app.post(&clerk_token(), "/api/v1/petitions", body).await;
+            (i % 10 == 3, s, b)
+        }));
+    }
+    let mut numbers = Vec::new();
+    let mut visit_winners = Vec::new();
+    let mut refused = 0;
+    for t in tasks {
+        let (with_visit, s, b) = t.await.unwrap();
+        match (with_visit, s) {
+            (_, 201) => {
+                numbers.push(b["case_number"].as_str().unwrap().to_string());
+                if with_visit {
+                    visit_winners.push(b["id"].as_str().unwrap().to_string());
+                }
+            }
+            (true, 409) => {
+                assert_eq!(b["code"], "visit_already_registered", "{b}");
+                refused += 1;
+            }
+            other => panic!("unexpected answer {other:?}: {b}"),
+        }
+    }
+    assert_eq!(visit_winners.len(), 1);
+    assert_eq!(refused, 3);
+    // 37 numbers without gaps or duplicates.
+    numbers.sort();
+    let year = numbers[0].split('-').nth(1).unwrap().to_string();
+    let expected: Vec<String> = (1..=37).map(|n| format!("140423-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+
+    let pool = &app.parts.pool;
+    let (rows, transactions): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT xmin::text) FROM petitions")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(rows, 37, "the refused registrations left nothing");
+    assert!(
+        transactions < 37,
+        "{transactions} transactions for 37 petitions: no batch formed"
+    );
+    let mismatched: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM petitions p JOIN outbox o ON o.case_id = p.id
+         WHERE o.envelope->>'event_type' = 'petition.registered'
+           AND (o.envelope->'payload'->>'case_number' <> p.case_number OR p.case_number LIKE 'pending:%')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatched, 0, "every event carries its petition's number");
+    let events: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE envelope->>'event_type' = 'petition.registered'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(events, 37);
+    let linked: Option<Uuid> = sqlx::query_scalar("SELECT petition_id FROM visits WHERE id = $1")
+        .bind(Uuid::parse_str(&visit).unwrap())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(linked.unwrap().to_string(), visit_winners[0]);
+}

@@ -1,7 +1,7 @@
 //! Registration (登记), reading and listing of petitions.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -18,13 +18,14 @@ use xinfang_platform::{
     Actor, ApiError, Permission,
 };
 
-use super::{idem_begin, idem_complete};
+use super::idem_complete;
 use crate::{
     access,
     domain::{
         format_case_number, new_query_code, today_in_china, IdNumber, NewPetition, Phone,
         RawAttachment, RawPetition, RawPetitioner,
     },
+    registrar::Registrar,
     repeat::{find_candidates, record_signature, Candidate, Probe},
     state::IntakeState,
     text::{scope_of, search_tokens},
@@ -201,6 +202,7 @@ pub async fn register(
     body: web::Json<RegisterPetitionRequest>,
     pool: web::Data<PgPool>,
     state: web::Data<IntakeState>,
+    registrar: web::Data<Registrar>,
     waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::RegisterPetition)?;
@@ -208,39 +210,146 @@ pub async fn register(
     let body = body.into_inner();
     let petition = NewPetition::parse(raw_of(&body), today_in_china(), &state.options.taxonomy)
         .map_err(ApiError::validation_many)?;
-
-    let mut tx = pool.begin().await?;
-    if let Some(replay) = idem_begin(&mut tx, &actor, &key, &body).await? {
-        tx.rollback().await?;
-        return Ok(replay);
+    let request_hash = match &key {
+        Some(_) => Some(idempotency::request_hash(
+            &serde_json::to_value(&body).map_err(ApiError::internal)?,
+        )),
+        None => None,
+    };
+    let prepared = prepare(pool.get_ref(), &actor, &state, &petition).await?;
+    let outcome = registrar
+        .submit(
+            pool.get_ref().clone(),
+            Job {
+                actor,
+                key,
+                request_hash,
+                petition,
+                visit_id: body.visit_id,
+                prepared,
+            },
+        )
+        .await?;
+    match outcome {
+        Written::Replay { status, body } => Ok(HttpResponse::build(status).json(body)),
+        Written::Created(registered) => {
+            waker.wake();
+            tracing::Span::current()
+                .record("case_id", tracing::field::display(registered.id))
+                .record(
+                    "correlation_id",
+                    tracing::field::display(registered.correlation_id),
+                );
+            tracing::info!(case_number = %registered.case_number, candidates = registered.repeat_candidates.len(), "petition registered");
+            Ok(HttpResponse::Created().json(registered))
+        }
     }
-    let registered = insert_petition(&mut tx, &actor, &state, &petition, body.visit_id).await?;
-    let response = serde_json::to_value(&registered).map_err(ApiError::internal)?;
-    idem_complete(&mut tx, &actor, &key, StatusCode::CREATED, &response).await?;
-    tx.commit().await?;
-    waker.wake();
-    tracing::Span::current()
-        .record("case_id", tracing::field::display(registered.id))
-        .record(
-            "correlation_id",
-            tracing::field::display(registered.correlation_id),
-        );
-    tracing::info!(case_number = %registered.case_number, candidates = registered.repeat_candidates.len(), "petition registered");
-    Ok(HttpResponse::Created().json(response))
 }
 
-/// Write the petition, its petitioners (sealed), attachments, repeat candidates, event and audit
-/// record in the caller's transaction. The case-number row lock is taken last, so the serialized
-/// part of concurrent registrations is as short as possible.
+/// What registration works out before writing (outside any transaction): the new id, the text
+/// tokens, the blind indexes and the repeat candidates the caller may see (重复信访候选).
+pub struct Prepared {
+    pub id: Uuid,
+    pub scope: String,
+    pub search: Vec<i32>,
+    pub candidates: Vec<Candidate>,
+}
+
 #[tracing::instrument(skip_all)]
-async fn insert_petition(
-    conn: &mut PgConnection,
+async fn prepare(
+    pool: &PgPool,
     actor: &Actor,
     state: &IntakeState,
     p: &NewPetition,
-    visit_id: Option<Uuid>,
-) -> Result<RegisteredPetition, ApiError> {
-    let id = Uuid::now_v7();
+) -> Result<Prepared, ApiError> {
+    let vault = &state.vault;
+    let mut id_bidx = Vec::new();
+    let mut phone_bidx = Vec::new();
+    for person in &p.petitioners {
+        if let Some(v) = person.id_number.as_ref().map(IdNumber::pii) {
+            id_bidx.push(vault.blind_index("id_number", v.expose()));
+        }
+        if let Some(v) = person.phone.as_ref().map(Phone::pii) {
+            phone_bidx.push(vault.blind_index("phone", v.expose()));
+        }
+    }
+    let content = p.content();
+    let scope = scope_of(p.field.as_deref(), p.respondent_unit.as_deref());
+    let search = search_tokens(&content);
+    let mut conn = pool.acquire().await?;
+    let found = find_candidates(
+        &mut conn,
+        &Probe {
+            exclude: None,
+            id_number_bidx: &id_bidx,
+            phone_bidx: &phone_bidx,
+            scope: &scope,
+            tokens: &search,
+            min_score: state.options.repeat.min_score,
+            limit: state.options.repeat.max_candidates,
+            max_scope_scan: state.options.repeat.max_scope_scan,
+        },
+    )
+    .await?;
+    let candidates = visible_candidates(&mut conn, actor, found).await?;
+    Ok(Prepared {
+        id: Uuid::now_v7(),
+        scope,
+        search,
+        candidates,
+    })
+}
+
+/// One registration waiting to be written by the [`Registrar`].
+pub struct Job {
+    pub actor: Actor,
+    pub key: Option<String>,
+    pub request_hash: Option<String>,
+    pub petition: NewPetition,
+    pub visit_id: Option<Uuid>,
+    pub prepared: Prepared,
+}
+
+/// What became of a job.
+pub enum Written {
+    Created(RegisteredPetition),
+    /// The `Idempotency-Key` was used before: its first answer.
+    Replay {
+        status: StatusCode,
+        body: Value,
+    },
+}
+
+/// A job written, still under its placeholder number.
+pub struct Unnumbered {
+    pub registered: RegisteredPetition,
+    pub event_id: Uuid,
+}
+
+/// Write one registration in the writer's transaction: the idempotency claim, the petition, its
+/// petitioners (sealed), attachments, repeat candidates, content signature, event (outbox) and
+/// audit record, under a unique placeholder number that [`number_batch`] replaces.
+#[tracing::instrument(skip_all, fields(case_id = %job.prepared.id))]
+pub async fn write_one(
+    conn: &mut PgConnection,
+    state: &IntakeState,
+    job: &Job,
+) -> Result<Result<Unnumbered, Written>, ApiError> {
+    if let (Some(key), Some(hash)) = (&job.key, &job.request_hash) {
+        if let idempotency::Begin::Replay { status, body } =
+            idempotency::begin(conn, &job.actor, key, hash).await?
+        {
+            return Ok(Err(Written::Replay { status, body }));
+        }
+    }
+    let (actor, p, visit_id) = (&job.actor, &job.petition, job.visit_id);
+    let Prepared {
+        id,
+        scope,
+        search,
+        candidates,
+    } = &job.prepared;
+    let id = *id;
     let vault = &state.vault;
     let division = &state.settings.division_code;
 
@@ -269,106 +378,11 @@ async fn insert_petition(
             .await?;
     }
 
-    let mut id_bidx = Vec::new();
-    let mut phone_bidx = Vec::new();
-    for (i, person) in p.petitioners.iter().enumerate() {
-        let pid = Uuid::now_v7();
-        let seal = |column: &'static str, v: &PlainPii| {
-            vault
-                .seal(
-                    v,
-                    Aad {
-                        table: "petitioners",
-                        column,
-                        row_id: pid,
-                    },
-                )
-                .map(|s| s.bytes)
-                .map_err(ApiError::internal)
-        };
-        let idn = person.id_number.as_ref().map(IdNumber::pii);
-        let phone = person.phone.as_ref().map(Phone::pii);
-        let id_bi = idn.map(|v| vault.blind_index("id_number", v.expose()));
-        let phone_bi = phone.map(|v| vault.blind_index("phone", v.expose()));
-        id_bidx.extend(id_bi.clone());
-        phone_bidx.extend(phone_bi.clone());
-        sqlx::query(
-            "INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
-                                      phone_enc, phone_bidx, phone_mask, address_enc)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(pid)
-        .bind(id)
-        .bind(i as i16)
-        .bind(person.name.as_str())
-        .bind(vault.key_version())
-        .bind(idn.map(|v| seal("id_number", v)).transpose()?)
-        .bind(id_bi)
-        .bind(idn.map(|v| mask_id_number(v.expose())))
-        .bind(phone.map(|v| seal("phone", v)).transpose()?)
-        .bind(phone_bi)
-        .bind(phone.map(|v| mask_phone(v.expose())))
-        .bind(person.address.as_ref().map(|v| seal("address", v)).transpose()?)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for (i, a) in p.attachments.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(Uuid::now_v7())
-        .bind(id)
-        .bind(i as i16)
-        .bind(&a.kind)
-        .bind(&a.file_name)
-        .bind(&a.content_type)
-        .bind(a.size_bytes)
-        .bind(&a.sha256)
-        .execute(&mut *conn)
-        .await?;
-    }
-
-    // Repeat detection (重复信访): person and content.
-    let content = p.content();
-    let scope = scope_of(p.field.as_deref(), p.respondent_unit.as_deref());
-    let search = search_tokens(&content);
-    let found = find_candidates(
-        conn,
-        &Probe {
-            exclude: Some(id),
-            id_number_bidx: &id_bidx,
-            phone_bidx: &phone_bidx,
-            scope: &scope,
-            tokens: &search,
-            min_score: state.options.repeat.min_score,
-            limit: state.options.repeat.max_candidates,
-            max_scope_scan: state.options.repeat.max_scope_scan,
-        },
-    )
-    .await?;
-    let candidates = visible_candidates(conn, actor, found).await?;
-    if !candidates.is_empty() {
-        sqlx::query(
-            "INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
-             SELECT $1, c, s, string_to_array(r, ',') FROM unnest($2::uuid[], $3::real[], $4::text[]) AS t(c, s, r)",
-        )
-        .bind(id)
-        .bind(candidates.iter().map(|c| c.petition_id).collect::<Vec<_>>())
-        .bind(candidates.iter().map(|c| c.score).collect::<Vec<_>>())
-        .bind(candidates.iter().map(|c| c.reasons.join(",")).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await?;
-    }
-
     let registered_at = Utc::now();
-    let year = today_in_china().year();
     let query_code = new_query_code();
     let query_code_hash = hex::encode(Sha256::digest(format!("{id}:{query_code}").as_bytes()));
-    // Everything is written first under a unique placeholder number; the per-year number is taken
-    // in the last statement, so the counter's row lock is held only from there to the commit.
+    // Written under a unique placeholder; the writer numbers its whole batch at the end.
     let placeholder = format!("pending:{id}");
-
     let event = PetitionRegisteredV1 {
         petition_id: id,
         case_number: placeholder.clone(),
@@ -426,10 +440,76 @@ async fn insert_petition(
     .bind(&p.upstream_reference)
     .bind(&p.upstream_organ)
     .bind(p.upstream_due_on)
-    .bind(&search)
+    .bind(search)
     .execute(&mut *conn)
     .await?;
-    record_signature(&mut *conn, id, &scope, &search).await?;
+
+    for (i, person) in p.petitioners.iter().enumerate() {
+        let pid = Uuid::now_v7();
+        let seal = |column: &'static str, v: &PlainPii| {
+            vault
+                .seal(
+                    v,
+                    Aad {
+                        table: "petitioners",
+                        column,
+                        row_id: pid,
+                    },
+                )
+                .map(|s| s.bytes)
+                .map_err(ApiError::internal)
+        };
+        let idn = person.id_number.as_ref().map(IdNumber::pii);
+        let phone = person.phone.as_ref().map(Phone::pii);
+        sqlx::query(
+            "INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
+                                      phone_enc, phone_bidx, phone_mask, address_enc)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(pid)
+        .bind(id)
+        .bind(i as i16)
+        .bind(person.name.as_str())
+        .bind(vault.key_version())
+        .bind(idn.map(|v| seal("id_number", v)).transpose()?)
+        .bind(idn.map(|v| vault.blind_index("id_number", v.expose())))
+        .bind(idn.map(|v| mask_id_number(v.expose())))
+        .bind(phone.map(|v| seal("phone", v)).transpose()?)
+        .bind(phone.map(|v| vault.blind_index("phone", v.expose())))
+        .bind(phone.map(|v| mask_phone(v.expose())))
+        .bind(person.address.as_ref().map(|v| seal("address", v)).transpose()?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (i, a) in p.attachments.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(id)
+        .bind(i as i16)
+        .bind(&a.kind)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.size_bytes)
+        .bind(&a.sha256)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !candidates.is_empty() {
+        sqlx::query(
+            "INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
+             SELECT $1, c, s, string_to_array(r, ',') FROM unnest($2::uuid[], $3::real[], $4::text[]) AS t(c, s, r)",
+        )
+        .bind(id)
+        .bind(candidates.iter().map(|c| c.petition_id).collect::<Vec<_>>())
+        .bind(candidates.iter().map(|c| c.score).collect::<Vec<_>>())
+        .bind(candidates.iter().map(|c| c.reasons.join(",")).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    record_signature(&mut *conn, id, scope, search).await?;
     Outbox::enqueue(&mut *conn, &envelope).await?;
     audit::record(
         &mut *conn,
@@ -442,50 +522,79 @@ async fn insert_petition(
         ),
     )
     .await?;
-    let case_number = assign_case_number(conn, division, year, id, envelope.event_id).await?;
-    Ok(RegisteredPetition {
-        id,
-        case_number,
-        query_code,
-        received_on: p.received_on,
-        registered_at,
-        status: "registered".into(),
-        correlation_id: envelope.correlation_id,
-        repeat_candidates: candidates,
-    })
+    Ok(Ok(Unnumbered {
+        registered: RegisteredPetition {
+            id,
+            case_number: placeholder,
+            query_code,
+            received_on: p.received_on,
+            registered_at,
+            status: "registered".into(),
+            correlation_id: envelope.correlation_id,
+            repeat_candidates: candidates.clone(),
+        },
+        event_id: envelope.event_id,
+    }))
 }
 
-/// Take the next per-year case number (编号) and write it into the petition and its event, in one
-/// statement: the counter's row lock serializes registrations from here to the commit, so nothing
-/// else may follow it in the transaction but the commit (and the idempotency record).
-#[tracing::instrument(skip_all)]
-async fn assign_case_number(
+/// Number a batch of petitions written in this transaction (编号), in order: one statement moves
+/// the per-year counter by the batch's size and writes every number into its petition and event.
+/// The counter's row lock is held from here to the commit, once per batch instead of once per
+/// petition; numbers have no gaps, because they commit or roll back with their petitions.
+#[tracing::instrument(skip_all, fields(batch = petitions.len()))]
+pub async fn number_batch(
     conn: &mut PgConnection,
     division: &str,
     year: i32,
-    petition_id: Uuid,
-    event_id: Uuid,
-) -> Result<String, ApiError> {
-    let seq: i64 = sqlx::query_scalar(
+    petitions: &mut [&mut Unnumbered],
+) -> Result<(), ApiError> {
+    if petitions.is_empty() {
+        return Ok(());
+    }
+    let k = petitions.len() as i64;
+    let ids: Vec<Uuid> = petitions.iter().map(|u| u.registered.id).collect();
+    let events: Vec<Uuid> = petitions.iter().map(|u| u.event_id).collect();
+    let (last, numbered, events_numbered): (i64, i64, i64) = sqlx::query_as(
         "WITH n AS (
-             INSERT INTO case_number_counters (division_code, year, last_value) VALUES ($1, $2, 1)
-             ON CONFLICT (division_code, year) DO UPDATE SET last_value = case_number_counters.last_value + 1
+             INSERT INTO case_number_counters (division_code, year, last_value) VALUES ($1, $2, $3)
+             ON CONFLICT (division_code, year) DO UPDATE SET last_value = case_number_counters.last_value + $3
              RETURNING last_value),
          num AS (
-             SELECT last_value, $1 || '-' || $2::text || '-' || lpad(last_value::text, greatest(6, length(last_value::text)), '0') AS case_number
-             FROM n),
-         p AS (UPDATE petitions SET case_number = num.case_number FROM num WHERE petitions.id = $3 RETURNING 1),
+             SELECT t.id, t.event_id,
+                    $1 || '-' || $2::text || '-' || lpad((n.last_value - $3 + t.ord)::text,
+                        greatest(6, length((n.last_value - $3 + t.ord)::text)), '0') AS case_number
+             FROM n, unnest($4::uuid[], $5::uuid[]) WITH ORDINALITY AS t(id, event_id, ord)),
+         p AS (UPDATE petitions SET case_number = num.case_number FROM num WHERE petitions.id = num.id RETURNING 1),
          o AS (UPDATE outbox SET envelope = jsonb_set(envelope, '{payload,case_number}', to_jsonb(num.case_number))
-               FROM num WHERE outbox.event_id = $4 RETURNING 1)
-         SELECT num.last_value FROM num, p, o",
+               FROM num WHERE outbox.event_id = num.event_id RETURNING 1)
+         SELECT n.last_value, (SELECT count(*) FROM p), (SELECT count(*) FROM o) FROM n",
     )
     .bind(division)
     .bind(year)
-    .bind(petition_id)
-    .bind(event_id)
+    .bind(k)
+    .bind(&ids)
+    .bind(&events)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(format_case_number(division, year, seq))
+    if numbered != k || events_numbered != k {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "numbered {numbered} petitions and {events_numbered} events of {k}"
+        )));
+    }
+    for (i, u) in petitions.iter_mut().enumerate() {
+        u.registered.case_number = format_case_number(division, year, last - k + 1 + i as i64);
+    }
+    Ok(())
+}
+
+/// Store a created registration's answer with its `Idempotency-Key`, once it has its number.
+pub async fn remember_answer(
+    conn: &mut PgConnection,
+    job: &Job,
+    registered: &RegisteredPetition,
+) -> Result<(), ApiError> {
+    let response = serde_json::to_value(registered).map_err(ApiError::internal)?;
+    idem_complete(conn, &job.actor, &job.key, StatusCode::CREATED, &response).await
 }
 
 /// Drop candidates the caller may not see.

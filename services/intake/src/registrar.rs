@@ -1,0 +1,169 @@
+//! Group registration (合并登记): registrations arriving together are written and numbered in one
+//! transaction.
+//!
+//! Case numbers have no gaps, so the per-year counter must be taken in the transaction that writes
+//! the petition, and held until it commits: written one by one, registrations queue on that lock
+//! and each waits for the previous one's commit. The registrar's writers instead take whatever
+//! registrations are waiting (up to `intake.registration.batch_size`), write each under a
+//! savepoint (one refused registration does not take the others with it), number them all with one
+//! statement and commit once. Every caller gets its answer only after that commit: a 201 always
+//! means written, numbered and committed; if the commit fails, every registration of the batch is
+//! answered with the error and none of them exists.
+//!
+//! The handler does everything that needs no lock before it queues (validation, blind indexes,
+//! the repeat-candidate lookup), so the writers only write.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use chrono::Datelike;
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::{mpsc, oneshot, Mutex};
+use xinfang_platform::{audit, ApiError};
+
+use crate::{
+    domain::today_in_china,
+    routes::petitions::{number_batch, remember_answer, write_one, Job, Unnumbered, Written},
+    state::IntakeState,
+};
+
+type Reply = oneshot::Sender<Result<Written, ApiError>>;
+
+struct Queued {
+    pool: PgPool,
+    job: Job,
+    reply: Reply,
+}
+
+/// The writers of registrations, shared by the HTTP workers.
+pub struct Registrar {
+    queue: mpsc::Sender<Queued>,
+}
+
+impl Registrar {
+    /// Start `writers` writer tasks, each writing up to `batch_size` registrations per transaction.
+    /// They stop when the registrar is dropped and the queue is empty.
+    pub fn start(state: Arc<IntakeState>, writers: usize, batch_size: usize) -> Registrar {
+        let batch_size = batch_size.max(1);
+        let (tx, rx) = mpsc::channel::<Queued>(batch_size * writers.max(1) * 4);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..writers.max(1) {
+            let (rx, state) = (rx.clone(), state.clone());
+            tokio::spawn(async move {
+                loop {
+                    let mut batch = Vec::with_capacity(batch_size);
+                    {
+                        let mut rx = rx.lock().await;
+                        match rx.recv().await {
+                            Some(q) => batch.push(q),
+                            None => return,
+                        }
+                        while batch.len() < batch_size {
+                            match rx.try_recv() {
+                                Ok(q) => batch.push(q),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    write_batch(&state, batch).await;
+                }
+            });
+        }
+        Registrar { queue: tx }
+    }
+
+    /// Queue a registration and wait for its answer (after the commit).
+    pub async fn submit(&self, pool: PgPool, job: Job) -> Result<Written, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Queued { pool, job, reply })
+            .await
+            .map_err(|_| ApiError::unavailable("登记服务正在停止，请稍后重试"))?;
+        answer
+            .await
+            .map_err(|_| ApiError::unavailable("登记服务正在停止，请稍后重试"))?
+    }
+}
+
+enum State {
+    Written(Unnumbered),
+    Replayed(Written),
+    Refused(ApiError),
+}
+
+#[tracing::instrument(name = "write_registrations", skip_all, fields(batch = batch.len()))]
+async fn write_batch(state: &IntakeState, batch: Vec<Queued>) {
+    let pool = batch[0].pool.clone();
+    let (jobs, replies): (Vec<Job>, Vec<Reply>) =
+        batch.into_iter().map(|q| (q.job, q.reply)).unzip();
+    match write_all(&pool, state, &jobs).await {
+        Ok(states) => {
+            for (state, reply) in states.into_iter().zip(replies) {
+                let answer = match state {
+                    State::Written(u) => Ok(Written::Created(u.registered)),
+                    State::Replayed(w) => Ok(w),
+                    State::Refused(e) => Err(e),
+                };
+                let _ = reply.send(answer);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "registration batch not committed");
+            for reply in replies {
+                let _ = reply.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
+async fn savepoint(conn: &mut PgConnection, sql: &'static str) -> Result<(), ApiError> {
+    sqlx::query(sql).execute(conn).await?;
+    Ok(())
+}
+
+/// Write, number and commit a batch; `Err` when nothing of it was committed.
+async fn write_all(
+    pool: &PgPool,
+    state: &IntakeState,
+    jobs: &[Job],
+) -> Result<Vec<State>, ApiError> {
+    let mut tx = pool.begin().await?;
+    // The audit chains of the whole batch, in the one order every batch and consumer uses.
+    audit::lock_chains(&mut tx, jobs.iter().map(|j| Some(j.prepared.id))).await?;
+    let mut states = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        savepoint(&mut tx, "SAVEPOINT registration").await?;
+        match write_one(&mut tx, state, job).await {
+            Ok(Ok(u)) => {
+                savepoint(&mut tx, "RELEASE SAVEPOINT registration").await?;
+                states.push(State::Written(u));
+            }
+            Ok(Err(replay)) => {
+                savepoint(&mut tx, "RELEASE SAVEPOINT registration").await?;
+                states.push(State::Replayed(replay));
+            }
+            Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
+            Err(e) => {
+                // Only this registration is undone; the transaction goes on.
+                savepoint(&mut tx, "ROLLBACK TO SAVEPOINT registration").await?;
+                states.push(State::Refused(e));
+            }
+        }
+    }
+    let year = today_in_china().year();
+    let mut written: Vec<&mut Unnumbered> = states
+        .iter_mut()
+        .filter_map(|s| match s {
+            State::Written(u) => Some(u),
+            _ => None,
+        })
+        .collect();
+    number_batch(&mut tx, &state.settings.division_code, year, &mut written).await?;
+    for (job, s) in jobs.iter().zip(&states) {
+        if let State::Written(u) = s {
+            remember_answer(&mut tx, job, &u.registered).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(states)
+}
