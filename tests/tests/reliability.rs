@@ -234,6 +234,82 @@ impl EventHandler for Flaky {
     }
 }
 
+/// Wait until `n` dead letters are stored.
+async fn wait_for_dead_letters(pool: &PgPool, what: &str, n: i64) {
+    wait_for(what, Duration::from_secs(30), || {
+        let pool = pool.clone();
+        async move {
+            let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters")
+                .fetch_one(&pool)
+                .await
+                .ok()?;
+            (stored == n).then_some(())
+        }
+    })
+    .await;
+}
+
+/// A mediation database and a broker session whose queue is consumed by [`Flaky`] (and whose
+/// dead-letter queue is drained into the database).
+struct FlakyRig {
+    pool: PgPool,
+    broker: Arc<Broker>,
+    metrics: MessagingMetrics,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FlakyRig {
+    async fn start(
+        env: &TestEnv,
+        tune: impl FnOnce(&mut xinfang_messaging::BrokerSettings),
+        flaky: Flaky,
+    ) -> FlakyRig {
+        let mut settings = env.settings("mediation");
+        tune(&mut settings.broker);
+        xinfang_platform::runtime::ensure_database(&settings.database)
+            .await
+            .unwrap();
+        let pool = PgPool::connect_with(settings.database.with_db())
+            .await
+            .unwrap();
+        xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
+            .await
+            .unwrap();
+        Flaky::prepare(&pool).await;
+        let metrics = MessagingMetrics::new(&prometheus::Registry::new());
+        let broker = Broker::new(
+            settings.broker.clone(),
+            Producer::Mediation,
+            metrics.clone(),
+        );
+        let consumers = vec![
+            ConsumerSpec {
+                queue: broker.topology.queue(Producer::Mediation),
+                tag: "flaky".into(),
+                processor: Arc::new(InboxProcessor::new(pool.clone(), Arc::new(flaky), None)),
+                hooks: ConsumerHooks::default(),
+            },
+            ConsumerSpec {
+                queue: broker.topology.dead_letter_queue(Producer::Mediation),
+                tag: "dlq".into(),
+                processor: Arc::new(DeadLetterStore { pool: pool.clone() }),
+                hooks: ConsumerHooks::default(),
+            },
+        ];
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(broker.clone().run(consumers, stop.clone()));
+        assert!(broker.wait_connected(Duration::from_secs(10)).await);
+        FlakyRig {
+            pool,
+            broker,
+            metrics,
+            stop,
+            task,
+        }
+    }
+}
+
 fn sample(case_number: &str) -> Envelope {
     let e = PetitionRegisteredV1 {
         petition_id: uuid::Uuid::now_v7(),
@@ -254,47 +330,9 @@ fn sample(case_number: &str) -> Envelope {
 #[tokio::test]
 async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
     let env = TestEnv::new();
-    let settings = env.settings("mediation");
-    xinfang_platform::runtime::ensure_database(&settings.database)
-        .await
-        .unwrap();
-    let pool = PgPool::connect_with(settings.database.with_db())
-        .await
-        .unwrap();
-    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
-        .await
-        .unwrap();
-
-    let registry = prometheus::Registry::new();
-    let metrics = MessagingMetrics::new(&registry);
-    let broker = Broker::new(
-        settings.broker.clone(),
-        Producer::Mediation,
-        metrics.clone(),
-    );
-    Flaky::prepare(&pool).await;
+    let rig = FlakyRig::start(&env, |_| {}, Flaky::new()).await;
+    let (pool, broker, stop, task) = (rig.pool, rig.broker, rig.stop, rig.task);
     let queue = broker.topology.queue(Producer::Mediation);
-    let consumers = vec![
-        ConsumerSpec {
-            queue: queue.clone(),
-            tag: "flaky".into(),
-            processor: Arc::new(InboxProcessor::new(
-                pool.clone(),
-                Arc::new(Flaky::new()),
-                None,
-            )),
-            hooks: ConsumerHooks::default(),
-        },
-        ConsumerSpec {
-            queue: broker.topology.dead_letter_queue(Producer::Mediation),
-            tag: "dlq".into(),
-            processor: Arc::new(DeadLetterStore { pool: pool.clone() }),
-            hooks: ConsumerHooks::default(),
-        },
-    ];
-    let stop = CancellationToken::new();
-    let task = tokio::spawn(broker.clone().run(consumers, stop.clone()));
-    assert!(broker.wait_connected(Duration::from_secs(10)).await);
 
     // One poison first, then twenty good events, then a non-envelope and an unknown event type.
     let mut batch = vec![message_for(&broker, &sample("POISON"))];
@@ -322,17 +360,7 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
         async move { (Flaky::applied(&pool).await == 20).then_some(()) }
     })
     .await;
-    wait_for("three dead letters", Duration::from_secs(30), || {
-        let pool = pool.clone();
-        async move {
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters")
-                .fetch_one(&pool)
-                .await
-                .ok()?;
-            (n == 3).then_some(())
-        }
-    })
-    .await;
+    wait_for_dead_letters(&pool, "three dead letters", 3).await;
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT reason, detail FROM dead_letters ORDER BY id")
             .fetch_all(&pool)
@@ -369,21 +397,7 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
         .await
         .unwrap();
     assert_eq!(n, 1);
-    wait_for(
-        "second death of the replayed poison",
-        Duration::from_secs(30),
-        || {
-            let pool = pool.clone();
-            async move {
-                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters")
-                    .fetch_one(&pool)
-                    .await
-                    .ok()?;
-                (n == 4).then_some(())
-            }
-        },
-    )
-    .await;
+    wait_for_dead_letters(&pool, "second death of the replayed poison", 4).await;
     assert_eq!(broker.queue_depth(&queue).await, Some(0));
     assert_eq!(Flaky::applied(&pool).await, 20);
     stop.cancel();
@@ -395,47 +409,21 @@ async fn poison_messages_are_dead_lettered_without_blocking_the_queue() {
 #[tokio::test]
 async fn a_batch_applies_together_and_one_bad_event_does_not_take_the_others_with_it() {
     let env = TestEnv::new();
-    let mut settings = env.settings("mediation");
-    // One lane, so that everything queues behind the held first event and arrives as batches.
-    settings.broker.lanes = 1;
-    settings.broker.prefetch = 100;
-    settings.broker.batch_size = 32;
-    xinfang_platform::runtime::ensure_database(&settings.database)
-        .await
-        .unwrap();
-    let pool = PgPool::connect_with(settings.database.with_db())
-        .await
-        .unwrap();
-    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
-        .await
-        .unwrap();
-    Flaky::prepare(&pool).await;
-    let registry = prometheus::Registry::new();
-    let metrics = MessagingMetrics::new(&registry);
-    let broker = Broker::new(
-        settings.broker.clone(),
-        Producer::Mediation,
-        metrics.clone(),
-    );
     let flaky = Flaky::new();
     flaky.hold_first.store(true, Ordering::SeqCst);
-    let consumers = vec![
-        ConsumerSpec {
-            queue: broker.topology.queue(Producer::Mediation),
-            tag: "flaky".into(),
-            processor: Arc::new(InboxProcessor::new(pool.clone(), Arc::new(flaky), None)),
-            hooks: ConsumerHooks::default(),
+    // One lane, so that everything queues behind the held first event and arrives as batches.
+    let rig = FlakyRig::start(
+        &env,
+        |b| {
+            b.lanes = 1;
+            b.prefetch = 100;
+            b.batch_size = 32;
         },
-        ConsumerSpec {
-            queue: broker.topology.dead_letter_queue(Producer::Mediation),
-            tag: "dlq".into(),
-            processor: Arc::new(DeadLetterStore { pool: pool.clone() }),
-            hooks: ConsumerHooks::default(),
-        },
-    ];
-    let stop = CancellationToken::new();
-    let task = tokio::spawn(broker.clone().run(consumers, stop.clone()));
-    assert!(broker.wait_connected(Duration::from_secs(10)).await);
+        flaky,
+    )
+    .await;
+    let (pool, broker, metrics, stop, task) =
+        (rig.pool, rig.broker, rig.metrics, rig.stop, rig.task);
 
     // 80 good events, one the handler refuses for good in the middle, and a second copy of an
     // event already in the same stretch.
@@ -458,21 +446,7 @@ async fn a_batch_applies_together_and_one_bad_event_does_not_take_the_others_wit
         async move { (Flaky::applied(&pool).await == 80).then_some(()) }
     })
     .await;
-    wait_for(
-        "the refused event dead-lettered",
-        Duration::from_secs(30),
-        || {
-            let pool = pool.clone();
-            async move {
-                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dead_letters")
-                    .fetch_one(&pool)
-                    .await
-                    .ok()?;
-                (n == 1).then_some(())
-            }
-        },
-    )
-    .await;
+    wait_for_dead_letters(&pool, "the refused event dead-lettered", 1).await;
     let processed: i64 = sqlx::query_scalar("SELECT count(*) FROM processed_events")
         .fetch_one(&pool)
         .await

@@ -34,16 +34,7 @@ fn summary(seed: u64) -> String {
         .collect()
 }
 
-const FIELDS: [&str; 6] = [
-    "urban_rural_construction",
-    "labour_social_security",
-    "agriculture_rural",
-    "natural_resources",
-    "law_litigation",
-    "other",
-];
-
-/// A claim in one of 6 fields against one of 60 respondent units (360 field-and-respondent scopes,
+/// A claim in one of the fields of the default taxonomy against one of 60 respondent units (360 field-and-respondent scopes,
 /// as in the repeat-detection benchmark), so that repeat detection compares each petition with the
 /// earlier ones of its own scope, as it would in a county. `BENCH_ONE_SCOPE=1` puts every petition
 /// in one scope instead (the worst case of repeat detection).
@@ -54,7 +45,10 @@ fn body(seed: u64) -> serde_json::Value {
     }
     let h = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
     p["category"] = "claim".into();
-    p["field"] = FIELDS[(h % 6) as usize].into();
+    let fields: Vec<String> = intake::configuration::default_taxonomy()
+        .into_keys()
+        .collect();
+    p["field"] = fields[(h % fields.len() as u64) as usize].clone().into();
     p["respondent_unit"] = format!("140423-U{:02}", (h / 6) % 60).into();
     p
 }
@@ -177,6 +171,36 @@ async fn rabbit_ceiling(n: usize) -> anyhow::Result<f64> {
     Ok(pipelined)
 }
 
+/// Register `n` petitions (seeds `first..first + n`), 64 in flight; every one must be created.
+async fn register_many(
+    p: &Platform,
+    url: &str,
+    token: &str,
+    first: u64,
+    n: usize,
+) -> anyhow::Result<()> {
+    let sem = Arc::new(Semaphore::new(64));
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n as u64 {
+        let permit = sem.clone().acquire_owned().await?;
+        let (client, url, token) = (p.client.clone(), url.to_string(), token.to_string());
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body(first + i))
+                .send()
+                .await;
+            drop(permit);
+            r.map(|r| r.status().as_u16()).unwrap_or(0)
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await?, 201);
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let count: usize = std::env::args()
@@ -205,25 +229,7 @@ async fn main() -> anyhow::Result<()> {
     // statements prepared in the first seconds keep plans made for empty tables (sequential scans,
     // hash joins) while the tables grow during the run — an artefact of starting from nothing.
     let warm_up = 1_000;
-    let sem = Arc::new(Semaphore::new(64));
-    let mut tasks = Vec::with_capacity(warm_up);
-    for i in 0..warm_up {
-        let permit = sem.clone().acquire_owned().await?;
-        let (client, url, token) = (p.client.clone(), url.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body(9_000_000_000 + i as u64))
-                .send()
-                .await;
-            drop(permit);
-            r.map(|r| r.status().as_u16()).unwrap_or(0)
-        }));
-    }
-    for task in tasks {
-        assert_eq!(task.await?, 201);
-    }
+    register_many(&p, &url, &token, 9_000_000_000, warm_up).await?;
     let timeout = Duration::from_secs(600);
     p.wait_count(
         &p.notification,
@@ -250,26 +256,8 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Throughput: `count` registrations, 64 in flight, until every downstream effect exists.
-    let sem = Arc::new(Semaphore::new(64));
     let t = Instant::now();
-    let mut tasks = Vec::with_capacity(count);
-    for i in 0..count {
-        let permit = sem.clone().acquire_owned().await?;
-        let (client, url, token) = (p.client.clone(), url.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body(i as u64))
-                .send()
-                .await;
-            drop(permit);
-            r.map(|r| r.status().as_u16()).unwrap_or(0)
-        }));
-    }
-    for task in tasks {
-        assert_eq!(task.await?, 201);
-    }
+    register_many(&p, &url, &token, 0, count).await?;
     let http_done = t.elapsed();
     let n = (warm_up + count) as i64;
     p.wait_count(
