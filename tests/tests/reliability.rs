@@ -473,6 +473,69 @@ async fn a_batch_applies_together_and_one_bad_event_does_not_take_the_others_wit
 }
 
 #[tokio::test]
+async fn concurrent_audit_appends_keep_every_chain_intact() {
+    use xinfang_platform::audit::{self, AuditEntry};
+    let env = TestEnv::new();
+    let settings = env.settings("mediation");
+    xinfang_platform::runtime::ensure_database(&settings.database)
+        .await
+        .unwrap();
+    let pool = PgPool::connect_with(settings.database.with_db())
+        .await
+        .unwrap();
+    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
+        .await
+        .unwrap();
+    // Eight writers at once: single appends, batches that lock their chains first (as consumers
+    // and the registrar do), and transactions that roll back.
+    let mut tasks = Vec::new();
+    for w in 0..8u32 {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut committed = 0i64;
+            for i in 0..40u32 {
+                let cases: Vec<uuid::Uuid> =
+                    (0..1 + (i % 3)).map(|_| uuid::Uuid::now_v7()).collect();
+                let mut tx = pool.begin().await.unwrap();
+                if cases.len() > 1 {
+                    audit::lock_chains(&mut tx, cases.iter().map(|c| Some(*c)))
+                        .await
+                        .unwrap();
+                }
+                for c in &cases {
+                    audit::record(
+                        &mut tx,
+                        &AuditEntry::system(
+                            "test",
+                            "append",
+                            Some(*c),
+                            serde_json::json!({ "w": w, "i": i }),
+                        ),
+                    )
+                    .await
+                    .unwrap();
+                }
+                if i % 7 == 6 {
+                    tx.rollback().await.unwrap();
+                } else {
+                    tx.commit().await.unwrap();
+                    committed += cases.len() as i64;
+                }
+            }
+            committed
+        }));
+    }
+    let mut committed = 0;
+    for t in tasks {
+        committed += t.await.unwrap();
+    }
+    let v = audit::verify(&pool).await.unwrap();
+    assert_eq!(v.first_break, None);
+    assert_eq!(v.rows_checked as i64, committed);
+    pool.close().await;
+}
+
+#[tokio::test]
 async fn tampering_with_one_audit_row_is_detected_at_that_row() {
     let p = Platform::start().await;
     for i in 0..6 {
