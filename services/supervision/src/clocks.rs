@@ -189,7 +189,7 @@ pub async fn open(
         return Ok(None);
     }
     let plan = timers::plan(calendar, &limits.engine, c.kind, c.start, due);
-    timers::schedule(conn, id, &plan).await?;
+    timers::schedule_new(conn, id, &plan).await?;
     tracing::info!(case_number = c.case_number, kind = c.kind.as_str(), due = ?due, "deadline opened");
     Ok(Some(id))
 }

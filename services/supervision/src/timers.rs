@@ -148,6 +148,24 @@ pub async fn schedule(
     deadline_id: Uuid,
     plan: &[PlannedStep],
 ) -> Result<(), sqlx::Error> {
+    schedule_steps(conn, deadline_id, plan, false).await
+}
+
+/// Schedule the steps of a deadline opened in this transaction: it has no other steps to cancel.
+pub async fn schedule_new(
+    conn: &mut PgConnection,
+    deadline_id: Uuid,
+    plan: &[PlannedStep],
+) -> Result<(), sqlx::Error> {
+    schedule_steps(conn, deadline_id, plan, true).await
+}
+
+async fn schedule_steps(
+    conn: &mut PgConnection,
+    deadline_id: Uuid,
+    plan: &[PlannedStep],
+    fresh: bool,
+) -> Result<(), sqlx::Error> {
     let steps: Vec<&str> = plan.iter().map(|p| step_str(p.step)).collect();
     let seqs: Vec<i16> = plan.iter().map(|p| seq(p.step)).collect();
     let dates: Vec<Option<NaiveDate>> = plan.iter().map(|p| p.fire_on).collect();
@@ -163,6 +181,9 @@ pub async fn schedule(
     .bind(&dates)
     .execute(&mut *conn)
     .await?;
+    if fresh {
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE deadline_steps SET cancelled_at = now()
          WHERE deadline_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL AND NOT (step = ANY($2))",
