@@ -228,8 +228,18 @@ impl EventHandler for Flaky {
         // A plain insert: applying the same event twice would fail on the primary key.
         sqlx::query("INSERT INTO flaky_effects (event_id) VALUES ($1)")
             .bind(env.event_id)
-            .execute(conn)
+            .execute(&mut *conn)
             .await?;
+        xinfang_platform::audit::record(
+            conn,
+            &xinfang_platform::audit::AuditEntry::system(
+                "test",
+                "flaky.apply",
+                Some(e.petition_id),
+                serde_json::json!({ "case_number": e.case_number }),
+            ),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -287,7 +297,10 @@ impl FlakyRig {
             ConsumerSpec {
                 queue: broker.topology.queue(Producer::Mediation),
                 tag: "flaky".into(),
-                processor: Arc::new(InboxProcessor::new(pool.clone(), Arc::new(flaky), None)),
+                processor: Arc::new(
+                    InboxProcessor::new(pool.clone(), Arc::new(flaky), None)
+                        .with_prelude(Arc::new(xinfang_platform::audit::AuditChainLocks)),
+                ),
                 hooks: ConsumerHooks::default(),
             },
             ConsumerSpec {
@@ -461,6 +474,11 @@ async fn a_batch_applies_together_and_one_bad_event_does_not_take_the_others_wit
     );
     assert!(metrics.batch_fallbacks.get() >= 1);
     assert_eq!(metrics.duplicates_skipped.get(), 1);
+    // The audit rows written at the end of each batch (and one by one after the fallback) form
+    // intact chains: one row per applied event, none for the refused one.
+    let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
+    assert_eq!(audit.first_break, None);
+    assert_eq!(audit.rows_checked, 80);
     assert_eq!(
         broker
             .queue_depth(&broker.topology.queue(Producer::Mediation))
@@ -487,7 +505,7 @@ async fn concurrent_audit_appends_keep_every_chain_intact() {
         .await
         .unwrap();
     // Eight writers at once: single appends, batches that lock their chains first (as consumers
-    // and the registrar do), and transactions that roll back.
+    // and the registrar do), batches written with one statement, and transactions that roll back.
     let mut tasks = Vec::new();
     for w in 0..8u32 {
         let pool = pool.clone();
@@ -502,18 +520,24 @@ async fn concurrent_audit_appends_keep_every_chain_intact() {
                         .await
                         .unwrap();
                 }
-                for c in &cases {
-                    audit::record(
-                        &mut tx,
-                        &AuditEntry::system(
+                let entries: Vec<AuditEntry> = cases
+                    .iter()
+                    .map(|c| {
+                        AuditEntry::system(
                             "test",
                             "append",
                             Some(*c),
                             serde_json::json!({ "w": w, "i": i }),
-                        ),
-                    )
-                    .await
-                    .unwrap();
+                        )
+                    })
+                    .collect();
+                if i % 5 == 0 {
+                    // As a batch of consumed events writes them: all at once.
+                    audit::record_many(&mut tx, &entries).await.unwrap();
+                } else {
+                    for e in &entries {
+                        audit::record(&mut tx, e).await.unwrap();
+                    }
                 }
                 if i % 7 == 6 {
                     tx.rollback().await.unwrap();

@@ -11,7 +11,8 @@
 //! answered with the error and none of them exists.
 //!
 //! The handler does everything that needs no lock before it queues (validation, blind indexes,
-//! the repeat-candidate lookup), so the writers only write.
+//! the repeat-candidate lookup), so the writers only write; the batch's audit rows are written
+//! together with one statement ([`audit::record_many`]).
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use actix_web::http::StatusCode;
 use chrono::Datelike;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot, Mutex};
+use xinfang_messaging::deferred::collecting;
 use xinfang_platform::{audit, ApiError};
 
 use crate::{
@@ -131,11 +133,16 @@ async fn write_all(
     // The audit chains of the whole batch, in the one order every batch and consumer uses.
     audit::lock_chains(&mut tx, jobs.iter().map(|j| Some(j.prepared.id))).await?;
     let mut states = Vec::with_capacity(jobs.len());
+    // Audit rows are collected per registration and written together before the commit; those of a
+    // refused registration are dropped with its savepoint.
+    let mut audit_rows = Vec::new();
     for job in jobs {
         savepoint(&mut tx, "SAVEPOINT registration").await?;
-        match write_one(&mut tx, state, job).await {
+        let (written, deferred) = collecting(write_one(&mut tx, state, job)).await;
+        match written {
             Ok(Ok(u)) => {
                 savepoint(&mut tx, "RELEASE SAVEPOINT registration").await?;
+                audit_rows.extend(audit::deferred_entries(deferred)?);
                 states.push(State::Written(u));
             }
             Ok(Err(replay)) => {
@@ -150,6 +157,7 @@ async fn write_all(
             }
         }
     }
+    audit::record_many(&mut tx, &audit_rows).await?;
     let year = today_in_china().year();
     let mut written: Vec<&mut Unnumbered> = states
         .iter_mut()

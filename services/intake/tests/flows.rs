@@ -850,4 +850,13 @@ async fn registrations_arriving_together_are_numbered_together_and_one_refusal_s
         .await
         .unwrap();
     assert_eq!(linked.unwrap().to_string(), visit_winners[0]);
+    // One audit row per registration written (none for the refused ones), chains intact.
+    let audit = xinfang_platform::audit::verify(pool).await.unwrap();
+    assert_eq!(audit.first_break, None);
+    let registered: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'petition.register'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(registered, 37);
 }

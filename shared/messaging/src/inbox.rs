@@ -62,6 +62,24 @@ pub trait BatchPrelude: Send + Sync + 'static {
         conn: &mut PgConnection,
         envelopes: &[&Envelope],
     ) -> Result<(), sqlx::Error>;
+
+    /// Write what the batch's handlers deferred ([`crate::deferred::defer`]), in the batch's
+    /// transaction, before it commits. Items it does not know are an error: the batch is then
+    /// rolled back and applied one by one, where nothing is deferred.
+    async fn after_batch(
+        &self,
+        _conn: &mut PgConnection,
+        deferred: crate::deferred::Deferred,
+    ) -> Result<(), sqlx::Error> {
+        if deferred.is_empty() {
+            Ok(())
+        } else {
+            Err(sqlx::Error::Protocol(format!(
+                "{} deferred writes and no batch prelude to write them",
+                deferred.len()
+            )))
+        }
+    }
 }
 
 /// Wraps an [`EventHandler`] with decoding, the inbox check and the transaction.
@@ -115,19 +133,36 @@ impl InboxProcessor {
         .await?
         .into_iter()
         .collect();
-        let mut seen = std::collections::HashSet::new();
-        let mut outcomes = Vec::with_capacity(items.len());
-        for (envelope, event) in items {
-            // A second copy of the same event in one batch is a duplicate too.
-            if !fresh.contains(&envelope.event_id) || !seen.insert(envelope.event_id) {
-                outcomes.push(Outcome::Duplicate);
-                continue;
+        let handler = &self.handler;
+        let conn: &mut PgConnection = &mut tx;
+        let (applied, deferred) = crate::deferred::collecting(async {
+            let mut seen = std::collections::HashSet::new();
+            let mut outcomes = Vec::with_capacity(items.len());
+            for (envelope, event) in items {
+                // A second copy of the same event in one batch is a duplicate too.
+                if !fresh.contains(&envelope.event_id) || !seen.insert(envelope.event_id) {
+                    outcomes.push(Outcome::Duplicate);
+                    continue;
+                }
+                handler
+                    .handle(&mut *conn, envelope, event)
+                    .instrument(consume_span(handler.name(), envelope))
+                    .await?;
+                outcomes.push(Outcome::Applied);
             }
-            self.handler
-                .handle(&mut tx, envelope, event)
-                .instrument(consume_span(self.handler.name(), envelope))
-                .await?;
-            outcomes.push(Outcome::Applied);
+            Ok::<_, HandlerError>(outcomes)
+        })
+        .await;
+        let outcomes = applied?;
+        match &self.prelude {
+            Some(prelude) => prelude.after_batch(&mut tx, deferred).await?,
+            None if !deferred.is_empty() => {
+                return Err(HandlerError::Transient(anyhow::anyhow!(
+                    "{} deferred writes and no batch prelude to write them",
+                    deferred.len()
+                )))
+            }
+            None => {}
         }
         tx.commit().await?;
         if let Some(w) = &self.waker {

@@ -9,6 +9,7 @@ pub mod availability;
 pub mod broker;
 pub mod consumer;
 pub mod dead_letters;
+pub mod deferred;
 pub mod headers;
 pub mod inbox;
 pub mod metrics;

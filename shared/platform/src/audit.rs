@@ -74,7 +74,8 @@ pub async fn lock_chains(
 }
 
 /// The [`BatchPrelude`](xinfang_messaging::BatchPrelude) of every service's consumer: a batch of
-/// events locks the audit chains of its cases up front, in order.
+/// events locks the audit chains of its cases up front, in order, and writes the audit rows its
+/// handlers recorded with one statement at the end ([`record_many`]).
 pub struct AuditChainLocks;
 
 #[async_trait::async_trait]
@@ -85,6 +86,14 @@ impl xinfang_messaging::BatchPrelude for AuditChainLocks {
         envelopes: &[&xinfang_contracts::Envelope],
     ) -> Result<(), sqlx::Error> {
         lock_chains(conn, envelopes.iter().map(|e| e.case_id)).await
+    }
+
+    async fn after_batch(
+        &self,
+        conn: &mut PgConnection,
+        deferred: xinfang_messaging::deferred::Deferred,
+    ) -> Result<(), sqlx::Error> {
+        record_many(conn, &deferred_entries(deferred)?).await
     }
 }
 
@@ -117,8 +126,131 @@ fn hash(prev: &[u8], body: &[u8]) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-/// Append an entry inside the caller's transaction.
+/// An entry waiting for the end of its batch.
+struct DeferredEntry(AuditEntry);
+
+/// The audit entries among items deferred during a batch ([`xinfang_messaging::deferred`]); an item
+/// of another kind is an error.
+pub fn deferred_entries(
+    deferred: xinfang_messaging::deferred::Deferred,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    deferred
+        .into_iter()
+        .map(|item| {
+            item.downcast::<DeferredEntry>().map(|e| e.0).map_err(|_| {
+                sqlx::Error::Protocol("a deferred write that is not an audit entry".into())
+            })
+        })
+        .collect()
+}
+
+/// Append an entry inside the caller's transaction. Inside a batch of consumed events the entry is
+/// written at the end of the batch, in the same transaction, together with the batch's other
+/// entries ([`record_many`], called by [`AuditChainLocks`]).
 pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+    if xinfang_messaging::deferred::defer(Box::new(DeferredEntry(entry.clone()))).is_ok() {
+        return Ok(());
+    }
+    record_now(conn, entry).await
+}
+
+/// Append several entries, in order, with three statements: lock their chains (ascending), read
+/// the chains' newest rows, insert every row.
+pub async fn record_many(
+    conn: &mut PgConnection,
+    entries: &[AuditEntry],
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    lock_chains(&mut *conn, entries.iter().map(|e| e.case_id)).await?;
+    let mut chains: Vec<i16> = entries.iter().map(|e| chain_of(e.case_id)).collect();
+    chains.sort_unstable();
+    chains.dedup();
+    let heads = sqlx::query(
+        "SELECT c.chain, h.chain_seq, h.row_hash
+         FROM unnest($1::int2[]) AS c(chain)
+         LEFT JOIN LATERAL (SELECT chain_seq, row_hash FROM audit_log l
+                            WHERE l.chain = c.chain ORDER BY chain_seq DESC LIMIT 1) h ON true",
+    )
+    .bind(&chains)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut head: std::collections::HashMap<i16, (i64, Vec<u8>)> = std::collections::HashMap::new();
+    for r in heads {
+        let chain: i16 = r.try_get("chain")?;
+        let seq: Option<i64> = r.try_get("chain_seq")?;
+        let hash: Option<Vec<u8>> = r.try_get("row_hash")?;
+        head.insert(
+            chain,
+            (seq.unwrap_or(0), hash.unwrap_or_else(|| vec![0u8; 32])),
+        );
+    }
+    let at = Utc::now().trunc_subsecs(6);
+    let n = entries.len();
+    let (
+        mut c_chain,
+        mut c_seq,
+        mut c_actor,
+        mut c_unit,
+        mut c_action,
+        mut c_case,
+        mut c_details,
+        mut c_prev,
+        mut c_hash,
+    ) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for e in entries {
+        let chain = chain_of(e.case_id);
+        let (seq, prev) = head.get_mut(&chain).expect("every chain's head was read");
+        *seq += 1;
+        let entry = AuditEntry {
+            details: serde_json::from_str(&e.details.to_string()).unwrap_or(Value::Null),
+            ..e.clone()
+        };
+        let row_hash = hash(prev, &canonical(chain, *seq, &at, &entry));
+        c_chain.push(chain);
+        c_seq.push(*seq);
+        c_actor.push(entry.actor);
+        c_unit.push(entry.unit);
+        c_action.push(entry.action);
+        c_case.push(entry.case_id);
+        c_details.push(entry.details);
+        c_prev.push(std::mem::replace(prev, row_hash.clone()));
+        c_hash.push(row_hash);
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (chain, chain_seq, occurred_at, actor, unit, action, case_id, details, prev_hash, row_hash)
+         SELECT t.chain, t.seq, $3, t.actor, t.unit, t.action, t.case_id, t.details, t.prev, t.hash
+         FROM unnest($1::int2[], $2::int8[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::jsonb[], $9::bytea[], $10::bytea[])
+              AS t(chain, seq, actor, unit, action, case_id, details, prev, hash)
+         ORDER BY t.chain, t.seq",
+    )
+    .bind(&c_chain)
+    .bind(&c_seq)
+    .bind(at)
+    .bind(&c_actor)
+    .bind(&c_unit)
+    .bind(&c_action)
+    .bind(&c_case)
+    .bind(&c_details)
+    .bind(&c_prev)
+    .bind(&c_hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn record_now(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
     let chain = chain_of(entry.case_id);
     sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
         .bind(LOCK_CLASS)
