@@ -249,7 +249,6 @@ async fn main() -> anyhow::Result<()> {
         let c = find_candidates(
             &mut conn,
             &Probe {
-                exclude: None,
                 id_number_bidx: &[b.to_vec()],
                 phone_bidx: &[b.to_vec()],
                 scope: &scope,

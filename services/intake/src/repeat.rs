@@ -31,7 +31,6 @@ pub struct Candidate {
 
 /// What to look for.
 pub struct Probe<'a> {
-    pub exclude: Option<Uuid>,
     pub id_number_bidx: &'a [Vec<u8>],
     pub phone_bidx: &'a [Vec<u8>],
     /// The matter's scope ([`crate::text::scope_of`]): content is compared only within it.
@@ -90,8 +89,8 @@ pub async fn find_candidates(
                  SELECT petition_id, (icount(tokens & $3::int4[])::real
                         / greatest(1, token_count + $4 - icount(tokens & $3::int4[])))::real AS sim
                  FROM (SELECT petition_id, token_count, tokens FROM content_signatures
-                       WHERE $4 > 0 AND scope = $8 ORDER BY petition_id DESC LIMIT $11) recent
-                 WHERE token_count BETWEEN $9 AND $10
+                       WHERE $4 > 0 AND scope = $7 ORDER BY petition_id DESC LIMIT $10) recent
+                 WHERE token_count BETWEEN $8 AND $9
              ) c
              WHERE sim >= $5 ORDER BY sim DESC, petition_id DESC LIMIT $6
          ),
@@ -101,14 +100,13 @@ pub async fn find_candidates(
          SELECT p.id, p.case_number, p.status, p.received_on, p.registered_at, p.finalized_on,
                 coalesce(pe.same_id, false) AS same_id, coalesce(pe.same_phone, false) AS same_phone,
                 coalesce(sc.sim,
-                    CASE WHEN $4 > 0 AND coalesce(p.field, '-') || '|' || coalesce(p.respondent_unit, '-') = $8
+                    CASE WHEN $4 > 0 AND coalesce(p.field, '-') || '|' || coalesce(p.respondent_unit, '-') = $7
                          THEN (icount(p.search_tokens & $3::int4[])::real
                               / greatest(1, icount(p.search_tokens) + $4 - icount(p.search_tokens & $3::int4[])))::real
                          ELSE 0::real END) AS sim
          FROM ids JOIN petitions p ON p.id = ids.id
          LEFT JOIN person pe ON pe.petition_id = p.id
-         LEFT JOIN similar_content sc ON sc.id = p.id
-         WHERE p.id IS DISTINCT FROM $7",
+         LEFT JOIN similar_content sc ON sc.id = p.id",
     )
     .bind(p.id_number_bidx)
     .bind(p.phone_bidx)
@@ -116,7 +114,6 @@ pub async fn find_candidates(
     .bind(p.tokens.len() as i32)
     .bind(p.min_score)
     .bind(p.limit)
-    .bind(p.exclude)
     .bind(p.scope)
     .bind(lo)
     .bind(hi)

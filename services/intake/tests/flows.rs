@@ -728,7 +728,6 @@ async fn content_lookup_compares_the_newest_petitions_of_the_scope_up_to_its_cap
             find_candidates(
                 &mut conn,
                 &Probe {
-                    exclude: None,
                     id_number_bidx: &[],
                     phone_bidx: &[],
                     scope: &scope,

@@ -280,7 +280,6 @@ async fn prepare(
     let found = find_candidates(
         &mut conn,
         &Probe {
-            exclude: None,
             id_number_bidx: &id_bidx,
             phone_bidx: &phone_bidx,
             scope: &scope,
