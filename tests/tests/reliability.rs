@@ -299,7 +299,7 @@ impl FlakyRig {
                 tag: "flaky".into(),
                 processor: Arc::new(
                     InboxProcessor::new(pool.clone(), Arc::new(flaky), None)
-                        .with_prelude(Arc::new(xinfang_platform::audit::AuditChainLocks)),
+                        .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter)),
                 ),
                 hooks: ConsumerHooks::default(),
             },
@@ -504,8 +504,8 @@ async fn concurrent_audit_appends_keep_every_chain_intact() {
     xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
         .await
         .unwrap();
-    // Eight writers at once: single appends, batches that lock their chains first (as consumers
-    // and the registrar do), batches written with one statement, and transactions that roll back.
+    // Eight writers at once: single appends, batches that lock their chains first (as a transaction appending
+    // to several chains one by one must), batches written with one statement, and transactions that roll back.
     let mut tasks = Vec::new();
     for w in 0..8u32 {
         let pool = pool.clone();

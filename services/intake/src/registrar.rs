@@ -130,8 +130,6 @@ async fn write_all(
     jobs: &[Job],
 ) -> Result<Vec<State>, ApiError> {
     let mut tx = pool.begin().await?;
-    // The audit chains of the whole batch, in the one order every batch and consumer uses.
-    audit::lock_chains(&mut tx, jobs.iter().map(|j| Some(j.prepared.id))).await?;
     let mut states = Vec::with_capacity(jobs.len());
     // Audit rows are collected per registration and written together before the commit; those of a
     // refused registration are dropped with its savepoint.
@@ -157,6 +155,8 @@ async fn write_all(
             }
         }
     }
+    // The contended locks come last and are held only until the commit: the audit chains
+    // (ascending, as every batch takes them), then the year's counter.
     audit::record_many(&mut tx, &audit_rows).await?;
     let year = today_in_china().year();
     let mut written: Vec<&mut Unnumbered> = states

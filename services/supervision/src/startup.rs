@@ -38,14 +38,18 @@ impl Application {
             calendar: calendar.clone(),
             limits: settings.supervision.limits.clone(),
         };
-        let runtime = Runtime::start(
+        let mut runtime = Runtime::build(
             Producer::Supervision,
             settings.platform.clone(),
             &crate::MIGRATOR,
-            Arc::new(handler),
-            hooks,
         )
         .await?;
+        // The statistics rollup's shared rows are written once per batch, last.
+        runtime.consume_with_writers(
+            Arc::new(handler),
+            hooks,
+            vec![Arc::new(crate::read_models::RollupBatchWriter)],
+        );
         crate::reload::load_stored_years(&runtime.pool, &calendar).await?;
         let engine = crate::timers::Engine {
             calendar: calendar.clone(),

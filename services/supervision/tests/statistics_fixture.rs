@@ -25,6 +25,10 @@ use common::{date, TestApp};
 impl TestApp {
     async fn event<E: Event>(&self, e: &E, case_id: Uuid) {
         let env = Envelope::new(e, Some(case_id), None, None);
+        if let Some(collected) = self.collected.lock().unwrap().as_mut() {
+            collected.push(env);
+            return;
+        }
         assert_eq!(self.inbox.apply(&env).await, Outcome::Applied);
         // Delivered twice: still counted once.
         assert_eq!(self.inbox.apply(&env).await, Outcome::Duplicate);
@@ -361,9 +365,12 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
 
     // The rollup maintained event by event equals one rebuilt from the facts.
     let snapshot = || async {
+        // Shards summed (migration 0005), as every reader does.
         sqlx::query_as::<_, (String, String, NaiveDate, String, i64, i64, i64, i64, i64, i64, i64, i64)>(
-            "SELECT scope_unit, dim, day, dim_value, registered, with_field, hot_field, decided_known, accepted_on_time, repeat, transferred, assigned
-             FROM indicator_rollup WHERE registered <> 0 OR decided_known <> 0 ORDER BY 1, 2, 3, 4",
+            "SELECT scope_unit, dim, day, dim_value, sum(registered)::int8, sum(with_field)::int8, sum(hot_field)::int8,
+                    sum(decided_known)::int8, sum(accepted_on_time)::int8, sum(repeat)::int8, sum(transferred)::int8, sum(assigned)::int8
+             FROM indicator_rollup GROUP BY 1, 2, 3, 4
+             HAVING sum(registered) <> 0 OR sum(decided_known) <> 0 ORDER BY 1, 2, 3, 4",
         )
         .fetch_all(&app.parts.pool)
         .await
@@ -440,6 +447,66 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
         403
     );
     app.stop().await;
+}
+
+async fn rollup(app: &TestApp) -> Vec<(String, String, NaiveDate, String, Vec<i64>)> {
+    sqlx::query_as::<_, (String, String, NaiveDate, String, Vec<i64>)>(
+        "SELECT scope_unit, dim, day, dim_value,
+                ARRAY[sum(registered), sum(with_field), sum(hot_field), sum(decided_known),
+                      sum(accepted_on_time), sum(repeat), sum(transferred), sum(assigned)]::int8[]
+         FROM indicator_rollup GROUP BY 1, 2, 3, 4
+         HAVING sum(registered) <> 0 OR sum(decided_known) <> 0 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(&app.parts.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn events_applied_in_batches_count_as_they_do_one_by_one() {
+    let one_by_one = TestApp::spawn().await;
+    fixture(&one_by_one).await;
+    let expected = rollup(&one_by_one).await;
+    assert!(!expected.is_empty());
+    one_by_one.stop().await;
+
+    let batched = TestApp::spawn().await;
+    *batched.collected.lock().unwrap() = Some(Vec::new());
+    fixture(&batched).await;
+    let events = batched.collected.lock().unwrap().take().unwrap();
+    assert_eq!(events.len(), 39);
+    // All in one batch (a case's registration, decision and repeat link among them, in order),
+    // then again in small batches: every copy is a duplicate.
+    let outcomes = batched.inbox.apply_together(&events).await.unwrap();
+    assert!(
+        outcomes.iter().all(|o| *o == Outcome::Applied),
+        "{outcomes:?}"
+    );
+    for chunk in events.chunks(7) {
+        let outcomes = batched.inbox.apply_together(chunk).await.unwrap();
+        assert!(
+            outcomes.iter().all(|o| *o == Outcome::Duplicate),
+            "{outcomes:?}"
+        );
+    }
+    let incremental = rollup(&batched).await;
+    assert_eq!(incremental, expected);
+    supervision::read_models::rebuild_rollup(&batched.parts.pool)
+        .await
+        .unwrap();
+    assert_eq!(rollup(&batched).await, expected);
+    // One audit row per registration, written at the end of the batch; the chains verify.
+    let opened: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'deadline.open'")
+            .fetch_one(&batched.parts.pool)
+            .await
+            .unwrap();
+    assert_eq!(opened, 20);
+    let verified = xinfang_platform::audit::verify(&batched.parts.pool)
+        .await
+        .unwrap();
+    assert!(verified.first_break.is_none(), "{verified:?}");
+    batched.stop().await;
 }
 
 #[tokio::test]

@@ -152,6 +152,19 @@ impl Broker {
     /// The supervision loop. Runs until `shutdown` is cancelled, then stops the consumers gracefully
     /// (in-flight deliveries finish and are acked) and closes the connection.
     pub async fn run(self: Arc<Self>, consumers: Vec<ConsumerSpec>, shutdown: CancellationToken) {
+        let close = shutdown.clone();
+        self.run_until_closed(consumers, shutdown, close).await
+    }
+
+    /// [`Broker::run`], but after `shutdown` stops the consumers the session stays open for
+    /// publishing until `close` is cancelled too: a service's outbox relay makes its last round on
+    /// it (publishing what was committed before the stop) and only then is the connection closed.
+    pub async fn run_until_closed(
+        self: Arc<Self>,
+        consumers: Vec<ConsumerSpec>,
+        shutdown: CancellationToken,
+        close: CancellationToken,
+    ) {
         let min = Duration::from_millis(self.settings.reconnect_min_ms);
         let max = Duration::from_millis(self.settings.reconnect_max_ms);
         let mut backoff = min;
@@ -201,15 +214,19 @@ impl Broker {
                     false
                 }
             };
-            self.session.send_replace(None);
-            self.metrics.broker_connected.set(0);
-            consumer_stop.cancel();
             if graceful {
-                // Let consumers finish what they hold, then close.
+                // Let consumers finish what they hold; publishers keep the session until `close`.
+                consumer_stop.cancel();
                 while tasks.join_next().await.is_some() {}
+                close.cancelled().await;
+                self.session.send_replace(None);
+                self.metrics.broker_connected.set(0);
                 let _ = session.connection.close(200, "shutdown".into()).await;
                 break;
             }
+            self.session.send_replace(None);
+            self.metrics.broker_connected.set(0);
+            consumer_stop.cancel();
             let _ = tokio::time::timeout(Duration::from_secs(5), async {
                 while tasks.join_next().await.is_some() {}
             })

@@ -2,9 +2,9 @@
 //!
 //! While [`crate::InboxProcessor`] applies a batch of events in one transaction, a handler's
 //! repetitive writes (one audit row per event, say) can be collected and written with one statement
-//! at the end of the batch, in the same transaction, by the [`crate::BatchPrelude`]'s
-//! `after_batch`. Outside a batch (one event, an HTTP request, a fallback after a failed batch)
-//! [`defer`] hands the item back and the caller writes it at once, as always.
+//! at the end of the batch, in the same transaction, by the processor's [`crate::BatchWriter`]s.
+//! Outside a batch (one event, an HTTP request, a fallback after a failed batch) [`defer`] hands
+//! the item back and the caller writes it at once, as always.
 //!
 //! The collection is scoped to the task that runs the batch (a tokio task-local), so nothing can
 //! leak into another transaction: if the batch fails, its collected items are dropped with its
@@ -32,6 +32,20 @@ pub fn defer(item: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Send>> {
         }
         Err(_) => Err(item),
     }
+}
+
+/// Take the items of type `T` out of `deferred`, in order, leaving the others where they were.
+pub fn take<T: Any>(deferred: &mut Deferred) -> Vec<T> {
+    let mut taken = Vec::new();
+    let mut rest = Vec::with_capacity(deferred.len());
+    for item in deferred.drain(..) {
+        match item.downcast::<T>() {
+            Ok(t) => taken.push(*t),
+            Err(other) => rest.push(other),
+        }
+    }
+    *deferred = rest;
+    taken
 }
 
 /// Run `f` as a batch: what it defers is returned beside its result.
@@ -62,5 +76,16 @@ mod tests {
             .collect();
         assert_eq!(values, vec![2, 3]);
         assert!(defer(Box::new(4u8)).is_err());
+    }
+
+    #[test]
+    fn take_removes_only_the_items_of_its_type() {
+        let mut items: Deferred = vec![Box::new(1u8), Box::new("a"), Box::new(2u8), Box::new(3u16)];
+        assert_eq!(take::<u8>(&mut items), vec![1, 2]);
+        assert_eq!(items.len(), 2);
+        assert_eq!(take::<&str>(&mut items), vec!["a"]);
+        assert_eq!(take::<u16>(&mut items), vec![3]);
+        assert!(items.is_empty());
+        assert!(take::<u8>(&mut items).is_empty());
     }
 }

@@ -52,34 +52,21 @@ pub trait EventHandler: Send + Sync + 'static {
     ) -> Result<(), HandlerError>;
 }
 
-/// Runs at the start of a batch transaction, before any handler: takes, in one fixed order, the
-/// locks the batch's handlers will need (e.g. the audit chains of its cases), so that two batches
-/// running side by side cannot deadlock by taking them in different orders.
+/// Writes, at the end of a batch transaction and before its commit, what the batch's handlers
+/// deferred ([`crate::deferred::defer`]): it takes the items of its own kind out of `deferred`
+/// ([`crate::deferred::take`]) and leaves the rest to the next writer. An item no writer takes is
+/// an error: the batch is then rolled back and applied one by one, where nothing is deferred.
+///
+/// Nothing is locked before the handlers run: the batch's contended locks (audit chains, shared
+/// counter rows) are taken here, last, each writer in one sorted order, so they are held only from
+/// here to the commit and two batches cannot deadlock on them.
 #[async_trait::async_trait]
-pub trait BatchPrelude: Send + Sync + 'static {
-    async fn before_batch(
-        &self,
-        conn: &mut PgConnection,
-        envelopes: &[&Envelope],
-    ) -> Result<(), sqlx::Error>;
-
-    /// Write what the batch's handlers deferred ([`crate::deferred::defer`]), in the batch's
-    /// transaction, before it commits. Items it does not know are an error: the batch is then
-    /// rolled back and applied one by one, where nothing is deferred.
+pub trait BatchWriter: Send + Sync + 'static {
     async fn after_batch(
         &self,
-        _conn: &mut PgConnection,
-        deferred: crate::deferred::Deferred,
-    ) -> Result<(), sqlx::Error> {
-        if deferred.is_empty() {
-            Ok(())
-        } else {
-            Err(sqlx::Error::Protocol(format!(
-                "{} deferred writes and no batch prelude to write them",
-                deferred.len()
-            )))
-        }
-    }
+        conn: &mut PgConnection,
+        deferred: &mut crate::deferred::Deferred,
+    ) -> Result<(), sqlx::Error>;
 }
 
 /// Wraps an [`EventHandler`] with decoding, the inbox check and the transaction.
@@ -92,7 +79,8 @@ pub struct InboxProcessor {
     pub pool: PgPool,
     pub handler: Arc<dyn EventHandler>,
     pub waker: Option<OutboxWaker>,
-    pub prelude: Option<Arc<dyn BatchPrelude>>,
+    /// Run in order at the end of each batch.
+    pub writers: Vec<Arc<dyn BatchWriter>>,
 }
 
 impl InboxProcessor {
@@ -101,26 +89,21 @@ impl InboxProcessor {
             pool,
             handler,
             waker,
-            prelude: None,
+            writers: Vec::new(),
         }
     }
 
-    pub fn with_prelude(mut self, prelude: Arc<dyn BatchPrelude>) -> Self {
-        self.prelude = Some(prelude);
+    /// Add a writer of deferred items; writers run in the order they were added.
+    pub fn with_writer(mut self, writer: Arc<dyn BatchWriter>) -> Self {
+        self.writers.push(writer);
         self
     }
 
-    /// Apply several envelopes, in order, in one transaction. `Ok(outcomes)` when the batch
-    /// committed (each `Applied` or `Duplicate`); `Err` when it did not, and nothing of it remains.
-    async fn apply_batch(
+    async fn commit_batch(
         &self,
         items: Vec<(&Envelope, DomainEvent)>,
     ) -> Result<Vec<Outcome>, HandlerError> {
         let mut tx = self.pool.begin().await?;
-        if let Some(prelude) = &self.prelude {
-            let envelopes: Vec<&Envelope> = items.iter().map(|(e, _)| *e).collect();
-            prelude.before_batch(&mut tx, &envelopes).await?;
-        }
         let ids: Vec<uuid::Uuid> = items.iter().map(|(e, _)| e.event_id).collect();
         let fresh: std::collections::HashSet<uuid::Uuid> = sqlx::query_scalar(
             "INSERT INTO processed_events (event_id, handler)
@@ -154,21 +137,54 @@ impl InboxProcessor {
         })
         .await;
         let outcomes = applied?;
-        match &self.prelude {
-            Some(prelude) => prelude.after_batch(&mut tx, deferred).await?,
-            None if !deferred.is_empty() => {
-                return Err(HandlerError::Transient(anyhow::anyhow!(
-                    "{} deferred writes and no batch prelude to write them",
-                    deferred.len()
-                )))
-            }
-            None => {}
+        let mut deferred = deferred;
+        for writer in &self.writers {
+            writer.after_batch(&mut tx, &mut deferred).await?;
+        }
+        if !deferred.is_empty() {
+            return Err(HandlerError::Transient(anyhow::anyhow!(
+                "{} deferred writes and no batch writer to write them",
+                deferred.len()
+            )));
         }
         tx.commit().await?;
-        if let Some(w) = &self.waker {
+        Ok(outcomes)
+    }
+
+    /// Wake the relay after a commit that wrote outbox rows (and only then: most consumed events
+    /// write none, and a needless relay round is three statements).
+    fn wake_if(&self, enqueued: bool) {
+        if let (true, Some(w)) = (enqueued, &self.waker) {
             w.wake();
         }
-        Ok(outcomes)
+    }
+
+    /// Apply several envelopes, in order, in one transaction. `Ok(outcomes)` when the batch
+    /// committed (each `Applied` or `Duplicate`); `Err` when it did not, and nothing of it remains.
+    async fn apply_batch(
+        &self,
+        items: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<Vec<Outcome>, HandlerError> {
+        let (result, enqueued) = crate::outbox::tracking_enqueues(self.commit_batch(items)).await;
+        self.wake_if(enqueued && result.is_ok());
+        result
+    }
+
+    /// Apply several envelopes in one transaction, as a batch of deliveries is: `Err` (and nothing
+    /// applied) when any of them does not decode or the batch fails. Public so tests can drive the
+    /// batch path directly.
+    pub async fn apply_together(
+        &self,
+        envelopes: &[Envelope],
+    ) -> Result<Vec<Outcome>, HandlerError> {
+        let mut items = Vec::with_capacity(envelopes.len());
+        for envelope in envelopes {
+            let event = DomainEvent::decode(envelope).map_err(|e| {
+                HandlerError::Permanent(format!("事件内容无法解析 malformed event: {e}"))
+            })?;
+            items.push((envelope, event));
+        }
+        self.apply_batch(items).await
     }
 
     /// Apply one envelope exactly once. Public so tests and replays can drive it directly.
@@ -197,6 +213,17 @@ impl InboxProcessor {
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<bool, HandlerError> {
+        let (result, enqueued) =
+            crate::outbox::tracking_enqueues(self.commit_one(envelope, event)).await;
+        self.wake_if(enqueued && result.is_ok());
+        result
+    }
+
+    async fn commit_one(
+        &self,
+        envelope: &Envelope,
+        event: DomainEvent,
+    ) -> Result<bool, HandlerError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO processed_events (event_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -212,9 +239,6 @@ impl InboxProcessor {
         }
         self.handler.handle(&mut tx, envelope, event).await?;
         tx.commit().await?;
-        if let Some(w) = &self.waker {
-            w.wake();
-        }
         Ok(true)
     }
 }

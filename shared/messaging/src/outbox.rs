@@ -1,6 +1,12 @@
 //! Transactional outbox (发件箱) and its relay (转发器).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Row};
@@ -31,11 +37,29 @@ impl OutboxWaker {
     }
 }
 
+tokio::task_local! {
+    static ENQUEUED: Arc<AtomicBool>;
+}
+
+/// Run `f` and tell whether it wrote outbox rows ([`Outbox::enqueue`]): an event consumer wakes the
+/// relay after its commit only if it did, instead of making the relay look for rows after every
+/// consumed event.
+pub async fn tracking_enqueues<F: std::future::Future>(f: F) -> (F::Output, bool) {
+    let flag = Arc::new(AtomicBool::new(false));
+    let out = ENQUEUED.scope(flag.clone(), f).await;
+    (out, flag.load(Ordering::Relaxed))
+}
+
+fn mark_enqueued() {
+    let _ = ENQUEUED.try_with(|f| f.store(true, Ordering::Relaxed));
+}
+
 pub struct Outbox;
 
 impl Outbox {
     /// Write an event into the outbox, inside the caller's transaction.
     pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> Result<(), sqlx::Error> {
+        mark_enqueued();
         sqlx::query(
             "INSERT INTO outbox (event_id, case_id, routing_key, envelope) VALUES ($1, $2, $3, $4)",
         )
@@ -106,8 +130,14 @@ impl Relay {
                 _ = tokio::time::sleep(poll) => {}
             }
         }
-        // One last round so that what was committed before shutdown leaves promptly.
-        let _ = self.relay_once().await;
+        // Last rounds, until nothing is left (or the broker is gone), so that what was committed
+        // before shutdown leaves now rather than at the next start.
+        for _ in 0..100 {
+            match self.relay_once().await {
+                Ok(n) if n > 0 => continue,
+                _ => break,
+            }
+        }
     }
 
     /// One round: claim a batch, publish it, record the results. Returns the number claimed.
@@ -238,4 +268,18 @@ pub async fn pending(pool: &PgPool, limit: i64) -> Result<Vec<PendingRow>, sqlx:
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_a_run_that_enqueues_is_reported() {
+        assert!(!tracking_enqueues(async {}).await.1);
+        assert!(tracking_enqueues(async { mark_enqueued() }).await.1);
+        // Outside a tracked run, marking does nothing (and does not panic).
+        mark_enqueued();
+        assert!(!tracking_enqueues(async {}).await.1);
+    }
 }

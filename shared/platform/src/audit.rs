@@ -13,7 +13,12 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 
-pub const CHAINS: i16 = 16;
+/// 256 since 2026-11-28 (16 before): a batch of events or registrations appends to as many chains as
+/// it has cases, and with 16 chains two batches almost always shared one and queued. Rows already
+/// written stay in their chains; a case's later rows may go to another chain, which changes
+/// nothing for verification (each chain is checked on its own) or for the case's history (read by
+/// case id).
+pub const CHAINS: i16 = 256;
 const LOCK_CLASS: i32 = 0x5846; // "XF"
 
 /// What happened, by whom.
@@ -73,27 +78,24 @@ pub async fn lock_chains(
     Ok(())
 }
 
-/// The [`BatchPrelude`](xinfang_messaging::BatchPrelude) of every service's consumer: a batch of
-/// events locks the audit chains of its cases up front, in order, and writes the audit rows its
-/// handlers recorded with one statement at the end ([`record_many`]).
-pub struct AuditChainLocks;
+/// The [`BatchWriter`](xinfang_messaging::BatchWriter) of every service's consumer: the audit rows
+/// a batch's handlers recorded are written at the end of the batch with one statement
+/// ([`record_many`]), which is also when their chains are locked (ascending), so a chain is held
+/// only from there to the commit.
+pub struct AuditBatchWriter;
 
 #[async_trait::async_trait]
-impl xinfang_messaging::BatchPrelude for AuditChainLocks {
-    async fn before_batch(
-        &self,
-        conn: &mut PgConnection,
-        envelopes: &[&xinfang_contracts::Envelope],
-    ) -> Result<(), sqlx::Error> {
-        lock_chains(conn, envelopes.iter().map(|e| e.case_id)).await
-    }
-
+impl xinfang_messaging::BatchWriter for AuditBatchWriter {
     async fn after_batch(
         &self,
         conn: &mut PgConnection,
-        deferred: xinfang_messaging::deferred::Deferred,
+        deferred: &mut xinfang_messaging::deferred::Deferred,
     ) -> Result<(), sqlx::Error> {
-        record_many(conn, &deferred_entries(deferred)?).await
+        let entries: Vec<AuditEntry> = xinfang_messaging::deferred::take::<DeferredEntry>(deferred)
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        record_many(conn, &entries).await
     }
 }
 
@@ -146,7 +148,7 @@ pub fn deferred_entries(
 
 /// Append an entry inside the caller's transaction. Inside a batch of consumed events the entry is
 /// written at the end of the batch, in the same transaction, together with the batch's other
-/// entries ([`record_many`], called by [`AuditChainLocks`]).
+/// entries ([`record_many`], called by [`AuditBatchWriter`]).
 pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
     if xinfang_messaging::deferred::defer(Box::new(DeferredEntry(entry.clone()))).is_ok() {
         return Ok(());

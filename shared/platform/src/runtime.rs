@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 use xinfang_contracts::Producer;
 use xinfang_messaging::{
-    consumer::ConsumerSpec, dead_letters::DeadLetterStore, Broker, ConsumerHooks, EventHandler,
-    InboxProcessor, MessagingMetrics, OutboxWaker, Relay,
+    consumer::ConsumerSpec, dead_letters::DeadLetterStore, BatchWriter, Broker, ConsumerHooks,
+    EventHandler, InboxProcessor, MessagingMetrics, OutboxWaker, Relay,
 };
 
 use crate::{
@@ -160,14 +160,29 @@ impl Runtime {
 
     /// Consume this service's queue with `handler` (inbox-guarded) and drain its dead-letter queue.
     pub fn consume(&mut self, handler: Arc<dyn EventHandler>, hooks: ConsumerHooks) {
+        self.consume_with_writers(handler, hooks, Vec::new());
+    }
+
+    /// [`Runtime::consume`], with the service's own writers of deferred items, which run at the end
+    /// of each batch after the audit rows are written (so the service's most contended rows are
+    /// locked last).
+    pub fn consume_with_writers(
+        &mut self,
+        handler: Arc<dyn EventHandler>,
+        hooks: ConsumerHooks,
+        writers: Vec<Arc<dyn BatchWriter>>,
+    ) {
         let topology = &self.broker.topology;
+        let mut processor =
+            InboxProcessor::new(self.pool.clone(), handler, Some(self.waker.clone()))
+                .with_writer(Arc::new(crate::audit::AuditBatchWriter));
+        for writer in writers {
+            processor = processor.with_writer(writer);
+        }
         self.consumers.push(ConsumerSpec {
             queue: topology.queue(self.service),
             tag: format!("{}-events", self.service),
-            processor: Arc::new(
-                InboxProcessor::new(self.pool.clone(), handler, Some(self.waker.clone()))
-                    .with_prelude(Arc::new(crate::audit::AuditChainLocks)),
-            ),
+            processor: Arc::new(processor),
             hooks,
         });
         self.consumers.push(ConsumerSpec {
@@ -222,7 +237,12 @@ impl Runtime {
         let server_task = tokio::spawn(server);
 
         let consumer_stop = CancellationToken::new();
-        let broker_task = tokio::spawn(broker.clone().run(consumers, consumer_stop.clone()));
+        let broker_close = CancellationToken::new();
+        let broker_task = tokio::spawn(broker.clone().run_until_closed(
+            consumers,
+            consumer_stop.clone(),
+            broker_close.clone(),
+        ));
         let relay_stop = CancellationToken::new();
         let relay = Relay {
             pool: pool.clone(),
@@ -247,9 +267,11 @@ impl Runtime {
         let _ = server_task.await;
         // 2. stop consuming, finishing (and acking) what is in hand;
         consumer_stop.cancel();
-        // 3. publish what was committed, then stop the relay and close the broker session.
+        // 3. publish what was committed (the relay's last rounds, on the still open session), then
+        //    close the broker session.
         relay_stop.cancel();
         let _ = relay_task.await;
+        broker_close.cancel();
         let _ = broker_task.await;
         pool.close().await;
         tracing::info!(service = %service, "stopped");

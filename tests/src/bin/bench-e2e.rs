@@ -207,8 +207,10 @@ async fn main() -> anyhow::Result<()> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(3000);
-    pg_ceiling(2000).await?;
-    rabbit_ceiling(20_000).await?;
+    if std::env::var("BENCH_SKIP_CEILINGS").is_err() {
+        pg_ceiling(2000).await?;
+        rabbit_ceiling(20_000).await?;
+    }
 
     let mut env = TestEnv::new();
     env.workers = 2;
@@ -282,10 +284,19 @@ async fn main() -> anyhow::Result<()> {
         count as f64 / all_done.as_secs_f64()
     );
 
-    // Latency at fixed rates, 10 s each, from an idle platform (downstream caught up first).
+    // Latency at fixed rates, 10 s each (see BENCH_RATES below), from an idle platform (downstream caught up first).
     let mut registered = n;
-    for rate in [50u64, 100, 200] {
-        let n = (rate * 10) as usize;
+    // BENCH_RATES (e.g. "200") and BENCH_RATE_SECS change the phases, for profiling one of them.
+    let rates: Vec<u64> = std::env::var("BENCH_RATES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|r| r.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![50, 100, 200]);
+    let secs: u64 = std::env::var("BENCH_RATE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    for rate in rates {
+        let n = (rate * secs) as usize;
         p.wait_count(
             &p.notification,
             "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
@@ -313,8 +324,12 @@ async fn main() -> anyhow::Result<()> {
         }
         let mut lat = Vec::with_capacity(n);
         let mut failed = 0;
-        for task in tasks {
+        let mut slow = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
             let (ok, ms) = task.await?;
+            if ms > 100.0 {
+                slow.push(format!("#{i}: {ms:.0} ms"));
+            }
             if ok {
                 lat.push(ms);
             } else {
@@ -325,6 +340,9 @@ async fn main() -> anyhow::Result<()> {
         if lat.is_empty() {
             println!("registration latency at {rate} req/s: every request failed");
             continue;
+        }
+        if std::env::var("BENCH_SHOW_SLOW").is_ok() && !slow.is_empty() {
+            println!("requests over 100 ms at {rate} req/s: {}", slow.join(", "));
         }
         lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
         println!(

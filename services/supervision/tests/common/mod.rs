@@ -28,6 +28,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     handle: tokio::task::JoinHandle<anyhow::Result<()>>,
     pub inbox: InboxProcessor,
+    /// While `Some`, tests that drive events collect them here instead of applying them, to apply
+    /// them later as batches.
+    pub collected: std::sync::Mutex<Option<Vec<xinfang_contracts::Envelope>>>,
     pub calendar: HolidayCalendar,
     _env: TestEnv,
 }
@@ -73,13 +76,17 @@ impl TestApp {
                 limits: Limits::default(),
             }),
             None,
-        );
+        )
+        // As the runtime builds it: audit rows, then the statistics rollup, at the end of a batch.
+        .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter))
+        .with_writer(Arc::new(supervision::read_models::RollupBatchWriter));
         TestApp {
             address,
             parts,
             client: reqwest::Client::new(),
             handle,
             inbox,
+            collected: std::sync::Mutex::new(None),
             calendar: calendar(),
             _env: env,
         }
