@@ -168,25 +168,6 @@ pub async fn find_candidates(
     Ok(out)
 }
 
-/// Record a petition's content signature for later lookups, in the registration's transaction.
-pub async fn record_signature(
-    conn: &mut PgConnection,
-    petition_id: Uuid,
-    scope: &str,
-    tokens: &[i32],
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO content_signatures (petition_id, scope, token_count, tokens) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(petition_id)
-    .bind(scope)
-    .bind(tokens.len() as i32)
-    .bind(tokens)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

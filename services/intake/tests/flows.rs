@@ -117,6 +117,98 @@ fn claim(summary: &str, id: &str, phone: &str) -> Value {
 }
 
 #[tokio::test]
+async fn a_petition_with_several_petitioners_and_attachments_is_written_whole() {
+    let app = TestApp::spawn().await;
+    let idn = id_number(31);
+    let mut body = claim("工资被拖欠三个月，多次讨要无果", &idn, "13812345678");
+    body["petitioner_count"] = json!(2);
+    body["petitioners"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "李四", "phone": "0355-5221234" }));
+    body["attachments"] = json!([
+        { "kind": "photo", "file_name": "欠条.jpg", "content_type": "image/jpeg",
+          "size_bytes": 120000, "sha256": "AB".repeat(32) },
+        { "kind": "document", "file_name": "劳动合同.pdf", "content_type": "application/pdf",
+          "size_bytes": 2048, "sha256": "cd".repeat(32) },
+    ]);
+    let reg = app.register(body).await;
+    let id: uuid::Uuid = reg["id"].as_str().unwrap().parse().unwrap();
+
+    let people: Vec<(i16, String, Option<String>, Option<String>, bool, bool)> = sqlx::query_as(
+        "SELECT ordinal, name, id_number_mask, phone_mask, id_number_bidx IS NOT NULL, address_enc IS NOT NULL
+         FROM petitioners WHERE petition_id = $1 ORDER BY ordinal",
+    )
+    .bind(id)
+    .fetch_all(&app.parts.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        people,
+        vec![
+            (
+                0,
+                "张三".into(),
+                Some(format!("140423********{}", &idn[14..])),
+                Some("138****5678".into()),
+                true,
+                true
+            ),
+            (
+                1,
+                "李四".into(),
+                None,
+                Some("0355-***1234".into()),
+                false,
+                false
+            ),
+        ]
+    );
+    let files: Vec<(i16, String, String, i64, String)> = sqlx::query_as(
+        "SELECT ordinal, kind, file_name, size_bytes, sha256 FROM attachments WHERE petition_id = $1 ORDER BY ordinal",
+    )
+    .bind(id)
+    .fetch_all(&app.parts.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        files,
+        vec![
+            (
+                0,
+                "photo".into(),
+                "欠条.jpg".into(),
+                120000,
+                "ab".repeat(32)
+            ),
+            (
+                1,
+                "document".into(),
+                "劳动合同.pdf".into(),
+                2048,
+                "cd".repeat(32)
+            ),
+        ]
+    );
+    let (signature_tokens, search_tokens): (i32, i32) = sqlx::query_as(
+        "SELECT s.token_count, cardinality(p.search_tokens)
+         FROM content_signatures s JOIN petitions p ON p.id = s.petition_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.parts.pool)
+    .await
+    .unwrap();
+    assert!(search_tokens > 5);
+    assert_eq!(signature_tokens, search_tokens);
+    let (s, v) = app
+        .get(&clerk_token(), &format!("/api/v1/petitions/{id}"))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["petitioners"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["petitioners"][1]["name"], "李四");
+}
+
+#[tokio::test]
 async fn personal_data_is_sealed_masked_searchable_and_audited() {
     let app = TestApp::spawn().await;
     let idn = id_number(17);

@@ -156,30 +156,36 @@ pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), s
     record_now(conn, entry).await
 }
 
-/// Append several entries, in order, with three statements: lock their chains (ascending), read
-/// the chains' newest rows, insert every row.
-pub async fn record_many(
+/// Lock the chains (ascending) and read their newest rows, in one round trip: two statements sent
+/// together, the second with its own snapshot taken after the first has the locks (READ COMMITTED),
+/// so it sees every row committed before them. `chain → (seq, hash)` of the newest row, `(0, zeros)`
+/// for an empty chain.
+async fn lock_and_read_heads(
     conn: &mut PgConnection,
-    entries: &[AuditEntry],
-) -> Result<(), sqlx::Error> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    lock_chains(&mut *conn, entries.iter().map(|e| e.case_id)).await?;
-    let mut chains: Vec<i16> = entries.iter().map(|e| chain_of(e.case_id)).collect();
+    chains: &[i16],
+) -> Result<std::collections::HashMap<i16, (i64, Vec<u8>)>, sqlx::Error> {
+    let mut chains = chains.to_vec();
     chains.sort_unstable();
     chains.dedup();
-    let heads = sqlx::query(
-        "SELECT c.chain, h.chain_seq, h.row_hash
-         FROM unnest($1::int2[]) AS c(chain)
+    // Only integers are formatted into the statement.
+    let list = chains
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT 1 FROM (SELECT count(pg_advisory_xact_lock({LOCK_CLASS}, c)) AS n
+                        FROM unnest('{{{list}}}'::int4[]) AS t(c)) l WHERE n < 0;
+         SELECT c.chain, h.chain_seq, h.row_hash
+         FROM unnest('{{{list}}}'::int2[]) AS c(chain)
          LEFT JOIN LATERAL (SELECT chain_seq, row_hash FROM audit_log l
-                            WHERE l.chain = c.chain ORDER BY chain_seq DESC LIMIT 1) h ON true",
-    )
-    .bind(&chains)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut head: std::collections::HashMap<i16, (i64, Vec<u8>)> = std::collections::HashMap::new();
-    for r in heads {
+                            WHERE l.chain = c.chain ORDER BY chain_seq DESC LIMIT 1) h ON true"
+    );
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut head = std::collections::HashMap::with_capacity(chains.len());
+    for r in rows {
         let chain: i16 = r.try_get("chain")?;
         let seq: Option<i64> = r.try_get("chain_seq")?;
         let hash: Option<Vec<u8>> = r.try_get("row_hash")?;
@@ -188,6 +194,27 @@ pub async fn record_many(
             (seq.unwrap_or(0), hash.unwrap_or_else(|| vec![0u8; 32])),
         );
     }
+    if head.len() != chains.len() {
+        return Err(sqlx::Error::Protocol(format!(
+            "read the heads of {} audit chains of {}",
+            head.len(),
+            chains.len()
+        )));
+    }
+    Ok(head)
+}
+
+/// Append several entries, in order, with two round trips: lock their chains (ascending) and read
+/// the chains' newest rows, then insert every row.
+pub async fn record_many(
+    conn: &mut PgConnection,
+    entries: &[AuditEntry],
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let chains: Vec<i16> = entries.iter().map(|e| chain_of(e.case_id)).collect();
+    let mut head = lock_and_read_heads(&mut *conn, &chains).await?;
     let at = Utc::now().trunc_subsecs(6);
     let n = entries.len();
     let (
@@ -254,22 +281,11 @@ pub async fn record_many(
 
 async fn record_now(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
     let chain = chain_of(entry.case_id);
-    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-        .bind(LOCK_CLASS)
-        .bind(chain as i32)
-        .execute(&mut *conn)
-        .await?;
-    let last = sqlx::query("SELECT chain_seq, row_hash FROM audit_log WHERE chain = $1 ORDER BY chain_seq DESC LIMIT 1")
-        .bind(chain)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let (chain_seq, prev) = match last {
-        Some(r) => (
-            r.try_get::<i64, _>("chain_seq")? + 1,
-            r.try_get::<Vec<u8>, _>("row_hash")?,
-        ),
-        None => (1, vec![0u8; 32]),
-    };
+    let (last_seq, prev) = lock_and_read_heads(&mut *conn, &[chain])
+        .await?
+        .remove(&chain)
+        .expect("the chain's head was read");
+    let chain_seq = last_seq + 1;
     let at = Utc::now().trunc_subsecs(6);
     // Round-trip details through JSON values so that what we hash is what JSONB gives back.
     let entry = AuditEntry {

@@ -26,7 +26,7 @@ use crate::{
         RawAttachment, RawPetition, RawPetitioner,
     },
     registrar::Registrar,
-    repeat::{find_candidates, record_signature, Candidate, Probe},
+    repeat::{find_candidates, Candidate, Probe},
     state::IntakeState,
     text::{scope_of, search_tokens},
 };
@@ -404,13 +404,87 @@ pub async fn write_one(
         upstream_due_on: p.upstream_due_on,
     };
     let envelope = Envelope::new(&event, Some(id), None, None);
+
+    // The petitioners' personal data, sealed and indexed (one array per column).
+    let n = p.petitioners.len();
+    let mut pe_id = Vec::with_capacity(n);
+    let mut pe_ordinal = Vec::with_capacity(n);
+    let mut pe_name = Vec::with_capacity(n);
+    let (mut id_enc, mut id_bidx, mut id_mask) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut ph_enc, mut ph_bidx, mut ph_mask) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let mut addr_enc = Vec::with_capacity(n);
+    for (i, person) in p.petitioners.iter().enumerate() {
+        let pid = Uuid::now_v7();
+        let seal = |column: &'static str, v: &PlainPii| {
+            vault
+                .seal(
+                    v,
+                    Aad {
+                        table: "petitioners",
+                        column,
+                        row_id: pid,
+                    },
+                )
+                .map(|s| s.bytes)
+                .map_err(ApiError::internal)
+        };
+        let idn = person.id_number.as_ref().map(IdNumber::pii);
+        let phone = person.phone.as_ref().map(Phone::pii);
+        pe_id.push(pid);
+        pe_ordinal.push(i as i16);
+        pe_name.push(person.name.as_str());
+        id_enc.push(idn.map(|v| seal("id_number", v)).transpose()?);
+        id_bidx.push(idn.map(|v| vault.blind_index("id_number", v.expose())));
+        id_mask.push(idn.map(|v| mask_id_number(v.expose())));
+        ph_enc.push(phone.map(|v| seal("phone", v)).transpose()?);
+        ph_bidx.push(phone.map(|v| vault.blind_index("phone", v.expose())));
+        ph_mask.push(phone.map(|v| mask_phone(v.expose())));
+        addr_enc.push(
+            person
+                .address
+                .as_ref()
+                .map(|v| seal("address", v))
+                .transpose()?,
+        );
+    }
+    let attachment_ids: Vec<Uuid> = p.attachments.iter().map(|_| Uuid::now_v7()).collect();
+
+    // The petition, its petitioners, attachments, repeat candidates and content signature, written
+    // with one statement (one round trip instead of one per row).
     sqlx::query(
-        "INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
-                                registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
-                                facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
-                                upstream_reference, upstream_organ, upstream_due_on, search_tokens)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'registered', $14,
-                 $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
+        "WITH p AS (
+             INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
+                                    registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
+                                    facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
+                                    upstream_reference, upstream_organ, upstream_due_on, search_tokens)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'registered', $14,
+                     $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)),
+         pe AS (
+             INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
+                                      phone_enc, phone_bidx, phone_mask, address_enc)
+             SELECT t.id, $1, t.ordinal, t.name, $29, t.id_enc, t.id_bidx, t.id_mask, t.ph_enc, t.ph_bidx, t.ph_mask, t.addr_enc
+             FROM unnest($30::uuid[], $31::int2[], $32::text[], $33::bytea[], $34::bytea[], $35::text[],
+                         $36::bytea[], $37::bytea[], $38::text[], $39::bytea[])
+                  AS t(id, ordinal, name, id_enc, id_bidx, id_mask, ph_enc, ph_bidx, ph_mask, addr_enc)),
+         a AS (
+             INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
+             SELECT t.id, $1, t.ord::int2 - 1, t.kind, t.file_name, t.content_type, t.size_bytes, t.sha256
+             FROM unnest($40::uuid[], $41::text[], $42::text[], $43::text[], $44::int8[], $45::text[])
+                  WITH ORDINALITY AS t(id, kind, file_name, content_type, size_bytes, sha256, ord)),
+         rc AS (
+             INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
+             SELECT $1, t.c, t.s, string_to_array(t.r, ',')
+             FROM unnest($46::uuid[], $47::real[], $48::text[]) AS t(c, s, r))
+         INSERT INTO content_signatures (petition_id, scope, token_count, tokens)
+         VALUES ($1, $49, cardinality($28::int4[]), $28)",
     )
     .bind(id)
     .bind(&placeholder)
@@ -440,75 +514,29 @@ pub async fn write_one(
     .bind(&p.upstream_organ)
     .bind(p.upstream_due_on)
     .bind(search)
+    .bind(vault.key_version())
+    .bind(&pe_id)
+    .bind(&pe_ordinal)
+    .bind(&pe_name)
+    .bind(&id_enc)
+    .bind(&id_bidx)
+    .bind(&id_mask)
+    .bind(&ph_enc)
+    .bind(&ph_bidx)
+    .bind(&ph_mask)
+    .bind(&addr_enc)
+    .bind(&attachment_ids)
+    .bind(p.attachments.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>())
+    .bind(p.attachments.iter().map(|a| a.file_name.as_str()).collect::<Vec<_>>())
+    .bind(p.attachments.iter().map(|a| a.content_type.as_str()).collect::<Vec<_>>())
+    .bind(p.attachments.iter().map(|a| a.size_bytes).collect::<Vec<_>>())
+    .bind(p.attachments.iter().map(|a| a.sha256.as_str()).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|c| c.petition_id).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|c| c.score).collect::<Vec<_>>())
+    .bind(candidates.iter().map(|c| c.reasons.join(",")).collect::<Vec<_>>())
+    .bind(scope)
     .execute(&mut *conn)
     .await?;
-
-    for (i, person) in p.petitioners.iter().enumerate() {
-        let pid = Uuid::now_v7();
-        let seal = |column: &'static str, v: &PlainPii| {
-            vault
-                .seal(
-                    v,
-                    Aad {
-                        table: "petitioners",
-                        column,
-                        row_id: pid,
-                    },
-                )
-                .map(|s| s.bytes)
-                .map_err(ApiError::internal)
-        };
-        let idn = person.id_number.as_ref().map(IdNumber::pii);
-        let phone = person.phone.as_ref().map(Phone::pii);
-        sqlx::query(
-            "INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
-                                      phone_enc, phone_bidx, phone_mask, address_enc)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(pid)
-        .bind(id)
-        .bind(i as i16)
-        .bind(person.name.as_str())
-        .bind(vault.key_version())
-        .bind(idn.map(|v| seal("id_number", v)).transpose()?)
-        .bind(idn.map(|v| vault.blind_index("id_number", v.expose())))
-        .bind(idn.map(|v| mask_id_number(v.expose())))
-        .bind(phone.map(|v| seal("phone", v)).transpose()?)
-        .bind(phone.map(|v| vault.blind_index("phone", v.expose())))
-        .bind(phone.map(|v| mask_phone(v.expose())))
-        .bind(person.address.as_ref().map(|v| seal("address", v)).transpose()?)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for (i, a) in p.attachments.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(Uuid::now_v7())
-        .bind(id)
-        .bind(i as i16)
-        .bind(&a.kind)
-        .bind(&a.file_name)
-        .bind(&a.content_type)
-        .bind(a.size_bytes)
-        .bind(&a.sha256)
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !candidates.is_empty() {
-        sqlx::query(
-            "INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
-             SELECT $1, c, s, string_to_array(r, ',') FROM unnest($2::uuid[], $3::real[], $4::text[]) AS t(c, s, r)",
-        )
-        .bind(id)
-        .bind(candidates.iter().map(|c| c.petition_id).collect::<Vec<_>>())
-        .bind(candidates.iter().map(|c| c.score).collect::<Vec<_>>())
-        .bind(candidates.iter().map(|c| c.reasons.join(",")).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await?;
-    }
-    record_signature(&mut *conn, id, scope, search).await?;
     Outbox::enqueue(&mut *conn, &envelope).await?;
     audit::record(
         &mut *conn,
