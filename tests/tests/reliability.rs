@@ -491,6 +491,45 @@ async fn a_batch_applies_together_and_one_bad_event_does_not_take_the_others_wit
 }
 
 #[tokio::test]
+async fn events_arriving_within_the_linger_share_one_batch() {
+    let env = TestEnv::new();
+    // An idle lane that waits up to 500 ms for companions of its first delivery.
+    let rig = FlakyRig::start(
+        &env,
+        |b| {
+            b.lanes = 1;
+            b.batch_size = 32;
+            b.batch_linger_ms = 500;
+        },
+        Flaky::new(),
+    )
+    .await;
+    // Ten events published one after another, each confirmed before the next.
+    for i in 0..10 {
+        let m = message_for(&rig.broker, &sample(&format!("140423-2025-{i:06}")));
+        for r in rig.broker.publish_batch(&[m]).await {
+            r.expect("published");
+        }
+    }
+    wait_for("all applied", Duration::from_secs(30), || {
+        let pool = rig.pool.clone();
+        async move { (Flaky::applied(&pool).await == 10).then_some(()) }
+    })
+    .await;
+    let batches = rig.metrics.batch_size.get_sample_count();
+    assert!(
+        batches <= 2,
+        "{batches} batches for 10 events published within the linger"
+    );
+    assert_eq!(rig.metrics.batch_fallbacks.get(), 0);
+    let audit = xinfang_platform::audit::verify(&rig.pool).await.unwrap();
+    assert_eq!((audit.first_break, audit.rows_checked), (None, 10));
+    rig.stop.cancel();
+    let _ = rig.task.await;
+    rig.pool.close().await;
+}
+
+#[tokio::test]
 async fn concurrent_audit_appends_keep_every_chain_intact() {
     use xinfang_platform::audit::{self, AuditEntry};
     let env = TestEnv::new();

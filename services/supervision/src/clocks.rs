@@ -18,6 +18,7 @@ use xinfang_contracts::{
 use crate::{
     configuration::Limits,
     deadlines::{self, DeadlineKind, SharedCalendar, StoredDeadline},
+    events::add_case_unit,
     findings::{self, Question},
     timers,
 };
@@ -260,21 +261,6 @@ pub async fn close(
 
 /// Every live kind: a case concluded closes them all.
 const ALL_KINDS: [DeadlineKind; 8] = DeadlineKind::ALL;
-
-async fn add_case_unit(
-    conn: &mut PgConnection,
-    case_id: Uuid,
-    unit: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO case_units (case_id, unit_code) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(case_id)
-    .bind(unit)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
 
 /// The China (UTC+8) calendar day of an instant.
 pub fn china_date(at: DateTime<Utc>) -> NaiveDate {

@@ -1,7 +1,9 @@
 //! Supervision consumes every event: each goes on the case timeline, and some open or close
 //! deadlines.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
+use uuid::Uuid;
 use xinfang_contracts::{DomainEvent, Envelope};
 use xinfang_messaging::{EventHandler, HandlerError};
 use xinfang_platform::audit::{self, AuditEntry};
@@ -13,26 +15,129 @@ pub struct SupervisionEvents {
     pub limits: Limits,
 }
 
+/// A case-timeline row (案件时间线), waiting for the end of its batch.
+struct TimelineRow {
+    event_id: Uuid,
+    case_id: Option<Uuid>,
+    routing_key: String,
+    producer: String,
+    occurred_at: DateTime<Utc>,
+    correlation_id: Uuid,
+    unit_code: Option<String>,
+    payload: serde_json::Value,
+}
+
+/// A unit that may see a case, waiting for the end of its batch.
+struct CaseUnit {
+    case_id: Uuid,
+    unit_code: String,
+}
+
+/// Put an event on its case's timeline. Inside a batch the row is written with the batch's other
+/// rows by [`TimelineBatchWriter`]; nothing in the event handlers reads the timeline.
 async fn record_timeline(
     conn: &mut PgConnection,
     envelope: &Envelope,
     unit: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let row = TimelineRow {
+        event_id: envelope.event_id,
+        case_id: envelope.case_id,
+        routing_key: envelope.routing_key(),
+        producer: envelope.producer.as_str().to_string(),
+        occurred_at: envelope.occurred_at,
+        correlation_id: envelope.correlation_id,
+        unit_code: unit.map(str::to_string),
+        payload: envelope.payload.clone(),
+    };
+    match xinfang_messaging::deferred::defer(Box::new(row)) {
+        Ok(()) => Ok(()),
+        Err(item) => {
+            let row = item
+                .downcast::<TimelineRow>()
+                .expect("the row just deferred");
+            insert_timeline(conn, std::slice::from_ref(&*row)).await
+        }
+    }
+}
+
+/// Let `unit` see the case (the registering unit, and each unit it is handed to). Inside a batch
+/// the row is written at its end by [`TimelineBatchWriter`]; event handlers never read these rows.
+pub async fn add_case_unit(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    unit: &str,
+) -> Result<(), sqlx::Error> {
+    let row = CaseUnit {
+        case_id,
+        unit_code: unit.to_string(),
+    };
+    match xinfang_messaging::deferred::defer(Box::new(row)) {
+        Ok(()) => Ok(()),
+        Err(item) => {
+            let row = item.downcast::<CaseUnit>().expect("the row just deferred");
+            insert_case_units(conn, std::slice::from_ref(&*row)).await
+        }
+    }
+}
+
+async fn insert_timeline(conn: &mut PgConnection, rows: &[TimelineRow]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO case_events (event_id, case_id, routing_key, producer, occurred_at, correlation_id, unit_code, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[], $8::jsonb[])
+         ON CONFLICT (event_id) DO NOTHING",
     )
-    .bind(envelope.event_id)
-    .bind(envelope.case_id)
-    .bind(envelope.routing_key())
-    .bind(envelope.producer.as_str())
-    .bind(envelope.occurred_at)
-    .bind(envelope.correlation_id)
-    .bind(unit)
-    .bind(&envelope.payload)
+    .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.case_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.routing_key.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.producer.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.occurred_at).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.correlation_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.unit_code.as_deref()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| &r.payload).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
+}
+
+async fn insert_case_units(conn: &mut PgConnection, rows: &[CaseUnit]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO case_units (case_id, unit_code)
+         SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(rows.iter().map(|r| r.case_id).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.unit_code.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes a batch's timeline rows and case units, each with one statement, before its audit rows
+/// and its statistics rollup.
+pub struct TimelineBatchWriter;
+
+#[async_trait::async_trait]
+impl xinfang_messaging::BatchWriter for TimelineBatchWriter {
+    async fn after_batch(
+        &self,
+        conn: &mut PgConnection,
+        deferred: &mut xinfang_messaging::deferred::Deferred,
+    ) -> Result<(), sqlx::Error> {
+        let rows = xinfang_messaging::deferred::take::<TimelineRow>(deferred);
+        insert_timeline(&mut *conn, &rows).await?;
+        let units = xinfang_messaging::deferred::take::<CaseUnit>(deferred);
+        insert_case_units(conn, &units).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -67,11 +172,7 @@ impl SupervisionEvents {
         match event {
             DomainEvent::PetitionRegistered(e) => {
                 record_timeline(conn, envelope, Some(&e.registering_unit)).await?;
-                sqlx::query("INSERT INTO case_units (case_id, unit_code) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(e.petition_id)
-                    .bind(&e.registering_unit)
-                    .execute(&mut *conn)
-                    .await?;
+                add_case_unit(conn, e.petition_id, &e.registering_unit).await?;
                 // The acceptance clock itself was opened, with its timers, by `clocks::on_event`.
                 audit::record(
                     conn,

@@ -44,11 +44,15 @@ impl Application {
             &crate::MIGRATOR,
         )
         .await?;
-        // The statistics rollup's shared rows are written once per batch, last.
+        // At the end of each batch, after the audit rows: the timeline and case units, then the
+        // statistics rollup, whose shared rows are locked last.
         runtime.consume_with_writers(
             Arc::new(handler),
             hooks,
-            vec![Arc::new(crate::read_models::RollupBatchWriter)],
+            vec![
+                Arc::new(crate::events::TimelineBatchWriter),
+                Arc::new(crate::read_models::RollupBatchWriter),
+            ],
         );
         crate::reload::load_stored_years(&runtime.pool, &calendar).await?;
         let engine = crate::timers::Engine {

@@ -468,6 +468,23 @@ async fn events_applied_in_batches_count_as_they_do_one_by_one() {
     fixture(&one_by_one).await;
     let expected = rollup(&one_by_one).await;
     assert!(!expected.is_empty());
+    let shares = |app: &TestApp| {
+        let pool = app.parts.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64, i64)>(
+                // The fixture's own events (the findings it raises are published and come back too,
+                // whenever the relay gets to them).
+                "SELECT (SELECT count(*) FROM case_events WHERE producer <> 'supervision'),
+                        (SELECT count(*) FROM case_units),
+                        (SELECT count(DISTINCT unit_code) FROM case_units)",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let expected_shares = shares(&one_by_one).await;
+    assert_eq!(expected_shares.0, 39);
     one_by_one.stop().await;
 
     let batched = TestApp::spawn().await;
@@ -491,6 +508,8 @@ async fn events_applied_in_batches_count_as_they_do_one_by_one() {
     }
     let incremental = rollup(&batched).await;
     assert_eq!(incremental, expected);
+    // Every event on the timeline, every unit the cases were handed to (written at the batch's end).
+    assert_eq!(shares(&batched).await, expected_shares);
     supervision::read_models::rebuild_rollup(&batched.parts.pool)
         .await
         .unwrap();

@@ -103,6 +103,7 @@ pub(crate) async fn run_consumer(
 
     let lanes = settings.lanes.max(1);
     let max_batch = settings.batch_size.max(1);
+    let linger = std::time::Duration::from_millis(settings.batch_linger_ms);
     let crashed = CancellationToken::new();
     let mut senders = Vec::with_capacity(lanes);
     let mut workers = tokio::task::JoinSet::new();
@@ -121,12 +122,18 @@ pub(crate) async fn run_consumer(
                     // Simulated crash: everything still held is left unacked for redelivery.
                     continue;
                 }
-                // Whatever else is already waiting in this lane joins the batch (never waits for more).
+                // Whatever else is already waiting in this lane joins the batch, and what arrives
+                // within the linger (if any) too.
                 batch.push(delivery);
+                let until = tokio::time::Instant::now() + linger;
                 while batch.len() < max_batch {
                     match rx.try_recv() {
                         Ok(d) => batch.push(d),
-                        Err(_) => break,
+                        Err(_) if linger.is_zero() => break,
+                        Err(_) => match tokio::time::timeout_at(until, rx.recv()).await {
+                            Ok(Some(d)) => batch.push(d),
+                            _ => break,
+                        },
                     }
                 }
                 let outcomes = spec.processor.process_batch(&batch, &metrics).await;

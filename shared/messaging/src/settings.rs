@@ -22,6 +22,11 @@ pub struct BrokerSettings {
     /// what is already waiting, so a quiet queue still sees each event at once.
     #[serde(default = "default_consumer_batch_size")]
     pub batch_size: usize,
+    /// How long (ms) a lane that has one delivery waits for more to join its batch (0 = never
+    /// waits). A few milliseconds let events arriving close together share one transaction; an
+    /// event alone is applied that much later.
+    #[serde(default = "default_batch_linger_ms")]
+    pub batch_linger_ms: u64,
     #[serde(default = "default_reconnect_min_ms")]
     pub reconnect_min_ms: u64,
     #[serde(default = "default_reconnect_max_ms")]
@@ -44,6 +49,7 @@ impl BrokerSettings {
             delivery_limit: default_delivery_limit(),
             lanes: default_lanes(),
             batch_size: default_consumer_batch_size(),
+            batch_linger_ms: default_batch_linger_ms(),
             reconnect_min_ms: default_reconnect_min_ms(),
             reconnect_max_ms: default_reconnect_max_ms(),
             confirm_timeout_ms: default_confirm_timeout_ms(),
@@ -58,10 +64,13 @@ fn default_delivery_limit() -> u32 {
     5
 }
 fn default_lanes() -> usize {
-    8
+    2
 }
 fn default_consumer_batch_size() -> usize {
     32
+}
+fn default_batch_linger_ms() -> u64 {
+    10
 }
 fn default_reconnect_min_ms() -> u64 {
     200

@@ -24,6 +24,10 @@ pub struct TestEnv {
     pub pool_size: u32,
     /// Deliveries applied per consumer transaction (`broker.batch_size`).
     pub consumer_batch: usize,
+    /// Lanes per consumer and how long a lane waits for a batch (`broker.lanes`,
+    /// `broker.batch_linger_ms`).
+    pub lanes: usize,
+    pub batch_linger_ms: u64,
     pub id: String,
     pub prefix: String,
     databases: std::sync::Mutex<Vec<String>>,
@@ -43,6 +47,9 @@ impl TestEnv {
             workers: 1,
             pool_size: 4,
             consumer_batch: 32,
+            lanes: 4,
+            // As deployed (`broker.batch_linger_ms`).
+            batch_linger_ms: xinfang_messaging::BrokerSettings::local("").batch_linger_ms,
             prefix: format!("t{id}."),
             id,
             databases: std::sync::Mutex::new(Vec::new()),
@@ -75,8 +82,9 @@ impl TestEnv {
             broker: BrokerSettings {
                 delivery_limit: 3,
                 prefetch: 32,
-                lanes: 4,
+                lanes: self.lanes,
                 batch_size: self.consumer_batch,
+                batch_linger_ms: self.batch_linger_ms,
                 reconnect_min_ms: 100,
                 reconnect_max_ms: 1_000,
                 ..BrokerSettings::local(&self.prefix)

@@ -213,7 +213,11 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let mut env = TestEnv::new();
-    env.workers = 2;
+    // HTTP workers per service (BENCH_WORKERS; 2 by default).
+    env.workers = std::env::var("BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
     env.pool_size = 16;
     if let Some(b) = std::env::var("BENCH_CONSUMER_BATCH")
         .ok()
@@ -221,7 +225,26 @@ async fn main() -> anyhow::Result<()> {
     {
         env.consumer_batch = b;
     }
-    println!("consumer batch size {}", env.consumer_batch);
+    // Lanes and linger as deployed (the services' defaults), unless BENCH_LANES / BENCH_LINGER_MS.
+    let deployed = xinfang_messaging::BrokerSettings::local("");
+    env.lanes = deployed.lanes;
+    env.batch_linger_ms = deployed.batch_linger_ms;
+    if let Some(l) = std::env::var("BENCH_LANES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        env.lanes = l;
+    }
+    if let Some(l) = std::env::var("BENCH_LINGER_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        env.batch_linger_ms = l;
+    }
+    println!(
+        "consumer batch size {}, {} lanes, linger {} ms",
+        env.consumer_batch, env.lanes, env.batch_linger_ms
+    );
     let p = Platform::start_in(env, Hooks::default()).await;
     let token = clerk_token();
     let url = p.intake.url("/api/v1/petitions");

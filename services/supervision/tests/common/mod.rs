@@ -77,8 +77,10 @@ impl TestApp {
             }),
             None,
         )
-        // As the runtime builds it: audit rows, then the statistics rollup, at the end of a batch.
+        // As the runtime builds it: audit rows, timeline and case units, then the statistics rollup,
+        // at the end of a batch.
         .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter))
+        .with_writer(Arc::new(supervision::events::TimelineBatchWriter))
         .with_writer(Arc::new(supervision::read_models::RollupBatchWriter));
         TestApp {
             address,
