@@ -163,11 +163,21 @@ pub async fn open(
         }
     };
     let id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "INSERT INTO deadlines (id, case_id, case_number, kind, basis, unit_code, start_date, period, period_unit,
-                                fixed_due, due_date, explanation, status, source_event_id, steps_scheduled)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, true)
-         ON CONFLICT (case_id, kind) WHERE status IN ('open', 'paused') DO NOTHING",
+    // The deadline and its timer steps in one statement; the steps only if the deadline is new.
+    let plan = timers::plan(calendar, &limits.engine, c.kind, c.start, due);
+    let (steps, seqs, dates) = timers::step_columns(&plan);
+    let inserted: i64 = sqlx::query_scalar(
+        "WITH d AS (
+             INSERT INTO deadlines (id, case_id, case_number, kind, basis, unit_code, start_date, period, period_unit,
+                                    fixed_due, due_date, explanation, status, source_event_id, steps_scheduled)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, true)
+             ON CONFLICT (case_id, kind) WHERE status IN ('open', 'paused') DO NOTHING
+             RETURNING id),
+         s AS (
+             INSERT INTO deadline_steps (deadline_id, step, seq, fire_on)
+             SELECT d.id, u.step, u.seq, u.fire_on
+             FROM d, UNNEST($14::text[], $15::int2[], $16::date[]) AS u(step, seq, fire_on))
+         SELECT count(*) FROM d",
     )
     .bind(id)
     .bind(c.case_id)
@@ -182,15 +192,14 @@ pub async fn open(
     .bind(due)
     .bind(serde_json::json!(explanation))
     .bind(c.source_event_id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    if !inserted {
+    .bind(&steps)
+    .bind(&seqs)
+    .bind(&dates)
+    .fetch_one(&mut *conn)
+    .await?;
+    if inserted != 1 {
         return Ok(None);
     }
-    let plan = timers::plan(calendar, &limits.engine, c.kind, c.start, due);
-    timers::schedule_new(conn, id, &plan).await?;
     tracing::info!(case_number = c.case_number, kind = c.kind.as_str(), due = ?due, "deadline opened");
     Ok(Some(id))
 }

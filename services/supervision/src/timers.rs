@@ -151,13 +151,13 @@ pub async fn schedule(
     schedule_steps(conn, deadline_id, plan, false).await
 }
 
-/// Schedule the steps of a deadline opened in this transaction: it has no other steps to cancel.
-pub async fn schedule_new(
-    conn: &mut PgConnection,
-    deadline_id: Uuid,
-    plan: &[PlannedStep],
-) -> Result<(), sqlx::Error> {
-    schedule_steps(conn, deadline_id, plan, true).await
+/// A plan as the columns of `deadline_steps` (step, seq, fire_on), for one multi-row insert.
+pub fn step_columns(plan: &[PlannedStep]) -> (Vec<&'static str>, Vec<i16>, Vec<Option<NaiveDate>>) {
+    (
+        plan.iter().map(|p| step_str(p.step)).collect(),
+        plan.iter().map(|p| seq(p.step)).collect(),
+        plan.iter().map(|p| p.fire_on).collect(),
+    )
 }
 
 async fn schedule_steps(
@@ -166,9 +166,7 @@ async fn schedule_steps(
     plan: &[PlannedStep],
     fresh: bool,
 ) -> Result<(), sqlx::Error> {
-    let steps: Vec<&str> = plan.iter().map(|p| step_str(p.step)).collect();
-    let seqs: Vec<i16> = plan.iter().map(|p| seq(p.step)).collect();
-    let dates: Vec<Option<NaiveDate>> = plan.iter().map(|p| p.fire_on).collect();
+    let (steps, seqs, dates) = step_columns(plan);
     sqlx::query(
         "INSERT INTO deadline_steps (deadline_id, step, seq, fire_on)
          SELECT $1, u.step, u.seq, u.fire_on FROM UNNEST($2::text[], $3::int2[], $4::date[]) AS u(step, seq, fire_on)
