@@ -50,14 +50,9 @@ async fn record_timeline(
         unit_code: unit.map(str::to_string),
         payload: envelope.payload.clone(),
     };
-    match xinfang_messaging::deferred::defer(Box::new(row)) {
-        Ok(()) => Ok(()),
-        Err(item) => {
-            let row = item
-                .downcast::<TimelineRow>()
-                .expect("the row just deferred");
-            insert_timeline(conn, std::slice::from_ref(&*row)).await
-        }
+    match xinfang_messaging::deferred::defer_or_keep(row) {
+        None => Ok(()),
+        Some(row) => insert_timeline(conn, &[row]).await,
     }
 }
 
@@ -72,12 +67,9 @@ pub async fn add_case_unit(
         case_id,
         unit_code: unit.to_string(),
     };
-    match xinfang_messaging::deferred::defer(Box::new(row)) {
-        Ok(()) => Ok(()),
-        Err(item) => {
-            let row = item.downcast::<CaseUnit>().expect("the row just deferred");
-            insert_case_units(conn, std::slice::from_ref(&*row)).await
-        }
+    match xinfang_messaging::deferred::defer_or_keep(row) {
+        None => Ok(()),
+        Some(row) => insert_case_units(conn, &[row]).await,
     }
 }
 

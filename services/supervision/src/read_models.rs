@@ -221,14 +221,9 @@ pub async fn add_delta(
     conn: &mut PgConnection,
     delta: BTreeMap<RollupKey, Counters>,
 ) -> Result<(), sqlx::Error> {
-    match xinfang_messaging::deferred::defer(Box::new(DeferredDelta(delta))) {
-        Ok(()) => Ok(()),
-        Err(item) => {
-            let delta = item
-                .downcast::<DeferredDelta>()
-                .expect("the item just deferred");
-            apply_delta(conn, &delta.0).await
-        }
+    match xinfang_messaging::deferred::defer_or_keep(DeferredDelta(delta)) {
+        None => Ok(()),
+        Some(delta) => apply_delta(conn, &delta.0).await,
     }
 }
 

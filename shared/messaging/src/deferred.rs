@@ -34,6 +34,15 @@ pub fn defer(item: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Send>> {
     }
 }
 
+/// [`defer`] for a typed item: `None` when it was collected, `Some(item)` (to be written at once)
+/// when no batch is running.
+pub fn defer_or_keep<T: Any + Send>(item: T) -> Option<T> {
+    match defer(Box::new(item)) {
+        Ok(()) => None,
+        Err(item) => Some(*item.downcast::<T>().expect("the item just offered")),
+    }
+}
+
 /// Take the items of type `T` out of `deferred`, in order, leaving the others where they were.
 pub fn take<T: Any>(deferred: &mut Deferred) -> Vec<T> {
     let mut taken = Vec::new();
@@ -76,6 +85,14 @@ mod tests {
             .collect();
         assert_eq!(values, vec![2, 3]);
         assert!(defer(Box::new(4u8)).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_typed_item_is_kept_outside_a_batch_and_collected_inside() {
+        assert_eq!(defer_or_keep(5u32), Some(5));
+        let (kept, mut items) = collecting(async { defer_or_keep(6u32) }).await;
+        assert_eq!(kept, None);
+        assert_eq!(take::<u32>(&mut items), vec![6]);
     }
 
     #[test]

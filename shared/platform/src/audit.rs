@@ -150,10 +150,10 @@ pub fn deferred_entries(
 /// written at the end of the batch, in the same transaction, together with the batch's other
 /// entries ([`record_many`], called by [`AuditBatchWriter`]).
 pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
-    if xinfang_messaging::deferred::defer(Box::new(DeferredEntry(entry.clone()))).is_ok() {
-        return Ok(());
+    match xinfang_messaging::deferred::defer_or_keep(DeferredEntry(entry.clone())) {
+        None => Ok(()),
+        Some(_) => record_now(conn, entry).await,
     }
-    record_now(conn, entry).await
 }
 
 /// Lock the chains (ascending) and read their newest rows, in one round trip: two statements sent
