@@ -203,15 +203,22 @@ impl Broker {
                 ));
             }
             let healthy_since = tokio::time::Instant::now();
+            // Shutdown first: its cancellation also stops the consumers (their token is its
+            // child), and a consumer ending then is not a reason to rebuild.
             let graceful = tokio::select! {
+                biased;
                 _ = shutdown.cancelled() => true,
                 ev = next_error(&mut events) => {
                     tracing::warn!(error = %ev, "broker connection error; rebuilding the session");
                     false
                 }
                 r = tasks.join_next(), if !consumers.is_empty() => {
-                    tracing::warn!(result = ?r.map(|x| x.map_err(|e| e.to_string())), "a consumer stopped; rebuilding the session");
-                    false
+                    if shutdown.is_cancelled() {
+                        true
+                    } else {
+                        tracing::warn!(result = ?r.map(|x| x.map_err(|e| e.to_string())), "a consumer stopped; rebuilding the session");
+                        false
+                    }
                 }
             };
             if graceful {
