@@ -951,3 +951,79 @@ async fn registrations_arriving_together_are_numbered_together_and_one_refusal_s
             .unwrap();
     assert_eq!(registered, 37);
 }
+
+#[tokio::test]
+async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let pool = app.parts.pool.clone();
+    // Test only: a trigger that holds the very first petition insert for 300 ms, so that the other
+    // registrations queue up and are written in batches, and refuses one summary, as an unforeseen
+    // database error would.
+    sqlx::raw_sql(
+        "CREATE SEQUENCE test_attempts;
+         CREATE FUNCTION test_refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF nextval('test_attempts') = 1 THEN PERFORM pg_sleep(0.3); END IF;
+             IF NEW.summary = '数据库拒绝的一件' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+             RETURN NEW;
+         END $$;
+         CREATE TRIGGER test_refuse_one BEFORE INSERT ON petitions
+             FOR EACH ROW EXECUTE FUNCTION test_refuse_one();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..30u32 {
+        let app = app.clone();
+        let summary = if i == 17 {
+            "数据库拒绝的一件".to_string()
+        } else {
+            format!("第{i}件 工资被拖欠")
+        };
+        let body = claim(&summary, &id_number(300 + i), "13800000002");
+        tasks.push(tokio::spawn(async move {
+            app.post(&clerk_token(), "/api/v1/petitions", body).await
+        }));
+    }
+    let mut numbers = Vec::new();
+    let mut failed = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let (s, b) = t.await.unwrap();
+        if s == 201 {
+            numbers.push(b["case_number"].as_str().unwrap().to_string());
+        } else {
+            failed.push((i, s, b["code"].clone()));
+        }
+    }
+    // Only the refused one failed; the others are numbered without gaps.
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, 17);
+    assert!(failed[0].1 >= 500, "{failed:?}");
+    numbers.sort();
+    let year = numbers[0].split('-').nth(1).unwrap().to_string();
+    let expected: Vec<String> = (1..=29).map(|n| format!("140423-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+    // It left nothing; every other petition is whole, with its event and its audit row, and they
+    // were written in batches.
+    let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM petitions), (SELECT count(*) FROM petitioners),
+                (SELECT count(*) FROM content_signatures),
+                (SELECT count(*) FROM outbox WHERE envelope->>'event_type' = 'petition.registered'),
+                (SELECT count(*) FROM audit_log WHERE action = 'petition.register')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(counts, (29, 29, 29, 29, 29));
+    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM petitions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        transactions < 29,
+        "{transactions} transactions: no batch formed"
+    );
+    let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
+    assert_eq!(audit.first_break, None);
+}
