@@ -135,7 +135,9 @@ async fn a_petition_with_several_petitioners_and_attachments_is_written_whole() 
     let reg = app.register(body).await;
     let id: uuid::Uuid = reg["id"].as_str().unwrap().parse().unwrap();
 
-    let people: Vec<(i16, String, Option<String>, Option<String>, bool, bool)> = sqlx::query_as(
+    // (ordinal, name, ID mask, phone mask, ID indexed, address sealed)
+    type Person = (i16, String, Option<String>, Option<String>, bool, bool);
+    let people: Vec<Person> = sqlx::query_as(
         "SELECT ordinal, name, id_number_mask, phone_mask, id_number_bidx IS NOT NULL, address_enc IS NOT NULL
          FROM petitioners WHERE petition_id = $1 ORDER BY ordinal",
     )
