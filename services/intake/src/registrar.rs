@@ -25,7 +25,9 @@ use xinfang_platform::{audit, ApiError};
 
 use crate::{
     domain::today_in_china,
-    routes::petitions::{number_batch, remember_answer, write_one, Job, Unnumbered, Written},
+    routes::petitions::{
+        number_batch, remember_answer, write_many, write_one, Job, Unnumbered, Written,
+    },
     state::IntakeState,
 };
 
@@ -130,31 +132,60 @@ async fn write_all(
     jobs: &[Job],
 ) -> Result<Vec<State>, ApiError> {
     let mut tx = pool.begin().await?;
-    let mut states = Vec::with_capacity(jobs.len());
+    let mut slots: Vec<Option<State>> = (0..jobs.len()).map(|_| None).collect();
     // Audit rows are collected per registration and written together before the commit; those of a
     // refused registration are dropped with its savepoint.
     let mut audit_rows = Vec::new();
+
+    // Registrations that need no check inside the transaction (no Idempotency-Key, no walk-in
+    // visit) are written together, one statement per table; if that fails they are written one by
+    // one below, so that a failure falls only on the registration that caused it.
+    let simple: Vec<usize> = (0..jobs.len())
+        .filter(|&i| jobs[i].key.is_none() && jobs[i].visit_id.is_none())
+        .collect();
+    if simple.len() >= 2 {
+        savepoint(&mut tx, "SAVEPOINT registrations").await?;
+        let group: Vec<&Job> = simple.iter().map(|&i| &jobs[i]).collect();
+        match write_many(&mut tx, state, &group).await {
+            Ok(written) => {
+                savepoint(&mut tx, "RELEASE SAVEPOINT registrations").await?;
+                for (&i, (u, entry)) in simple.iter().zip(written) {
+                    audit_rows.push(entry);
+                    slots[i] = Some(State::Written(u));
+                }
+            }
+            Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
+            Err(e) => {
+                tracing::info!(error = %e, registrations = simple.len(), "group write failed; writing one by one");
+                savepoint(&mut tx, "ROLLBACK TO SAVEPOINT registrations").await?;
+            }
+        }
+    }
+
     // A registration alone in its batch needs no savepoint: if it is refused, the whole
     // transaction is rolled back (two round trips fewer, which is the usual case at low load).
     let alone = jobs.len() == 1;
-    for job in jobs {
+    for (i, job) in jobs.iter().enumerate() {
+        if slots[i].is_some() {
+            continue;
+        }
         if !alone {
             savepoint(&mut tx, "SAVEPOINT registration").await?;
         }
         let (written, deferred) = collecting(write_one(&mut tx, state, job)).await;
-        match written {
+        slots[i] = Some(match written {
             Ok(Ok(u)) => {
                 if !alone {
                     savepoint(&mut tx, "RELEASE SAVEPOINT registration").await?;
                 }
                 audit_rows.extend(audit::deferred_entries(deferred)?);
-                states.push(State::Written(u));
+                State::Written(u)
             }
             Ok(Err(replay)) => {
                 if !alone {
                     savepoint(&mut tx, "RELEASE SAVEPOINT registration").await?;
                 }
-                states.push(State::Replayed(replay));
+                State::Replayed(replay)
             }
             Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
             Err(e) if alone => {
@@ -164,10 +195,14 @@ async fn write_all(
             Err(e) => {
                 // Only this registration is undone; the transaction goes on.
                 savepoint(&mut tx, "ROLLBACK TO SAVEPOINT registration").await?;
-                states.push(State::Refused(e));
+                State::Refused(e)
             }
-        }
+        });
     }
+    let mut states: Vec<State> = slots
+        .into_iter()
+        .map(|s| s.expect("every registration has an outcome"))
+        .collect();
     // The contended locks come last and are held only until the commit: the audit chains
     // (ascending, as every batch takes them), then the year's counter.
     audit::record_many(&mut tx, &audit_rows).await?;

@@ -954,32 +954,33 @@ async fn registrations_arriving_together_are_numbered_together_and_one_refusal_s
     assert_eq!(registered, 37);
 }
 
-#[tokio::test]
-async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
-    let app = std::sync::Arc::new(TestApp::spawn().await);
-    let pool = app.parts.pool.clone();
-    // Test only: a trigger that holds the very first petition insert for 300 ms, so that the other
-    // registrations queue up and are written in batches, and refuses one summary, as an unforeseen
-    // database error would.
-    sqlx::raw_sql(
+/// Test only: a trigger that counts every attempt to insert a petition (sequences do not roll
+/// back), holds the very first one for 300 ms so that the registrations behind it queue up and are
+/// written in batches, and refuses `refused` (as an unforeseen database error would).
+async fn count_and_refuse_petition_inserts(pool: &sqlx::PgPool, refused: &str) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "CREATE SEQUENCE test_attempts;
          CREATE FUNCTION test_refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN
              IF nextval('test_attempts') = 1 THEN PERFORM pg_sleep(0.3); END IF;
-             IF NEW.summary = '数据库拒绝的一件' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+             IF NEW.summary = '{refused}' THEN RAISE EXCEPTION 'refused for the test'; END IF;
              RETURN NEW;
          END $$;
          CREATE TRIGGER test_refuse_one BEFORE INSERT ON petitions
-             FOR EACH ROW EXECUTE FUNCTION test_refuse_one();",
-    )
-    .execute(&pool)
+             FOR EACH ROW EXECUTE FUNCTION test_refuse_one();"
+    )))
+    .execute(pool)
     .await
     .unwrap();
+}
+
+/// Register 30 claims at once (claim 17 with `summary_17`): (index, status, body) of each.
+async fn thirty_at_once(app: &std::sync::Arc<TestApp>, summary_17: &str) -> Vec<(u16, Value)> {
     let mut tasks = Vec::new();
     for i in 0..30u32 {
         let app = app.clone();
         let summary = if i == 17 {
-            "数据库拒绝的一件".to_string()
+            summary_17.to_string()
         } else {
             format!("第{i}件 工资被拖欠")
         };
@@ -988,10 +989,70 @@ async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
             app.post(&clerk_token(), "/api/v1/petitions", body).await
         }));
     }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+async fn insert_attempts(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT last_value FROM test_attempts")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn registrations_without_checks_are_written_as_groups() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let pool = app.parts.pool.clone();
+    count_and_refuse_petition_inserts(&pool, "（无）").await;
+    let answers = thirty_at_once(&app, "第17件 工资被拖欠").await;
+    assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
+    // Written in fewer transactions than petitions, each petition inserted once: the group
+    // statements went through (a failed group would have been written again one by one).
+    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM petitions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        transactions < 30,
+        "{transactions} transactions: no batch formed"
+    );
+    assert_eq!(insert_attempts(&pool).await, 30);
+    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM petitioners), (SELECT count(*) FROM content_signatures),
+                (SELECT count(*) FROM outbox WHERE envelope->>'event_type' = 'petition.registered'),
+                (SELECT count(*) FROM audit_log WHERE action = 'petition.register')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(counts, (30, 30, 30, 30));
+    // Every event carries its petition's number and id, in the order they were written.
+    let mismatched: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM petitions p JOIN outbox o ON o.case_id = p.id
+         WHERE o.envelope->'payload'->>'case_number' <> p.case_number
+            OR o.envelope->'payload'->>'petition_id' <> p.id::text",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatched, 0);
+    let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
+    assert_eq!(audit.first_break, None);
+}
+
+#[tokio::test]
+async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let pool = app.parts.pool.clone();
+    count_and_refuse_petition_inserts(&pool, "数据库拒绝的一件").await;
+    let answers = thirty_at_once(&app, "数据库拒绝的一件").await;
     let mut numbers = Vec::new();
     let mut failed = Vec::new();
-    for (i, t) in tasks.into_iter().enumerate() {
-        let (s, b) = t.await.unwrap();
+    for (i, (s, b)) in answers.into_iter().enumerate() {
         if s == 201 {
             numbers.push(b["case_number"].as_str().unwrap().to_string());
         } else {
@@ -1026,6 +1087,8 @@ async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
         transactions < 29,
         "{transactions} transactions: no batch formed"
     );
+    // The group holding the refused one was undone and written again one by one.
+    assert!(insert_attempts(&pool).await > 30);
     let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
     assert_eq!(audit.first_break, None);
 }

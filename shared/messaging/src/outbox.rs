@@ -72,6 +72,33 @@ impl Outbox {
         Ok(())
     }
 
+    /// Write several events into the outbox with one statement, in order, inside the caller's
+    /// transaction.
+    pub async fn enqueue_many(
+        conn: &mut PgConnection,
+        envelopes: &[&Envelope],
+    ) -> Result<(), sqlx::Error> {
+        if envelopes.is_empty() {
+            return Ok(());
+        }
+        mark_enqueued();
+        let json: Vec<sqlx::types::Json<&Envelope>> =
+            envelopes.iter().map(|e| sqlx::types::Json(*e)).collect();
+        sqlx::query(
+            "INSERT INTO outbox (event_id, case_id, routing_key, envelope)
+             SELECT t.e, t.c, t.r, t.v
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS t(e, c, r, v, n)
+             ORDER BY t.n",
+        )
+        .bind(envelopes.iter().map(|e| e.event_id).collect::<Vec<_>>())
+        .bind(envelopes.iter().map(|e| e.case_id).collect::<Vec<_>>())
+        .bind(envelopes.iter().map(|e| e.routing_key()).collect::<Vec<_>>())
+        .bind(json)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
     /// (rows not yet published, age in seconds of the oldest one)
     pub async fn backlog(pool: &PgPool) -> Result<(i64, i64), sqlx::Error> {
         let row = sqlx::query(

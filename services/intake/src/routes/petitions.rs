@@ -341,17 +341,7 @@ pub async fn write_one(
             return Ok(Err(Written::Replay { status, body }));
         }
     }
-    let (actor, p, visit_id) = (&job.actor, &job.petition, job.visit_id);
-    let Prepared {
-        id,
-        scope,
-        search,
-        candidates,
-    } = &job.prepared;
-    let id = *id;
-    let vault = &state.vault;
-    let division = &state.settings.division_code;
-
+    let (actor, visit_id, id) = (&job.actor, job.visit_id, job.prepared.id);
     if let Some(visit_id) = visit_id {
         let row = sqlx::query("SELECT unit, petition_id FROM visits WHERE id = $1 FOR UPDATE")
             .bind(visit_id)
@@ -377,10 +367,84 @@ pub async fn write_one(
             .await?;
     }
 
+    let rows = rows_of(state, job)?;
+    insert_rows(&mut *conn, state, &[(job, &rows)]).await?;
+    Outbox::enqueue(&mut *conn, &rows.envelope).await?;
+    audit::record(&mut *conn, &rows.audit).await?;
+    Ok(Ok(rows.unnumbered()))
+}
+
+/// Write several registrations that need no check in the transaction (no `Idempotency-Key`, no
+/// walk-in visit) with one statement for all their rows and one for all their events. `Err` when
+/// any of it fails: the caller rolls back to its savepoint and writes them one by one, so that a
+/// failure falls on the registration that caused it.
+#[tracing::instrument(skip_all, fields(registrations = jobs.len()))]
+pub async fn write_many(
+    conn: &mut PgConnection,
+    state: &IntakeState,
+    jobs: &[&Job],
+) -> Result<Vec<(Unnumbered, AuditEntry)>, ApiError> {
+    let rows = jobs
+        .iter()
+        .map(|job| rows_of(state, job))
+        .collect::<Result<Vec<_>, _>>()?;
+    let items: Vec<(&Job, &PetitionRows)> = jobs.iter().copied().zip(rows.iter()).collect();
+    insert_rows(&mut *conn, state, &items).await?;
+    let envelopes: Vec<&Envelope> = rows.iter().map(|r| &r.envelope).collect();
+    Outbox::enqueue_many(&mut *conn, &envelopes).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let audit = r.audit.clone();
+            (r.unnumbered(), audit)
+        })
+        .collect())
+}
+
+/// A petitioner's row, personal data sealed and indexed.
+struct PetitionerRow {
+    id: Uuid,
+    ordinal: i16,
+    name: String,
+    id_enc: Option<Vec<u8>>,
+    id_bidx: Option<Vec<u8>>,
+    id_mask: Option<String>,
+    phone_enc: Option<Vec<u8>>,
+    phone_bidx: Option<Vec<u8>>,
+    phone_mask: Option<String>,
+    address_enc: Option<Vec<u8>>,
+}
+
+/// Everything one registration writes, worked out before writing.
+pub struct PetitionRows {
+    query_code_hash: String,
+    registered_at: chrono::DateTime<Utc>,
+    envelope: Envelope,
+    petitioners: Vec<PetitionerRow>,
+    attachment_ids: Vec<Uuid>,
+    audit: AuditEntry,
+    registered: RegisteredPetition,
+}
+
+impl PetitionRows {
+    fn unnumbered(self) -> Unnumbered {
+        Unnumbered {
+            registered: self.registered,
+            event_id: self.envelope.event_id,
+        }
+    }
+}
+
+/// The rows of one registration (sealing its personal data), under a unique placeholder number
+/// that [`number_batch`] replaces.
+fn rows_of(state: &IntakeState, job: &Job) -> Result<PetitionRows, ApiError> {
+    let (actor, p, visit_id) = (&job.actor, &job.petition, job.visit_id);
+    let Prepared { id, candidates, .. } = &job.prepared;
+    let id = *id;
+    let vault = &state.vault;
     let registered_at = Utc::now();
     let query_code = new_query_code();
     let query_code_hash = hex::encode(Sha256::digest(format!("{id}:{query_code}").as_bytes()));
-    // Written under a unique placeholder; the writer numbers its whole batch at the end.
     let placeholder = format!("pending:{id}");
     let event = PetitionRegisteredV1 {
         petition_id: id,
@@ -389,7 +453,7 @@ pub async fn write_one(
         received_on: p.received_on,
         registered_at,
         registering_unit: actor.unit.clone(),
-        division_code: division.clone(),
+        division_code: state.settings.division_code.clone(),
         petitioner_count: p.petitioner_count,
         anonymous: p.anonymous(),
         contactable: p.contactable(),
@@ -404,23 +468,7 @@ pub async fn write_one(
         upstream_due_on: p.upstream_due_on,
     };
     let envelope = Envelope::new(&event, Some(id), None, None);
-
-    // The petitioners' personal data, sealed and indexed (one array per column).
-    let n = p.petitioners.len();
-    let mut pe_id = Vec::with_capacity(n);
-    let mut pe_ordinal = Vec::with_capacity(n);
-    let mut pe_name = Vec::with_capacity(n);
-    let (mut id_enc, mut id_bidx, mut id_mask) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut ph_enc, mut ph_bidx, mut ph_mask) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let mut addr_enc = Vec::with_capacity(n);
+    let mut petitioners = Vec::with_capacity(p.petitioners.len());
     for (i, person) in p.petitioners.iter().enumerate() {
         let pid = Uuid::now_v7();
         let seal = |column: &'static str, v: &PlainPii| {
@@ -438,118 +486,36 @@ pub async fn write_one(
         };
         let idn = person.id_number.as_ref().map(IdNumber::pii);
         let phone = person.phone.as_ref().map(Phone::pii);
-        pe_id.push(pid);
-        pe_ordinal.push(i as i16);
-        pe_name.push(person.name.as_str());
-        id_enc.push(idn.map(|v| seal("id_number", v)).transpose()?);
-        id_bidx.push(idn.map(|v| vault.blind_index("id_number", v.expose())));
-        id_mask.push(idn.map(|v| mask_id_number(v.expose())));
-        ph_enc.push(phone.map(|v| seal("phone", v)).transpose()?);
-        ph_bidx.push(phone.map(|v| vault.blind_index("phone", v.expose())));
-        ph_mask.push(phone.map(|v| mask_phone(v.expose())));
-        addr_enc.push(
-            person
+        petitioners.push(PetitionerRow {
+            id: pid,
+            ordinal: i as i16,
+            name: person.name.as_str().to_string(),
+            id_enc: idn.map(|v| seal("id_number", v)).transpose()?,
+            id_bidx: idn.map(|v| vault.blind_index("id_number", v.expose())),
+            id_mask: idn.map(|v| mask_id_number(v.expose())),
+            phone_enc: phone.map(|v| seal("phone", v)).transpose()?,
+            phone_bidx: phone.map(|v| vault.blind_index("phone", v.expose())),
+            phone_mask: phone.map(|v| mask_phone(v.expose())),
+            address_enc: person
                 .address
                 .as_ref()
                 .map(|v| seal("address", v))
                 .transpose()?,
-        );
+        });
     }
-    let attachment_ids: Vec<Uuid> = p.attachments.iter().map(|_| Uuid::now_v7()).collect();
-
-    // The petition, its petitioners, attachments, repeat candidates and content signature, written
-    // with one statement (one round trip instead of one per row).
-    sqlx::query(
-        "WITH p AS (
-             INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
-                                    registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
-                                    facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
-                                    upstream_reference, upstream_organ, upstream_due_on, search_tokens)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'registered', $14,
-                     $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)),
-         pe AS (
-             INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
-                                      phone_enc, phone_bidx, phone_mask, address_enc)
-             SELECT t.id, $1, t.ordinal, t.name, $29, t.id_enc, t.id_bidx, t.id_mask, t.ph_enc, t.ph_bidx, t.ph_mask, t.addr_enc
-             FROM unnest($30::uuid[], $31::int2[], $32::text[], $33::bytea[], $34::bytea[], $35::text[],
-                         $36::bytea[], $37::bytea[], $38::text[], $39::bytea[])
-                  AS t(id, ordinal, name, id_enc, id_bidx, id_mask, ph_enc, ph_bidx, ph_mask, addr_enc)),
-         a AS (
-             INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
-             SELECT t.id, $1, t.ord::int2 - 1, t.kind, t.file_name, t.content_type, t.size_bytes, t.sha256
-             FROM unnest($40::uuid[], $41::text[], $42::text[], $43::text[], $44::int8[], $45::text[])
-                  WITH ORDINALITY AS t(id, kind, file_name, content_type, size_bytes, sha256, ord)),
-         rc AS (
-             INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
-             SELECT $1, t.c, t.s, string_to_array(t.r, ',')
-             FROM unnest($46::uuid[], $47::real[], $48::text[]) AS t(c, s, r))
-         INSERT INTO content_signatures (petition_id, scope, token_count, tokens)
-         VALUES ($1, $49, cardinality($28::int4[]), $28)",
-    )
-    .bind(id)
-    .bind(&placeholder)
-    .bind(&query_code_hash)
-    .bind(p.channel.as_str())
-    .bind(p.received_on)
-    .bind(registered_at)
-    .bind(&actor.unit)
-    .bind(&actor.user_id)
-    .bind(division)
-    .bind(p.summary.as_str())
-    .bind(p.petitioner_count as i32)
-    .bind(p.anonymous())
-    .bind(p.contactable())
-    .bind(envelope.correlation_id)
-    .bind(&p.facts)
-    .bind(&p.requests)
-    .bind(p.category.map(|c| c.as_str()))
-    .bind(&p.field)
-    .bind(&p.subfield)
-    .bind(&p.township)
-    .bind(&p.village)
-    .bind(&p.respondent_unit)
-    .bind(p.group_visit)
-    .bind(visit_id)
-    .bind(&p.upstream_reference)
-    .bind(&p.upstream_organ)
-    .bind(p.upstream_due_on)
-    .bind(search)
-    .bind(vault.key_version())
-    .bind(&pe_id)
-    .bind(&pe_ordinal)
-    .bind(&pe_name)
-    .bind(&id_enc)
-    .bind(&id_bidx)
-    .bind(&id_mask)
-    .bind(&ph_enc)
-    .bind(&ph_bidx)
-    .bind(&ph_mask)
-    .bind(&addr_enc)
-    .bind(&attachment_ids)
-    .bind(p.attachments.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>())
-    .bind(p.attachments.iter().map(|a| a.file_name.as_str()).collect::<Vec<_>>())
-    .bind(p.attachments.iter().map(|a| a.content_type.as_str()).collect::<Vec<_>>())
-    .bind(p.attachments.iter().map(|a| a.size_bytes).collect::<Vec<_>>())
-    .bind(p.attachments.iter().map(|a| a.sha256.as_str()).collect::<Vec<_>>())
-    .bind(candidates.iter().map(|c| c.petition_id).collect::<Vec<_>>())
-    .bind(candidates.iter().map(|c| c.score).collect::<Vec<_>>())
-    .bind(candidates.iter().map(|c| c.reasons.join(",")).collect::<Vec<_>>())
-    .bind(scope)
-    .execute(&mut *conn)
-    .await?;
-    Outbox::enqueue(&mut *conn, &envelope).await?;
-    audit::record(
-        &mut *conn,
-        &AuditEntry::by(
-            actor,
-            "petition.register",
-            Some(id),
-            json!({ "channel": p.channel.as_str(), "received_on": p.received_on,
-                    "repeat_candidates": candidates.iter().map(|c| &c.case_number).collect::<Vec<_>>() }),
-        ),
-    )
-    .await?;
-    Ok(Ok(Unnumbered {
+    let audit = AuditEntry::by(
+        actor,
+        "petition.register",
+        Some(id),
+        json!({ "channel": p.channel.as_str(), "received_on": p.received_on,
+                "repeat_candidates": candidates.iter().map(|c| &c.case_number).collect::<Vec<_>>() }),
+    );
+    Ok(PetitionRows {
+        query_code_hash,
+        registered_at,
+        petitioners,
+        attachment_ids: p.attachments.iter().map(|_| Uuid::now_v7()).collect(),
+        audit,
         registered: RegisteredPetition {
             id,
             case_number: placeholder,
@@ -560,8 +526,140 @@ pub async fn write_one(
             correlation_id: envelope.correlation_id,
             repeat_candidates: candidates.clone(),
         },
-        event_id: envelope.event_id,
-    }))
+        envelope,
+    })
+}
+
+/// Insert the petitions, their petitioners, attachments, repeat candidates and content
+/// signatures of `items` with one statement (data-modifying CTEs; one array per column).
+async fn insert_rows(
+    conn: &mut PgConnection,
+    state: &IntakeState,
+    items: &[(&Job, &PetitionRows)],
+) -> Result<(), ApiError> {
+    let ids: Vec<Uuid> = items.iter().map(|(j, _)| j.prepared.id).collect();
+    let ps: Vec<&NewPetition> = items.iter().map(|(j, _)| &j.petition).collect();
+    // Token lists differ in length, so each goes as an array literal (only integers).
+    let tokens: Vec<String> = items
+        .iter()
+        .map(|(j, _)| {
+            let t: Vec<String> = j.prepared.search.iter().map(i32::to_string).collect();
+            format!("{{{}}}", t.join(","))
+        })
+        .collect();
+    let people: Vec<(Uuid, &PetitionerRow)> = items
+        .iter()
+        .flat_map(|(j, r)| r.petitioners.iter().map(move |pe| (j.prepared.id, pe)))
+        .collect();
+    let files: Vec<(Uuid, Uuid, i16, &crate::domain::Attachment)> = items
+        .iter()
+        .flat_map(|(j, r)| {
+            r.attachment_ids
+                .iter()
+                .zip(&j.petition.attachments)
+                .enumerate()
+                .map(move |(i, (aid, a))| (j.prepared.id, *aid, i as i16, a))
+        })
+        .collect();
+    let cands: Vec<(Uuid, &Candidate)> = items
+        .iter()
+        .flat_map(|(j, _)| {
+            j.prepared
+                .candidates
+                .iter()
+                .map(move |c| (j.prepared.id, c))
+        })
+        .collect();
+    sqlx::query(
+        "WITH p AS (
+             INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
+                                    registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
+                                    facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
+                                    upstream_reference, upstream_organ, upstream_due_on, search_tokens)
+             SELECT t.id, 'pending:' || t.id, t.qch, t.channel, t.received_on, t.registered_at, t.unit,
+                    t.by_user, $9, t.summary, t.pcount, t.anonymous, t.contactable, 'registered', t.correlation_id,
+                    t.facts, t.requests, t.category, t.field, t.subfield, t.township, t.village, t.respondent, t.group_visit, t.visit_id,
+                    t.up_ref, t.up_organ, t.up_due, t.tokens::int4[]
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::timestamptz[], $6::text[], $7::text[],
+                         $8::text[], $10::int4[], $11::bool[], $12::bool[], $13::uuid[], $14::text[], $15::text[],
+                         $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bool[],
+                         $23::uuid[], $24::text[], $25::text[], $26::date[], $27::text[], $28::text[])
+                  AS t(id, qch, channel, received_on, registered_at, unit, by_user, summary, pcount, anonymous,
+                       contactable, correlation_id, facts, requests, category, field, subfield, township, village,
+                       respondent, group_visit, visit_id, up_ref, up_organ, up_due, tokens, scope)),
+         pe AS (
+             INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
+                                      phone_enc, phone_bidx, phone_mask, address_enc)
+             SELECT t.id, t.petition_id, t.ordinal, t.name, $29, t.id_enc, t.id_bidx, t.id_mask, t.ph_enc, t.ph_bidx, t.ph_mask, t.addr_enc
+             FROM unnest($30::uuid[], $31::uuid[], $32::int2[], $33::text[], $34::bytea[], $35::bytea[], $36::text[],
+                         $37::bytea[], $38::bytea[], $39::text[], $40::bytea[])
+                  AS t(id, petition_id, ordinal, name, id_enc, id_bidx, id_mask, ph_enc, ph_bidx, ph_mask, addr_enc)),
+         a AS (
+             INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
+             SELECT * FROM unnest($41::uuid[], $42::uuid[], $43::int2[], $44::text[], $45::text[], $46::text[], $47::int8[], $48::text[])),
+         rc AS (
+             INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
+             SELECT t.p, t.c, t.s, string_to_array(t.r, ',')
+             FROM unnest($49::uuid[], $50::uuid[], $51::real[], $52::text[]) AS t(p, c, s, r))
+         INSERT INTO content_signatures (petition_id, scope, token_count, tokens)
+         SELECT t.id, t.scope, cardinality(t.tokens::int4[]), t.tokens::int4[]
+         FROM unnest($1::uuid[], $27::text[], $28::text[]) AS t(id, tokens, scope)",
+    )
+    .bind(&ids)
+    .bind(items.iter().map(|(_, r)| r.query_code_hash.as_str()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.channel.as_str()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.received_on).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, r)| r.registered_at).collect::<Vec<_>>())
+    .bind(items.iter().map(|(j, _)| j.actor.unit.as_str()).collect::<Vec<_>>())
+    .bind(items.iter().map(|(j, _)| j.actor.user_id.as_str()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.summary.as_str()).collect::<Vec<_>>())
+    .bind(&state.settings.division_code)
+    .bind(ps.iter().map(|p| p.petitioner_count as i32).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.anonymous()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.contactable()).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, r)| r.envelope.correlation_id).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.facts.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.requests.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.category.map(|c| c.as_str())).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.field.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.subfield.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.township.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.village.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.respondent_unit.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.group_visit).collect::<Vec<_>>())
+    .bind(items.iter().map(|(j, _)| j.visit_id).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.upstream_reference.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.upstream_organ.as_deref()).collect::<Vec<_>>())
+    .bind(ps.iter().map(|p| p.upstream_due_on).collect::<Vec<_>>())
+    .bind(&tokens)
+    .bind(items.iter().map(|(j, _)| j.prepared.scope.as_str()).collect::<Vec<_>>())
+    .bind(state.vault.key_version())
+    .bind(people.iter().map(|(_, r)| r.id).collect::<Vec<_>>())
+    .bind(people.iter().map(|(pid, _)| *pid).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.ordinal).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.name.as_str()).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.id_enc.as_deref()).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.id_bidx.as_deref()).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.id_mask.as_deref()).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.phone_enc.as_deref()).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.phone_bidx.as_deref()).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.phone_mask.as_deref()).collect::<Vec<_>>())
+    .bind(people.iter().map(|(_, r)| r.address_enc.as_deref()).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.1).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.0).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.2).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.3.kind.as_str()).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.3.file_name.as_str()).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.3.content_type.as_str()).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.3.size_bytes).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.3.sha256.as_str()).collect::<Vec<_>>())
+    .bind(cands.iter().map(|(pid, _)| *pid).collect::<Vec<_>>())
+    .bind(cands.iter().map(|(_, c)| c.petition_id).collect::<Vec<_>>())
+    .bind(cands.iter().map(|(_, c)| c.score).collect::<Vec<_>>())
+    .bind(cands.iter().map(|(_, c)| c.reasons.join(",")).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Number a batch of petitions written in this transaction (编号), in order: one statement moves
