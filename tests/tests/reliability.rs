@@ -269,6 +269,20 @@ struct FlakyRig {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The test's own mediation database: created, connected and migrated.
+async fn mediation_database(settings: &xinfang_platform::settings::PlatformSettings) -> PgPool {
+    xinfang_platform::runtime::ensure_database(&settings.database)
+        .await
+        .unwrap();
+    let pool = PgPool::connect_with(settings.database.with_db())
+        .await
+        .unwrap();
+    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
+        .await
+        .unwrap();
+    pool
+}
+
 impl FlakyRig {
     async fn start(
         env: &TestEnv,
@@ -277,15 +291,7 @@ impl FlakyRig {
     ) -> FlakyRig {
         let mut settings = env.settings("mediation");
         tune(&mut settings.broker);
-        xinfang_platform::runtime::ensure_database(&settings.database)
-            .await
-            .unwrap();
-        let pool = PgPool::connect_with(settings.database.with_db())
-            .await
-            .unwrap();
-        xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
-            .await
-            .unwrap();
+        let pool = mediation_database(&settings).await;
         Flaky::prepare(&pool).await;
         let metrics = MessagingMetrics::new(&prometheus::Registry::new());
         let broker = Broker::new(
@@ -534,15 +540,7 @@ async fn concurrent_audit_appends_keep_every_chain_intact() {
     use xinfang_platform::audit::{self, AuditEntry};
     let env = TestEnv::new();
     let settings = env.settings("mediation");
-    xinfang_platform::runtime::ensure_database(&settings.database)
-        .await
-        .unwrap();
-    let pool = PgPool::connect_with(settings.database.with_db())
-        .await
-        .unwrap();
-    xinfang_platform::runtime::migrate(&pool, &mediation::MIGRATOR)
-        .await
-        .unwrap();
+    let pool = mediation_database(&settings).await;
     // Eight writers at once: single appends, batches that lock their chains first (as a transaction appending
     // to several chains one by one must), batches written with one statement, and transactions that roll back.
     let mut tasks = Vec::new();
