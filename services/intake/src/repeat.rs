@@ -118,10 +118,10 @@ pub async fn find_candidates(
     .bind(lo)
     .bind(hi)
     .bind(p.max_scope_scan)
-    // Planned at every call (unnamed statement): a cached generic plan made while the tables were
-    // small keeps sequential scans and hash joins over them as they grow (seen in the end-to-end
-    // benchmark: 44 % of the CPU); a fresh plan sees the tables' current size.
-    .persistent(false)
+    // Prepared once per connection. PostgreSQL re-plans it whenever `ANALYZE` (autovacuum) changes
+    // the statistics of a table it reads, so a plan made while the tables were small does not
+    // outlive their growth; planning it at every call cost about 0.4 ms of PostgreSQL's CPU per
+    // registration (docs/performance.md, session 4).
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
