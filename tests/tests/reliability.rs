@@ -15,7 +15,7 @@ use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope, Pro
 use xinfang_e2e::{petition, Hooks, Platform};
 use xinfang_messaging::{
     consumer::ConsumerSpec, dead_letters::DeadLetterStore, headers, Broker, ConsumerHooks,
-    EventHandler, HandlerError, InboxProcessor, MessagingMetrics, OutboundMessage,
+    EventHandler, HandlerError, InboxProcessor, MessagingMetrics, OutboundMessage, Outcome,
 };
 use xinfang_test_support::{wait_for, TestEnv};
 
@@ -682,4 +682,77 @@ async fn unroutable_publishes_are_errors_and_metrics_name_what_operators_watch()
     }
     assert!(metric(&p, &p.intake, "xinfang_events_published_total").await >= 1.0);
     p.stop().await;
+}
+
+#[tokio::test]
+async fn registrations_applied_as_one_batch_are_recorded_once_each() {
+    let env = TestEnv::new();
+    let settings = env.settings("mediation");
+    let pool = mediation_database(&settings).await;
+    let inbox = InboxProcessor::new(
+        pool.clone(),
+        Arc::new(mediation::events::MediationEvents),
+        None,
+    );
+    let registration = |n: u32| {
+        let e = PetitionRegisteredV1 {
+            petition_id: uuid::Uuid::now_v7(),
+            case_number: format!("140423-2026-{n:06}"),
+            registering_unit: format!("140423-U{}", n % 3),
+            received_on: chrono::NaiveDate::from_ymd_opt(2026, 3, n).unwrap(),
+            registered_at: chrono::Utc::now(),
+            ..PetitionRegisteredV1::minimal_defaults()
+        };
+        let envelope = Envelope::new(&e, Some(e.petition_id), None, None);
+        (e, envelope)
+    };
+    // A case known before the batch, registered again in it under another event id: left as it was.
+    let (known, known_envelope) = registration(1);
+    assert_eq!(inbox.apply(&known_envelope).await, Outcome::Applied);
+    let mut again = known.clone();
+    again.case_number = "changed".into();
+    let again = Envelope::new(&again, Some(known.petition_id), None, None);
+
+    let batch: Vec<(PetitionRegisteredV1, Envelope)> = (2..=6).map(registration).collect();
+    let transferred = xinfang_contracts::events::PetitionTransferredV1 {
+        petition_id: batch[0].0.petition_id,
+        case_number: batch[0].0.case_number.clone(),
+        decided_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
+        decided_by_unit: "140423-U0".into(),
+        to_unit: "140423-RSJ".into(),
+        reason: "属于人社部门职责".into(),
+    };
+    let transferred = Envelope::caused_by(&transferred, &batch[0].1);
+    let mut envelopes: Vec<Envelope> = batch.iter().map(|(_, e)| e.clone()).collect();
+    // Another kind of event amid the registrations, a second copy of one, and the known case again.
+    envelopes.insert(2, transferred);
+    envelopes.push(batch[1].1.clone());
+    envelopes.push(again);
+    let outcomes = inbox.apply_together(&envelopes).await.unwrap();
+    use Outcome::{Applied, Duplicate};
+    assert_eq!(
+        outcomes,
+        vec![Applied, Applied, Applied, Applied, Applied, Applied, Duplicate, Applied]
+    );
+
+    let cases: Vec<(uuid::Uuid, String, String, chrono::NaiveDate, String)> = sqlx::query_as(
+        "SELECT case_id, case_number, registering_unit, received_on, status FROM cases ORDER BY case_number",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected: Vec<_> = std::iter::once(&known)
+        .chain(batch.iter().map(|(e, _)| e))
+        .map(|e| {
+            (
+                e.petition_id,
+                e.case_number.clone(),
+                e.registering_unit.clone(),
+                e.received_on,
+                "registered".to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(cases, expected);
+    pool.close().await;
 }

@@ -27,4 +27,14 @@ impl EventHandler for MediationEvents {
             _ => Ok(()),
         }
     }
+
+    /// A batch's registrations with one statement; the other events change nothing here.
+    async fn handle_many(
+        &self,
+        conn: &mut PgConnection,
+        items: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<(), HandlerError> {
+        case_registry::record_registrations(conn, &items).await?;
+        Ok(())
+    }
 }

@@ -2,7 +2,7 @@
 
 use sqlx::PgConnection;
 use xinfang_contracts::{DomainEvent, Envelope};
-use xinfang_messaging::{EventHandler, HandlerError};
+use xinfang_messaging::{handle_each, runs, EventHandler, HandlerError};
 use xinfang_platform::audit::{self, AuditEntry};
 
 use crate::notices;
@@ -22,19 +22,50 @@ impl EventHandler for NotificationEvents {
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         let created = notices::record(conn, envelope, &event).await?;
-        if created > 0 {
-            audit::record(
-                conn,
-                &AuditEntry::system(
-                    "notification",
-                    "notice.create",
-                    envelope.case_id,
-                    serde_json::json!({ "event": envelope.routing_key(), "notices": created }),
-                ),
-            )
-            .await?;
-            tracing::info!(event = %envelope.routing_key(), created, "notices recorded");
+        audit_created(conn, envelope, created).await
+    }
+
+    /// Runs of registrations with two statements each (their cases, their notices); every other
+    /// event one by one, in its place.
+    async fn handle_many(
+        &self,
+        conn: &mut PgConnection,
+        items: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<(), HandlerError> {
+        let registration =
+            |(_, e): &(&Envelope, DomainEvent)| matches!(e, DomainEvent::PetitionRegistered(_));
+        for (registrations, run) in runs(items, registration) {
+            if !registrations || run.len() < 2 {
+                handle_each(self, conn, run).await?;
+                continue;
+            }
+            let created = notices::record_many(conn, &run).await?;
+            for ((envelope, _), created) in run.iter().zip(created) {
+                audit_created(conn, envelope, created).await?;
+            }
         }
         Ok(())
     }
+}
+
+/// The audit record of the notices an event created, if any.
+async fn audit_created(
+    conn: &mut PgConnection,
+    envelope: &Envelope,
+    created: usize,
+) -> Result<(), HandlerError> {
+    if created > 0 {
+        audit::record(
+            conn,
+            &AuditEntry::system(
+                "notification",
+                "notice.create",
+                envelope.case_id,
+                serde_json::json!({ "event": envelope.routing_key(), "notices": created }),
+            ),
+        )
+        .await?;
+        tracing::info!(event = %envelope.routing_key(), case_id = ?envelope.case_id, created, "notices recorded");
+    }
+    Ok(())
 }

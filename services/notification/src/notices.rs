@@ -33,16 +33,25 @@ pub async fn remember_case(
     conn: &mut PgConnection,
     e: &PetitionRegisteredV1,
 ) -> Result<(), sqlx::Error> {
+    remember_cases(conn, &[e]).await
+}
+
+/// Remember whom to tell for several cases, with one statement.
+pub async fn remember_cases(
+    conn: &mut PgConnection,
+    events: &[&PetitionRegisteredV1],
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO notification_cases (case_id, case_number, registering_unit, received_on, anonymous, contactable)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (case_id) DO NOTHING",
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::bool[], $6::bool[])
+         ON CONFLICT (case_id) DO NOTHING",
     )
-    .bind(e.petition_id)
-    .bind(&e.case_number)
-    .bind(&e.registering_unit)
-    .bind(e.received_on)
-    .bind(e.anonymous)
-    .bind(e.contactable)
+    .bind(events.iter().map(|e| e.petition_id).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.case_number.as_str()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.registering_unit.as_str()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.received_on).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.anonymous).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.contactable).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
@@ -89,69 +98,148 @@ pub async fn record(
         },
         _ => (None, false),
     };
-    let drafts = templates::drafts(event, ctx.as_ref());
-    let mut created = 0;
-    for d in &drafts {
-        created += insert(conn, envelope, ctx.as_ref(), d, contactable).await? as usize;
-    }
-    Ok(created)
+    let rows = rows_of(envelope, event, ctx.as_ref(), contactable);
+    Ok(insert(conn, &rows).await?.len())
 }
 
-async fn insert(
+/// Store the notices of a run of registrations with two statements (the cases, then every notice),
+/// as [`record`] would one by one. Returns, for each event in order, how many of its notices were
+/// new. (Another kind of event in `items` reads its case's context with one more statement, and
+/// sees every case the run registers.)
+pub async fn record_many(
     conn: &mut PgConnection,
+    items: &[(&Envelope, DomainEvent)],
+) -> Result<Vec<usize>, sqlx::Error> {
+    let registered: Vec<&PetitionRegisteredV1> = items
+        .iter()
+        .filter_map(|(_, event)| match event {
+            DomainEvent::PetitionRegistered(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    if !registered.is_empty() {
+        remember_cases(conn, &registered).await?;
+    }
+    let mut rows = Vec::new();
+    for (envelope, event) in items {
+        let (ctx, contactable) = match (event, envelope.case_id) {
+            (DomainEvent::PetitionRegistered(e), _) => (None, e.contactable),
+            (_, Some(case_id)) => match case_context(conn, case_id).await? {
+                Some((c, contactable)) => (Some(c), contactable),
+                None => (None, false),
+            },
+            _ => (None, false),
+        };
+        rows.extend(rows_of(envelope, event, ctx.as_ref(), contactable));
+    }
+    let created = insert(conn, &rows).await?;
+    Ok(items
+        .iter()
+        .map(|(envelope, _)| {
+            created
+                .iter()
+                .filter(|id| **id == envelope.event_id)
+                .count()
+        })
+        .collect())
+}
+
+/// A notice to store, as its row.
+struct NoticeRow {
+    case_id: Uuid,
+    case_number: String,
+    kind: &'static str,
+    recipient_kind: &'static str,
+    recipient_unit: Option<String>,
+    unit_code: String,
+    channel: &'static str,
+    title: String,
+    body: String,
+    source_event_id: Uuid,
+    dedup_key: String,
+}
+
+/// The rows of the notices an event requires; none for an event without a case.
+fn rows_of(
     envelope: &Envelope,
+    event: &DomainEvent,
     ctx: Option<&CaseContext>,
-    d: &NoticeDraft,
     contactable: bool,
-) -> Result<bool, sqlx::Error> {
+) -> Vec<NoticeRow> {
+    let Some(case_id) = envelope.case_id else {
+        return Vec::new();
+    };
+    let from_payload = |field: &str| {
+        envelope
+            .payload
+            .get(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     let case_number = ctx
         .map(|c| c.case_number.clone())
-        .or_else(|| {
-            envelope
-                .payload
-                .get("case_number")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        })
+        .or_else(|| from_payload("case_number"))
         .unwrap_or_default();
     let owner_unit = ctx
         .map(|c| c.registering_unit.clone())
-        .or_else(|| {
-            envelope
-                .payload
-                .get("registering_unit")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        })
+        .or_else(|| from_payload("registering_unit"))
         .unwrap_or_default();
-    let (recipient_unit, channel) = match &d.recipient {
-        Recipient::Petitioner => (None, if contactable { "sms" } else { "in_person" }),
-        Recipient::Unit(u) => (Some(u.clone()), "system"),
-    };
-    let Some(case_id) = envelope.case_id else {
-        return Ok(false);
-    };
-    let r = sqlx::query(
+    templates::drafts(event, ctx)
+        .into_iter()
+        .map(|d: NoticeDraft| {
+            let (recipient_unit, channel) = match &d.recipient {
+                Recipient::Petitioner => (None, if contactable { "sms" } else { "in_person" }),
+                Recipient::Unit(u) => (Some(u.clone()), "system"),
+            };
+            NoticeRow {
+                case_id,
+                case_number: case_number.clone(),
+                kind: d.kind,
+                recipient_kind: d.recipient.kind(),
+                recipient_unit,
+                unit_code: owner_unit.clone(),
+                channel,
+                dedup_key: format!("{}:{}", envelope.event_id, d.recipient.key()),
+                title: d.title,
+                body: d.body,
+                source_event_id: envelope.event_id,
+            }
+        })
+        .collect()
+}
+
+/// Insert notices with one statement, each at most once (by its dedup key). Returns the source
+/// event of each notice that was new.
+async fn insert(conn: &mut PgConnection, rows: &[NoticeRow]) -> Result<Vec<Uuid>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar(
         "INSERT INTO notices (id, case_id, case_number, kind, recipient_kind, recipient_unit, unit_code, channel, title, body,
                               status, source_event_id, dedup_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12)
-         ON CONFLICT (dedup_key) DO NOTHING",
+         SELECT t.id, t.case_id, t.case_number, t.kind, t.recipient_kind, t.recipient_unit, t.unit_code, t.channel,
+                t.title, t.body, 'pending', t.source_event_id, t.dedup_key
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::uuid[], $12::text[])
+              AS t(id, case_id, case_number, kind, recipient_kind, recipient_unit, unit_code, channel, title, body,
+                   source_event_id, dedup_key)
+         ON CONFLICT (dedup_key) DO NOTHING
+         RETURNING source_event_id",
     )
-    .bind(Uuid::now_v7())
-    .bind(case_id)
-    .bind(case_number)
-    .bind(d.kind)
-    .bind(d.recipient.kind())
-    .bind(recipient_unit)
-    .bind(owner_unit)
-    .bind(channel)
-    .bind(&d.title)
-    .bind(&d.body)
-    .bind(envelope.event_id)
-    .bind(format!("{}:{}", envelope.event_id, d.recipient.key()))
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    .bind(rows.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.case_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.case_number.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.kind).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.recipient_kind).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.recipient_unit.as_deref()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.unit_code.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.channel).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.body.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.source_event_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.dedup_key.as_str()).collect::<Vec<_>>())
+    .fetch_all(conn)
+    .await
 }
 
 fn view(r: &sqlx::postgres::PgRow) -> Result<(String, NoticeView), sqlx::Error> {

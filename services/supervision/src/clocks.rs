@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use xinfang_calendar::{ClockStop, DeadlineSpec, Extension, HolidayCalendar, PeriodUnit};
 use xinfang_contracts::{
-    events::{Category, DeadlineStep},
+    events::{Category, DeadlineStep, PetitionRegisteredV1},
     DomainEvent, Envelope,
 };
 
@@ -148,60 +148,113 @@ pub async fn open(
     limits: &Limits,
     c: OpenClock<'_>,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    let (period, unit) = period_of(c.kind, limits);
-    let (due, explanation, period, unit_str) = match c.fixed_due {
-        Some(fixed) => (
-            Some(fixed),
-            deadlines::fixed_explanation(c.start, fixed),
-            0,
-            "fixed_date",
-        ),
-        None => {
-            let (due, why) =
-                deadlines::project(calendar, &DeadlineSpec::new(c.start, period, unit));
-            (due, why, period, unit.as_str())
-        }
-    };
-    let id = Uuid::now_v7();
-    // The deadline and its timer steps in one statement; the steps only if the deadline is new.
-    let plan = timers::plan(calendar, &limits.engine, c.kind, c.start, due);
-    let (steps, seqs, dates) = timers::step_columns(&plan);
-    let inserted: i64 = sqlx::query_scalar(
+    let mut ids = open_many(conn, calendar, limits, &[c]).await?;
+    Ok(ids.pop().flatten())
+}
+
+/// Open several deadlines, with their timer steps, in one statement, as [`open`] would one after
+/// another: a clock whose kind is live for its case already (or earlier in `clocks`) is skipped.
+/// Returns each clock's new deadline id, in order (`None` for a skipped one).
+pub async fn open_many(
+    conn: &mut PgConnection,
+    calendar: &HolidayCalendar,
+    limits: &Limits,
+    clocks: &[OpenClock<'_>],
+) -> Result<Vec<Option<Uuid>>, sqlx::Error> {
+    if clocks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = clocks.len();
+    let mut ids = Vec::with_capacity(n);
+    let (mut periods, mut units, mut dues, mut explanations) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut step_ids, mut steps, mut seqs, mut dates) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for c in clocks {
+        let (period, unit) = period_of(c.kind, limits);
+        let (due, explanation, period, unit_str) = match c.fixed_due {
+            Some(fixed) => (
+                Some(fixed),
+                deadlines::fixed_explanation(c.start, fixed),
+                0,
+                "fixed_date",
+            ),
+            None => {
+                let (due, why) =
+                    deadlines::project(calendar, &DeadlineSpec::new(c.start, period, unit));
+                (due, why, period, unit.as_str())
+            }
+        };
+        let id = Uuid::now_v7();
+        let plan = timers::plan(calendar, &limits.engine, c.kind, c.start, due);
+        let (s, q, d) = timers::step_columns(&plan);
+        step_ids.extend(std::iter::repeat_n(id, s.len()));
+        steps.extend(s);
+        seqs.extend(q);
+        dates.extend(d);
+        ids.push(id);
+        periods.push(period as i32);
+        units.push(unit_str);
+        dues.push(due);
+        explanations.push(serde_json::json!(explanation));
+    }
+    // The deadlines and their timer steps in one statement; the steps only of the deadlines that
+    // are new.
+    let inserted: Vec<Uuid> = sqlx::query_scalar(
         "WITH d AS (
              INSERT INTO deadlines (id, case_id, case_number, kind, basis, unit_code, start_date, period, period_unit,
                                     fixed_due, due_date, explanation, status, source_event_id, steps_scheduled)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, true)
+             SELECT t.id, t.case_id, t.case_number, t.kind, t.basis, t.unit_code, t.start_date, t.period, t.period_unit,
+                    t.fixed_due, t.due_date, t.explanation, 'open', t.source_event_id, true
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::int4[],
+                         $9::text[], $10::date[], $11::date[], $12::jsonb[], $13::uuid[])
+                  WITH ORDINALITY AS t(id, case_id, case_number, kind, basis, unit_code, start_date, period, period_unit,
+                                       fixed_due, due_date, explanation, source_event_id, n)
+             ORDER BY t.n
              ON CONFLICT (case_id, kind) WHERE status IN ('open', 'paused') DO NOTHING
              RETURNING id),
          s AS (
              INSERT INTO deadline_steps (deadline_id, step, seq, fire_on)
-             SELECT d.id, u.step, u.seq, u.fire_on
-             FROM d, UNNEST($14::text[], $15::int2[], $16::date[]) AS u(step, seq, fire_on))
-         SELECT count(*) FROM d",
+             SELECT u.deadline_id, u.step, u.seq, u.fire_on
+             FROM UNNEST($14::uuid[], $15::text[], $16::int2[], $17::date[]) AS u(deadline_id, step, seq, fire_on)
+             JOIN d ON d.id = u.deadline_id)
+         SELECT id FROM d",
     )
-    .bind(id)
-    .bind(c.case_id)
-    .bind(c.case_number)
-    .bind(c.kind.as_str())
-    .bind(c.kind.basis())
-    .bind(c.unit)
-    .bind(c.start)
-    .bind(period as i32)
-    .bind(unit_str)
-    .bind(c.fixed_due)
-    .bind(due)
-    .bind(serde_json::json!(explanation))
-    .bind(c.source_event_id)
+    .bind(&ids)
+    .bind(clocks.iter().map(|c| c.case_id).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.case_number).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.kind.basis()).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.unit).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.start).collect::<Vec<_>>())
+    .bind(&periods)
+    .bind(&units)
+    .bind(clocks.iter().map(|c| c.fixed_due).collect::<Vec<_>>())
+    .bind(&dues)
+    .bind(&explanations)
+    .bind(clocks.iter().map(|c| c.source_event_id).collect::<Vec<_>>())
+    .bind(&step_ids)
     .bind(&steps)
     .bind(&seqs)
     .bind(&dates)
-    .fetch_one(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    if inserted != 1 {
-        return Ok(None);
-    }
-    tracing::info!(case_number = c.case_number, kind = c.kind.as_str(), due = ?due, "deadline opened");
-    Ok(Some(id))
+    let inserted: std::collections::HashSet<Uuid> = inserted.into_iter().collect();
+    Ok(clocks
+        .iter()
+        .zip(ids)
+        .zip(dues)
+        .map(|((c, id), due)| {
+            inserted.contains(&id).then(|| {
+                tracing::info!(case_number = c.case_number, kind = c.kind.as_str(), due = ?due, "deadline opened");
+                id
+            })
+        })
+        .collect())
 }
 
 /// How a deadline stops being live.
@@ -276,6 +329,49 @@ pub fn china_date(at: DateTime<Utc>) -> NaiveDate {
     (at + Duration::hours(8)).date_naive()
 }
 
+/// The clocks registrations start, with one statement for all of them: the acceptance period
+/// (受理期限), and the upstream body's date where the petition was assigned from above (交办期限);
+/// then each walk-in visit is tied to its registration.
+pub async fn open_registrations(
+    conn: &mut PgConnection,
+    cal: &HolidayCalendar,
+    limits: &Limits,
+    items: &[(&Envelope, &PetitionRegisteredV1)],
+) -> Result<(), sqlx::Error> {
+    let mut clocks = Vec::with_capacity(items.len());
+    for (envelope, e) in items {
+        let clock = |kind, fixed_due| OpenClock {
+            case_id: e.petition_id,
+            case_number: &e.case_number,
+            kind,
+            unit: &e.registering_unit,
+            start: e.received_on,
+            fixed_due,
+            source_event_id: envelope.event_id,
+        };
+        clocks.push(clock(DeadlineKind::Acceptance, None));
+        if let Some(due) = e.upstream_due_on {
+            clocks.push(clock(DeadlineKind::UpstreamAssignment, Some(due)));
+        }
+    }
+    open_many(conn, cal, limits, &clocks).await?;
+    for (_, e) in items {
+        if let Some(visit_id) = e.visit_id {
+            sqlx::query(
+                "INSERT INTO visits (visit_id, registered_case, registered_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (visit_id) DO UPDATE SET registered_case = COALESCE(visits.registered_case, EXCLUDED.registered_case),
+                                                     registered_at = COALESCE(visits.registered_at, EXCLUDED.registered_at)",
+            )
+            .bind(visit_id)
+            .bind(e.petition_id)
+            .bind(e.registered_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Apply an event to the clocks. Runs inside the inbox transaction, before the rest of the
 /// supervision handler.
 #[tracing::instrument(skip_all, fields(event_id = %envelope.event_id))]
@@ -291,50 +387,7 @@ pub async fn on_event(
     let by = envelope.routing_key();
     match event {
         DomainEvent::PetitionRegistered(e) => {
-            open(
-                conn,
-                cal,
-                limits,
-                OpenClock {
-                    case_id: e.petition_id,
-                    case_number: &e.case_number,
-                    kind: DeadlineKind::Acceptance,
-                    unit: &e.registering_unit,
-                    start: e.received_on,
-                    fixed_due: None,
-                    source_event_id: envelope.event_id,
-                },
-            )
-            .await?;
-            if let Some(due) = e.upstream_due_on {
-                open(
-                    conn,
-                    cal,
-                    limits,
-                    OpenClock {
-                        case_id: e.petition_id,
-                        case_number: &e.case_number,
-                        kind: DeadlineKind::UpstreamAssignment,
-                        unit: &e.registering_unit,
-                        start: e.received_on,
-                        fixed_due: Some(due),
-                        source_event_id: envelope.event_id,
-                    },
-                )
-                .await?;
-            }
-            if let Some(visit_id) = e.visit_id {
-                sqlx::query(
-                    "INSERT INTO visits (visit_id, registered_case, registered_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (visit_id) DO UPDATE SET registered_case = COALESCE(visits.registered_case, EXCLUDED.registered_case),
-                                                         registered_at = COALESCE(visits.registered_at, EXCLUDED.registered_at)",
-                )
-                .bind(visit_id)
-                .bind(e.petition_id)
-                .bind(e.registered_at)
-                .execute(&mut *conn)
-                .await?;
-            }
+            open_registrations(conn, cal, limits, &[(envelope, e)]).await?;
         }
         DomainEvent::PetitionAccepted(e) => {
             close_acceptance(conn, e.petition_id, e.accepted_on, &by).await?;

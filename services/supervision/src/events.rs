@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
-use xinfang_contracts::{DomainEvent, Envelope};
-use xinfang_messaging::{EventHandler, HandlerError};
+use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope};
+use xinfang_messaging::{handle_each, runs, EventHandler, HandlerError};
 use xinfang_platform::audit::{self, AuditEntry};
 
 use crate::{configuration::Limits, deadlines::SharedCalendar};
@@ -150,6 +150,40 @@ impl EventHandler for SupervisionEvents {
         let for_statistics = event.clone();
         self.apply_event(conn, envelope, event).await?;
         crate::read_models::apply(conn, envelope, &for_statistics).await?;
+        Ok(())
+    }
+
+    /// Runs of registrations set-wise: their clocks with one statement, their case facts with
+    /// another (timeline rows, case units, audit rows and rollup deltas are written at the end of
+    /// the batch as always); every other event one by one, in its place.
+    async fn handle_many(
+        &self,
+        conn: &mut PgConnection,
+        items: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<(), HandlerError> {
+        let registration =
+            |(_, e): &(&Envelope, DomainEvent)| matches!(e, DomainEvent::PetitionRegistered(_));
+        for (registrations, run) in runs(items, registration) {
+            if !registrations || run.len() < 2 {
+                handle_each(self, conn, run).await?;
+                continue;
+            }
+            let registered: Vec<(&Envelope, &PetitionRegisteredV1)> = run
+                .iter()
+                .filter_map(|(envelope, event)| match event {
+                    DomainEvent::PetitionRegistered(e) => Some((*envelope, e)),
+                    _ => None,
+                })
+                .collect();
+            let calendar = crate::deadlines::current(&self.calendar);
+            crate::clocks::open_registrations(conn, calendar.as_ref(), &self.limits, &registered)
+                .await?;
+            for (envelope, event) in &run {
+                self.apply_event(conn, envelope, event.clone()).await?;
+            }
+            let events: Vec<&PetitionRegisteredV1> = registered.iter().map(|(_, e)| *e).collect();
+            crate::read_models::apply_registrations(conn, &events).await?;
+        }
         Ok(())
     }
 }

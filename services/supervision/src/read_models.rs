@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
-use xinfang_contracts::{DomainEvent, Envelope, Event};
+use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope, Event};
 
 /// The five hot fields (五大重点领域) the county watches.
 pub const HOT_FIELDS: [&str; 5] = [
@@ -334,38 +334,48 @@ pub async fn load(
     row.as_ref().map(facts_from_row).transpose()
 }
 
-async fn insert(conn: &mut PgConnection, f: &CaseFacts) -> Result<bool, sqlx::Error> {
+/// Insert the facts of new cases with one statement; a case already known is left as it is.
+/// Returns the cases inserted.
+async fn insert_many(
+    conn: &mut PgConnection,
+    facts: &[CaseFacts],
+) -> Result<std::collections::HashSet<Uuid>, sqlx::Error> {
     let sql = format!(
-        "INSERT INTO case_facts ({FACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-         $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (case_id) DO NOTHING"
+        "INSERT INTO case_facts ({FACT_COLUMNS})
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::date[], $14::bool[],
+                              $15::bool[], $16::bool[], $17::bool[], $18::date[], $19::bool[], $20::text[], $21::text[],
+                              $22::text[])
+         ON CONFLICT (case_id) DO NOTHING
+         RETURNING case_id"
     );
-    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(f.case_id)
-        .bind(&f.case_number)
-        .bind(f.registered_on)
-        .bind(&f.registering_unit)
-        .bind(&f.unit_code)
-        .bind(&f.township)
-        .bind(&f.field)
-        .bind(&f.channel)
-        .bind(&f.category)
-        .bind(&f.respondent_unit)
-        .bind(&f.status)
-        .bind(&f.decision)
-        .bind(f.decided_on)
-        .bind(f.accepted_on_time)
-        .bind(f.transferred)
-        .bind(f.assigned)
-        .bind(f.repeat)
-        .bind(f.closed_on)
-        .bind(f.closed_on_time)
-        .bind(&f.closure_kind)
-        .bind(&f.satisfaction)
-        .bind(&f.mediation_outcome)
-        .execute(conn)
-        .await?
-        .rows_affected();
-    Ok(n == 1)
+    let col = |get: fn(&CaseFacts) -> Option<&str>| facts.iter().map(get).collect::<Vec<_>>();
+    let inserted: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(facts.iter().map(|f| f.case_id).collect::<Vec<_>>())
+        .bind(col(|f| Some(&f.case_number)))
+        .bind(facts.iter().map(|f| f.registered_on).collect::<Vec<_>>())
+        .bind(col(|f| Some(&f.registering_unit)))
+        .bind(col(|f| Some(&f.unit_code)))
+        .bind(col(|f| Some(&f.township)))
+        .bind(col(|f| Some(&f.field)))
+        .bind(col(|f| Some(&f.channel)))
+        .bind(col(|f| f.category.as_deref()))
+        .bind(col(|f| f.respondent_unit.as_deref()))
+        .bind(col(|f| Some(&f.status)))
+        .bind(col(|f| f.decision.as_deref()))
+        .bind(facts.iter().map(|f| f.decided_on).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.accepted_on_time).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.transferred).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.assigned).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.repeat).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.closed_on).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.closed_on_time).collect::<Vec<_>>())
+        .bind(col(|f| f.closure_kind.as_deref()))
+        .bind(col(|f| f.satisfaction.as_deref()))
+        .bind(col(|f| f.mediation_outcome.as_deref()))
+        .fetch_all(conn)
+        .await?;
+    Ok(inserted.into_iter().collect())
 }
 
 async fn save(conn: &mut PgConnection, f: &CaseFacts) -> Result<(), sqlx::Error> {
@@ -428,6 +438,50 @@ async fn decide(
     Ok(())
 }
 
+/// The facts of a case as its registration makes them.
+fn registered_facts(e: &PetitionRegisteredV1) -> CaseFacts {
+    CaseFacts {
+        case_id: e.petition_id,
+        case_number: e.case_number.clone(),
+        registered_on: e.received_on,
+        registering_unit: e.registering_unit.clone(),
+        unit_code: e.registering_unit.clone(),
+        township: e.township.clone().unwrap_or_default(),
+        field: e.field.clone().unwrap_or_default(),
+        channel: e.channel.as_str().to_string(),
+        category: e.category.map(|c| c.as_str().to_string()),
+        respondent_unit: e.respondent_unit.clone(),
+        status: "registered".into(),
+        decision: None,
+        decided_on: None,
+        accepted_on_time: None,
+        transferred: false,
+        assigned: false,
+        repeat: false,
+        closed_on: None,
+        closed_on_time: None,
+        closure_kind: None,
+        satisfaction: None,
+        mediation_outcome: None,
+    }
+}
+
+/// Record the facts of registered cases with one statement, and count each new one in the rollup,
+/// as [`apply`] would one by one (a case registered twice counts once).
+pub async fn apply_registrations(
+    conn: &mut PgConnection,
+    events: &[&PetitionRegisteredV1],
+) -> Result<(), sqlx::Error> {
+    let facts: Vec<CaseFacts> = events.iter().map(|e| registered_facts(e)).collect();
+    let mut inserted = insert_many(conn, &facts).await?;
+    for f in &facts {
+        if inserted.remove(&f.case_id) {
+            add_delta(conn, delta(None, Some(f))).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Feed the read models from one event, inside the inbox transaction.
 #[tracing::instrument(skip_all, fields(event_type = %envelope.routing_key()))]
 pub async fn apply(
@@ -437,34 +491,7 @@ pub async fn apply(
 ) -> Result<(), sqlx::Error> {
     let _ = envelope;
     if let DomainEvent::PetitionRegistered(e) = event {
-        let f = CaseFacts {
-            case_id: e.petition_id,
-            case_number: e.case_number.clone(),
-            registered_on: e.received_on,
-            registering_unit: e.registering_unit.clone(),
-            unit_code: e.registering_unit.clone(),
-            township: e.township.clone().unwrap_or_default(),
-            field: e.field.clone().unwrap_or_default(),
-            channel: e.channel.as_str().to_string(),
-            category: e.category.map(|c| c.as_str().to_string()),
-            respondent_unit: e.respondent_unit.clone(),
-            status: "registered".into(),
-            decision: None,
-            decided_on: None,
-            accepted_on_time: None,
-            transferred: false,
-            assigned: false,
-            repeat: false,
-            closed_on: None,
-            closed_on_time: None,
-            closure_kind: None,
-            satisfaction: None,
-            mediation_outcome: None,
-        };
-        if insert(conn, &f).await? {
-            add_delta(conn, delta(None, Some(&f))).await?;
-        }
-        return Ok(());
+        return apply_registrations(conn, &[e]).await;
     }
     let case_id = match event {
         DomainEvent::PetitionAccepted(e) => e.petition_id,

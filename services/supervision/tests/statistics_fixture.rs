@@ -462,6 +462,30 @@ async fn rollup(app: &TestApp) -> Vec<(String, String, NaiveDate, String, Vec<i6
     .unwrap()
 }
 
+/// Every deadline with its timer steps, without ids (two apps register with ids of their own).
+async fn clocks(
+    app: &TestApp,
+) -> Vec<(
+    String,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    String,
+    Vec<String>,
+)> {
+    sqlx::query_as(
+        "SELECT d.kind, d.unit_code, d.start_date, d.due_date, d.status,
+                array_remove(array_agg(s.step || '@' || coalesce(s.fire_on::text, '-')
+                                       || CASE WHEN s.cancelled_at IS NULL THEN '' ELSE ' cancelled' END
+                                       ORDER BY s.seq), NULL)
+         FROM deadlines d LEFT JOIN deadline_steps s ON s.deadline_id = d.id
+         GROUP BY d.id ORDER BY 1, 2, 3, 4, 5, 6",
+    )
+    .fetch_all(&app.parts.pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn events_applied_in_batches_count_as_they_do_one_by_one() {
     let one_by_one = TestApp::spawn().await;
@@ -485,6 +509,8 @@ async fn events_applied_in_batches_count_as_they_do_one_by_one() {
     };
     let expected_shares = shares(&one_by_one).await;
     assert_eq!(expected_shares.0, 39);
+    let expected_clocks = clocks(&one_by_one).await;
+    assert!(expected_clocks.len() >= 20, "{expected_clocks:?}");
     one_by_one.stop().await;
 
     let batched = TestApp::spawn().await;
@@ -510,6 +536,10 @@ async fn events_applied_in_batches_count_as_they_do_one_by_one() {
     assert_eq!(incremental, expected);
     // Every event on the timeline, every unit the cases were handed to (written at the batch's end).
     assert_eq!(shares(&batched).await, expected_shares);
+    // The 20 registrations ran set-wise (one statement for their clocks, one for their facts), and
+    // the decisions after them in the batch found those clocks: the same deadlines, due dates,
+    // states and timer steps as one by one.
+    assert_eq!(clocks(&batched).await, expected_clocks);
     supervision::read_models::rebuild_rollup(&batched.parts.pool)
         .await
         .unwrap();

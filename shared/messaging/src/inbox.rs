@@ -50,6 +50,49 @@ pub trait EventHandler: Send + Sync + 'static {
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError>;
+
+    /// Apply the new events of one batch, in order, in the batch's transaction (批量处理). The
+    /// default applies them one by one with [`handle_each`]. A service overrides it to write a run
+    /// of like events (say, registrations of different cases) with one statement per table; it must
+    /// leave the same state as applying them one by one would, with every other event applied in
+    /// its place in the order.
+    async fn handle_many(
+        &self,
+        conn: &mut PgConnection,
+        items: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<(), HandlerError> {
+        handle_each(self, conn, items).await
+    }
+}
+
+/// Apply events one by one with [`EventHandler::handle`], each in its own `consume` span.
+pub async fn handle_each<H: EventHandler + ?Sized>(
+    handler: &H,
+    conn: &mut PgConnection,
+    items: Vec<(&Envelope, DomainEvent)>,
+) -> Result<(), HandlerError> {
+    for (envelope, event) in items {
+        handler
+            .handle(&mut *conn, envelope, event)
+            .instrument(consume_span(handler.name(), envelope))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Split a batch into its runs: maximal stretches of consecutive items on which `like` agrees,
+/// in order, each with that answer. A handler writes the `true` runs together and applies the
+/// rest one by one, so that no event moves past another.
+pub fn runs<T>(items: Vec<T>, like: impl Fn(&T) -> bool) -> Vec<(bool, Vec<T>)> {
+    let mut out: Vec<(bool, Vec<T>)> = Vec::new();
+    for item in items {
+        let l = like(&item);
+        match out.last_mut() {
+            Some((k, run)) if *k == l => run.push(item),
+            _ => out.push((l, vec![item])),
+        }
+    }
+    out
 }
 
 /// Writes, at the end of a batch transaction and before its commit, what the batch's handlers
@@ -121,18 +164,17 @@ impl InboxProcessor {
         let (applied, deferred) = crate::deferred::collecting(async {
             let mut seen = std::collections::HashSet::new();
             let mut outcomes = Vec::with_capacity(items.len());
+            let mut new = Vec::with_capacity(items.len());
             for (envelope, event) in items {
                 // A second copy of the same event in one batch is a duplicate too.
                 if !fresh.contains(&envelope.event_id) || !seen.insert(envelope.event_id) {
                     outcomes.push(Outcome::Duplicate);
                     continue;
                 }
-                handler
-                    .handle(&mut *conn, envelope, event)
-                    .instrument(consume_span(handler.name(), envelope))
-                    .await?;
+                new.push((envelope, event));
                 outcomes.push(Outcome::Applied);
             }
+            handler.handle_many(&mut *conn, new).await?;
             Ok::<_, HandlerError>(outcomes)
         })
         .await;
@@ -353,5 +395,27 @@ impl DeliveryProcessor for InboxProcessor {
         if let Err(e) = r {
             tracing::warn!(error = %e, "could not note the rejection reason");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs;
+
+    #[test]
+    fn runs_keep_the_order_and_split_where_the_kind_changes() {
+        let even = |n: &u32| n.is_multiple_of(2);
+        assert_eq!(
+            runs(vec![2, 4, 1, 6, 8, 10, 3, 5, 12], even),
+            vec![
+                (true, vec![2, 4]),
+                (false, vec![1]),
+                (true, vec![6, 8, 10]),
+                (false, vec![3, 5]),
+                (true, vec![12]),
+            ]
+        );
+        assert!(runs(Vec::<u32>::new(), even).is_empty());
+        assert_eq!(runs(vec![1], even), vec![(false, vec![1])]);
     }
 }

@@ -19,7 +19,7 @@ pub mod topology;
 
 pub use broker::{Broker, BrokerStatus, OutboundMessage, PublishError};
 pub use consumer::{ConsumerHooks, DeliveryProcessor, Outcome};
-pub use inbox::{BatchWriter, EventHandler, HandlerError, InboxProcessor};
+pub use inbox::{handle_each, runs, BatchWriter, EventHandler, HandlerError, InboxProcessor};
 pub use metrics::MessagingMetrics;
 pub use outbox::{Outbox, OutboxWaker, Relay};
 pub use settings::{BrokerSettings, OutboxSettings};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use xinfang_contracts::events::PetitionRegisteredV1;
+use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope};
 
 use crate::{Actor, ApiError, Permission};
 
@@ -21,6 +21,56 @@ pub async fn record(conn: &mut PgConnection, e: &PetitionRegisteredV1) -> Result
     .bind(&e.case_number)
     .bind(&e.registering_unit)
     .bind(e.received_on)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Record the registered petitions among a batch's events with one statement (idempotent, like
+/// [`record`]); the other events are not this register's business.
+pub async fn record_registrations(
+    conn: &mut PgConnection,
+    items: &[(&Envelope, DomainEvent)],
+) -> Result<(), sqlx::Error> {
+    let events: Vec<&PetitionRegisteredV1> = items
+        .iter()
+        .filter_map(|(_, event)| match event {
+            DomainEvent::PetitionRegistered(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    match events.as_slice() {
+        [] => Ok(()),
+        [one] => record(conn, one).await,
+        many => record_many(conn, many).await,
+    }
+}
+
+/// Record several registered petitions with one statement (idempotent, like [`record`]).
+pub async fn record_many(
+    conn: &mut PgConnection,
+    events: &[&PetitionRegisteredV1],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO cases (case_id, case_number, registering_unit, received_on, status)
+         SELECT t.id, t.num, t.unit, t.received, 'registered'
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[]) AS t(id, num, unit, received)
+         ON CONFLICT (case_id) DO NOTHING",
+    )
+    .bind(events.iter().map(|e| e.petition_id).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.case_number.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        events
+            .iter()
+            .map(|e| e.registering_unit.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|e| e.received_on).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
