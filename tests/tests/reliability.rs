@@ -2,7 +2,7 @@
 
 use std::{
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
     time::Duration,
@@ -174,12 +174,18 @@ async fn a_handler_that_dies_after_commit_and_before_ack_is_not_applied_twice() 
 /// behind it and arrive as a batch.
 struct Flaky {
     hold_first: Arc<AtomicBool>,
+    /// How many more times the event numbered `ONCE` fails (transiently) before it succeeds.
+    once_failures: Arc<AtomicUsize>,
+    /// How many times it has failed.
+    once_failed: Arc<AtomicUsize>,
 }
 
 impl Flaky {
     fn new() -> Flaky {
         Flaky {
             hold_first: Arc::new(AtomicBool::new(false)),
+            once_failures: Arc::new(AtomicUsize::new(0)),
+            once_failed: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -214,6 +220,17 @@ impl EventHandler for Flaky {
         };
         if self.hold_first.swap(false, Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        if e.case_number == "ONCE"
+            && self
+                .once_failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            self.once_failed.fetch_add(1, Ordering::SeqCst);
+            return Err(HandlerError::Transient(anyhow::anyhow!(
+                "模拟的暂时故障 simulated passing failure"
+            )));
         }
         if e.case_number == "POISON" {
             return Err(HandlerError::Transient(anyhow::anyhow!(
@@ -755,4 +772,77 @@ async fn registrations_applied_as_one_batch_are_recorded_once_each() {
         .collect();
     assert_eq!(cases, expected);
     pool.close().await;
+}
+
+#[tokio::test]
+async fn a_delivery_waiting_to_be_requeued_is_not_acked_with_a_later_batch() {
+    let env = TestEnv::new();
+    let flaky = Flaky::new();
+    flaky.once_failures.store(2, Ordering::SeqCst);
+    let once_failed = flaky.once_failed.clone();
+    // One lane, as deployed: a batch whose deliveries all succeed is acked with one `multiple` ack,
+    // which would also ack any earlier delivery of the channel still waiting to be requeued.
+    let rig = FlakyRig::start(
+        &env,
+        |b| {
+            b.lanes = 1;
+            b.prefetch = 100;
+            b.batch_size = 32;
+        },
+        flaky,
+    )
+    .await;
+    let once = message_for(&rig.broker, &sample("ONCE"));
+    for r in rig.broker.publish_batch(&[once]).await {
+        r.expect("published");
+    }
+    // Its second failure: it now waits (200 ms) to be requeued, unacked, while a flood of events
+    // arrives behind it and is applied in batches.
+    wait_for("the event failed twice", Duration::from_secs(10), || {
+        let failed = once_failed.load(Ordering::SeqCst);
+        async move { (failed >= 2).then_some(()) }
+    })
+    .await;
+    let flood: Vec<OutboundMessage> = (0..60)
+        .map(|i| message_for(&rig.broker, &sample(&format!("140423-2025-{i:06}"))))
+        .collect();
+    for r in rig.broker.publish_batch(&flood).await {
+        r.expect("published");
+    }
+    // Nothing lost: the waiting event is requeued and applied on its third delivery.
+    wait_for("every event applied", Duration::from_secs(30), || {
+        let pool = rig.pool.clone();
+        async move { (Flaky::applied(&pool).await == 61).then_some(()) }
+    })
+    .await;
+    assert_eq!(once_failed.load(Ordering::SeqCst), 2);
+    assert_eq!(rig.metrics.ack_failures.get(), 0);
+    let applied: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'flaky.apply' AND details->>'case_number' = 'ONCE'",
+    )
+    .fetch_one(&rig.pool)
+    .await
+    .unwrap();
+    assert_eq!(applied, 1);
+    rig.stop.cancel();
+    let _ = rig.task.await;
+    // And everything was acked: with the consumer gone, nothing comes back to the queue.
+    let settings = env.settings("mediation");
+    let checker = Broker::new(
+        settings.broker.clone(),
+        Producer::Mediation,
+        MessagingMetrics::new(&prometheus::Registry::new()),
+    );
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(checker.clone().run(Vec::new(), stop.clone()));
+    assert!(checker.wait_connected(Duration::from_secs(10)).await);
+    assert_eq!(
+        checker
+            .queue_depth(&checker.topology.queue(Producer::Mediation))
+            .await,
+        Some(0)
+    );
+    stop.cancel();
+    let _ = task.await;
+    rig.pool.close().await;
 }

@@ -105,6 +105,9 @@ pub(crate) async fn run_consumer(
     let max_batch = settings.batch_size.max(1);
     let linger = std::time::Duration::from_millis(settings.batch_linger_ms);
     let crashed = CancellationToken::new();
+    // Deliveries of this channel waiting for a delayed requeue (`Outcome::Retry`): while there are
+    // any, a batch may not be acked with `multiple`, which would ack them too.
+    let retrying = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut senders = Vec::with_capacity(lanes);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..lanes {
@@ -115,6 +118,7 @@ pub(crate) async fn run_consumer(
         let channel = channel.clone();
         let crashed = crashed.clone();
         let stop_lane = stop.clone();
+        let retrying = retrying.clone();
         workers.spawn(async move {
             let mut batch = Vec::with_capacity(max_batch);
             while let Some(delivery) = rx.recv().await {
@@ -138,12 +142,36 @@ pub(crate) async fn run_consumer(
                 }
                 let outcomes = spec.processor.process_batch(&batch, &metrics).await;
                 metrics.batch_size.observe(batch.len() as f64);
+                // One ack for the whole batch (`multiple`: every delivery of the channel up to the
+                // last one) when that acks nothing else: one lane (so every earlier delivery was
+                // settled before this batch began), no delayed requeue pending, every outcome an
+                // ack, and no crash to simulate between commit and ack.
+                let ack_together = lanes == 1
+                    && batch.len() > 1
+                    && spec.hooks.crash_after_commit.is_none()
+                    && retrying.load(std::sync::atomic::Ordering::SeqCst) == 0
+                    && outcomes
+                        .iter()
+                        .all(|o| matches!(o, Outcome::Applied | Outcome::Duplicate));
+                if ack_together && !crashed.is_cancelled() {
+                    for (delivery, outcome) in batch.iter().zip(&outcomes) {
+                        count(&metrics, delivery, outcome);
+                    }
+                    let last = batch.last().expect("a batch has deliveries");
+                    let multiple = BasicAckOptions { multiple: true };
+                    if !matches!(last.acker.ack(multiple).await, Ok(true)) {
+                        metrics.ack_failures.inc();
+                    }
+                    batch.clear();
+                    continue;
+                }
                 for (delivery, outcome) in batch.drain(..).zip(outcomes) {
                     if crashed.is_cancelled() {
                         continue;
                     }
                     settle(
                         &spec, &metrics, &delivery, outcome, &channel, &crashed, &stop_lane,
+                        &retrying,
                     )
                     .await;
                 }
@@ -201,8 +229,34 @@ fn lane_of(delivery: &Delivery, lanes: usize) -> usize {
     (h.finish() % lanes as u64) as usize
 }
 
+/// Count a delivery's final outcome (and log a duplicate).
+fn count(metrics: &MessagingMetrics, delivery: &Delivery, outcome: &Outcome) {
+    let label = match outcome {
+        Outcome::Applied => "applied",
+        Outcome::Duplicate => "duplicate",
+        Outcome::Reject(_) => "rejected",
+        Outcome::Retry(_) => "retry",
+        Outcome::Unavailable(_) => "unavailable",
+    };
+    metrics.consumed.with_label_values(&[label]).inc();
+    if *outcome == Outcome::Duplicate {
+        metrics.duplicates_skipped.inc();
+        tracing::info!(message_id = %message_id_of(delivery), "duplicate delivery skipped by the inbox");
+    }
+}
+
+fn message_id_of(delivery: &Delivery) -> String {
+    delivery
+        .properties
+        .message_id()
+        .as_ref()
+        .map(|m| m.to_string())
+        .unwrap_or_default()
+}
+
 /// Act on a delivery's outcome: ack, reject to the dead-letter queue, requeue after a pause, or
 /// (database unavailable) hold it and process it again in place.
+#[allow(clippy::too_many_arguments)]
 async fn settle(
     spec: &ConsumerSpec,
     metrics: &MessagingMetrics,
@@ -211,6 +265,7 @@ async fn settle(
     channel: &lapin::Channel,
     crashed: &CancellationToken,
     stop: &CancellationToken,
+    retrying: &Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let mut pause = Duration::from_millis(200);
     while let Outcome::Unavailable(reason) = &outcome {
@@ -226,26 +281,10 @@ async fn settle(
         pause = (pause * 2).min(Duration::from_secs(5));
         outcome = spec.processor.process(delivery).await;
     }
-    let message_id = delivery
-        .properties
-        .message_id()
-        .as_ref()
-        .map(|m| m.to_string())
-        .unwrap_or_default();
-    let label = match &outcome {
-        Outcome::Applied => "applied",
-        Outcome::Duplicate => "duplicate",
-        Outcome::Reject(_) => "rejected",
-        Outcome::Retry(_) => "retry",
-        Outcome::Unavailable(_) => "unavailable",
-    };
-    metrics.consumed.with_label_values(&[label]).inc();
+    let message_id = message_id_of(delivery);
+    count(metrics, delivery, &outcome);
     match outcome {
         Outcome::Applied | Outcome::Duplicate => {
-            if outcome == Outcome::Duplicate {
-                metrics.duplicates_skipped.inc();
-                tracing::info!(message_id = %message_id, "duplicate delivery skipped by the inbox");
-            }
             if let Some(hook) = &spec.hooks.crash_after_commit {
                 if hook(delivery) {
                     tracing::warn!(message_id = %message_id, "simulated crash after commit, before ack");
@@ -282,6 +321,8 @@ async fn settle(
             spec.processor.note_rejection(&message_id, &reason).await;
             let acker = delivery.acker.clone();
             let metrics = metrics.clone();
+            retrying.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let retrying = retrying.clone();
             // The pause runs beside the lane so that other deliveries keep flowing.
             tokio::spawn(async move {
                 tokio::time::sleep(pause).await;
@@ -296,6 +337,7 @@ async fn settle(
                 ) {
                     metrics.ack_failures.inc();
                 }
+                retrying.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
             });
         }
     }
