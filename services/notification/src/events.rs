@@ -2,7 +2,7 @@
 
 use sqlx::PgConnection;
 use xinfang_contracts::{DomainEvent, Envelope};
-use xinfang_messaging::{handle_each, runs, EventHandler, HandlerError};
+use xinfang_messaging::{handle_each, is_registration, runs, EventHandler, HandlerError, Run};
 use xinfang_platform::audit::{self, AuditEntry};
 
 use crate::notices;
@@ -32,16 +32,15 @@ impl EventHandler for NotificationEvents {
         conn: &mut PgConnection,
         items: Vec<(&Envelope, DomainEvent)>,
     ) -> Result<(), HandlerError> {
-        let registration =
-            |(_, e): &(&Envelope, DomainEvent)| matches!(e, DomainEvent::PetitionRegistered(_));
-        for (registrations, run) in runs(items, registration) {
-            if !registrations || run.len() < 2 {
-                handle_each(self, conn, run).await?;
-                continue;
-            }
-            let created = notices::record_many(conn, &run).await?;
-            for ((envelope, _), created) in run.iter().zip(created) {
-                audit_created(conn, envelope, created).await?;
+        for run in runs(items, is_registration) {
+            match run {
+                Run::OneByOne(run) => handle_each(self, conn, run).await?,
+                Run::Together(run) => {
+                    let created = notices::record_many(conn, &run).await?;
+                    for ((envelope, _), created) in run.iter().zip(created) {
+                        audit_created(conn, envelope, created).await?;
+                    }
+                }
             }
         }
         Ok(())

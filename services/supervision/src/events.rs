@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope};
-use xinfang_messaging::{handle_each, runs, EventHandler, HandlerError};
+use xinfang_messaging::{handle_each, is_registration, runs, EventHandler, HandlerError, Run};
 use xinfang_platform::audit::{self, AuditEntry};
 
 use crate::{configuration::Limits, deadlines::SharedCalendar};
@@ -161,29 +161,38 @@ impl EventHandler for SupervisionEvents {
         conn: &mut PgConnection,
         items: Vec<(&Envelope, DomainEvent)>,
     ) -> Result<(), HandlerError> {
-        let registration =
-            |(_, e): &(&Envelope, DomainEvent)| matches!(e, DomainEvent::PetitionRegistered(_));
-        for (registrations, run) in runs(items, registration) {
-            if !registrations || run.len() < 2 {
-                handle_each(self, conn, run).await?;
-                continue;
+        for run in runs(items, is_registration) {
+            match run {
+                Run::OneByOne(run) => handle_each(self, conn, run).await?,
+                Run::Together(run) => self.registrations(conn, run).await?,
             }
-            let registered: Vec<(&Envelope, &PetitionRegisteredV1)> = run
-                .iter()
-                .filter_map(|(envelope, event)| match event {
-                    DomainEvent::PetitionRegistered(e) => Some((*envelope, e)),
-                    _ => None,
-                })
-                .collect();
-            let calendar = crate::deadlines::current(&self.calendar);
-            crate::clocks::open_registrations(conn, calendar.as_ref(), &self.limits, &registered)
-                .await?;
-            for (envelope, event) in &run {
-                self.apply_event(conn, envelope, event.clone()).await?;
-            }
-            let events: Vec<&PetitionRegisteredV1> = registered.iter().map(|(_, e)| *e).collect();
-            crate::read_models::apply_registrations(conn, &events).await?;
         }
+        Ok(())
+    }
+}
+
+impl SupervisionEvents {
+    /// A run of registrations: their clocks with one statement, their case facts with another.
+    async fn registrations(
+        &self,
+        conn: &mut PgConnection,
+        run: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<(), HandlerError> {
+        let registered: Vec<(&Envelope, &PetitionRegisteredV1)> = run
+            .iter()
+            .filter_map(|(envelope, event)| match event {
+                DomainEvent::PetitionRegistered(e) => Some((*envelope, e)),
+                _ => None,
+            })
+            .collect();
+        let calendar = crate::deadlines::current(&self.calendar);
+        crate::clocks::open_registrations(conn, calendar.as_ref(), &self.limits, &registered)
+            .await?;
+        for (envelope, event) in &run {
+            self.apply_event(conn, envelope, event.clone()).await?;
+        }
+        let events: Vec<&PetitionRegisteredV1> = registered.iter().map(|(_, e)| *e).collect();
+        crate::read_models::apply_registrations(conn, &events).await?;
         Ok(())
     }
 }

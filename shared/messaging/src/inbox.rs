@@ -80,19 +80,44 @@ pub async fn handle_each<H: EventHandler + ?Sized>(
     Ok(())
 }
 
-/// Split a batch into its runs: maximal stretches of consecutive items on which `like` agrees,
-/// in order, each with that answer. A handler writes the `true` runs together and applies the
-/// rest one by one, so that no event moves past another.
-pub fn runs<T>(items: Vec<T>, like: impl Fn(&T) -> bool) -> Vec<(bool, Vec<T>)> {
-    let mut out: Vec<(bool, Vec<T>)> = Vec::new();
+/// A stretch of a batch ([`runs`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Run<T> {
+    /// Two or more consecutive like items, to be written together.
+    Together(Vec<T>),
+    /// Items to apply one by one.
+    OneByOne(Vec<T>),
+}
+
+/// Split a batch into its runs, in order: maximal stretches of two or more consecutive items that
+/// are `like` (to be written together) and the items between them (to be applied one by one). A
+/// handler writes the first kind set-wise and applies the rest in place, so that no event moves
+/// past another.
+pub fn runs<T>(items: Vec<T>, like: impl Fn(&T) -> bool) -> Vec<Run<T>> {
+    let mut stretches: Vec<(bool, Vec<T>)> = Vec::new();
     for item in items {
         let l = like(&item);
-        match out.last_mut() {
+        match stretches.last_mut() {
             Some((k, run)) if *k == l => run.push(item),
-            _ => out.push((l, vec![item])),
+            _ => stretches.push((l, vec![item])),
+        }
+    }
+    let mut out: Vec<Run<T>> = Vec::new();
+    for (l, run) in stretches {
+        if l && run.len() >= 2 {
+            out.push(Run::Together(run));
+        } else if let Some(Run::OneByOne(prev)) = out.last_mut() {
+            prev.extend(run);
+        } else {
+            out.push(Run::OneByOne(run));
         }
     }
     out
+}
+
+/// Whether an item of a batch is a petition's registration, the bulk of every consumer's traffic.
+pub fn is_registration(item: &(&Envelope, DomainEvent)) -> bool {
+    matches!(item.1, DomainEvent::PetitionRegistered(_))
 }
 
 /// Writes, at the end of a batch transaction and before its commit, what the batch's handlers
@@ -400,22 +425,24 @@ impl DeliveryProcessor for InboxProcessor {
 
 #[cfg(test)]
 mod tests {
-    use super::runs;
+    use super::{runs, Run};
 
     #[test]
     fn runs_keep_the_order_and_split_where_the_kind_changes() {
         let even = |n: &u32| n.is_multiple_of(2);
         assert_eq!(
-            runs(vec![2, 4, 1, 6, 8, 10, 3, 5, 12], even),
+            runs(vec![2, 4, 1, 6, 8, 10, 3, 5, 12, 7, 14, 16], even),
             vec![
-                (true, vec![2, 4]),
-                (false, vec![1]),
-                (true, vec![6, 8, 10]),
-                (false, vec![3, 5]),
-                (true, vec![12]),
+                Run::Together(vec![2, 4]),
+                Run::OneByOne(vec![1]),
+                Run::Together(vec![6, 8, 10]),
+                // A like item alone is applied one by one, with its neighbours.
+                Run::OneByOne(vec![3, 5, 12, 7]),
+                Run::Together(vec![14, 16]),
             ]
         );
         assert!(runs(Vec::<u32>::new(), even).is_empty());
-        assert_eq!(runs(vec![1], even), vec![(false, vec![1])]);
+        assert_eq!(runs(vec![2], even), vec![Run::OneByOne(vec![2])]);
+        assert_eq!(runs(vec![1, 3], even), vec![Run::OneByOne(vec![1, 3])]);
     }
 }

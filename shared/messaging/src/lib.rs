@@ -19,7 +19,10 @@ pub mod topology;
 
 pub use broker::{Broker, BrokerStatus, OutboundMessage, PublishError};
 pub use consumer::{ConsumerHooks, DeliveryProcessor, Outcome};
-pub use inbox::{handle_each, runs, BatchWriter, EventHandler, HandlerError, InboxProcessor};
+pub use inbox::{
+    handle_each, is_registration, runs, BatchWriter, EventHandler, HandlerError, InboxProcessor,
+    Run,
+};
 pub use metrics::MessagingMetrics;
 pub use outbox::{Outbox, OutboxWaker, Relay};
 pub use settings::{BrokerSettings, OutboxSettings};
