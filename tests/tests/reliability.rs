@@ -346,6 +346,13 @@ impl FlakyRig {
     }
 }
 
+/// One lane (as deployed), holding up to 100 deliveries and applying up to 32 together.
+fn one_lane(b: &mut xinfang_messaging::BrokerSettings) {
+    b.lanes = 1;
+    b.prefetch = 100;
+    b.batch_size = 32;
+}
+
 fn sample(case_number: &str) -> Envelope {
     let e = PetitionRegisteredV1 {
         petition_id: uuid::Uuid::now_v7(),
@@ -448,16 +455,7 @@ async fn a_batch_applies_together_and_one_bad_event_does_not_take_the_others_wit
     let flaky = Flaky::new();
     flaky.hold_first.store(true, Ordering::SeqCst);
     // One lane, so that everything queues behind the held first event and arrives as batches.
-    let rig = FlakyRig::start(
-        &env,
-        |b| {
-            b.lanes = 1;
-            b.prefetch = 100;
-            b.batch_size = 32;
-        },
-        flaky,
-    )
-    .await;
+    let rig = FlakyRig::start(&env, one_lane, flaky).await;
     let (pool, broker, metrics, stop, task) =
         (rig.pool, rig.broker, rig.metrics, rig.stop, rig.task);
 
@@ -782,16 +780,7 @@ async fn a_delivery_waiting_to_be_requeued_is_not_acked_with_a_later_batch() {
     let once_failed = flaky.once_failed.clone();
     // One lane, as deployed: a batch whose deliveries all succeed is acked with one `multiple` ack,
     // which would also ack any earlier delivery of the channel still waiting to be requeued.
-    let rig = FlakyRig::start(
-        &env,
-        |b| {
-            b.lanes = 1;
-            b.prefetch = 100;
-            b.batch_size = 32;
-        },
-        flaky,
-    )
-    .await;
+    let rig = FlakyRig::start(&env, one_lane, flaky).await;
     let once = message_for(&rig.broker, &sample("ONCE"));
     for r in rig.broker.publish_batch(&[once]).await {
         r.expect("published");
