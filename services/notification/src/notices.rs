@@ -28,14 +28,6 @@ pub struct NoticeView {
     pub created_at: DateTime<Utc>,
 }
 
-/// Remember whom to tell for a case.
-pub async fn remember_case(
-    conn: &mut PgConnection,
-    e: &PetitionRegisteredV1,
-) -> Result<(), sqlx::Error> {
-    remember_cases(conn, &[e]).await
-}
-
 /// Remember whom to tell for several cases, with one statement.
 pub async fn remember_cases(
     conn: &mut PgConnection,
@@ -87,25 +79,14 @@ pub async fn record(
     envelope: &Envelope,
     event: &DomainEvent,
 ) -> Result<usize, sqlx::Error> {
-    let (ctx, contactable) = match (event, envelope.case_id) {
-        (DomainEvent::PetitionRegistered(e), _) => {
-            remember_case(conn, e).await?;
-            (None, e.contactable)
-        }
-        (_, Some(case_id)) => match case_context(conn, case_id).await? {
-            Some((c, contactable)) => (Some(c), contactable),
-            None => (None, false),
-        },
-        _ => (None, false),
-    };
-    let rows = rows_of(envelope, event, ctx.as_ref(), contactable);
-    Ok(insert(conn, &rows).await?.len())
+    let created = record_many(conn, &[(envelope, event.clone())]).await?;
+    Ok(created.into_iter().sum())
 }
 
-/// Store the notices of a run of registrations with two statements (the cases, then every notice),
-/// as [`record`] would one by one. Returns, for each event in order, how many of its notices were
-/// new. (Another kind of event in `items` reads its case's context with one more statement, and
-/// sees every case the run registers.)
+/// Store the notices of several events: the cases their registrations make known (one statement),
+/// the context of each other event's case (one statement each), then every notice (one statement).
+/// Returns, for each event in order, how many of its notices were new. Meant for a run of
+/// registrations (two statements in all); another event in `items` sees every case they register.
 pub async fn record_many(
     conn: &mut PgConnection,
     items: &[(&Envelope, DomainEvent)],
