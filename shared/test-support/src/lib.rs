@@ -47,8 +47,9 @@ impl TestEnv {
             workers: 1,
             pool_size: 4,
             consumer_batch: 32,
-            lanes: 4,
-            // As deployed (`broker.batch_linger_ms`).
+            // As deployed (`broker.lanes`, `broker.batch_linger_ms`), so that the services' tests
+            // run the consumers as production does (one lane: batches acked together).
+            lanes: xinfang_messaging::BrokerSettings::local("").lanes,
             batch_linger_ms: xinfang_messaging::BrokerSettings::local("").batch_linger_ms,
             prefix: format!("t{id}."),
             id,
