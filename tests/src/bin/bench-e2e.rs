@@ -8,7 +8,10 @@
 //! Run: `cargo run --release -p xinfang-e2e --bin bench-e2e [-- COUNT]`
 
 use std::{
-    sync::Arc,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -172,18 +175,21 @@ async fn rabbit_ceiling(n: usize) -> anyhow::Result<f64> {
 }
 
 /// Register `n` petitions (seeds `first..first + n`), 64 in flight; every one must be created.
+/// `accepted` counts the answers received.
 async fn register_many(
     p: &Platform,
     url: &str,
     token: &str,
     first: u64,
     n: usize,
+    accepted: Arc<AtomicU64>,
 ) -> anyhow::Result<()> {
     let sem = Arc::new(Semaphore::new(64));
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n as u64 {
         let permit = sem.clone().acquire_owned().await?;
         let (client, url, token) = (p.client.clone(), url.to_string(), token.to_string());
+        let accepted = accepted.clone();
         tasks.push(tokio::spawn(async move {
             let r = client
                 .post(url)
@@ -191,6 +197,7 @@ async fn register_many(
                 .json(&body(first + i))
                 .send()
                 .await;
+            accepted.fetch_add(1, Ordering::Relaxed);
             drop(permit);
             r.map(|r| r.status().as_u16()).unwrap_or(0)
         }));
@@ -199,6 +206,49 @@ async fn register_many(
         assert_eq!(task.await?, 201);
     }
     Ok(())
+}
+
+/// Downstream effects of every petition: its receipt, its deadline, its mediation and review cases.
+const EFFECTS: [&str; 4] = [
+    "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
+    "SELECT count(*) FROM deadlines",
+    "SELECT count(*) FROM cases",
+    "SELECT count(*) FROM cases",
+];
+
+/// Print, every `window`, the petitions accepted over HTTP and those with all their downstream
+/// effects (the least of the four counts, less the warm-up), in the window and since the start.
+async fn sample_windows(
+    pools: [sqlx::PgPool; 4],
+    accepted: Arc<AtomicU64>,
+    running: Arc<AtomicBool>,
+    window: Duration,
+    warm_up: i64,
+) {
+    let start = Instant::now();
+    let (mut last_accepted, mut last_done) = (0u64, 0i64);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + window, window);
+    loop {
+        tick.tick().await;
+        if !running.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut done = i64::MAX;
+        for (pool, sql) in pools.iter().zip(EFFECTS) {
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(pool).await.unwrap_or(0);
+            done = done.min(n - warm_up);
+        }
+        let now = accepted.load(Ordering::Relaxed);
+        let secs = window.as_secs_f64();
+        println!(
+            "  window to {:>4.0}s: accepted {:>5.0}/s, all effects {:>5.0}/s; since start {now} accepted, {done} with all effects (behind by {})",
+            start.elapsed().as_secs_f64(),
+            (now - last_accepted) as f64 / secs,
+            (done - last_done) as f64 / secs,
+            now as i64 - done,
+        );
+        (last_accepted, last_done) = (now, done);
+    }
 }
 
 #[tokio::main]
@@ -254,7 +304,15 @@ async fn main() -> anyhow::Result<()> {
     // statements prepared in the first seconds keep plans made for empty tables (sequential scans,
     // hash joins) while the tables grow during the run — an artefact of starting from nothing.
     let warm_up = 1_000;
-    register_many(&p, &url, &token, 9_000_000_000, warm_up).await?;
+    register_many(
+        &p,
+        &url,
+        &token,
+        9_000_000_000,
+        warm_up,
+        Arc::new(AtomicU64::new(0)),
+    )
+    .await?;
     let timeout = Duration::from_secs(600);
     p.wait_count(
         &p.notification,
@@ -281,24 +339,40 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Throughput: `count` registrations, 64 in flight, until every downstream effect exists.
+    // Meanwhile, every BENCH_WINDOW_SECS (10 by default), one line per window: petitions accepted
+    // and those whose every downstream effect exists, so a long run shows whether downstream keeps
+    // pace throughout (sustained) or only drains a backlog at the end.
+    let window: u64 = std::env::var("BENCH_WINDOW_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let accepted = Arc::new(AtomicU64::new(0));
+    let running = Arc::new(AtomicBool::new(true));
+    let sampler = tokio::spawn(sample_windows(
+        [
+            p.notification.parts.pool.clone(),
+            p.supervision.parts.pool.clone(),
+            p.mediation.parts.pool.clone(),
+            p.review.parts.pool.clone(),
+        ],
+        accepted.clone(),
+        running.clone(),
+        Duration::from_secs(window.max(1)),
+        warm_up as i64,
+    ));
     let t = Instant::now();
-    register_many(&p, &url, &token, 0, count).await?;
+    register_many(&p, &url, &token, 0, count, accepted).await?;
     let http_done = t.elapsed();
     let n = (warm_up + count) as i64;
-    p.wait_count(
-        &p.notification,
-        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
-        n,
-        timeout,
-    )
-    .await;
-    p.wait_count(&p.supervision, "SELECT count(*) FROM deadlines", n, timeout)
-        .await;
-    p.wait_count(&p.mediation, "SELECT count(*) FROM cases", n, timeout)
-        .await;
-    p.wait_count(&p.review, "SELECT count(*) FROM cases", n, timeout)
-        .await;
+    for (svc, sql) in [&p.notification, &p.supervision, &p.mediation, &p.review]
+        .into_iter()
+        .zip(EFFECTS)
+    {
+        p.wait_count(svc, sql, n, timeout).await;
+    }
     let all_done = t.elapsed();
+    running.store(false, Ordering::Relaxed);
+    sampler.await?;
     println!(
         "end to end: {count} petitions; HTTP accepted in {:.2}s ({:.0}/s); all downstream effects in {:.2}s ({:.0} petitions/s end to end)",
         http_done.as_secs_f64(),
