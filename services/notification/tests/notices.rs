@@ -24,15 +24,20 @@ fn registered(anonymous: bool) -> PetitionRegisteredV1 {
     }
 }
 
-#[tokio::test]
-async fn decisions_become_notices_for_the_petitioner_and_the_receiving_unit() {
-    let env = TestEnv::new();
-    let app = Application::build(Settings {
+/// The notification service on `env`'s fresh database, not yet running.
+async fn build(env: &TestEnv) -> xinfang_platform::runtime::Service {
+    Application::build(Settings {
         platform: env.settings("notification"),
     })
     .await
     .unwrap()
-    .without_signal_handling();
+    .without_signal_handling()
+}
+
+#[tokio::test]
+async fn decisions_become_notices_for_the_petitioner_and_the_receiving_unit() {
+    let env = TestEnv::new();
+    let app = build(&env).await;
     let parts = app.parts();
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = tokio::spawn(app.run_until_stopped());
@@ -184,12 +189,7 @@ async fn registrations_applied_as_one_batch_leave_the_notices_one_by_one_leaves(
     use std::sync::Arc;
     use xinfang_messaging::{InboxProcessor, Outcome};
     let env = TestEnv::new();
-    let app = Application::build(Settings {
-        platform: env.settings("notification"),
-    })
-    .await
-    .unwrap()
-    .without_signal_handling();
+    let app = build(&env).await;
     let pool = app.parts().pool.clone();
     let inbox = InboxProcessor::new(
         pool.clone(),

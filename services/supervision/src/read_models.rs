@@ -611,31 +611,17 @@ pub async fn rebuild_rollup(pool: &PgPool) -> Result<u64, sqlx::Error> {
 mod tests {
     use super::*;
 
+    /// A case as its registration makes it (visit, township t1, labour and social security).
     fn facts() -> CaseFacts {
-        CaseFacts {
-            case_id: Uuid::nil(),
+        registered_facts(&PetitionRegisteredV1 {
             case_number: "c".into(),
-            registered_on: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+            received_on: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
             registering_unit: "XFJ".into(),
-            unit_code: "XFJ".into(),
-            township: "t1".into(),
-            field: "labour_social_security".into(),
-            channel: "visit".into(),
-            category: None,
-            respondent_unit: None,
-            status: "registered".into(),
-            decision: None,
-            decided_on: None,
-            accepted_on_time: None,
-            transferred: false,
-            assigned: false,
-            repeat: false,
-            closed_on: None,
-            closed_on_time: None,
-            closure_kind: None,
-            satisfaction: None,
-            mediation_outcome: None,
-        }
+            channel: xinfang_contracts::events::Channel::Visit,
+            township: Some("t1".into()),
+            field: Some("labour_social_security".into()),
+            ..PetitionRegisteredV1::minimal_defaults()
+        })
     }
 
     #[test]
