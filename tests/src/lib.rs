@@ -5,54 +5,33 @@ use std::time::Duration;
 
 use serde_json::Value;
 use xinfang_messaging::ConsumerHooks;
-use xinfang_platform::runtime::RuntimeParts;
-use xinfang_test_support::{clerk_token, wait_for, TestEnv};
-
-/// An HTTP client that never reuses a connection the server may have closed for idleness (actix
-/// closes keep-alive connections after 5 s; a test that pauses, e.g. while a broker restarts, would
-/// otherwise send its next request on a dead connection).
-pub fn test_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(1))
-        .build()
-        .expect("HTTP client")
-}
+pub use xinfang_test_support::test_client;
+use xinfang_test_support::{clerk_token, spawn_app, wait_for, TestApp, TestEnv};
 
 /// One running service.
 pub struct Service {
     pub name: &'static str,
-    pub address: String,
-    pub parts: RuntimeParts,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    pub app: TestApp,
 }
 
 impl Service {
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
+        self.app.url(path)
     }
 
     pub async fn stop(self) {
-        self.parts.shutdown.cancel();
-        let _ = self.handle.await;
+        self.app.stop().await
     }
 }
 
-macro_rules! start {
-    ($name:literal, $app:expr) => {{
-        let app = $app
-            .await
-            .expect(concat!("build ", $name))
-            .without_signal_handling();
-        let parts = app.parts();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = tokio::spawn(app.run_until_stopped());
-        Service {
-            name: $name,
-            address,
-            parts,
-            handle,
-        }
-    }};
+async fn start(
+    name: &'static str,
+    build: impl std::future::Future<Output = anyhow::Result<xinfang_platform::Service>>,
+) -> Service {
+    Service {
+        name,
+        app: spawn_app(build).await,
+    }
 }
 
 /// Hooks per service, for fault injection.
@@ -73,43 +52,46 @@ pub struct Platform {
 }
 
 pub async fn start_intake(env: &TestEnv) -> Service {
-    start!(
+    start(
         "intake",
-        intake::startup::Application::build(intake::configuration::Settings {
+        intake::startup::build(intake::configuration::Settings {
             platform: env.settings("intake"),
             intake: intake::configuration::IntakeSettings {
-                division_code: "140423".into()
+                division_code: "140423".into(),
             },
-        })
+        }),
     )
+    .await
 }
 
 pub async fn start_supervision(env: &TestEnv, hooks: ConsumerHooks) -> Service {
-    start!(
+    start(
         "supervision",
-        supervision::startup::Application::build_with_hooks(
+        supervision::startup::build_with_hooks(
             supervision::configuration::Settings {
                 platform: env.settings("supervision"),
                 supervision: supervision::configuration::SupervisionSettings {
                     calendar_dir: String::new(),
-                    limits: Default::default()
+                    limits: Default::default(),
                 },
             },
-            hooks
-        )
+            hooks,
+        ),
     )
+    .await
 }
 
 pub async fn start_notification(env: &TestEnv, hooks: ConsumerHooks) -> Service {
-    start!(
+    start(
         "notification",
-        notification::startup::Application::build_with_hooks(
+        notification::startup::build_with_hooks(
             notification::configuration::Settings {
-                platform: env.settings("notification")
+                platform: env.settings("notification"),
             },
-            hooks
-        )
+            hooks,
+        ),
     )
+    .await
 }
 
 impl Platform {
@@ -124,20 +106,20 @@ impl Platform {
     /// Start in a prepared environment (benchmarks tune workers and pools).
     pub async fn start_in(env: TestEnv, hooks: Hooks) -> Platform {
         let intake = start_intake(&env).await;
-        let mediation = start!(
+        let mediation = start(
             "mediation",
-            mediation::startup::Application::build(mediation::configuration::Settings {
+            mediation::startup::build(mediation::configuration::Settings {
                 platform: env.settings("mediation"),
-            })
-        );
-        let review = start!(
+            }),
+        )
+        .await;
+        let review = start(
             "administrative-review",
-            administrative_review::startup::Application::build(
-                administrative_review::configuration::Settings {
-                    platform: env.settings("administrative-review"),
-                }
-            )
-        );
+            administrative_review::startup::build(administrative_review::configuration::Settings {
+                platform: env.settings("administrative-review"),
+            }),
+        )
+        .await;
         let supervision = start_supervision(&env, hooks.supervision).await;
         let notification = start_notification(&env, hooks.notification).await;
         let p = Platform {
@@ -151,7 +133,7 @@ impl Platform {
         };
         for s in p.services() {
             assert!(
-                s.parts.broker.wait_connected(Duration::from_secs(15)).await,
+                s.app.broker.wait_connected(Duration::from_secs(15)).await,
                 "{} broker session",
                 s.name
             );
@@ -204,7 +186,7 @@ impl Platform {
         expected: i64,
         timeout: Duration,
     ) {
-        let pool = service.parts.pool.clone();
+        let pool = service.app.pool.clone();
         wait_for(
             &format!("{} rows in {} ({count_sql})", expected, service.name),
             timeout,

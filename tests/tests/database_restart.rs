@@ -106,7 +106,7 @@ async fn a_database_crash_loses_nothing_and_dead_letters_nothing() {
 
     // Everything stored reaches downstream once; nothing was dead-lettered by the outage.
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions")
-        .fetch_one(&p.intake.parts.pool)
+        .fetch_one(&p.intake.app.pool)
         .await
         .unwrap();
     assert_eq!(

@@ -7,9 +7,11 @@ use std::{
     },
     time::Duration,
 };
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
 
 use lapin::types::FieldTable;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope, Producer};
 use xinfang_e2e::{petition, Hooks, Platform};
@@ -39,7 +41,7 @@ async fn metric(p: &Platform, svc: &xinfang_e2e::Service, name: &str) -> f64 {
 async fn registered_envelope(p: &Platform) -> Envelope {
     let v: serde_json::Value =
         sqlx::query_scalar("SELECT envelope FROM outbox ORDER BY id LIMIT 1")
-            .fetch_one(&p.intake.parts.pool)
+            .fetch_one(&p.intake.app.pool)
             .await
             .unwrap();
     serde_json::from_value(v).unwrap()
@@ -78,7 +80,7 @@ async fn the_same_event_delivered_twice_changes_state_once() {
 
     // The relay crashed between publish and mark: the same event goes out again, three times.
     let envelope = registered_envelope(&p).await;
-    let broker = &p.intake.parts.broker;
+    let broker = &p.intake.app.broker;
     let msg = message_for(broker, &envelope);
     for r in broker.publish_batch(&[msg.clone(), msg.clone(), msg]).await {
         r.expect("published");
@@ -211,7 +213,7 @@ impl EventHandler for Flaky {
     }
     async fn handle(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         env: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
@@ -245,17 +247,14 @@ impl EventHandler for Flaky {
         // A plain insert: applying the same event twice would fail on the primary key.
         sqlx::query("INSERT INTO flaky_effects (event_id) VALUES ($1)")
             .bind(env.event_id)
-            .execute(&mut *conn)
+            .execute(uow.conn())
             .await?;
-        xinfang_platform::audit::record(
-            conn,
-            &xinfang_platform::audit::AuditEntry::system(
-                "test",
-                "flaky.apply",
-                Some(e.petition_id),
-                serde_json::json!({ "case_number": e.case_number }),
-            ),
-        )
+        uow.audit(xinfang_platform::audit::AuditEntry::system(
+            "test",
+            "flaky.apply",
+            Some(e.petition_id),
+            serde_json::json!({ "case_number": e.case_number }),
+        ))
         .await?;
         Ok(())
     }
@@ -589,8 +588,9 @@ async fn concurrent_audit_appends_keep_every_chain_intact() {
                     // As a batch of consumed events writes them: all at once.
                     audit::record_many(&mut tx, &entries).await.unwrap();
                 } else {
+                    let mut uow = UnitOfWork::immediate(&mut tx);
                     for e in &entries {
-                        audit::record(&mut tx, e).await.unwrap();
+                        uow.audit(e.clone()).await.unwrap();
                     }
                 }
                 if i % 7 == 6 {
@@ -619,7 +619,7 @@ async fn tampering_with_one_audit_row_is_detected_at_that_row() {
     for i in 0..6 {
         p.register(&petition(&format!("审计测试 {i}"))).await;
     }
-    let pool = &p.intake.parts.pool;
+    let pool = &p.intake.app.pool;
     let ok = xinfang_platform::audit::verify(pool).await.unwrap();
     assert_eq!(ok.rows_checked, 6);
     assert_eq!(ok.first_break, None);
@@ -655,7 +655,7 @@ async fn tampering_with_one_audit_row_is_detected_at_that_row() {
 #[tokio::test]
 async fn unroutable_publishes_are_errors_and_metrics_name_what_operators_watch() {
     let p = Platform::start().await;
-    let broker = &p.intake.parts.broker;
+    let broker = &p.intake.app.broker;
     let envelope = sample("unroutable");
     let mut msg = message_for(broker, &envelope);
     // The default exchange with a queue name that does not exist: nothing can take it.

@@ -83,7 +83,7 @@ async fn a_registered_petition_gets_its_deadline_and_its_receipt() {
     // Every service logged the same correlation id: it is in the envelope supervision stored.
     let correlation: uuid::Uuid =
         sqlx::query_scalar("SELECT correlation_id FROM case_events LIMIT 1")
-            .fetch_one(&p.supervision.parts.pool)
+            .fetch_one(&p.supervision.app.pool)
             .await
             .unwrap();
     assert_eq!(

@@ -1,8 +1,7 @@
 //! Events administrative-review reacts to: a registered petition becomes a case it knows.
 
-use sqlx::PgConnection;
 use xinfang_contracts::{DomainEvent, Envelope};
-use xinfang_messaging::{EventHandler, HandlerError};
+use xinfang_messaging::{EventHandler, HandlerError, UnitOfWork};
 use xinfang_platform::case_registry;
 
 pub struct ReviewEvents;
@@ -15,26 +14,32 @@ impl EventHandler for ReviewEvents {
 
     async fn handle(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         _envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         match event {
             DomainEvent::PetitionRegistered(e) => {
-                case_registry::record(conn, &e).await?;
+                case_registry::record(uow.conn(), &e).await?;
                 Ok(())
             }
             _ => Ok(()),
         }
     }
 
-    /// A batch's registrations with one statement; the other events change nothing here.
-    async fn handle_many(
+    /// Every event goes with its neighbours: the other events change nothing here, so a whole
+    /// batch is one run, written with one statement.
+    fn batchable(&self, _item: &(&Envelope, DomainEvent)) -> bool {
+        true
+    }
+
+    /// A batch's registrations with one statement.
+    async fn handle_together(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         items: Vec<(&Envelope, DomainEvent)>,
     ) -> Result<(), HandlerError> {
-        case_registry::record_registrations(conn, &items).await?;
+        case_registry::record_registrations(uow.conn(), &items).await?;
         Ok(())
     }
 }

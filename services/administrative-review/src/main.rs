@@ -1,10 +1,10 @@
-use administrative_review::{configuration::Settings, startup::Application};
+use administrative_review::{configuration::Settings, startup};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     xinfang_platform::telemetry::init("administrative-review", "info");
     let settings = Settings::load()?;
-    let app = Application::build(settings).await?;
+    let app = startup::build(settings).await?;
     tracing::info!(port = app.port(), "administrative-review listening");
     app.run_until_stopped().await
 }

@@ -17,7 +17,7 @@ use std::{sync::Arc, time::Instant};
 use intake::{
     configuration::{IntakeSettings, Settings},
     repeat::{find_candidates, Probe},
-    startup::Application,
+    startup,
     text::{scope_of, search_tokens},
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -274,7 +274,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 3. Registration throughput with repeat detection on.
     platform.database.max_connections = 16;
-    let app = Application::build(Settings {
+    let app = startup::build(Settings {
         platform,
         intake: IntakeSettings {
             division_code: "140423".into(),
@@ -282,7 +282,7 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?
     .without_signal_handling();
-    let parts = app.parts();
+    let shutdown = app.shutdown_token();
     let url = format!("http://127.0.0.1:{}/api/v1/petitions", app.port());
     let handle = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
@@ -325,7 +325,7 @@ async fn main() -> anyhow::Result<()> {
         "registrations with repeat detection over {n} petitions: {ok}/{total} created in {secs:.1} s = {:.0}/s; latency p50 {:.1} ms, p99 {:.1} ms (32 in flight)",
         ok as f64 / secs, pct(&lat, 0.5), pct(&lat, 0.99)
     );
-    parts.shutdown.cancel();
+    shutdown.cancel();
     let _ = handle.await;
     drop_databases(&[db_name]).await?;
     Ok(())

@@ -1,7 +1,4 @@
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeMap, path::Path};
 
 use serde::Deserialize;
 use xinfang_platform::{pii::PiiSettings, settings, PlatformSettings};
@@ -185,14 +182,6 @@ impl IntakeOptions {
         let dir = settings::config_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
         let w: Wrapper = settings::load(&dir)?;
         Ok(w.intake)
-    }
-
-    pub fn calendar_dir(&self) -> PathBuf {
-        if self.calendar_dir.is_empty() {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/calendars")
-        } else {
-            PathBuf::from(&self.calendar_dir)
-        }
     }
 }
 

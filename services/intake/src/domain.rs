@@ -2,15 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::NaiveDate;
 use xinfang_contracts::events::{Category, Channel};
 use xinfang_platform::pii::PlainPii;
-
-/// Today in China (UTC+8), the calendar the statutory clocks use.
-pub fn today_in_china() -> NaiveDate {
-    let offset = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    Utc::now().with_timezone(&offset).date_naive()
-}
 
 /// One validation failure: (field, Chinese message).
 pub type FieldError = (String, String);

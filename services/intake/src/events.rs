@@ -2,10 +2,9 @@
 //! (`case.finalized.v1`), after which the same facts and reasons are no longer accepted (art 36).
 
 use serde_json::json;
-use sqlx::PgConnection;
 use xinfang_contracts::{DomainEvent, Envelope};
-use xinfang_messaging::{EventHandler, HandlerError};
-use xinfang_platform::audit::{self, AuditEntry};
+use xinfang_messaging::{EventHandler, HandlerError, UnitOfWork};
+use xinfang_platform::audit::{AuditEntry, AuditExt};
 
 pub struct IntakeEvents;
 
@@ -17,7 +16,7 @@ impl EventHandler for IntakeEvents {
 
     async fn handle(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         _envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
@@ -29,21 +28,18 @@ impl EventHandler for IntakeEvents {
                 .bind(e.petition_id)
                 .bind(e.concluded_on)
                 .bind(&e.level)
-                .execute(&mut *conn)
+                .execute(uow.conn())
                 .await?
                 .rows_affected();
                 if n == 0 {
                     tracing::warn!(petition_id = %e.petition_id, "finalized case unknown to intake");
                 }
-                audit::record(
-                    conn,
-                    &AuditEntry::system(
-                        "intake",
-                        "petition.finalized",
-                        Some(e.petition_id),
-                        json!({ "concluded_on": e.concluded_on, "level": e.level }),
-                    ),
-                )
+                uow.audit(AuditEntry::system(
+                    "intake",
+                    "petition.finalized",
+                    Some(e.petition_id),
+                    json!({ "concluded_on": e.concluded_on, "level": e.level }),
+                ))
                 .await?;
                 Ok(())
             }

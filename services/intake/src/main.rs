@@ -1,10 +1,10 @@
-use intake::{configuration::Settings, startup::Application};
+use intake::{configuration::Settings, startup};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     xinfang_platform::telemetry::init("intake", "info");
     let settings = Settings::load()?;
-    let app = Application::build(settings).await?;
+    let app = startup::build(settings).await?;
     tracing::info!(port = app.port(), "intake listening");
     app.run_until_stopped().await
 }

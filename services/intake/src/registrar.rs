@@ -15,16 +15,16 @@
 //! together with one statement ([`audit::record_many`]).
 
 use std::sync::Arc;
+use xinfang_platform::time::today_in_china;
 
 use actix_web::http::StatusCode;
 use chrono::Datelike;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot, Mutex};
-use xinfang_messaging::deferred::collecting;
+use xinfang_messaging::UnitOfWork;
 use xinfang_platform::{audit, ApiError};
 
 use crate::{
-    domain::today_in_china,
     routes::petitions::{
         number_batch, remember_answer, write_many, write_one, Job, Unnumbered, Written,
     },
@@ -146,7 +146,7 @@ async fn write_all(
     if simple.len() >= 2 {
         savepoint(&mut tx, "SAVEPOINT registrations").await?;
         let group: Vec<&Job> = simple.iter().map(|&i| &jobs[i]).collect();
-        match write_many(&mut tx, state, &group).await {
+        match write_many(&mut UnitOfWork::batch(&mut tx), state, &group).await {
             Ok(written) => {
                 savepoint(&mut tx, "RELEASE SAVEPOINT registrations").await?;
                 for (&i, (u, entry)) in simple.iter().zip(written) {
@@ -172,7 +172,10 @@ async fn write_all(
         if !alone {
             savepoint(&mut tx, "SAVEPOINT registration").await?;
         }
-        let (written, deferred) = collecting(write_one(&mut tx, state, job)).await;
+        // A batch unit: the registration's audit row is collected, to be written with the others.
+        let mut uow = UnitOfWork::batch(&mut tx);
+        let written = write_one(&mut uow, state, job).await;
+        let deferred = uow.into_deferred();
         slots[i] = Some(match written {
             Ok(Ok(u)) => {
                 if !alone {

@@ -4,17 +4,16 @@ use std::time::Duration;
 
 use intake::{
     configuration::{IntakeSettings, Settings},
-    startup::Application,
+    startup,
 };
 use serde_json::{json, Value};
-use xinfang_platform::{runtime::RuntimeParts, Role};
+use xinfang_platform::Role;
 use xinfang_test_support::{clerk_token, token, wait_for, TestEnv, BUREAU};
 
 struct TestApp {
     address: String,
-    parts: RuntimeParts,
+    service: xinfang_test_support::TestApp,
     client: reqwest::Client,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
     db: sqlx::postgres::PgConnectOptions,
     _env: TestEnv,
 }
@@ -30,22 +29,13 @@ impl TestApp {
                 division_code: "140423".into(),
             },
         };
-        let app = Application::build(settings)
-            .await
-            .expect("build")
-            .without_signal_handling();
-        let parts = app.parts();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = tokio::spawn(app.run_until_stopped());
-        assert!(
-            parts.broker.wait_connected(Duration::from_secs(10)).await,
-            "broker session"
-        );
+        let service = xinfang_test_support::spawn_app(startup::build(settings)).await;
+        let address = service.address.clone();
+        service.wait_connected().await;
         TestApp {
             address,
-            parts,
+            service,
             client: reqwest::Client::new(),
-            handle,
             db,
             _env: env,
         }
@@ -64,8 +54,7 @@ impl TestApp {
     }
 
     async fn stop(self) {
-        self.parts.shutdown.cancel();
-        let _ = self.handle.await;
+        self.service.stop().await;
     }
 }
 
@@ -83,7 +72,7 @@ async fn registration_stores_the_petition_and_publishes_its_event() {
     assert_eq!(body["query_code"].as_str().unwrap().len(), 8);
 
     // The relay publishes the event; the outbox drains.
-    let pool = app.parts.pool.clone();
+    let pool = app.service.pool.clone();
     wait_for("outbox drained", Duration::from_secs(10), || {
         let pool = pool.clone();
         async move {
@@ -225,7 +214,7 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
     assert_eq!(b["details"]["errors"][0]["field"], "petitioners");
 
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions")
-        .fetch_one(&app.parts.pool)
+        .fetch_one(&app.service.pool)
         .await
         .unwrap();
     assert_eq!(n, 0);
@@ -277,7 +266,7 @@ async fn idempotent_retries_and_gapless_numbers_under_concurrency() {
     }
     let numbers: Vec<String> =
         sqlx::query_scalar("SELECT case_number FROM petitions ORDER BY case_number")
-            .fetch_all(&app.parts.pool)
+            .fetch_all(&app.service.pool)
             .await
             .unwrap();
     assert_eq!(numbers.len(), 51);
@@ -310,7 +299,7 @@ async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committe
         }));
     }
     // Stop while requests are in flight.
-    let pool = app.parts.pool.clone();
+    let pool = app.service.pool.clone();
     wait_for(
         "first registration committed",
         Duration::from_secs(10),
@@ -326,7 +315,7 @@ async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committe
         },
     )
     .await;
-    app.parts.shutdown.cancel();
+    app.service.shutdown.cancel();
     let mut created = 0;
     for task in tasks {
         // An error means the request was never accepted: the listener had closed.
@@ -335,7 +324,7 @@ async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committe
             created += 1;
         }
     }
-    let _ = app.handle.await;
+    app.service.stop().await;
     let pool = sqlx::PgPool::connect_with(app.db.clone()).await.unwrap();
     // Every answered registration was committed, and its event left before the relay stopped.
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions")

@@ -6,21 +6,20 @@ use std::time::Duration;
 use intake::{
     configuration::{IntakeSettings, Settings},
     events::IntakeEvents,
-    startup::Application,
+    startup,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use xinfang_contracts::{events::CaseFinalizedV1, DomainEvent, Envelope};
-use xinfang_messaging::EventHandler;
-use xinfang_platform::{runtime::RuntimeParts, Role};
+use xinfang_messaging::{EventHandler, UnitOfWork};
+use xinfang_platform::Role;
 use xinfang_test_support::{clerk_token, token, TestEnv, BUREAU};
 
 struct TestApp {
     address: String,
-    parts: RuntimeParts,
+    service: xinfang_test_support::TestApp,
     client: reqwest::Client,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
     _env: TestEnv,
 }
 
@@ -33,18 +32,12 @@ impl TestApp {
                 division_code: "140423".into(),
             },
         };
-        let app = Application::build(settings)
-            .await
-            .expect("build")
-            .without_signal_handling();
-        let parts = app.parts();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = tokio::spawn(app.run_until_stopped());
+        let service = xinfang_test_support::spawn_app(startup::build(settings)).await;
+        let address = service.address.clone();
         TestApp {
             address,
-            parts,
+            service,
             client: reqwest::Client::new(),
-            handle,
             _env: env,
         }
     }
@@ -89,14 +82,13 @@ impl TestApp {
 
     async fn outbox_types(&self) -> Vec<String> {
         sqlx::query_scalar("SELECT envelope->>'event_type' FROM outbox ORDER BY id")
-            .fetch_all(&self.parts.pool)
+            .fetch_all(&self.service.pool)
             .await
             .unwrap_or_default()
     }
 
     async fn stop(self) {
-        self.parts.shutdown.cancel();
-        let _ = self.handle.await;
+        self.service.stop().await;
     }
 }
 
@@ -142,7 +134,7 @@ async fn a_petition_with_several_petitioners_and_attachments_is_written_whole() 
          FROM petitioners WHERE petition_id = $1 ORDER BY ordinal",
     )
     .bind(id)
-    .fetch_all(&app.parts.pool)
+    .fetch_all(&app.service.pool)
     .await
     .unwrap();
     assert_eq!(
@@ -170,7 +162,7 @@ async fn a_petition_with_several_petitioners_and_attachments_is_written_whole() 
         "SELECT ordinal, kind, file_name, size_bytes, sha256 FROM attachments WHERE petition_id = $1 ORDER BY ordinal",
     )
     .bind(id)
-    .fetch_all(&app.parts.pool)
+    .fetch_all(&app.service.pool)
     .await
     .unwrap();
     assert_eq!(
@@ -197,7 +189,7 @@ async fn a_petition_with_several_petitioners_and_attachments_is_written_whole() 
          FROM content_signatures s JOIN petitions p ON p.id = s.petition_id WHERE p.id = $1",
     )
     .bind(id)
-    .fetch_one(&app.parts.pool)
+    .fetch_one(&app.service.pool)
     .await
     .unwrap();
     assert!(search_tokens > 5);
@@ -223,7 +215,7 @@ async fn personal_data_is_sealed_masked_searchable_and_audited() {
     let row: (Vec<u8>, Vec<u8>, Vec<u8>, String, String) = sqlx::query_as(
         "SELECT id_number_enc, phone_enc, address_enc, id_number_mask, phone_mask FROM petitioners",
     )
-    .fetch_one(&app.parts.pool)
+    .fetch_one(&app.service.pool)
     .await
     .unwrap();
     let all = [&row.0[..], &row.1[..], &row.2[..]].concat();
@@ -253,7 +245,7 @@ async fn personal_data_is_sealed_masked_searchable_and_audited() {
     let audits: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE action = 'petition.view_pii' AND actor = 'pii-1'",
     )
-    .fetch_one(&app.parts.pool)
+    .fetch_one(&app.service.pool)
     .await
     .unwrap();
     assert_eq!(audits, 1);
@@ -418,9 +410,13 @@ async fn every_decision_path_requests_its_notice() {
         None,
         None,
     );
-    let mut conn = app.parts.pool.acquire().await.unwrap();
+    let mut conn = app.service.pool.acquire().await.unwrap();
     IntakeEvents
-        .handle(&mut conn, &env, DomainEvent::decode(&env).unwrap())
+        .handle(
+            &mut UnitOfWork::immediate(&mut conn),
+            &env,
+            DomainEvent::decode(&env).unwrap(),
+        )
         .await
         .unwrap();
     drop(conn);
@@ -494,7 +490,7 @@ async fn every_decision_path_requests_its_notice() {
     // assign with a deadline; the unit objects; the bureau re-routes
     let p = app.register(new_case(6)).await;
     let pid = p["id"].as_str().unwrap();
-    let due = (intake::domain::today_in_china() + chrono::Days::new(30)).to_string();
+    let due = (xinfang_platform::time::today_in_china() + chrono::Days::new(30)).to_string();
     let (s, d) = app.decide(&clerk, pid, json!({"kind": "assign", "to_unit": "140423-ZJJ", "due_on": due, "instructions": "请于期限内办结并报告"})).await;
     assert_eq!(s, 201, "{d}");
     assert!(d["details"]["object_by"].is_string());
@@ -604,7 +600,7 @@ async fn units_see_only_their_cases_and_lists_page_by_keyset() {
     assert!(page["items"].as_array().unwrap().is_empty());
 
     // After an assignment the unit sees that case, and only it.
-    let due = (intake::domain::today_in_china() + chrono::Days::new(20)).to_string();
+    let due = (xinfang_platform::time::today_in_china() + chrono::Days::new(20)).to_string();
     let (s, _) = app.decide(&clerk_token(), &ids[0], json!({"kind": "assign", "to_unit": "140423-RSJ", "due_on": due, "instructions": "办理"})).await;
     assert_eq!(s, 201);
     let (s, _) = app
@@ -761,7 +757,7 @@ async fn walk_in_visits_are_logged_and_resolved_by_registration() {
     let types = app.outbox_types().await;
     assert!(types.contains(&"visit.logged".to_string()));
     let payload: Value = sqlx::query_scalar("SELECT envelope->'payload' FROM outbox WHERE envelope->>'event_type' = 'petition.registered'")
-        .fetch_one(&app.parts.pool)
+        .fetch_one(&app.service.pool)
         .await
         .unwrap();
     assert_eq!(payload["visit_id"], visit.as_str());
@@ -814,7 +810,7 @@ async fn content_lookup_compares_the_newest_petitions_of_the_scope_up_to_its_cap
     let text = "工资被拖欠三个月没有发放\n在某建筑公司务工，工程结束后工资一直未结清\n请求督促公司支付拖欠工资";
     let tokens = search_tokens(text);
     let scope = scope_of(Some("labour_social_security"), Some("140423-XYGS"));
-    let pool = app.parts.pool.clone();
+    let pool = app.service.pool.clone();
     let lookup = |cap: i64| {
         let (tokens, scope, pool) = (tokens.clone(), scope.clone(), pool.clone());
         async move {
@@ -910,7 +906,7 @@ async fn registrations_arriving_together_are_numbered_together_and_one_refusal_s
     let expected: Vec<String> = (1..=37).map(|n| format!("140423-{year}-{n:06}")).collect();
     assert_eq!(numbers, expected);
 
-    let pool = &app.parts.pool;
+    let pool = &app.service.pool;
     let (rows, transactions): (i64, i64) =
         sqlx::query_as("SELECT count(*), count(DISTINCT xmin::text) FROM petitions")
             .fetch_one(pool)
@@ -1006,7 +1002,7 @@ async fn insert_attempts(pool: &sqlx::PgPool) -> i64 {
 #[tokio::test]
 async fn registrations_without_checks_are_written_as_groups() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
-    let pool = app.parts.pool.clone();
+    let pool = app.service.pool.clone();
     count_and_refuse_petition_inserts(&pool, "（无）").await;
     let answers = thirty_at_once(&app, "第17件 工资被拖欠").await;
     assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
@@ -1047,7 +1043,7 @@ async fn registrations_without_checks_are_written_as_groups() {
 #[tokio::test]
 async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
-    let pool = app.parts.pool.clone();
+    let pool = app.service.pool.clone();
     count_and_refuse_petition_inserts(&pool, "数据库拒绝的一件").await;
     let answers = thirty_at_once(&app, "数据库拒绝的一件").await;
     let mut numbers = Vec::new();

@@ -3,32 +3,21 @@ use std::sync::Arc;
 use utoipa::OpenApi;
 use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
-use xinfang_platform::runtime::Service;
+use xinfang_platform::Service;
 
 use crate::{configuration::Settings, events::MediationEvents, routes};
 
 /// The mediation service: its HTTP API, event consumer and outbox relay.
-pub struct Application;
+pub async fn build(settings: Settings) -> anyhow::Result<Service> {
+    build_with_hooks(settings, ConsumerHooks::default()).await
+}
 
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-        Application::build_with_hooks(settings, ConsumerHooks::default()).await
-    }
-
-    /// As `build`, with fault-injection hooks on the consumer (tests).
-    pub async fn build_with_hooks(
-        settings: Settings,
-        hooks: ConsumerHooks,
-    ) -> anyhow::Result<Service> {
-        Service::start(
-            Producer::Mediation,
-            settings.platform,
-            &crate::MIGRATOR,
-            Arc::new(MediationEvents),
-            hooks,
-            routes::ApiDoc::openapi(),
-            routes::configure,
-        )
+/// As [`build`], with fault-injection hooks on the consumer (tests).
+pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyhow::Result<Service> {
+    Service::builder(Producer::Mediation, settings.platform, &crate::MIGRATOR)
+        .consumer(Arc::new(MediationEvents), hooks)
+        .openapi(routes::ApiDoc::openapi())
+        .routes(routes::configure)
+        .build()
         .await
-    }
 }

@@ -3,32 +3,21 @@ use std::sync::Arc;
 use utoipa::OpenApi;
 use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
-use xinfang_platform::runtime::Service;
+use xinfang_platform::Service;
 
 use crate::{configuration::Settings, events::NotificationEvents, routes};
 
 /// The notification service: its HTTP API, event consumer and outbox relay.
-pub struct Application;
+pub async fn build(settings: Settings) -> anyhow::Result<Service> {
+    build_with_hooks(settings, ConsumerHooks::default()).await
+}
 
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-        Application::build_with_hooks(settings, ConsumerHooks::default()).await
-    }
-
-    /// As `build`, with fault-injection hooks on the consumer (tests).
-    pub async fn build_with_hooks(
-        settings: Settings,
-        hooks: ConsumerHooks,
-    ) -> anyhow::Result<Service> {
-        Service::start(
-            Producer::Notification,
-            settings.platform,
-            &crate::MIGRATOR,
-            Arc::new(NotificationEvents),
-            hooks,
-            routes::ApiDoc::openapi(),
-            routes::configure,
-        )
+/// As [`build`], with fault-injection hooks on the consumer (tests).
+pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyhow::Result<Service> {
+    Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR)
+        .consumer(Arc::new(NotificationEvents), hooks)
+        .openapi(routes::ApiDoc::openapi())
+        .routes(routes::configure)
+        .build()
         .await
-    }
 }

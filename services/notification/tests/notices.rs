@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use notification::{configuration::Settings, startup::Application};
+use notification::{configuration::Settings, startup};
 use serde_json::Value;
 use uuid::Uuid;
 use xinfang_contracts::{events::*, Envelope, Producer};
@@ -25,8 +25,8 @@ fn registered(anonymous: bool) -> PetitionRegisteredV1 {
 }
 
 /// The notification service on `env`'s fresh database, not yet running.
-async fn build(env: &TestEnv) -> xinfang_platform::runtime::Service {
-    Application::build(Settings {
+async fn build(env: &TestEnv) -> xinfang_platform::Service {
+    startup::build(Settings {
         platform: env.settings("notification"),
     })
     .await
@@ -37,10 +37,8 @@ async fn build(env: &TestEnv) -> xinfang_platform::runtime::Service {
 #[tokio::test]
 async fn decisions_become_notices_for_the_petitioner_and_the_receiving_unit() {
     let env = TestEnv::new();
-    let app = build(&env).await;
-    let parts = app.parts();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let handle = tokio::spawn(app.run_until_stopped());
+    let app = xinfang_test_support::TestApp::run(build(&env).await);
+    let base = app.address.clone();
     let (broker, stop) = publisher(&env, Producer::Intake).await;
 
     let reg = registered(false);
@@ -148,7 +146,7 @@ async fn decisions_become_notices_for_the_petitioner_and_the_receiving_unit() {
         instructions: String::new(),
     };
     publish(&broker, &[a1.clone(), Envelope::caused_by(&assigned, &a1)]).await;
-    let pool = parts.pool.clone();
+    let pool = app.pool.clone();
     let anon_id = anon.petition_id;
     wait_for(
         "unit notice of the anonymous case",
@@ -169,8 +167,7 @@ async fn decisions_become_notices_for_the_petitioner_and_the_receiving_unit() {
     .await;
 
     stop.cancel();
-    parts.shutdown.cancel();
-    let _ = handle.await;
+    app.stop().await;
 }
 
 /// kind, recipient kind, recipient unit, channel, title, body, status
@@ -190,7 +187,7 @@ async fn registrations_applied_as_one_batch_leave_the_notices_one_by_one_leaves(
     use xinfang_messaging::{InboxProcessor, Outcome};
     let env = TestEnv::new();
     let app = build(&env).await;
-    let pool = app.parts().pool.clone();
+    let pool = app.pool().clone();
     let inbox = InboxProcessor::new(
         pool.clone(),
         Arc::new(notification::events::NotificationEvents),

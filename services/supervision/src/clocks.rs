@@ -5,7 +5,7 @@
 //! that drive it from [`on_event`]. Review and re-review clocks arrive with administrative-review:
 //! a variant, a limit and two match arms.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -14,6 +14,8 @@ use xinfang_contracts::{
     events::{Category, DeadlineStep, PetitionRegisteredV1},
     DomainEvent, Envelope,
 };
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::time::china_date;
 
 use crate::{
     configuration::Limits,
@@ -324,11 +326,6 @@ pub async fn close(
 /// Every live kind: a case concluded closes them all.
 const ALL_KINDS: [DeadlineKind; 8] = DeadlineKind::ALL;
 
-/// The China (UTC+8) calendar day of an instant.
-pub fn china_date(at: DateTime<Utc>) -> NaiveDate {
-    (at + Duration::hours(8)).date_naive()
-}
-
 /// The clocks registrations start, with one statement for all of them: the acceptance period
 /// (受理期限), and the upstream body's date where the petition was assigned from above (交办期限);
 /// then each walk-in visit is tied to its registration.
@@ -376,7 +373,7 @@ pub async fn open_registrations(
 /// supervision handler.
 #[tracing::instrument(skip_all, fields(event_id = %envelope.event_id))]
 pub async fn on_event(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     shared: &SharedCalendar,
     limits: &Limits,
     envelope: &Envelope,
@@ -387,12 +384,12 @@ pub async fn on_event(
     let by = envelope.routing_key();
     match event {
         DomainEvent::PetitionRegistered(e) => {
-            open_registrations(conn, cal, limits, &[(envelope, e)]).await?;
+            open_registrations(uow.conn(), cal, limits, &[(envelope, e)]).await?;
         }
         DomainEvent::PetitionAccepted(e) => {
-            close_acceptance(conn, e.petition_id, e.accepted_on, &by).await?;
+            close_acceptance(uow.conn(), e.petition_id, e.accepted_on, &by).await?;
             let unit = e.handling_unit.as_deref().unwrap_or(&e.decided_by_unit);
-            add_case_unit(conn, e.petition_id, unit).await?;
+            add_case_unit(uow, e.petition_id, unit).await?;
             let base = OpenClock {
                 case_id: e.petition_id,
                 case_number: &e.case_number,
@@ -404,7 +401,7 @@ pub async fn on_event(
             };
             if e.simple_track {
                 record_simple_acceptance(
-                    conn,
+                    uow,
                     cal,
                     limits,
                     envelope,
@@ -415,7 +412,7 @@ pub async fn on_event(
                 )
                 .await?;
                 open(
-                    conn,
+                    uow.conn(),
                     cal,
                     limits,
                     OpenClock {
@@ -425,18 +422,18 @@ pub async fn on_event(
                 )
                 .await?;
             } else if e.category == Some(Category::Claim) {
-                open(conn, cal, limits, base).await?;
+                open(uow.conn(), cal, limits, base).await?;
             }
         }
         DomainEvent::PetitionDeclined(e) => {
-            close_acceptance(conn, e.petition_id, e.decided_on, &by).await?;
+            close_acceptance(uow.conn(), e.petition_id, e.decided_on, &by).await?;
         }
         DomainEvent::PetitionBarred(e) => {
-            close_acceptance(conn, e.petition_id, e.decided_on, &by).await?;
+            close_acceptance(uow.conn(), e.petition_id, e.decided_on, &by).await?;
         }
         DomainEvent::PetitionTransferred(e) => {
             hand_over(
-                conn,
+                uow,
                 cal,
                 limits,
                 envelope,
@@ -449,7 +446,7 @@ pub async fn on_event(
         }
         DomainEvent::PetitionAssigned(e) => {
             hand_over(
-                conn,
+                uow,
                 cal,
                 limits,
                 envelope,
@@ -460,7 +457,7 @@ pub async fn on_event(
             )
             .await?;
             open(
-                conn,
+                uow.conn(),
                 cal,
                 limits,
                 OpenClock {
@@ -476,13 +473,13 @@ pub async fn on_event(
             .await?;
         }
         DomainEvent::AssignmentAccepted(e) => {
-            close_receiving(conn, e.petition_id, &e.unit, e.accepted_on, &by).await?;
+            close_receiving(uow.conn(), e.petition_id, &e.unit, e.accepted_on, &by).await?;
         }
         DomainEvent::AssignmentObjected(e) => {
-            close_receiving(conn, e.petition_id, &e.unit, e.objected_on, &by).await?;
+            close_receiving(uow.conn(), e.petition_id, &e.unit, e.objected_on, &by).await?;
             // The matter returns to the bureau: the objecting unit no longer owes the result.
             close(
-                conn,
+                uow.conn(),
                 e.petition_id,
                 &[DeadlineKind::Assignment],
                 Some(&e.unit),
@@ -494,7 +491,7 @@ pub async fn on_event(
         }
         DomainEvent::CaseFinalized(e) => {
             close(
-                conn,
+                uow.conn(),
                 e.petition_id,
                 &ALL_KINDS,
                 None,
@@ -519,7 +516,7 @@ pub async fn on_event(
             .bind(e.arrived_at)
             .bind(e.visitor_count as i32)
             .bind(register_by)
-            .execute(&mut *conn)
+            .execute(uow.conn())
             .await?;
         }
         _ => {}
@@ -574,7 +571,7 @@ const RECEIVING_KINDS: [DeadlineKind; 2] =
 /// organ becomes one of the case's units and its two clocks open.
 #[allow(clippy::too_many_arguments)]
 async fn hand_over(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     cal: &HolidayCalendar,
     limits: &Limits,
     envelope: &Envelope,
@@ -583,11 +580,11 @@ async fn hand_over(
     unit: &str,
     on: NaiveDate,
 ) -> Result<(), sqlx::Error> {
-    close_acceptance(conn, case_id, on, &envelope.routing_key()).await?;
-    add_case_unit(conn, case_id, unit).await?;
+    close_acceptance(uow.conn(), case_id, on, &envelope.routing_key()).await?;
+    add_case_unit(uow, case_id, unit).await?;
     for kind in RECEIVING_KINDS {
         open(
-            conn,
+            uow.conn(),
             cal,
             limits,
             OpenClock {
@@ -609,7 +606,7 @@ async fn hand_over(
 /// or not, and raise 应受理不受理 when late.
 #[allow(clippy::too_many_arguments)]
 async fn record_simple_acceptance(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     cal: &HolidayCalendar,
     limits: &Limits,
     envelope: &Envelope,
@@ -622,7 +619,7 @@ async fn record_simple_acceptance(
         "SELECT start_date FROM deadlines WHERE case_id = $1 AND kind = 'acceptance' ORDER BY created_at LIMIT 1",
     )
     .bind(case_id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(uow.conn())
     .await?;
     let start = received.unwrap_or(accepted_on);
     let (period, unit_kind) = period_of(DeadlineKind::SimpleAcceptance, limits);
@@ -648,11 +645,11 @@ async fn record_simple_acceptance(
     .bind(accepted_on)
     .bind(envelope.routing_key())
     .bind(late)
-    .execute(&mut *conn)
+    .execute(uow.conn())
     .await?;
     if let (true, Some(due)) = (late, due) {
         findings::raise(
-            conn,
+            uow,
             Question::Unaccepted,
             Some(case_id),
             unit,
@@ -870,17 +867,6 @@ mod tests {
         assert_eq!(steps_of(DeadlineKind::ObjectionWindow).len(), 2);
         assert!(extension_policy(DeadlineKind::Handling, &limits).is_some());
         assert!(extension_policy(DeadlineKind::Acceptance, &limits).is_none());
-    }
-
-    #[test]
-    fn china_dates_are_utc_plus_eight() {
-        let at = DateTime::parse_from_rfc3339("2025-09-25T17:30:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(
-            china_date(at),
-            NaiveDate::from_ymd_opt(2025, 9, 26).unwrap()
-        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use xinfang_platform::{settings, PlatformSettings};
@@ -45,16 +45,6 @@ impl Default for Limits {
 
 fn default_acceptance_days() -> u32 {
     15
-}
-
-impl SupervisionSettings {
-    pub fn calendar_dir(&self) -> PathBuf {
-        if self.calendar_dir.is_empty() {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/calendars")
-        } else {
-            PathBuf::from(&self.calendar_dir)
-        }
-    }
 }
 
 impl Settings {

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope};
-use xinfang_messaging::{handle_each, is_registration, runs, EventHandler, HandlerError, Run};
-use xinfang_platform::audit::{self, AuditEntry};
+use xinfang_messaging::{is_registration, Deferred, EventHandler, HandlerError, UnitOfWork};
+use xinfang_platform::audit::{AuditEntry, AuditExt};
 
 use crate::{configuration::Limits, deadlines::SharedCalendar};
 
@@ -36,7 +36,7 @@ struct CaseUnit {
 /// Put an event on its case's timeline. Inside a batch the row is written with the batch's other
 /// rows by [`TimelineBatchWriter`]; nothing in the event handlers reads the timeline.
 async fn record_timeline(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     envelope: &Envelope,
     unit: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -50,16 +50,16 @@ async fn record_timeline(
         unit_code: unit.map(str::to_string),
         payload: envelope.payload.clone(),
     };
-    match xinfang_messaging::deferred::defer_or_keep(row) {
+    match uow.defer_or_keep(row) {
         None => Ok(()),
-        Some(row) => insert_timeline(conn, &[row]).await,
+        Some(row) => insert_timeline(uow.conn(), &[row]).await,
     }
 }
 
 /// Let `unit` see the case (the registering unit, and each unit it is handed to). Inside a batch
 /// the row is written at its end by [`TimelineBatchWriter`]; event handlers never read these rows.
 pub async fn add_case_unit(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     case_id: Uuid,
     unit: &str,
 ) -> Result<(), sqlx::Error> {
@@ -67,9 +67,9 @@ pub async fn add_case_unit(
         case_id,
         unit_code: unit.to_string(),
     };
-    match xinfang_messaging::deferred::defer_or_keep(row) {
+    match uow.defer_or_keep(row) {
         None => Ok(()),
-        Some(row) => insert_case_units(conn, &[row]).await,
+        Some(row) => insert_case_units(uow.conn(), &[row]).await,
     }
 }
 
@@ -123,11 +123,11 @@ impl xinfang_messaging::BatchWriter for TimelineBatchWriter {
     async fn after_batch(
         &self,
         conn: &mut PgConnection,
-        deferred: &mut xinfang_messaging::deferred::Deferred,
+        deferred: &mut Deferred,
     ) -> Result<(), sqlx::Error> {
-        let rows = xinfang_messaging::deferred::take::<TimelineRow>(deferred);
+        let rows = deferred.take::<TimelineRow>();
         insert_timeline(&mut *conn, &rows).await?;
-        let units = xinfang_messaging::deferred::take::<CaseUnit>(deferred);
+        let units = deferred.take::<CaseUnit>();
         insert_case_units(conn, &units).await
     }
 }
@@ -140,42 +140,29 @@ impl EventHandler for SupervisionEvents {
 
     async fn handle(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
-        crate::clocks::on_event(conn, &self.calendar, &self.limits, envelope, &event).await?;
+        crate::clocks::on_event(uow, &self.calendar, &self.limits, envelope, &event).await?;
         // The statistics rollup updates shared daily rows (the county's, the unit's): it runs last,
         // so that those row locks are held only from here to the commit.
         let for_statistics = event.clone();
-        self.apply_event(conn, envelope, event).await?;
-        crate::read_models::apply(conn, envelope, &for_statistics).await?;
+        self.apply_event(uow, envelope, event).await?;
+        crate::read_models::apply(uow, envelope, &for_statistics).await?;
         Ok(())
     }
 
-    /// Runs of registrations set-wise: their clocks with one statement, their case facts with
+    fn batchable(&self, item: &(&Envelope, DomainEvent)) -> bool {
+        is_registration(item)
+    }
+
+    /// A run of registrations set-wise: their clocks with one statement, their case facts with
     /// another (timeline rows, case units, audit rows and rollup deltas are written at the end of
-    /// the batch as always); every other event one by one, in its place.
-    async fn handle_many(
+    /// the batch as always).
+    async fn handle_together(
         &self,
-        conn: &mut PgConnection,
-        items: Vec<(&Envelope, DomainEvent)>,
-    ) -> Result<(), HandlerError> {
-        for run in runs(items, is_registration) {
-            match run {
-                Run::OneByOne(run) => handle_each(self, conn, run).await?,
-                Run::Together(run) => self.registrations(conn, run).await?,
-            }
-        }
-        Ok(())
-    }
-}
-
-impl SupervisionEvents {
-    /// A run of registrations: their clocks with one statement, their case facts with another.
-    async fn registrations(
-        &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         run: Vec<(&Envelope, DomainEvent)>,
     ) -> Result<(), HandlerError> {
         let registered: Vec<(&Envelope, &PetitionRegisteredV1)> = run
@@ -186,13 +173,13 @@ impl SupervisionEvents {
             })
             .collect();
         let calendar = crate::deadlines::current(&self.calendar);
-        crate::clocks::open_registrations(conn, calendar.as_ref(), &self.limits, &registered)
+        crate::clocks::open_registrations(uow.conn(), calendar.as_ref(), &self.limits, &registered)
             .await?;
         for (envelope, event) in &run {
-            self.apply_event(conn, envelope, event.clone()).await?;
+            self.apply_event(uow, envelope, event.clone()).await?;
         }
         let events: Vec<&PetitionRegisteredV1> = registered.iter().map(|(_, e)| *e).collect();
-        crate::read_models::apply_registrations(conn, &events).await?;
+        crate::read_models::apply_registrations(uow, &events).await?;
         Ok(())
     }
 }
@@ -200,30 +187,27 @@ impl SupervisionEvents {
 impl SupervisionEvents {
     async fn apply_event(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         match event {
             DomainEvent::PetitionRegistered(e) => {
-                record_timeline(conn, envelope, Some(&e.registering_unit)).await?;
-                add_case_unit(conn, e.petition_id, &e.registering_unit).await?;
+                record_timeline(uow, envelope, Some(&e.registering_unit)).await?;
+                add_case_unit(uow, e.petition_id, &e.registering_unit).await?;
                 // The acceptance clock itself was opened, with its timers, by `clocks::on_event`.
-                audit::record(
-                    conn,
-                    &AuditEntry::system(
-                        "supervision",
-                        "deadline.open",
-                        Some(e.petition_id),
-                        serde_json::json!({ "kind": "acceptance", "start": e.received_on, "period": self.limits.acceptance_days }),
-                    ),
-                )
+                uow.audit(AuditEntry::system(
+                    "supervision",
+                    "deadline.open",
+                    Some(e.petition_id),
+                    serde_json::json!({ "kind": "acceptance", "start": e.received_on, "period": self.limits.acceptance_days }),
+                ))
                 .await?;
                 tracing::info!(case_number = %e.case_number, "acceptance deadline opened");
                 Ok(())
             }
             _ => {
-                record_timeline(conn, envelope, None).await?;
+                record_timeline(uow, envelope, None).await?;
                 Ok(())
             }
         }

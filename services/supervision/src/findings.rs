@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 use xinfang_contracts::{events::FindingRaisedV1, Envelope};
-use xinfang_messaging::Outbox;
+use xinfang_messaging::UnitOfWork;
 
 /// The five assessment questions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl Question {
 /// Raise a finding once per (question, subject) inside the caller's transaction, and publish
 /// `supervision.finding.raised.v1`. Returns whether it was new.
 pub async fn raise(
-    conn: &mut sqlx::PgConnection,
+    uow: &mut UnitOfWork<'_>,
     question: Question,
     case_id: Option<Uuid>,
     unit: &str,
@@ -68,7 +68,7 @@ pub async fn raise(
     .bind(unit)
     .bind(subject_ref)
     .bind(detail)
-    .execute(&mut *conn)
+    .execute(uow.conn())
     .await?
     .rows_affected()
         == 1;
@@ -80,7 +80,8 @@ pub async fn raise(
             question: question.as_str().to_string(),
             detail: detail.to_string(),
         };
-        Outbox::enqueue(conn, &Envelope::new(&event, case_id, None, None)).await?;
+        uow.enqueue(&Envelope::new(&event, case_id, None, None))
+            .await?;
         tracing::info!(
             question = question.label_zh(),
             unit,
@@ -129,7 +130,7 @@ pub async fn sweep(
             let unit: String = r.try_get("unit_code")?;
             let arrived: chrono::DateTime<chrono::Utc> = r.try_get("arrived_at")?;
             let by: chrono::NaiveDate = r.try_get("register_by")?;
-            let arrived = crate::clocks::china_date(arrived);
+            let arrived = xinfang_platform::time::china_date(arrived);
             Ok(Candidate {
                 question: Question::UnregisteredVisit,
                 case_id: None,
@@ -229,17 +230,17 @@ async fn sweep_batches(
 ) -> Result<u64, sqlx::Error> {
     let mut raised = 0;
     loop {
-        let mut tx = pool.begin().await?;
+        let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
         let mut query = sqlx::query(sql).bind(today);
         if let Some(days) = days {
             query = query.bind(days);
         }
-        let rows = query.bind(SWEEP_BATCH).fetch_all(&mut *tx).await?;
+        let rows = query.bind(SWEEP_BATCH).fetch_all(uow.conn()).await?;
         let n = rows.len();
         for r in rows {
             let c = candidate(&r)?;
             if raise(
-                &mut tx,
+                &mut uow,
                 c.question,
                 c.case_id,
                 &c.unit,
@@ -251,7 +252,7 @@ async fn sweep_batches(
                 raised += 1;
             }
         }
-        tx.commit().await?;
+        uow.commit().await?;
         if (n as i64) < SWEEP_BATCH {
             break;
         }

@@ -3,13 +3,15 @@
 //! escalates (催办 → 督办 → 挂牌督办) exactly once per order and level.
 
 use chrono::{NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgPool, Row};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use xinfang_calendar::HolidayCalendar;
 use xinfang_contracts::{events::SupervisionOrderIssuedV1, Envelope};
-use xinfang_messaging::{Outbox, OutboxWaker};
-use xinfang_platform::audit::{self, AuditEntry};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditEntry;
+use xinfang_platform::audit::AuditExt;
 
 use crate::{
     deadlines::{current, SharedCalendar},
@@ -99,7 +101,7 @@ pub struct NewOrder {
 
 /// Write an order, its audit record and `supervision.order.issued.v1` in the caller's transaction.
 pub async fn insert(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     o: &NewOrder,
     issued_by: &str,
     issued_unit: &str,
@@ -124,7 +126,7 @@ pub async fn insert(
     .bind(o.respond_by)
     .bind(serde_json::json!(o.explanation))
     .bind(o.parent_id)
-    .execute(&mut *conn)
+    .execute(uow.conn())
     .await?;
     let event = SupervisionOrderIssuedV1 {
         order_id: id,
@@ -135,10 +137,11 @@ pub async fn insert(
         respond_by: o.respond_by,
         summary: o.summary.clone(),
     };
-    Outbox::enqueue(&mut *conn, &Envelope::new(&event, o.case_id, None, None)).await?;
+    uow.enqueue(&Envelope::new(&event, o.case_id, None, None))
+        .await?;
     let mut entry = audit_entry;
     entry.details["order_id"] = serde_json::json!(id);
-    audit::record(&mut *conn, &entry).await?;
+    uow.audit(entry).await?;
     Ok(id)
 }
 
@@ -166,7 +169,7 @@ pub async fn escalate_due(
     let mut run = EscalationRun::default();
     let mut skipped: Vec<Uuid> = Vec::new();
     loop {
-        let mut tx = pool.begin().await?;
+        let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
         let row = sqlx::query(
             "SELECT id, kind, case_id, case_number, pattern, unit_code, summary, respond_by FROM supervision_orders
              WHERE status = 'open' AND respond_by < $1 AND NOT (id = ANY($2))
@@ -174,10 +177,10 @@ pub async fn escalate_due(
         )
         .bind(today)
         .bind(&skipped)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(uow.conn())
         .await?;
         let Some(r) = row else {
-            tx.rollback().await?;
+            uow.rollback().await?;
             return Ok(run);
         };
         let id: Uuid = r.try_get("id")?;
@@ -189,17 +192,14 @@ pub async fn escalate_due(
             None => {
                 sqlx::query("UPDATE supervision_orders SET status = 'overdue', escalated_at = now() WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(uow.conn())
                     .await?;
-                audit::record(
-                    &mut tx,
-                    &AuditEntry::system(
-                        "supervision",
-                        "order.overdue",
-                        case_id,
-                        serde_json::json!({ "order_id": id, "respond_by": respond_by }),
-                    ),
-                )
+                uow.audit(AuditEntry::system(
+                    "supervision",
+                    "order.overdue",
+                    case_id,
+                    serde_json::json!({ "order_id": id, "respond_by": respond_by }),
+                ))
                 .await?;
                 run.marked_overdue += 1;
             }
@@ -212,7 +212,7 @@ pub async fn escalate_due(
                     Ok(v) => v,
                     Err(e) => {
                         tracing::warn!(order_id = %id, error = %e.message_zh(), "escalation waits for the holiday calendar");
-                        tx.rollback().await?;
+                        uow.rollback().await?;
                         skipped.push(id);
                         run.waiting_for_calendar += 1;
                         continue;
@@ -243,10 +243,10 @@ pub async fn escalate_due(
                 };
                 sqlx::query("UPDATE supervision_orders SET status = 'escalated', escalated_at = now() WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(uow.conn())
                     .await?;
                 insert(
-                    &mut tx,
+                    &mut uow,
                     &new,
                     "system:supervision",
                     "system",
@@ -261,37 +261,42 @@ pub async fn escalate_due(
                 run.escalated += 1;
             }
         }
-        tx.commit().await?;
+        uow.commit().await?;
     }
 }
 
 /// The background worker: every `escalation_interval_secs`, escalate with today's date.
-pub fn spawn_worker(
+pub async fn run_worker(
     pool: PgPool,
     calendar: SharedCalendar,
     settings: OversightSettings,
     waker: OutboxWaker,
     shutdown: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let every = std::time::Duration::from_secs(settings.escalation_interval_secs.max(1));
-        loop {
-            let cal = current(&calendar);
-            match escalate_due(&pool, &cal, &settings, crate::oversight::today_in_china()).await {
-                Ok(run) if run.escalated + run.marked_overdue > 0 => {
-                    tracing::info!(?run, "supervision orders escalated");
-                    waker.wake();
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "order escalation failed; retrying later"),
+) {
+    let every = std::time::Duration::from_secs(settings.escalation_interval_secs.max(1));
+    loop {
+        let cal = current(&calendar);
+        match escalate_due(
+            &pool,
+            &cal,
+            &settings,
+            xinfang_platform::time::today_in_china(),
+        )
+        .await
+        {
+            Ok(run) if run.escalated + run.marked_overdue > 0 => {
+                tracing::info!(?run, "supervision orders escalated");
+                waker.wake();
             }
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(every) => {}
-            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "order escalation failed; retrying later"),
         }
-        tracing::debug!(at = %Utc::now(), "order escalation worker stopped");
-    })
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+    tracing::debug!(at = %Utc::now(), "order escalation worker stopped");
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! Common pieces of the oversight features (督查督办, 监督追责, 维护秩序, 统计): settings, the clock,
 //! validation, keyset pages, idempotent POSTs, working-day due dates and case lookup.
 
-use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
-use chrono::{FixedOffset, NaiveDate, Utc};
+use actix_web::{http::StatusCode, HttpResponse};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sqlx::{postgres::PgRow, PgConnection, PgPool, Row};
+use sqlx::{postgres::PgRow, PgPool, Row};
 use utoipa::IntoParams;
 use uuid::Uuid;
 use xinfang_calendar::{compute_due, CalendarError, DeadlineSpec, HolidayCalendar, PeriodUnit};
-use xinfang_platform::{idempotency, Actor, ApiError, Permission};
+use xinfang_platform::{Actor, ApiError, Permission};
 
 /// Settings of the oversight features, under `supervision.limits.oversight`; every value has a
 /// default so that existing configurations keep working.
@@ -110,12 +110,6 @@ impl Default for HotspotSettings {
             baseline_periods: default_baseline_periods(),
         }
     }
-}
-
-/// Today in China (UTC+8), the date statutory periods count in.
-pub fn today_in_china() -> NaiveDate {
-    let offset = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    Utc::now().with_timezone(&offset).date_naive()
 }
 
 /// The caller needs one of these rights.
@@ -222,39 +216,6 @@ pub fn visible_to<T>(
         Some(r) if actor.can_see_unit(unit(&r)) => Ok(r),
         _ => Err(ApiError::not_found(message)),
     }
-}
-
-/// Idempotent POST: a stored response for a replayed key, or None to go ahead.
-pub async fn idempotent_begin(
-    tx: &mut PgConnection,
-    req: &HttpRequest,
-    actor: &Actor,
-    body: &impl Serialize,
-) -> Result<(Option<String>, Option<HttpResponse>), ApiError> {
-    let key = idempotency::key_of(req)?;
-    if let Some(k) = &key {
-        let hash =
-            idempotency::request_hash(&serde_json::to_value(body).map_err(ApiError::internal)?);
-        if let idempotency::Begin::Replay { status, body } =
-            idempotency::begin(tx, actor, k, &hash).await?
-        {
-            return Ok((key, Some(HttpResponse::build(status).json(body))));
-        }
-    }
-    Ok((key, None))
-}
-
-pub async fn idempotent_complete(
-    tx: &mut PgConnection,
-    actor: &Actor,
-    key: &Option<String>,
-    status: StatusCode,
-    response: &serde_json::Value,
-) -> Result<(), ApiError> {
-    if let Some(k) = key {
-        idempotency::complete(tx, actor, k, status, response).await?;
-    }
-    Ok(())
 }
 
 /// `start` + `days` working days by the shared calendar, with its explanation. A date outside the

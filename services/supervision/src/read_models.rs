@@ -8,6 +8,7 @@
 //! "not yet measured" to measured.
 
 use std::collections::BTreeMap;
+use xinfang_messaging::UnitOfWork;
 
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Row};
@@ -218,12 +219,12 @@ struct DeferredDelta(BTreeMap<RollupKey, Counters>);
 /// The county's rows are shared by every event, so this keeps them locked only from there to the
 /// commit, once per batch.
 pub async fn add_delta(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     delta: BTreeMap<RollupKey, Counters>,
 ) -> Result<(), sqlx::Error> {
-    match xinfang_messaging::deferred::defer_or_keep(DeferredDelta(delta)) {
+    match uow.defer_or_keep(DeferredDelta(delta)) {
         None => Ok(()),
-        Some(delta) => apply_delta(conn, &delta.0).await,
+        Some(delta) => apply_delta(uow.conn(), &delta.0).await,
     }
 }
 
@@ -253,9 +254,9 @@ impl xinfang_messaging::BatchWriter for RollupBatchWriter {
     async fn after_batch(
         &self,
         conn: &mut PgConnection,
-        deferred: &mut xinfang_messaging::deferred::Deferred,
+        deferred: &mut xinfang_messaging::Deferred,
     ) -> Result<(), sqlx::Error> {
-        let deltas = xinfang_messaging::deferred::take::<DeferredDelta>(deferred);
+        let deltas = deferred.take::<DeferredDelta>();
         apply_delta(conn, &merge(deltas.into_iter().map(|d| d.0))).await
     }
 }
@@ -469,14 +470,14 @@ fn registered_facts(e: &PetitionRegisteredV1) -> CaseFacts {
 /// Record the facts of registered cases with one statement, and count each new one in the rollup,
 /// as [`apply`] would one by one (a case registered twice counts once).
 pub async fn apply_registrations(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     events: &[&PetitionRegisteredV1],
 ) -> Result<(), sqlx::Error> {
     let facts: Vec<CaseFacts> = events.iter().map(|e| registered_facts(e)).collect();
-    let mut inserted = insert_many(conn, &facts).await?;
+    let mut inserted = insert_many(uow.conn(), &facts).await?;
     for f in &facts {
         if inserted.remove(&f.case_id) {
-            add_delta(conn, delta(None, Some(f))).await?;
+            add_delta(uow, delta(None, Some(f))).await?;
         }
     }
     Ok(())
@@ -485,13 +486,13 @@ pub async fn apply_registrations(
 /// Feed the read models from one event, inside the inbox transaction.
 #[tracing::instrument(skip_all, fields(event_type = %envelope.routing_key()))]
 pub async fn apply(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     envelope: &Envelope,
     event: &DomainEvent,
 ) -> Result<(), sqlx::Error> {
     let _ = envelope;
     if let DomainEvent::PetitionRegistered(e) = event {
-        return apply_registrations(conn, &[e]).await;
+        return apply_registrations(uow, &[e]).await;
     }
     let case_id = match event {
         DomainEvent::PetitionAccepted(e) => e.petition_id,
@@ -505,14 +506,14 @@ pub async fn apply(
         DomainEvent::CaseFinalized(e) => e.petition_id,
         _ => return Ok(()),
     };
-    let Some(old) = load(conn, case_id).await? else {
+    let Some(old) = load(uow.conn(), case_id).await? else {
         tracing::warn!(%case_id, "event for a case not registered here; statistics skip it");
         return Ok(());
     };
     let mut f = old.clone();
     match event {
         DomainEvent::PetitionAccepted(e) => {
-            decide(conn, &mut f, "accepted", e.accepted_on).await?;
+            decide(uow.conn(), &mut f, "accepted", e.accepted_on).await?;
             if let Some(u) = &e.handling_unit {
                 f.unit_code = u.clone();
             }
@@ -522,21 +523,21 @@ pub async fn apply(
             f.status = "accepted".into();
         }
         DomainEvent::PetitionDeclined(e) => {
-            decide(conn, &mut f, "declined", e.decided_on).await?;
+            decide(uow.conn(), &mut f, "declined", e.decided_on).await?;
             f.status = "declined".into();
         }
         DomainEvent::PetitionBarred(e) => {
-            decide(conn, &mut f, "barred", e.decided_on).await?;
+            decide(uow.conn(), &mut f, "barred", e.decided_on).await?;
             f.status = "barred".into();
         }
         DomainEvent::PetitionTransferred(e) => {
-            decide(conn, &mut f, "transferred", e.decided_on).await?;
+            decide(uow.conn(), &mut f, "transferred", e.decided_on).await?;
             f.transferred = true;
             f.unit_code = e.to_unit.clone();
             f.status = "transferred".into();
         }
         DomainEvent::PetitionAssigned(e) => {
-            decide(conn, &mut f, "assigned", e.decided_on).await?;
+            decide(uow.conn(), &mut f, "assigned", e.decided_on).await?;
             f.assigned = true;
             f.unit_code = e.to_unit.clone();
             f.status = "assigned".into();
@@ -551,8 +552,8 @@ pub async fn apply(
         _ => {}
     }
     if f != old {
-        save(conn, &f).await?;
-        add_delta(conn, delta(Some(&old), Some(&f))).await?;
+        save(uow.conn(), &f).await?;
+        add_delta(uow, delta(Some(&old), Some(&f))).await?;
     }
     Ok(())
 }

@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 use xinfang_calendar::{HolidayCalendar, YearArrangement};
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
 
 use crate::{
     clocks,
@@ -137,11 +139,11 @@ pub async fn publish(
 ) -> Result<Published, PublishError> {
     let year = arrangement.year;
     let current = deadlines::current(&engine.calendar);
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
     let stored: Option<serde_json::Value> =
         sqlx::query_scalar("SELECT arrangement FROM calendar_years WHERE year = $1 FOR UPDATE")
             .bind(year)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(uow.conn())
             .await?;
     let same_as_stored = stored
         .as_ref()
@@ -162,20 +164,17 @@ pub async fn publish(
         .bind(serde_json::to_value(&arrangement).unwrap_or_default())
         .bind(&arrangement.source)
         .bind(&actor.user_id)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
-        xinfang_platform::audit::record(
-            &mut tx,
-            &xinfang_platform::audit::AuditEntry::by(
-                actor,
-                "calendar.year.publish",
-                None,
-                serde_json::json!({ "year": year, "source": arrangement.source }),
-            ),
-        )
+        uow.audit(xinfang_platform::audit::AuditEntry::by(
+            actor,
+            "calendar.year.publish",
+            None,
+            serde_json::json!({ "year": year, "source": arrangement.source }),
+        ))
         .await?;
     }
-    tx.commit().await?;
+    uow.commit().await?;
     let mut reprojected = 0;
     if loaded.is_none() {
         let mut next = (*current).clone();
@@ -291,7 +290,7 @@ pub async fn reproject(pool: &PgPool, engine: &Engine, years: &[i32]) -> Result<
         let id: Uuid = v.try_get("visit_id")?;
         let arrived: chrono::DateTime<chrono::Utc> = v.try_get("arrived_at")?;
         if let Ok(by) = calendar.add_working_days(
-            clocks::china_date(arrived),
+            xinfang_platform::time::china_date(arrived),
             engine.limits.engine.visit_registration_working_days,
         ) {
             sqlx::query(

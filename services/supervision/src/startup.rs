@@ -2,126 +2,92 @@ use std::sync::{Arc, RwLock};
 
 use actix_web::web;
 use utoipa::OpenApi;
-use xinfang_calendar::HolidayCalendar;
 use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
-use xinfang_platform::{http::openapi_json, runtime::RuntimeParts, Runtime};
+use xinfang_platform::Service;
 
 use crate::{
-    configuration::Settings, deadlines::SharedCalendar, events::SupervisionEvents, routes,
+    configuration::Settings,
+    deadlines::SharedCalendar,
+    events::SupervisionEvents,
+    routes,
+    timers::{Clock, Engine, TimerWorker},
 };
 
-/// The supervision service: deadlines, timeline, public calculator.
-pub struct Application {
-    runtime: Runtime,
-    calendar: SharedCalendar,
-    /// The deadline engine: limits, calendar directory and the timer clock.
-    engine: crate::timers::Engine,
+/// What tests and drills change in the supervision service (督查督办) beyond its settings.
+#[derive(Default)]
+pub struct SupervisionOptions {
+    /// Fault-injection hooks on the consumer.
+    pub hooks: ConsumerHooks,
+    /// The timer worker's clock, so that the steps of a chosen day fire; `None` is today in China.
+    pub timer_clock: Option<Clock>,
 }
 
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        Application::build_with_hooks(settings, ConsumerHooks::default()).await
-    }
+/// The supervision service: deadlines, timeline, oversight, public calculator.
+pub async fn build(settings: Settings) -> anyhow::Result<Service> {
+    build_with_hooks(settings, ConsumerHooks::default()).await
+}
 
-    pub async fn build_with_hooks(
-        settings: Settings,
-        hooks: ConsumerHooks,
-    ) -> anyhow::Result<Application> {
-        let dir = settings.supervision.calendar_dir();
-        let loaded = HolidayCalendar::load_dir(&dir).map_err(|e| {
-            anyhow::anyhow!("节假日日历加载失败 ({}): {}", dir.display(), e.message_zh())
-        })?;
-        tracing::info!(years = ?loaded.years(), dir = %dir.display(), "holiday calendars loaded");
-        let calendar: SharedCalendar = Arc::new(RwLock::new(Arc::new(loaded)));
-        let handler = SupervisionEvents {
-            calendar: calendar.clone(),
-            limits: settings.supervision.limits.clone(),
-        };
-        let mut runtime = Runtime::build(
-            Producer::Supervision,
-            settings.platform.clone(),
-            &crate::MIGRATOR,
-        )
-        .await?;
+/// As [`build`], with fault-injection hooks on the consumer (tests).
+pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyhow::Result<Service> {
+    let options = SupervisionOptions {
+        hooks,
+        ..SupervisionOptions::default()
+    };
+    Ok(build_with(settings, options).await?.0)
+}
+
+/// As [`build`], with `options`; also returns the deadline engine, whose calendar is the one the
+/// event handler and the timer worker use.
+pub async fn build_with(
+    settings: Settings,
+    options: SupervisionOptions,
+) -> anyhow::Result<(Service, Engine)> {
+    let dir = xinfang_calendar::calendar_dir(&settings.supervision.calendar_dir);
+    let loaded = xinfang_calendar::load_calendars(&dir)?;
+    tracing::info!(years = ?loaded.years(), dir = %dir.display(), "holiday calendars loaded");
+    let calendar: SharedCalendar = Arc::new(RwLock::new(Arc::new(loaded)));
+    let limits = settings.supervision.limits.clone();
+    let handler = SupervisionEvents {
+        calendar: calendar.clone(),
+        limits: limits.clone(),
+    };
+    let engine = Engine {
+        calendar: calendar.clone(),
+        limits: limits.clone(),
+        calendar_dir: dir,
+        clock: options
+            .timer_clock
+            .unwrap_or_else(crate::timers::system_clock),
+    };
+    let oversight = limits.oversight.clone();
+    let (timer_engine, escalation_calendar, escalation_settings) =
+        (engine.clone(), calendar.clone(), oversight.clone());
+    let service = Service::builder(Producer::Supervision, settings.platform, &crate::MIGRATOR)
+        .consumer(Arc::new(handler), options.hooks)
         // At the end of each batch, after the audit rows: the timeline and case units, then the
         // statistics rollup, whose shared rows are locked last.
-        runtime.consume_with_writers(
-            Arc::new(handler),
-            hooks,
-            vec![
-                Arc::new(crate::events::TimelineBatchWriter),
-                Arc::new(crate::read_models::RollupBatchWriter),
-            ],
-        );
-        crate::reload::load_stored_years(&runtime.pool, &calendar).await?;
-        let engine = crate::timers::Engine {
-            calendar: calendar.clone(),
-            limits: settings.supervision.limits.clone(),
-            calendar_dir: dir.clone(),
-            clock: crate::timers::system_clock(),
-        };
-        Ok(Application {
-            runtime,
-            calendar,
-            engine,
+        .batch_writer(Arc::new(crate::events::TimelineBatchWriter))
+        .batch_writer(Arc::new(crate::read_models::RollupBatchWriter))
+        .worker("deadline-timers", move |ctx| {
+            TimerWorker::new(ctx.pool, timer_engine, ctx.waker).run(ctx.shutdown)
         })
-    }
-
-    /// Replace the timer worker's clock (tests and drills fire the steps of a chosen day).
-    pub fn with_timer_clock(mut self, clock: crate::timers::Clock) -> Self {
-        self.engine.clock = clock;
-        self
-    }
-
-    /// The deadline engine (its calendar is the one the event handler uses).
-    pub fn engine(&self) -> crate::timers::Engine {
-        self.engine.clone()
-    }
-
-    pub fn port(&self) -> u16 {
-        self.runtime.port
-    }
-
-    pub fn parts(&self) -> RuntimeParts {
-        self.runtime.parts()
-    }
-
-    pub fn without_signal_handling(self) -> Self {
-        Application {
-            runtime: self.runtime.without_signal_handling(),
-            ..self
-        }
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let calendar = web::Data::new(self.calendar.clone());
-        let engine = web::Data::new(self.engine.clone());
-        let parts = self.runtime.parts();
-        tokio::spawn(
-            crate::timers::TimerWorker::new(parts.pool, self.engine.clone(), parts.waker)
-                .run(parts.shutdown),
-        );
-        let openapi = Arc::new(openapi_json(routes::ApiDoc::openapi()));
-        // Oversight: the order escalation worker and its settings.
-        let oversight = web::Data::new(self.engine.limits.oversight.clone());
-        {
-            let p = self.runtime.parts();
-            crate::orders::spawn_worker(
-                p.pool,
-                self.calendar.clone(),
-                oversight.get_ref().clone(),
-                p.waker,
-                p.shutdown,
-            );
-        }
-        self.runtime
-            .run(move |cfg| {
-                cfg.app_data(calendar.clone());
-                cfg.app_data(engine.clone());
-                cfg.app_data(oversight.clone());
-                routes::configure(cfg, openapi.clone());
-            })
-            .await
-    }
+        .worker("order-escalation", move |ctx| {
+            crate::orders::run_worker(
+                ctx.pool,
+                escalation_calendar,
+                escalation_settings,
+                ctx.waker,
+                ctx.shutdown,
+            )
+        })
+        .openapi(routes::ApiDoc::openapi())
+        .app_data(web::Data::new(calendar.clone()))
+        .app_data(web::Data::new(engine.clone()))
+        .app_data(web::Data::new(oversight))
+        .routes(routes::configure)
+        .build()
+        .await?;
+    crate::reload::load_stored_years(service.pool(), &calendar).await?;
+    Ok((service, engine))
 }

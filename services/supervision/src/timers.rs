@@ -12,6 +12,7 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+use xinfang_messaging::UnitOfWork;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
 use serde_json::Value;
@@ -37,7 +38,7 @@ pub type Clock = Arc<dyn Fn() -> NaiveDate + Send + Sync>;
 
 /// The real clock: today in China (UTC+8).
 pub fn system_clock() -> Clock {
-    Arc::new(|| clocks::china_date(Utc::now()))
+    Arc::new(|| xinfang_platform::time::china_date(Utc::now()))
 }
 
 /// A clock tests (and drills) set by hand.
@@ -261,7 +262,7 @@ pub async fn fire_batch(
     batch: i64,
     replica: &str,
 ) -> Result<usize, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
     let rows = sqlx::query(
         "SELECT s.deadline_id, s.step, d.case_id, d.case_number, d.kind, d.unit_code, d.due_date
          FROM deadline_steps s JOIN deadlines d ON d.id = s.deadline_id
@@ -272,10 +273,10 @@ pub async fn fire_batch(
     )
     .bind(today)
     .bind(batch)
-    .fetch_all(&mut *tx)
+    .fetch_all(uow.conn())
     .await?;
     if rows.is_empty() {
-        tx.rollback().await?;
+        uow.rollback().await?;
         return Ok(0);
     }
     let n = rows.len();
@@ -302,7 +303,7 @@ pub async fn fire_batch(
             sqlx::query("UPDATE deadline_steps SET cancelled_at = now() WHERE deadline_id = $1 AND step = $2")
                 .bind(deadline_id)
                 .bind(&step_name)
-                .execute(&mut *tx)
+                .execute(uow.conn())
                 .await?;
             continue;
         };
@@ -345,7 +346,7 @@ pub async fn fire_batch(
     .bind(&case_ids)
     .bind(&keys)
     .bind(&envelopes)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
     sqlx::query(
         "UPDATE deadline_steps s SET fired_at = now(), fired_for = $1, fired_by = $2, event_id = u.event_id
@@ -357,11 +358,11 @@ pub async fn fire_batch(
     .bind(&deadline_ids)
     .bind(&step_names)
     .bind(&event_ids)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
     for (question, case_id, unit, deadline_id, detail) in overdue {
         findings::raise(
-            &mut tx,
+            &mut uow,
             question,
             Some(case_id),
             &unit,
@@ -370,7 +371,7 @@ pub async fn fire_batch(
         )
         .await?;
     }
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(n)
 }
 

@@ -5,13 +5,14 @@ mod common;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
 use serde_json::json;
-use supervision::oversight::{today_in_china, OversightSettings};
+use supervision::oversight::OversightSettings;
 use uuid::Uuid;
 use xinfang_contracts::{
     events::{Channel, PetitionAssignedV1, PetitionRegisteredV1},
     Envelope, Event,
 };
 use xinfang_messaging::consumer::Outcome;
+use xinfang_platform::time::today_in_china;
 use xinfang_platform::Role;
 use xinfang_test_support::{token, BUREAU};
 
@@ -125,7 +126,7 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
     let n: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outbox WHERE routing_key = 'supervision.order.issued.v1'",
     )
-    .fetch_one(&app.parts.pool)
+    .fetch_one(&app.service.pool)
     .await
     .unwrap();
     assert_eq!(n, 1);
@@ -245,11 +246,11 @@ async fn unanswered_orders_escalate_exactly_once_per_level_across_replicas() {
     sqlx::query(
         "UPDATE supervision_orders SET issued_on = '2025-06-03', respond_by = '2025-06-10'",
     )
-    .execute(&app.parts.pool)
+    .execute(&app.service.pool)
     .await
     .unwrap();
     let settings = OversightSettings::default();
-    let pool = app.parts.pool.clone();
+    let pool = app.service.pool.clone();
 
     // On the due day nothing happens.
     let run = supervision::orders::escalate_due(&pool, &app.calendar, &settings, date(2025, 6, 10))
@@ -456,7 +457,7 @@ async fn leaders_campaigns_and_recommendations() {
     assert_eq!(s, 201);
     sqlx::query("UPDATE recommendations SET feedback_due = issued_on - 1 WHERE id = $1")
         .bind(late["id"].as_str().unwrap().parse::<Uuid>().unwrap())
-        .execute(&app.parts.pool)
+        .execute(&app.service.pool)
         .await
         .unwrap();
     assert_eq!(
@@ -604,7 +605,7 @@ async fn accountability_misconduct_and_order_maintenance() {
     let linked: Option<Uuid> =
         sqlx::query_scalar("SELECT accountability_id FROM misconduct_reports WHERE id = $1")
             .bind(report["id"].as_str().unwrap().parse::<Uuid>().unwrap())
-            .fetch_one(&app.parts.pool)
+            .fetch_one(&app.service.pool)
             .await
             .unwrap();
     assert_eq!(

@@ -179,14 +179,14 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
         .await;
     }
     // Findings raised in March 2025: 应受理不受理 for cases 8 and 9 (XFJ), 应办理不办理 for case 6 (RSJ).
-    let mut tx = app.parts.pool.begin().await.unwrap();
+    let mut tx = app.service.pool.begin().await.unwrap();
     for (q, i, unit) in [
         (Question::Unaccepted, 8, BUREAU),
         (Question::Unaccepted, 9, BUREAU),
         (Question::Unhandled, 6, "RSJ"),
     ] {
         findings::raise(
-            &mut tx,
+            &mut xinfang_messaging::UnitOfWork::immediate(&mut tx),
             q,
             Some(ids[i]),
             unit,
@@ -372,12 +372,12 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
              FROM indicator_rollup GROUP BY 1, 2, 3, 4
              HAVING sum(registered) <> 0 OR sum(decided_known) <> 0 ORDER BY 1, 2, 3, 4",
         )
-        .fetch_all(&app.parts.pool)
+        .fetch_all(&app.service.pool)
         .await
         .unwrap()
     };
     let incremental = snapshot().await;
-    supervision::read_models::rebuild_rollup(&app.parts.pool)
+    supervision::read_models::rebuild_rollup(&app.service.pool)
         .await
         .unwrap();
     assert_eq!(incremental, snapshot().await);
@@ -457,7 +457,7 @@ async fn rollup(app: &TestApp) -> Vec<(String, String, NaiveDate, String, Vec<i6
          FROM indicator_rollup GROUP BY 1, 2, 3, 4
          HAVING sum(registered) <> 0 OR sum(decided_known) <> 0 ORDER BY 1, 2, 3, 4",
     )
-    .fetch_all(&app.parts.pool)
+    .fetch_all(&app.service.pool)
     .await
     .unwrap()
 }
@@ -481,7 +481,7 @@ async fn clocks(
          FROM deadlines d LEFT JOIN deadline_steps s ON s.deadline_id = d.id
          GROUP BY d.id ORDER BY 1, 2, 3, 4, 5, 6",
     )
-    .fetch_all(&app.parts.pool)
+    .fetch_all(&app.service.pool)
     .await
     .unwrap()
 }
@@ -493,7 +493,7 @@ async fn events_applied_in_batches_count_as_they_do_one_by_one() {
     let expected = rollup(&one_by_one).await;
     assert!(!expected.is_empty());
     let shares = |app: &TestApp| {
-        let pool = app.parts.pool.clone();
+        let pool = app.service.pool.clone();
         async move {
             sqlx::query_as::<_, (i64, i64, i64)>(
                 // The fixture's own events (the findings it raises are published and come back too,
@@ -540,18 +540,18 @@ async fn events_applied_in_batches_count_as_they_do_one_by_one() {
     // the decisions after them in the batch found those clocks: the same deadlines, due dates,
     // states and timer steps as one by one.
     assert_eq!(clocks(&batched).await, expected_clocks);
-    supervision::read_models::rebuild_rollup(&batched.parts.pool)
+    supervision::read_models::rebuild_rollup(&batched.service.pool)
         .await
         .unwrap();
     assert_eq!(rollup(&batched).await, expected);
     // One audit row per registration, written at the end of the batch; the chains verify.
     let opened: i64 =
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'deadline.open'")
-            .fetch_one(&batched.parts.pool)
+            .fetch_one(&batched.service.pool)
             .await
             .unwrap();
     assert_eq!(opened, 20);
-    let verified = xinfang_platform::audit::verify(&batched.parts.pool)
+    let verified = xinfang_platform::audit::verify(&batched.service.pool)
         .await
         .unwrap();
     assert!(verified.first_break.is_none(), "{verified:?}");

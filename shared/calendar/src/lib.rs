@@ -109,6 +109,7 @@ mod arrangement;
 mod calendar;
 mod deadline;
 mod error;
+mod source;
 
 pub use arrangement::{Holiday, MakeUpWorkingDay, YearArrangement};
 pub use calendar::{
@@ -119,3 +120,4 @@ pub use deadline::{
     compute_due, compute_due_date_only, ClockStop, Deadline, DeadlineSpec, Extension, PeriodUnit,
 };
 pub use error::CalendarError;
+pub use source::{calendar_dir, load_calendars, shipped_dir, LoadError};

@@ -19,18 +19,13 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 use xinfang_contracts::Producer;
 
+pub use crate::session::Session;
 use crate::{
     consumer::{run_consumer, ConsumerSpec},
     metrics::MessagingMetrics,
     settings::BrokerSettings,
     topology::Topology,
 };
-
-/// One live connection with its publish channel.
-pub struct Session {
-    pub connection: Connection,
-    publish: Mutex<Channel>,
-}
 
 /// A message ready to publish.
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use lapin::{
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::{broker::Session, headers, metrics::MessagingMetrics, settings::BrokerSettings};
+use crate::{headers, metrics::MessagingMetrics, session::Session, settings::BrokerSettings};
 
 /// What became of one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use crate::{
     consumer::{DeliveryProcessor, Outcome},
     metrics::MessagingMetrics,
     outbox::OutboxWaker,
+    unit_of_work::{Deferred, UnitOfWork},
 };
 
 /// Why a handler failed.
@@ -39,41 +40,69 @@ impl From<sqlx::Error> for HandlerError {
 }
 
 /// A service's reaction to events. It runs inside the transaction that also records the inbox row,
-/// so its effect and the "processed" mark commit together. It may enqueue outbox events on `conn`.
+/// so its effect and the "processed" mark commit together; it enqueues outbox events and offers
+/// deferrable writes through the [`UnitOfWork`].
+///
+/// A batch of new events is applied by [`EventHandler::handle_many`]: its runs of two or more
+/// consecutive [`EventHandler::batchable`] events go to [`EventHandler::handle_together`] (批量写入:
+/// one statement per table for the run), every other event to [`EventHandler::handle`], each in
+/// its place in the order. A service that writes nothing set-wise implements `handle` only.
 #[async_trait::async_trait]
 pub trait EventHandler: Send + Sync + 'static {
     /// Name recorded in `processed_events`.
     fn name(&self) -> &'static str;
+
+    /// Apply one event.
     async fn handle(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError>;
 
-    /// Apply the new events of one batch, in order, in the batch's transaction (批量处理). The
-    /// default applies them one by one with [`handle_each`]. A service overrides it to write a run
-    /// of like events (say, registrations of different cases) with one statement per table; it must
-    /// leave the same state as applying them one by one would, with every other event applied in
-    /// its place in the order.
-    async fn handle_many(
+    /// Whether `item` may be written together with like neighbours by
+    /// [`EventHandler::handle_together`]. None by default.
+    fn batchable(&self, _item: &(&Envelope, DomainEvent)) -> bool {
+        false
+    }
+
+    /// Apply a run of two or more consecutive batchable events set-wise; it must leave what
+    /// applying them one by one would. The default applies them one by one.
+    async fn handle_together(
         &self,
-        conn: &mut PgConnection,
+        uow: &mut UnitOfWork<'_>,
         items: Vec<(&Envelope, DomainEvent)>,
     ) -> Result<(), HandlerError> {
-        handle_each(self, conn, items).await
+        handle_each(self, uow, items).await
+    }
+
+    /// Apply the new events of one batch, in order, in the batch's transaction (批量处理): the
+    /// [`runs`] of batchable events together, the rest one by one. Services implement the two
+    /// hooks above rather than this.
+    async fn handle_many(
+        &self,
+        uow: &mut UnitOfWork<'_>,
+        items: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<(), HandlerError> {
+        for run in runs(items, |item| self.batchable(item)) {
+            match run {
+                Run::OneByOne(run) => handle_each(self, uow, run).await?,
+                Run::Together(run) => self.handle_together(uow, run).await?,
+            }
+        }
+        Ok(())
     }
 }
 
 /// Apply events one by one with [`EventHandler::handle`], each in its own `consume` span.
 pub async fn handle_each<H: EventHandler + ?Sized>(
     handler: &H,
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     items: Vec<(&Envelope, DomainEvent)>,
 ) -> Result<(), HandlerError> {
     for (envelope, event) in items {
         handler
-            .handle(&mut *conn, envelope, event)
+            .handle(uow, envelope, event)
             .instrument(consume_span(handler.name(), envelope))
             .await?;
     }
@@ -121,8 +150,8 @@ pub fn is_registration(item: &(&Envelope, DomainEvent)) -> bool {
 }
 
 /// Writes, at the end of a batch transaction and before its commit, what the batch's handlers
-/// deferred ([`crate::deferred::defer`]): it takes the items of its own kind out of `deferred`
-/// ([`crate::deferred::take`]) and leaves the rest to the next writer. An item no writer takes is
+/// deferred ([`UnitOfWork::defer_or_keep`]): it takes the items of its own kind out of `deferred`
+/// ([`Deferred::take`]) and leaves the rest to the next writer. An item no writer takes is
 /// an error: the batch is then rolled back and applied one by one, where nothing is deferred.
 ///
 /// Nothing is locked before the handlers run: the batch's contended locks (audit chains, shared
@@ -133,7 +162,7 @@ pub trait BatchWriter: Send + Sync + 'static {
     async fn after_batch(
         &self,
         conn: &mut PgConnection,
-        deferred: &mut crate::deferred::Deferred,
+        deferred: &mut Deferred,
     ) -> Result<(), sqlx::Error>;
 }
 
@@ -167,10 +196,11 @@ impl InboxProcessor {
         self
     }
 
+    /// Apply a batch in one transaction; the outcomes, and whether it enqueued events.
     async fn commit_batch(
         &self,
         items: Vec<(&Envelope, DomainEvent)>,
-    ) -> Result<Vec<Outcome>, HandlerError> {
+    ) -> Result<(Vec<Outcome>, bool), HandlerError> {
         let mut tx = self.pool.begin().await?;
         let ids: Vec<uuid::Uuid> = items.iter().map(|(e, _)| e.event_id).collect();
         let fresh: std::collections::HashSet<uuid::Uuid> = sqlx::query_scalar(
@@ -184,27 +214,21 @@ impl InboxProcessor {
         .await?
         .into_iter()
         .collect();
-        let handler = &self.handler;
-        let conn: &mut PgConnection = &mut tx;
-        let (applied, deferred) = crate::deferred::collecting(async {
-            let mut seen = std::collections::HashSet::new();
-            let mut outcomes = Vec::with_capacity(items.len());
-            let mut new = Vec::with_capacity(items.len());
-            for (envelope, event) in items {
-                // A second copy of the same event in one batch is a duplicate too.
-                if !fresh.contains(&envelope.event_id) || !seen.insert(envelope.event_id) {
-                    outcomes.push(Outcome::Duplicate);
-                    continue;
-                }
-                new.push((envelope, event));
-                outcomes.push(Outcome::Applied);
+        let mut seen = std::collections::HashSet::new();
+        let mut outcomes = Vec::with_capacity(items.len());
+        let mut new = Vec::with_capacity(items.len());
+        for (envelope, event) in items {
+            // A second copy of the same event in one batch is a duplicate too.
+            if !fresh.contains(&envelope.event_id) || !seen.insert(envelope.event_id) {
+                outcomes.push(Outcome::Duplicate);
+                continue;
             }
-            handler.handle_many(&mut *conn, new).await?;
-            Ok::<_, HandlerError>(outcomes)
-        })
-        .await;
-        let outcomes = applied?;
-        let mut deferred = deferred;
+            new.push((envelope, event));
+            outcomes.push(Outcome::Applied);
+        }
+        let mut uow = UnitOfWork::batch(&mut tx);
+        self.handler.handle_many(&mut uow, new).await?;
+        let (mut deferred, enqueued) = uow.finish();
         for writer in &self.writers {
             writer.after_batch(&mut tx, &mut deferred).await?;
         }
@@ -215,7 +239,7 @@ impl InboxProcessor {
             )));
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok((outcomes, enqueued))
     }
 
     /// Wake the relay after a commit that wrote outbox rows (and only then: most consumed events
@@ -232,9 +256,9 @@ impl InboxProcessor {
         &self,
         items: Vec<(&Envelope, DomainEvent)>,
     ) -> Result<Vec<Outcome>, HandlerError> {
-        let (result, enqueued) = crate::outbox::tracking_enqueues(self.commit_batch(items)).await;
-        self.wake_if(enqueued && result.is_ok());
-        result
+        let (outcomes, enqueued) = self.commit_batch(items).await?;
+        self.wake_if(enqueued);
+        Ok(outcomes)
     }
 
     /// Apply several envelopes in one transaction, as a batch of deliveries is: `Err` (and nothing
@@ -280,17 +304,6 @@ impl InboxProcessor {
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<bool, HandlerError> {
-        let (result, enqueued) =
-            crate::outbox::tracking_enqueues(self.commit_one(envelope, event)).await;
-        self.wake_if(enqueued && result.is_ok());
-        result
-    }
-
-    async fn commit_one(
-        &self,
-        envelope: &Envelope,
-        event: DomainEvent,
-    ) -> Result<bool, HandlerError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO processed_events (event_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -304,8 +317,11 @@ impl InboxProcessor {
             tx.rollback().await?;
             return Ok(false);
         }
-        self.handler.handle(&mut tx, envelope, event).await?;
+        let mut uow = UnitOfWork::immediate(&mut tx);
+        self.handler.handle(&mut uow, envelope, event).await?;
+        let enqueued = uow.enqueued();
         tx.commit().await?;
+        self.wake_if(enqueued);
         Ok(true)
     }
 }
@@ -363,12 +379,8 @@ impl DeliveryProcessor for InboxProcessor {
             match self.apply_batch(batch).await {
                 Ok(applied) => {
                     for (i, o) in positions.iter().zip(applied) {
-                        if o == Outcome::Applied {
-                            let _g = consume_span(
-                                self.handler.name(),
-                                envelopes[*i].as_ref().expect("decoded"),
-                            )
-                            .entered();
+                        if let (Outcome::Applied, Ok(envelope)) = (&o, &envelopes[*i]) {
+                            let _g = consume_span(self.handler.name(), envelope).entered();
                             tracing::info!("event applied");
                         }
                         outcomes[*i] = Some(o);

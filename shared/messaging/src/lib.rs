@@ -9,13 +9,14 @@ pub mod availability;
 pub mod broker;
 pub mod consumer;
 pub mod dead_letters;
-pub mod deferred;
 pub mod headers;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod session;
 pub mod settings;
 pub mod topology;
+pub mod unit_of_work;
 
 pub use broker::{Broker, BrokerStatus, OutboundMessage, PublishError};
 pub use consumer::{ConsumerHooks, DeliveryProcessor, Outcome};
@@ -27,6 +28,7 @@ pub use metrics::MessagingMetrics;
 pub use outbox::{Outbox, OutboxWaker, Relay};
 pub use settings::{BrokerSettings, OutboxSettings};
 pub use topology::Topology;
+pub use unit_of_work::{Deferred, UnitOfWork};
 
 /// Migrations of the tables every service has (outbox, inbox, dead letters). They are tracked in
 /// their own table so that each service's own migrations stay independent.

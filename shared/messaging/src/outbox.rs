@@ -1,12 +1,6 @@
 //! Transactional outbox (发件箱) and its relay (转发器).
 
-use std::{
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Row};
@@ -37,29 +31,15 @@ impl OutboxWaker {
     }
 }
 
-tokio::task_local! {
-    static ENQUEUED: Arc<AtomicBool>;
-}
-
-/// Run `f` and tell whether it wrote outbox rows ([`Outbox::enqueue`]): an event consumer wakes the
-/// relay after its commit only if it did, instead of making the relay look for rows after every
-/// consumed event.
-pub async fn tracking_enqueues<F: std::future::Future>(f: F) -> (F::Output, bool) {
-    let flag = Arc::new(AtomicBool::new(false));
-    let out = ENQUEUED.scope(flag.clone(), f).await;
-    (out, flag.load(Ordering::Relaxed))
-}
-
-fn mark_enqueued() {
-    let _ = ENQUEUED.try_with(|f| f.store(true, Ordering::Relaxed));
-}
-
 pub struct Outbox;
 
 impl Outbox {
-    /// Write an event into the outbox, inside the caller's transaction.
-    pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> Result<(), sqlx::Error> {
-        mark_enqueued();
+    /// Write an event into the outbox, inside the caller's transaction. Callers go through
+    /// [`crate::UnitOfWork::enqueue`], which remembers that the relay has work after the commit.
+    pub(crate) async fn enqueue(
+        conn: &mut PgConnection,
+        envelope: &Envelope,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO outbox (event_id, case_id, routing_key, envelope) VALUES ($1, $2, $3, $4)",
         )
@@ -73,15 +53,14 @@ impl Outbox {
     }
 
     /// Write several events into the outbox with one statement, in order, inside the caller's
-    /// transaction.
-    pub async fn enqueue_many(
+    /// transaction ([`crate::UnitOfWork::enqueue_many`]).
+    pub(crate) async fn enqueue_many(
         conn: &mut PgConnection,
         envelopes: &[&Envelope],
     ) -> Result<(), sqlx::Error> {
         if envelopes.is_empty() {
             return Ok(());
         }
-        mark_enqueued();
         let json: Vec<sqlx::types::Json<&Envelope>> =
             envelopes.iter().map(|e| sqlx::types::Json(*e)).collect();
         sqlx::query(
@@ -295,18 +274,4 @@ pub async fn pending(pool: &PgPool, limit: i64) -> Result<Vec<PendingRow>, sqlx:
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_a_run_that_enqueues_is_reported() {
-        assert!(!tracking_enqueues(async {}).await.1);
-        assert!(tracking_enqueues(async { mark_enqueued() }).await.1);
-        // Outside a tracked run, marking does nothing (and does not panic).
-        mark_enqueued();
-        assert!(!tracking_enqueues(async {}).await.1);
-    }
 }

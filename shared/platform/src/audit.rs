@@ -1,5 +1,7 @@
 //! Append-only, hash-chained audit log (审计日志), written in the same transaction as each state
-//! change. `row_hash = SHA-256(prev_hash ‖ canonical JSON of the entry)`. Rows are spread over
+//! change: `uow.audit(entry).await?` ([`AuditExt`]) in the change's [`UnitOfWork`], which writes the
+//! row at once, or, in a consumer batch, with the batch's other rows at its end
+//! ([`AuditBatchWriter`]). [`record_many`] is for a writer of collected entries only. `row_hash = SHA-256(prev_hash ‖ canonical JSON of the entry)`. Rows are spread over
 //! [`CHAINS`] chains by case so that unrelated writers do not queue behind one lock; within a chain,
 //! writers serialize on a transaction-scoped advisory lock. UPDATE, DELETE and TRUNCATE are refused
 //! by triggers; [`verify`] finds the first row whose hash, link or sequence is broken.
@@ -10,6 +12,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
+use xinfang_messaging::{Deferred, UnitOfWork};
 
 use crate::auth::Actor;
 
@@ -89,14 +92,20 @@ impl xinfang_messaging::BatchWriter for AuditBatchWriter {
     async fn after_batch(
         &self,
         conn: &mut PgConnection,
-        deferred: &mut xinfang_messaging::deferred::Deferred,
+        deferred: &mut Deferred,
     ) -> Result<(), sqlx::Error> {
-        let entries: Vec<AuditEntry> = xinfang_messaging::deferred::take::<DeferredEntry>(deferred)
+        let entries: Vec<AuditEntry> = deferred
+            .take::<DeferredEntry>()
             .into_iter()
             .map(|e| e.0)
             .collect();
         record_many(conn, &entries).await
     }
+}
+
+/// `lock_and_read_heads` answers for every chain asked or fails, so this is never returned.
+fn missing_head(chain: i16) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("the head of audit chain {chain} was not read"))
 }
 
 fn chain_of(case_id: Option<Uuid>) -> i16 {
@@ -131,28 +140,34 @@ fn hash(prev: &[u8], body: &[u8]) -> Vec<u8> {
 /// An entry waiting for the end of its batch.
 struct DeferredEntry(AuditEntry);
 
-/// The audit entries among items deferred during a batch ([`xinfang_messaging::deferred`]); an item
-/// of another kind is an error.
-pub fn deferred_entries(
-    deferred: xinfang_messaging::deferred::Deferred,
-) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    deferred
-        .into_iter()
-        .map(|item| {
-            item.downcast::<DeferredEntry>().map(|e| e.0).map_err(|_| {
-                sqlx::Error::Protocol("a deferred write that is not an audit entry".into())
-            })
-        })
-        .collect()
+/// The audit entries among the items a batch unit of work collected
+/// ([`UnitOfWork::into_deferred`]), for a caller that writes them itself with [`record_many`]; an
+/// item of another kind is an error.
+pub fn deferred_entries(mut deferred: Deferred) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let entries = deferred.take::<DeferredEntry>();
+    if !deferred.is_empty() {
+        return Err(sqlx::Error::Protocol(
+            "a deferred write that is not an audit entry".into(),
+        ));
+    }
+    Ok(entries.into_iter().map(|e| e.0).collect())
 }
 
-/// Append an entry inside the caller's transaction. Inside a batch of consumed events the entry is
-/// written at the end of the batch, in the same transaction, together with the batch's other
-/// entries ([`record_many`], called by [`AuditBatchWriter`]).
-pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
-    match xinfang_messaging::deferred::defer_or_keep(DeferredEntry(entry.clone())) {
-        None => Ok(()),
-        Some(_) => record_now(conn, entry).await,
+/// Appending to the audit log in a [`UnitOfWork`]: `uow.audit(entry).await?`.
+#[async_trait::async_trait]
+pub trait AuditExt {
+    /// Append `entry` in this unit's transaction: at once, or, in a consumer batch, at the end of
+    /// the batch together with its other entries ([`AuditBatchWriter`]).
+    async fn audit(&mut self, entry: AuditEntry) -> Result<(), sqlx::Error>;
+}
+
+#[async_trait::async_trait]
+impl AuditExt for UnitOfWork<'_> {
+    async fn audit(&mut self, entry: AuditEntry) -> Result<(), sqlx::Error> {
+        match self.defer_or_keep(DeferredEntry(entry)) {
+            None => Ok(()),
+            Some(DeferredEntry(entry)) => append(self.conn(), &entry).await,
+        }
     }
 }
 
@@ -205,7 +220,8 @@ async fn lock_and_read_heads(
 }
 
 /// Append several entries, in order, with two round trips: lock their chains (ascending) and read
-/// the chains' newest rows, then insert every row.
+/// the chains' newest rows, then insert every row. For writers of collected entries (the batch
+/// writer, intake's group registration); a state change audits through [`AuditExt::audit`].
 pub async fn record_many(
     conn: &mut PgConnection,
     entries: &[AuditEntry],
@@ -240,7 +256,7 @@ pub async fn record_many(
     );
     for e in entries {
         let chain = chain_of(e.case_id);
-        let (seq, prev) = head.get_mut(&chain).expect("every chain's head was read");
+        let (seq, prev) = head.get_mut(&chain).ok_or_else(|| missing_head(chain))?;
         *seq += 1;
         let entry = AuditEntry {
             details: serde_json::from_str(&e.details.to_string()).unwrap_or(Value::Null),
@@ -279,12 +295,12 @@ pub async fn record_many(
     Ok(())
 }
 
-async fn record_now(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+async fn append(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
     let chain = chain_of(entry.case_id);
     let (last_seq, prev) = lock_and_read_heads(&mut *conn, &[chain])
         .await?
         .remove(&chain)
-        .expect("the chain's head was read");
+        .ok_or_else(|| missing_head(chain))?;
     let chain_seq = last_seq + 1;
     let at = Utc::now().trunc_subsecs(6);
     // Round-trip details through JSON values so that what we hash is what JSONB gives back.

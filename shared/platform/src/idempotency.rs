@@ -2,7 +2,8 @@
 //! never creates a second record. The key row is written in the same transaction as the state
 //! change, so a concurrent retry waits on the key and then reads the stored response.
 
-use actix_web::{http::StatusCode, HttpRequest};
+use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Row};
@@ -111,4 +112,35 @@ pub async fn complete(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Claim the request's `Idempotency-Key`, if it sent one ([`key_of`]), inside the caller's
+/// transaction: `Some(response)` replays the first answer (return it as is); `None` means go
+/// ahead, then [`complete_request`] in the same transaction.
+pub async fn begin_request(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    key: Option<&str>,
+    body: &impl Serialize,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let Some(key) = key else { return Ok(None) };
+    let hash = request_hash(&serde_json::to_value(body).map_err(ApiError::internal)?);
+    match begin(conn, actor, key, &hash).await? {
+        Begin::Replay { status, body } => Ok(Some(HttpResponse::build(status).json(body))),
+        Begin::New => Ok(None),
+    }
+}
+
+/// Store the response with the request's key, if it sent one, in the transaction of the change.
+pub async fn complete_request(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    key: Option<&str>,
+    status: StatusCode,
+    response: &Value,
+) -> Result<(), ApiError> {
+    match key {
+        Some(key) => complete(conn, actor, key, status, response).await,
+        None => Ok(()),
+    }
 }

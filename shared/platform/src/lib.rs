@@ -1,6 +1,7 @@
 //! Platform glue shared by every service (平台公共组件): settings, telemetry, authentication,
-//! the HTTP error shape, audit, health and metrics, and the service runtime that runs the HTTP
-//! server, the event consumer and the outbox relay together.
+//! the HTTP error shape, audit, idempotency, China time, health and metrics, and the service
+//! runner that runs the HTTP server, the event consumer, the outbox relay and the background
+//! workers together.
 
 pub mod audit;
 pub mod auth;
@@ -12,10 +13,11 @@ pub mod pii;
 pub mod runtime;
 pub mod settings;
 pub mod telemetry;
+pub mod time;
 
 pub use auth::{Actor, Permission, Role};
 pub use error::ApiError;
-pub use runtime::{Runtime, RuntimeParts};
+pub use runtime::{Service, ServiceBuilder, WorkerContext};
 pub use settings::PlatformSettings;
 
 /// Migrations of the platform's own tables (audit log, idempotency keys), tracked apart from the

@@ -1,9 +1,11 @@
-//! The service runtime (服务运行时): database, migrations, broker session, consumers, outbox relay
-//! and HTTP server, started together and stopped gracefully together.
+//! The service runner (服务运行器): database, migrations, broker session, consumers, outbox relay,
+//! background workers and HTTP server, started together and stopped gracefully together. Every
+//! service is one [`Service`], assembled by [`Service::builder`].
 
-use std::{net::TcpListener, sync::Arc, time::Duration};
+use std::{future::Future, net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{middleware::from_fn, web, App, HttpServer};
+use futures::future::BoxFuture;
 use prometheus::Registry;
 use sqlx::{
     migrate::Migrator, postgres::PgPoolOptions, Connection, Executor, PgConnection, PgPool,
@@ -22,35 +24,6 @@ use crate::{
     http::{self, HttpMetrics, Probe},
     settings::{DatabaseSettings, PlatformSettings},
 };
-
-/// Everything a service needs at run time, built once by [`Runtime::build`].
-pub struct Runtime {
-    pub service: Producer,
-    pub settings: PlatformSettings,
-    pub pool: PgPool,
-    pub broker: Arc<Broker>,
-    pub waker: OutboxWaker,
-    pub keys: TokenKeys,
-    pub registry: Registry,
-    pub metrics: MessagingMetrics,
-    pub http_metrics: HttpMetrics,
-    pub shutdown: CancellationToken,
-    pub port: u16,
-    listener: TcpListener,
-    consumers: Vec<ConsumerSpec>,
-    /// Whether SIGTERM/SIGINT stop the service (production); tests stop it through `shutdown`.
-    pub handle_signals: bool,
-}
-
-/// Handles to a built runtime that tests and services keep after `run` consumes it.
-#[derive(Clone)]
-pub struct RuntimeParts {
-    pub pool: PgPool,
-    pub broker: Arc<Broker>,
-    pub waker: OutboxWaker,
-    pub shutdown: CancellationToken,
-    pub port: u16,
-}
 
 /// Create the database when missing.
 pub async fn ensure_database(db: &DatabaseSettings) -> anyhow::Result<()> {
@@ -84,13 +57,94 @@ pub async fn migrate(pool: &PgPool, service_migrator: &Migrator) -> anyhow::Resu
     Ok(())
 }
 
-impl Runtime {
+/// What a background worker (后台任务) gets: the service's pool, the relay's waker (to call after
+/// committing outbox rows outside a [`xinfang_messaging::UnitOfWork::commit`]) and the token that
+/// tells it to stop.
+#[derive(Clone)]
+pub struct WorkerContext {
+    pub pool: PgPool,
+    pub waker: OutboxWaker,
+    pub shutdown: CancellationToken,
+}
+
+type Worker = Box<dyn FnOnce(WorkerContext) -> BoxFuture<'static, ()> + Send>;
+type Configure = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
+/// Assembles a [`Service`]: see [`Service::builder`].
+pub struct ServiceBuilder {
+    producer: Producer,
+    settings: PlatformSettings,
+    migrator: &'static Migrator,
+    consumer: Option<(Arc<dyn EventHandler>, ConsumerHooks)>,
+    writers: Vec<Arc<dyn BatchWriter>>,
+    workers: Vec<(&'static str, Worker)>,
+    openapi: Option<utoipa::openapi::OpenApi>,
+    routes: Vec<Configure>,
+}
+
+impl ServiceBuilder {
+    /// Consume the service's queue with `handler` (inbox-guarded, in batches) and store its dead
+    /// letters; `hooks` inject faults in tests.
+    pub fn consumer(mut self, handler: Arc<dyn EventHandler>, hooks: ConsumerHooks) -> Self {
+        self.consumer = Some((handler, hooks));
+        self
+    }
+
+    /// A writer of items the handler deferred, run at the end of each batch in the order added,
+    /// after the audit rows (so that the service's most contended rows are locked last).
+    pub fn batch_writer(mut self, writer: Arc<dyn BatchWriter>) -> Self {
+        self.writers.push(writer);
+        self
+    }
+
+    /// A background worker, started with the service and stopped (its token cancelled, then
+    /// awaited) after the HTTP server and before the consumers on shutdown.
+    pub fn worker<F, Fut>(mut self, name: &'static str, worker: F) -> Self
+    where
+        F: FnOnce(WorkerContext) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.workers
+            .push((name, Box::new(move |ctx| Box::pin(worker(ctx)))));
+        self
+    }
+
+    /// The service's OpenAPI document, served merged with the platform's at
+    /// `/api-docs/openapi.json`.
+    pub fn openapi(mut self, api: utoipa::openapi::OpenApi) -> Self {
+        self.openapi = Some(api);
+        self
+    }
+
+    /// The service's routes and app data; called once per HTTP worker, in the order added.
+    pub fn routes(
+        mut self,
+        configure: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
+    ) -> Self {
+        self.routes.push(Arc::new(configure));
+        self
+    }
+
+    /// Shared state for the handlers (`web::Data<T>` extractors).
+    pub fn app_data<T: Send + Sync + 'static>(self, data: web::Data<T>) -> Self {
+        self.routes(move |cfg| {
+            cfg.app_data(data.clone());
+        })
+    }
+
     /// Connect, migrate, bind the listener (port 0 picks a free port) and prepare the broker.
-    pub async fn build(
-        service: Producer,
-        settings: PlatformSettings,
-        service_migrator: &Migrator,
-    ) -> anyhow::Result<Runtime> {
+    /// Nothing runs until [`Service::run_until_stopped`].
+    pub async fn build(self) -> anyhow::Result<Service> {
+        let ServiceBuilder {
+            producer,
+            settings,
+            migrator,
+            consumer,
+            writers,
+            workers,
+            openapi,
+            mut routes,
+        } = self;
         // Refuse a bad configuration before touching the database.
         let keys = TokenKeys::new(&settings.auth)?;
         if settings.database.create_if_missing {
@@ -101,22 +155,51 @@ impl Runtime {
             .acquire_timeout(Duration::from_secs(settings.database.acquire_timeout_secs))
             .connect_with(settings.database.with_db())
             .await?;
-        migrate(&pool, service_migrator).await?;
+        migrate(&pool, migrator).await?;
         let registry = Registry::new();
         let metrics = MessagingMetrics::new(&registry);
         let http_metrics = HttpMetrics::new(&registry);
-        let broker = Broker::new(settings.broker.clone(), service, metrics.clone());
+        let broker = Broker::new(settings.broker.clone(), producer, metrics.clone());
         let listener = TcpListener::bind((
             settings.application.host.as_str(),
             settings.application.port,
         ))?;
         let port = listener.local_addr()?.port();
-        Ok(Runtime {
-            service,
+        let waker = OutboxWaker::new();
+        let mut consumers = Vec::new();
+        if let Some((handler, hooks)) = consumer {
+            let topology = &broker.topology;
+            let mut processor = InboxProcessor::new(pool.clone(), handler, Some(waker.clone()))
+                .with_writer(Arc::new(crate::audit::AuditBatchWriter));
+            for writer in writers {
+                processor = processor.with_writer(writer);
+            }
+            consumers.push(ConsumerSpec {
+                queue: topology.queue(producer),
+                tag: format!("{producer}-events"),
+                processor: Arc::new(processor),
+                hooks,
+            });
+            consumers.push(ConsumerSpec {
+                queue: topology.dead_letter_queue(producer),
+                tag: format!("{producer}-dlq"),
+                processor: Arc::new(DeadLetterStore { pool: pool.clone() }),
+                hooks: ConsumerHooks::default(),
+            });
+        }
+        if let Some(api) = openapi {
+            let document = Arc::new(http::openapi_json(api));
+            routes.insert(
+                0,
+                Arc::new(move |cfg| http::serve_openapi(cfg, document.clone())),
+            );
+        }
+        Ok(Service {
+            producer,
             settings,
             pool,
             broker,
-            waker: OutboxWaker::new(),
+            waker,
             keys,
             registry,
             metrics,
@@ -124,22 +207,75 @@ impl Runtime {
             shutdown: CancellationToken::new(),
             port,
             listener,
-            consumers: Vec::new(),
+            consumers,
+            workers,
+            routes,
             handle_signals: true,
         })
     }
+}
 
-    /// Build and consume the service's queue with `handler` in one step.
-    pub async fn start(
-        service: Producer,
+/// A built service (服务), ready to run: every service's `startup::build` returns one.
+pub struct Service {
+    producer: Producer,
+    settings: PlatformSettings,
+    pool: PgPool,
+    broker: Arc<Broker>,
+    waker: OutboxWaker,
+    keys: TokenKeys,
+    registry: Registry,
+    metrics: MessagingMetrics,
+    http_metrics: HttpMetrics,
+    shutdown: CancellationToken,
+    port: u16,
+    listener: TcpListener,
+    consumers: Vec<ConsumerSpec>,
+    workers: Vec<(&'static str, Worker)>,
+    routes: Vec<Configure>,
+    /// Whether SIGTERM/SIGINT stop the service (production); tests stop it through `shutdown`.
+    handle_signals: bool,
+}
+
+impl Service {
+    /// Start assembling a service: `migrator` holds the service's own migrations (the platform's
+    /// and messaging's are applied too).
+    pub fn builder(
+        producer: Producer,
         settings: PlatformSettings,
-        service_migrator: &Migrator,
-        handler: Arc<dyn EventHandler>,
-        hooks: ConsumerHooks,
-    ) -> anyhow::Result<Runtime> {
-        let mut runtime = Runtime::build(service, settings, service_migrator).await?;
-        runtime.consume(handler, hooks);
-        Ok(runtime)
+        migrator: &'static Migrator,
+    ) -> ServiceBuilder {
+        ServiceBuilder {
+            producer,
+            settings,
+            migrator,
+            consumer: None,
+            writers: Vec::new(),
+            workers: Vec::new(),
+            openapi: None,
+            routes: Vec::new(),
+        }
+    }
+
+    /// The bound HTTP port (the real one when the settings asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn broker(&self) -> &Arc<Broker> {
+        &self.broker
+    }
+
+    pub fn waker(&self) -> &OutboxWaker {
+        &self.waker
+    }
+
+    /// Cancelling it stops the service gracefully, as SIGTERM does.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
     }
 
     /// Tests stop the service through its shutdown token instead of signals.
@@ -148,61 +284,12 @@ impl Runtime {
         self
     }
 
-    pub fn parts(&self) -> RuntimeParts {
-        RuntimeParts {
-            pool: self.pool.clone(),
-            broker: self.broker.clone(),
-            waker: self.waker.clone(),
-            shutdown: self.shutdown.clone(),
-            port: self.port,
-        }
-    }
-
-    /// Consume this service's queue with `handler` (inbox-guarded) and drain its dead-letter queue.
-    pub fn consume(&mut self, handler: Arc<dyn EventHandler>, hooks: ConsumerHooks) {
-        self.consume_with_writers(handler, hooks, Vec::new());
-    }
-
-    /// [`Runtime::consume`], with the service's own writers of deferred items, which run at the end
-    /// of each batch after the audit rows are written (so the service's most contended rows are
-    /// locked last).
-    pub fn consume_with_writers(
-        &mut self,
-        handler: Arc<dyn EventHandler>,
-        hooks: ConsumerHooks,
-        writers: Vec<Arc<dyn BatchWriter>>,
-    ) {
-        let topology = &self.broker.topology;
-        let mut processor =
-            InboxProcessor::new(self.pool.clone(), handler, Some(self.waker.clone()))
-                .with_writer(Arc::new(crate::audit::AuditBatchWriter));
-        for writer in writers {
-            processor = processor.with_writer(writer);
-        }
-        self.consumers.push(ConsumerSpec {
-            queue: topology.queue(self.service),
-            tag: format!("{}-events", self.service),
-            processor: Arc::new(processor),
-            hooks,
-        });
-        self.consumers.push(ConsumerSpec {
-            queue: topology.dead_letter_queue(self.service),
-            tag: format!("{}-dlq", self.service),
-            processor: Arc::new(DeadLetterStore {
-                pool: self.pool.clone(),
-            }),
-            hooks: ConsumerHooks::default(),
-        });
-    }
-
-    /// Serve HTTP, run the broker session with its consumers and the outbox relay, until SIGTERM
-    /// (or the shutdown token). In-flight requests and deliveries finish before the process ends.
-    pub async fn run<F>(self, configure: F) -> anyhow::Result<()>
-    where
-        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
-    {
-        let Runtime {
-            service,
+    /// Serve HTTP, run the broker session with its consumers, the outbox relay and the workers,
+    /// until SIGTERM (or the shutdown token). In-flight requests and deliveries finish before the
+    /// process ends.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Service {
+            producer,
             settings,
             pool,
             broker,
@@ -214,6 +301,8 @@ impl Runtime {
             shutdown,
             listener,
             consumers,
+            workers,
+            routes,
             handle_signals,
             ..
         } = self;
@@ -231,7 +320,11 @@ impl Runtime {
             http_metrics,
             pool.clone(),
             waker.clone(),
-            configure,
+            move |cfg: &mut web::ServiceConfig| {
+                for configure in &routes {
+                    configure(cfg);
+                }
+            },
         )?;
         let server_handle = server.handle();
         let server_task = tokio::spawn(server);
@@ -248,10 +341,23 @@ impl Runtime {
             pool: pool.clone(),
             broker: broker.clone(),
             settings: settings.outbox.clone(),
-            waker,
+            waker: waker.clone(),
         };
         let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
-        tracing::info!(service = %service, "service started");
+        let worker_stop = CancellationToken::new();
+        let mut worker_tasks = tokio::task::JoinSet::new();
+        for (name, worker) in workers {
+            let ctx = WorkerContext {
+                pool: pool.clone(),
+                waker: waker.clone(),
+                shutdown: worker_stop.clone(),
+            };
+            worker_tasks.spawn(async move {
+                worker(ctx).await;
+                tracing::debug!(worker = name, "worker stopped");
+            });
+        }
+        tracing::info!(service = %producer, "service started");
 
         if handle_signals {
             tokio::select! {
@@ -261,20 +367,23 @@ impl Runtime {
         } else {
             shutdown.cancelled().await;
         }
-        tracing::info!(service = %service, "shutting down gracefully");
+        tracing::info!(service = %producer, "shutting down gracefully");
         // 1. stop taking requests and let in-flight ones finish;
         server_handle.stop(true).await;
         let _ = server_task.await;
-        // 2. stop consuming, finishing (and acking) what is in hand;
+        // 2. stop the workers, letting a round in progress commit;
+        worker_stop.cancel();
+        while worker_tasks.join_next().await.is_some() {}
+        // 3. stop consuming, finishing (and acking) what is in hand;
         consumer_stop.cancel();
-        // 3. publish what was committed (the relay's last rounds, on the still open session), then
+        // 4. publish what was committed (the relay's last rounds, on the still open session), then
         //    close the broker session.
         relay_stop.cancel();
         let _ = relay_task.await;
         broker_close.cancel();
         let _ = broker_task.await;
         pool.close().await;
-        tracing::info!(service = %service, "stopped");
+        tracing::info!(service = %producer, "stopped");
         Ok(())
     }
 }
@@ -336,73 +445,21 @@ async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGTERM handler; stopping on Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-type Configure = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
-
-/// A built service ready to run: the runtime plus the service's routes. Every service's
-/// `Application::build` returns one.
-pub struct Service {
-    runtime: Runtime,
-    configure: Configure,
-}
-
-impl Service {
-    /// Build the runtime, consume the service's queue with `handler`, and keep `configure` (the
-    /// service's routes and app data) for `run_until_stopped`. The OpenAPI document of `api` is
-    /// served at `/api-docs/openapi.json`.
-    pub async fn start(
-        service: Producer,
-        settings: PlatformSettings,
-        migrator: &Migrator,
-        handler: Arc<dyn EventHandler>,
-        hooks: ConsumerHooks,
-        api: utoipa::openapi::OpenApi,
-        configure: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
-    ) -> anyhow::Result<Service> {
-        let runtime = Runtime::start(service, settings, migrator, handler, hooks).await?;
-        let document = Arc::new(http::openapi_json(api));
-        Ok(Service {
-            runtime,
-            configure: Arc::new(move |cfg| {
-                http::serve_openapi(cfg, document.clone());
-                configure(cfg);
-            }),
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.runtime.port
-    }
-
-    pub fn parts(&self) -> RuntimeParts {
-        self.runtime.parts()
-    }
-
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
-    }
-
-    /// Tests stop the service through its shutdown token instead of signals.
-    pub fn without_signal_handling(self) -> Self {
-        Service {
-            runtime: self.runtime.without_signal_handling(),
-            configure: self.configure,
-        }
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let configure = self.configure;
-        self.runtime.run(move |cfg| configure(cfg)).await
     }
 }

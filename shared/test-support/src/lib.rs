@@ -233,3 +233,89 @@ pub async fn publish(
         r.expect("event published");
     }
 }
+
+/// A service running in the test, on a free port, stopped through its shutdown token
+/// ([`spawn_app`]).
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+    pub port: u16,
+    pub pool: sqlx::PgPool,
+    pub broker: std::sync::Arc<xinfang_messaging::Broker>,
+    pub waker: xinfang_messaging::OutboxWaker,
+    pub shutdown: tokio_util::sync::CancellationToken,
+    pub client: reqwest::Client,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Build a service (the future of a service's `startup::build…` over settings from a
+/// [`TestEnv`]), run it without signal handling and return its handles. The caller keeps the
+/// `TestEnv` alive for as long as the service runs.
+pub async fn spawn_app<F>(build: F) -> TestApp
+where
+    F: Future<Output = anyhow::Result<xinfang_platform::Service>>,
+{
+    let app = build.await.expect("build the service");
+    TestApp::run(app)
+}
+
+impl TestApp {
+    /// Run an already built service.
+    pub fn run(app: xinfang_platform::Service) -> TestApp {
+        let app = app.without_signal_handling();
+        let port = app.port();
+        let pool = app.pool().clone();
+        let broker = app.broker().clone();
+        let waker = app.waker().clone();
+        let shutdown = app.shutdown_token();
+        let handle = tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            pool,
+            broker,
+            waker,
+            shutdown,
+            client: test_client(),
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Wait until the service's broker session is up (its consumers run from then on).
+    pub async fn wait_connected(&self) {
+        assert!(
+            self.broker.wait_connected(Duration::from_secs(15)).await,
+            "broker session"
+        );
+    }
+
+    /// A token for this service (they all share the test key).
+    pub fn token(&self, user: &str, unit: &str, roles: &[Role]) -> String {
+        token(user, unit, roles)
+    }
+
+    /// A bureau clerk's token.
+    pub fn clerk_token(&self) -> String {
+        clerk_token()
+    }
+
+    /// Stop gracefully, as SIGTERM would, and wait until the service has stopped.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.handle.await;
+    }
+}
+
+/// An HTTP client that never reuses a connection the server may have closed for idleness (actix
+/// closes keep-alive connections after 5 s; a test that pauses, e.g. while a broker restarts, would
+/// otherwise send its next request on a dead connection).
+pub fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(1))
+        .build()
+        .expect("HTTP client")
+}

@@ -335,7 +335,7 @@ async fn main() -> anyhow::Result<()> {
         &p.supervision,
         &p.notification,
     ] {
-        sqlx::query("ANALYZE").execute(&svc.parts.pool).await?;
+        sqlx::query("ANALYZE").execute(&svc.app.pool).await?;
     }
 
     // Throughput: `count` registrations, 64 in flight, until every downstream effect exists.
@@ -350,10 +350,10 @@ async fn main() -> anyhow::Result<()> {
     let running = Arc::new(AtomicBool::new(true));
     let sampler = tokio::spawn(sample_windows(
         [
-            p.notification.parts.pool.clone(),
-            p.supervision.parts.pool.clone(),
-            p.mediation.parts.pool.clone(),
-            p.review.parts.pool.clone(),
+            p.notification.app.pool.clone(),
+            p.supervision.app.pool.clone(),
+            p.mediation.app.pool.clone(),
+            p.review.app.pool.clone(),
         ],
         accepted.clone(),
         running.clone(),

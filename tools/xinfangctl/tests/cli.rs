@@ -14,7 +14,7 @@ use sqlx::{Executor, PgPool};
 use xinfang_contracts::Producer;
 use xinfang_messaging::Topology;
 use xinfang_platform::{
-    audit::{self, AuditEntry},
+    audit::{AuditEntry, AuditExt},
     auth::TokenKeys,
     settings, PlatformSettings, Role,
 };
@@ -287,6 +287,7 @@ async fn audit_verify_passes_then_finds_the_tampered_row() {
     ctl.migrate().await;
     let pool = ctl.pool().await;
     let mut tx = pool.begin().await.expect("begin");
+    let mut uow = xinfang_messaging::UnitOfWork::immediate(&mut tx);
     for i in 1..=4 {
         let entry = AuditEntry::system(
             "intake",
@@ -294,8 +295,9 @@ async fn audit_verify_passes_then_finds_the_tampered_row() {
             None,
             json!({ "n": i, "note": "登记" }),
         );
-        audit::record(&mut tx, &entry).await.expect("audit row");
+        uow.audit(entry).await.expect("audit row");
     }
+    drop(uow);
     tx.commit().await.expect("commit");
 
     let ok = ctl.run(&["audit", "verify", "--service", "intake"]).await;

@@ -18,17 +18,18 @@ use xinfang_contracts::{
     },
     Envelope, Event,
 };
-use xinfang_messaging::{Outbox, OutboxWaker};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::time::today_in_china;
 use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    idempotency, Actor, ApiError, Permission,
+    audit::AuditEntry, error::ErrorBody, idempotency, Actor, ApiError, Permission,
 };
 
-use super::{idem_begin, idem_complete, rules::current_rules};
+use super::rules::current_rules;
 use crate::{
     access,
-    domain::{category_of, today_in_china},
+    domain::category_of,
     routing::{legal_channel_code, parse_legal_channel, suggest, Subject, Suggestion},
     state::IntakeState,
 };
@@ -201,12 +202,14 @@ pub async fn decide(
     let key = idempotency::key_of(&req)?;
     let id = path.into_inner();
     let body = body.into_inner();
-    let mut tx = pool.begin().await?;
-    if let Some(replay) = idem_begin(&mut tx, &actor, &key, &(id, &body)).await? {
-        tx.rollback().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    if let Some(replay) =
+        idempotency::begin_request(uow.conn(), &actor, key.as_deref(), &(id, &body)).await?
+    {
+        uow.rollback().await?;
         return Ok(replay);
     }
-    let case = load_case(&mut tx, &actor, id).await?;
+    let case = load_case(uow.conn(), &actor, id).await?;
     if !(actor.bureau || actor.unit == case.registering_unit) {
         return Err(ApiError::forbidden(
             "只有登记单位或信访局可以对该信访件作出受理、转送、交办等决定",
@@ -221,7 +224,7 @@ pub async fn decide(
             ),
         ));
     }
-    let (version, rules) = current_rules(&mut tx).await?;
+    let (version, rules) = current_rules(uow.conn()).await?;
     let suggestion = suggest(
         version,
         &rules,
@@ -295,7 +298,7 @@ pub async fn decide(
             sqlx::query("UPDATE petitions SET simple_track = $2 WHERE id = $1")
                 .bind(id)
                 .bind(simple_track)
-                .execute(&mut *tx)
+                .execute(uow.conn())
                 .await?;
             (
                 "accept",
@@ -354,7 +357,7 @@ pub async fn decide(
             prior_petition_id,
             reason,
         } => {
-            let prior = bar_ground(&mut tx, &actor, &case, *prior_petition_id).await?;
+            let prior = bar_ground(uow.conn(), &actor, &case, *prior_petition_id).await?;
             let extra = reason
                 .as_deref()
                 .map(|r| required("reason", "理由", r, 2000))
@@ -364,7 +367,7 @@ pub async fn decide(
                 text.push_str(x);
             }
             link_repeat(
-                &mut tx,
+                &mut uow,
                 &actor,
                 &case,
                 *prior_petition_id,
@@ -401,7 +404,7 @@ pub async fn decide(
             let reason = required("reason", "转送理由", reason, 2000)?;
             refuse_accused(&case, Some(&to_unit), "to_unit")?;
             let object_by = hand_off(
-                &mut tx, &state, &actor, &case, "transfer", &to_unit, None, today,
+                &mut uow, &state, &actor, &case, "transfer", &to_unit, None, today,
             )
             .await?;
             let event = PetitionTransferredV1 {
@@ -434,7 +437,7 @@ pub async fn decide(
             }
             refuse_accused(&case, Some(&to_unit), "to_unit")?;
             let object_by = hand_off(
-                &mut tx,
+                &mut uow,
                 &state,
                 &actor,
                 &case,
@@ -469,7 +472,7 @@ pub async fn decide(
         .bind(id)
         .bind(status)
         .bind(&handling_unit)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
     let followed = match kind {
         "transfer" | "assign" => Some(handling_unit.is_some() && handling_unit == suggestion.unit),
@@ -494,18 +497,15 @@ pub async fn decide(
     .bind(&details)
     .bind(suggestion.rule_version)
     .bind(serde_json::to_value(&suggestion).map_err(ApiError::internal)?)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
-    Outbox::enqueue(&mut tx, &envelope).await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
+    uow.enqueue(&envelope).await?;
+    uow.audit(AuditEntry::by(
             &actor,
             &format!("petition.{kind}"),
             Some(id),
             json!({ "decision_id": decision_id, "reason": reason, "details": details, "rule_version": suggestion.rule_version }),
-        ),
-    )
+        ))
     .await?;
     let view = DecisionView {
         decision_id,
@@ -520,9 +520,15 @@ pub async fn decide(
         suggestion: Some(suggestion),
     };
     let response = serde_json::to_value(&view).map_err(ApiError::internal)?;
-    idem_complete(&mut tx, &actor, &key, StatusCode::CREATED, &response).await?;
-    tx.commit().await?;
-    waker.wake();
+    idempotency::complete_request(
+        uow.conn(),
+        &actor,
+        key.as_deref(),
+        StatusCode::CREATED,
+        &response,
+    )
+    .await?;
+    uow.commit().await?;
     tracing::info!(kind, case_number = %case.case_number, "decision recorded");
     Ok(HttpResponse::Created().json(response))
 }
@@ -545,7 +551,7 @@ fn refuse_accused(case: &Case, to: Option<&str>, field: &str) -> Result<(), ApiE
 /// audited access grant of the receiving unit.
 #[allow(clippy::too_many_arguments)]
 async fn hand_off(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     state: &IntakeState,
     actor: &Actor,
     case: &Case,
@@ -571,7 +577,7 @@ async fn hand_off(
     .bind(today)
     .bind(due_on)
     .bind(object_by)
-    .execute(&mut *conn)
+    .execute(uow.conn())
     .await?;
     let reason = if kind == "transfer" {
         "转送"
@@ -587,19 +593,16 @@ async fn hand_off(
     .bind(&actor.user_id)
     .bind(Utc::now())
     .bind(reason)
-    .execute(&mut *conn)
+    .execute(uow.conn())
     .await?
     .rows_affected();
     if granted == 1 {
-        audit::record(
-            conn,
-            &AuditEntry::by(
-                actor,
-                "petition.access_granted",
-                Some(case.id),
-                json!({ "unit": to_unit, "reason": reason }),
-            ),
-        )
+        uow.audit(AuditEntry::by(
+            actor,
+            "petition.access_granted",
+            Some(case.id),
+            json!({ "unit": to_unit, "reason": reason }),
+        ))
         .await?;
     }
     Ok(object_by)
@@ -672,7 +675,7 @@ async fn bar_ground(
 
 /// Link as a repeat (within a transaction), unless already decided the same way.
 async fn link_repeat(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     actor: &Actor,
     case: &Case,
     earlier: Uuid,
@@ -682,14 +685,14 @@ async fn link_repeat(
         "SELECT decision, earlier_petition_id FROM repeat_links WHERE petition_id = $1",
     )
     .bind(case.id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(uow.conn())
     .await?;
     match existing {
         Some((d, e)) if d == "repeat" && e == Some(earlier) => return Ok(()),
         Some(_) => {
             sqlx::query("DELETE FROM repeat_links WHERE petition_id = $1")
                 .bind(case.id)
-                .execute(&mut *conn)
+                .execute(uow.conn())
                 .await?;
         }
         None => {}
@@ -703,12 +706,12 @@ async fn link_repeat(
     .bind(&actor.user_id)
     .bind(&actor.unit)
     .bind(Utc::now())
-    .execute(&mut *conn)
+    .execute(uow.conn())
     .await?;
     sqlx::query("UPDATE petitions SET repeat_of = $2 WHERE id = $1")
         .bind(case.id)
         .bind(earlier)
-        .execute(&mut *conn)
+        .execute(uow.conn())
         .await?;
     let event = RepeatLinkedV1 {
         petition_id: case.id,
@@ -716,16 +719,13 @@ async fn link_repeat(
         earlier_petition_id: earlier,
         earlier_case_number: earlier_case_number.to_string(),
     };
-    Outbox::enqueue(conn, &envelope_for(&event, case)).await?;
-    audit::record(
-        conn,
-        &AuditEntry::by(
-            actor,
-            "petition.repeat_linked",
-            Some(case.id),
-            json!({ "earlier_petition_id": earlier, "earlier_case_number": earlier_case_number }),
-        ),
-    )
+    uow.enqueue(&envelope_for(&event, case)).await?;
+    uow.audit(AuditEntry::by(
+        actor,
+        "petition.repeat_linked",
+        Some(case.id),
+        json!({ "earlier_petition_id": earlier, "earlier_case_number": earlier_case_number }),
+    ))
     .await?;
     Ok(())
 }
@@ -760,8 +760,8 @@ pub async fn decide_repeat(
         actor.require(Permission::RegisterPetition)?;
     }
     let id = path.into_inner();
-    let mut tx = pool.begin().await?;
-    let case = load_case(&mut tx, &actor, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let case = load_case(uow.conn(), &actor, id).await?;
     match (body.decision.as_str(), body.earlier_petition_id) {
         ("repeat", Some(earlier)) => {
             if earlier == id {
@@ -770,7 +770,7 @@ pub async fn decide_repeat(
                     "不能认定为自身的重复信访",
                 ));
             }
-            if access::check(&mut tx, &actor, earlier, false)
+            if access::check(uow.conn(), &actor, earlier, false)
                 .await
                 .is_err()
             {
@@ -785,7 +785,7 @@ pub async fn decide_repeat(
                 )
                 .bind(earlier)
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .fetch_one(uow.conn())
                 .await?;
             if earlier_at >= this_at {
                 return Err(ApiError::validation(
@@ -793,7 +793,7 @@ pub async fn decide_repeat(
                     "所引前案须早于本件登记",
                 ));
             }
-            link_repeat(&mut tx, &actor, &case, earlier, &number).await?;
+            link_repeat(&mut uow, &actor, &case, earlier, &number).await?;
         }
         ("repeat", None) => {
             return Err(ApiError::validation(
@@ -810,7 +810,7 @@ pub async fn decide_repeat(
             .bind(&actor.user_id)
             .bind(&actor.unit)
             .bind(Utc::now())
-            .execute(&mut *tx)
+            .execute(uow.conn())
             .await?
             .rows_affected();
             if n == 0 {
@@ -819,10 +819,12 @@ pub async fn decide_repeat(
                     "该件已作出重复信访认定",
                 ));
             }
-            audit::record(
-                &mut tx,
-                &AuditEntry::by(&actor, "petition.confirmed_new", Some(id), json!({})),
-            )
+            uow.audit(AuditEntry::by(
+                &actor,
+                "petition.confirmed_new",
+                Some(id),
+                json!({}),
+            ))
             .await?;
         }
         _ => {
@@ -832,8 +834,7 @@ pub async fn decide_repeat(
             ))
         }
     }
-    tx.commit().await?;
-    waker.wake();
+    uow.commit().await?;
     Ok(HttpResponse::Ok().json(json!({ "petition_id": id, "decision": body.decision, "earlier_petition_id": body.earlier_petition_id })))
 }
 
@@ -890,20 +891,20 @@ pub async fn accept_assignment(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
-    let mut tx = pool.begin().await?;
-    let case = load_case(&mut tx, &actor, id).await?;
-    let (hid, kind, _) = pending_hand_off(&mut tx, &actor, &case).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let case = load_case(uow.conn(), &actor, id).await?;
+    let (hid, kind, _) = pending_hand_off(uow.conn(), &actor, &case).await?;
     let today = today_in_china();
     sqlx::query("UPDATE hand_offs SET status = 'accepted', responded_by = $2, responded_at = $3 WHERE id = $1")
         .bind(hid)
         .bind(&actor.user_id)
         .bind(Utc::now())
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
     sqlx::query("UPDATE petitions SET status = 'in_handling', handling_unit = $2 WHERE id = $1")
         .bind(id)
         .bind(&actor.unit)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
     let event = AssignmentAcceptedV1 {
         petition_id: id,
@@ -911,19 +912,15 @@ pub async fn accept_assignment(
         unit: actor.unit.clone(),
         accepted_on: today,
     };
-    Outbox::enqueue(&mut tx, &envelope_for(&event, &case)).await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "assignment.accept",
-            Some(id),
-            json!({ "hand_off_id": hid, "kind": kind }),
-        ),
-    )
+    uow.enqueue(&envelope_for(&event, &case)).await?;
+    uow.audit(AuditEntry::by(
+        &actor,
+        "assignment.accept",
+        Some(id),
+        json!({ "hand_off_id": hid, "kind": kind }),
+    ))
     .await?;
-    tx.commit().await?;
-    waker.wake();
+    uow.commit().await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "petition_id": id, "status": "in_handling", "accepted_on": today })))
 }
@@ -948,9 +945,9 @@ pub async fn object_assignment(
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
     let reasons = required("reasons", "异议理由", &body.reasons, 2000)?;
-    let mut tx = pool.begin().await?;
-    let case = load_case(&mut tx, &actor, id).await?;
-    let (hid, kind, object_by) = pending_hand_off(&mut tx, &actor, &case).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let case = load_case(uow.conn(), &actor, id).await?;
+    let (hid, kind, object_by) = pending_hand_off(uow.conn(), &actor, &case).await?;
     let today = today_in_china();
     if today > object_by {
         return Err(ApiError::validation(
@@ -965,11 +962,11 @@ pub async fn object_assignment(
     .bind(&actor.user_id)
     .bind(Utc::now())
     .bind(&reasons)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
     sqlx::query("UPDATE petitions SET status = 'returned', handling_unit = NULL WHERE id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
     let event = AssignmentObjectedV1 {
         petition_id: id,
@@ -978,19 +975,15 @@ pub async fn object_assignment(
         objected_on: today,
         reasons: reasons.clone(),
     };
-    Outbox::enqueue(&mut tx, &envelope_for(&event, &case)).await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "assignment.object",
-            Some(id),
-            json!({ "hand_off_id": hid, "kind": kind, "reasons": reasons }),
-        ),
-    )
+    uow.enqueue(&envelope_for(&event, &case)).await?;
+    uow.audit(AuditEntry::by(
+        &actor,
+        "assignment.object",
+        Some(id),
+        json!({ "hand_off_id": hid, "kind": kind, "reasons": reasons }),
+    ))
     .await?;
-    tx.commit().await?;
-    waker.wake();
+    uow.commit().await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "petition_id": id, "status": "returned", "objected_on": today })))
 }

@@ -1,8 +1,4 @@
-use actix_web::{http::StatusCode, web, HttpResponse};
-use serde::Serialize;
-use serde_json::Value;
-use sqlx::PgConnection;
-use xinfang_platform::{idempotency, Actor, ApiError};
+use actix_web::web;
 
 pub mod decisions;
 pub mod petitions;
@@ -89,35 +85,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/visits", web::post().to(visits::log_visit))
             .route("/visits", web::get().to(visits::list_visits)),
     );
-}
-
-/// Claim an `Idempotency-Key` in the transaction; `Some(response)` replays the first answer.
-pub async fn idem_begin(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    key: &Option<String>,
-    body: &impl Serialize,
-) -> Result<Option<HttpResponse>, ApiError> {
-    let Some(key) = key else { return Ok(None) };
-    let hash = idempotency::request_hash(&serde_json::to_value(body).map_err(ApiError::internal)?);
-    match idempotency::begin(conn, actor, key, &hash).await? {
-        idempotency::Begin::Replay { status, body } => {
-            Ok(Some(HttpResponse::build(status).json(body)))
-        }
-        idempotency::Begin::New => Ok(None),
-    }
-}
-
-/// Store the response with the key, in the same transaction.
-pub async fn idem_complete(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    key: &Option<String>,
-    status: StatusCode,
-    response: &Value,
-) -> Result<(), ApiError> {
-    if let Some(key) = key {
-        idempotency::complete(conn, actor, key, status, response).await?;
-    }
-    Ok(())
 }

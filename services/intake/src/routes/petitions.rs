@@ -9,21 +9,23 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use xinfang_contracts::{events::PetitionRegisteredV1, Envelope};
-use xinfang_messaging::{Outbox, OutboxWaker};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::time::today_in_china;
 use xinfang_platform::{
-    audit::{self, AuditEntry},
+    audit::AuditEntry,
     error::ErrorBody,
     idempotency,
     pii::{mask_id_number, mask_phone, Aad, PlainPii},
     Actor, ApiError, Permission,
 };
 
-use super::idem_complete;
 use crate::{
     access,
     domain::{
-        format_case_number, new_query_code, today_in_china, IdNumber, NewPetition, Phone,
-        RawAttachment, RawPetition, RawPetitioner,
+        format_case_number, new_query_code, IdNumber, NewPetition, Phone, RawAttachment,
+        RawPetition, RawPetitioner,
     },
     registrar::Registrar,
     repeat::{find_candidates, Candidate, Probe},
@@ -330,13 +332,13 @@ pub struct Unnumbered {
 /// audit record, under a unique placeholder number that [`number_batch`] replaces.
 #[tracing::instrument(skip_all, fields(case_id = %job.prepared.id))]
 pub async fn write_one(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     state: &IntakeState,
     job: &Job,
 ) -> Result<Result<Unnumbered, Written>, ApiError> {
     if let (Some(key), Some(hash)) = (&job.key, &job.request_hash) {
         if let idempotency::Begin::Replay { status, body } =
-            idempotency::begin(conn, &job.actor, key, hash).await?
+            idempotency::begin(uow.conn(), &job.actor, key, hash).await?
         {
             return Ok(Err(Written::Replay { status, body }));
         }
@@ -345,7 +347,7 @@ pub async fn write_one(
     if let Some(visit_id) = visit_id {
         let row = sqlx::query("SELECT unit, petition_id FROM visits WHERE id = $1 FOR UPDATE")
             .bind(visit_id)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(uow.conn())
             .await?;
         let Some(row) = row else {
             return Err(ApiError::validation("visit_id", "来访登记不存在"));
@@ -363,14 +365,14 @@ pub async fn write_one(
         sqlx::query("UPDATE visits SET petition_id = $2 WHERE id = $1")
             .bind(visit_id)
             .bind(id)
-            .execute(&mut *conn)
+            .execute(uow.conn())
             .await?;
     }
 
     let rows = rows_of(state, job)?;
-    insert_rows(&mut *conn, state, &[(job, &rows)]).await?;
-    Outbox::enqueue(&mut *conn, &rows.envelope).await?;
-    audit::record(&mut *conn, &rows.audit).await?;
+    insert_rows(uow.conn(), state, &[(job, &rows)]).await?;
+    uow.enqueue(&rows.envelope).await?;
+    uow.audit(rows.audit.clone()).await?;
     Ok(Ok(rows.unnumbered()))
 }
 
@@ -380,7 +382,7 @@ pub async fn write_one(
 /// failure falls on the registration that caused it.
 #[tracing::instrument(skip_all, fields(registrations = jobs.len()))]
 pub async fn write_many(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     state: &IntakeState,
     jobs: &[&Job],
 ) -> Result<Vec<(Unnumbered, AuditEntry)>, ApiError> {
@@ -389,9 +391,9 @@ pub async fn write_many(
         .map(|job| rows_of(state, job))
         .collect::<Result<Vec<_>, _>>()?;
     let items: Vec<(&Job, &PetitionRows)> = jobs.iter().copied().zip(rows.iter()).collect();
-    insert_rows(&mut *conn, state, &items).await?;
+    insert_rows(uow.conn(), state, &items).await?;
     let envelopes: Vec<&Envelope> = rows.iter().map(|r| &r.envelope).collect();
-    Outbox::enqueue_many(&mut *conn, &envelopes).await?;
+    uow.enqueue_many(&envelopes).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -719,7 +721,14 @@ pub async fn remember_answer(
     registered: &RegisteredPetition,
 ) -> Result<(), ApiError> {
     let response = serde_json::to_value(registered).map_err(ApiError::internal)?;
-    idem_complete(conn, &job.actor, &job.key, StatusCode::CREATED, &response).await
+    idempotency::complete_request(
+        conn,
+        &job.actor,
+        job.key.as_deref(),
+        StatusCode::CREATED,
+        &response,
+    )
+    .await
 }
 
 /// Drop candidates the caller may not see.
@@ -841,21 +850,22 @@ pub async fn get_petition(
     path: web::Path<Uuid>,
     query: web::Query<DetailQuery>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<IntakeState>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let id = path.into_inner();
-    let mut tx = pool.begin().await?;
-    access::check(&mut tx, &actor, id, false).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    access::check(uow.conn(), &actor, id, false).await?;
     let r = sqlx::query("SELECT * FROM petitions WHERE id = $1")
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(uow.conn())
         .await?;
     let full = actor.has(Permission::ViewPersonalData) && query.reveal != Some(false);
     let mut petitioners = Vec::new();
     for pr in sqlx::query("SELECT * FROM petitioners WHERE petition_id = $1 ORDER BY ordinal")
         .bind(id)
-        .fetch_all(&mut *tx)
+        .fetch_all(uow.conn())
         .await?
     {
         let pid: Uuid = pr.try_get("id")?;
@@ -900,37 +910,34 @@ pub async fn get_petition(
         petitioners.push(view);
     }
     if full && !petitioners.is_empty() {
-        audit::record(
-            &mut tx,
-            &AuditEntry::by(
+        uow.audit(AuditEntry::by(
                 &actor,
                 "petition.view_pii",
                 Some(id),
                 json!({ "petitioners": petitioners.len(), "fields": ["id_number", "phone", "address"] }),
-            ),
-        )
+            ))
         .await?;
     }
-    let attachments = json_rows(&mut tx, id, "SELECT kind, file_name, content_type, size_bytes, sha256 FROM attachments WHERE petition_id = $1 ORDER BY ordinal").await?;
-    let repeat_candidates = json_rows(&mut tx, id, "SELECT c.candidate_id AS petition_id, p.case_number, c.score, c.reasons
+    let attachments = json_rows(uow.conn(), id, "SELECT kind, file_name, content_type, size_bytes, sha256 FROM attachments WHERE petition_id = $1 ORDER BY ordinal").await?;
+    let repeat_candidates = json_rows(uow.conn(), id, "SELECT c.candidate_id AS petition_id, p.case_number, c.score, c.reasons
          FROM repeat_candidates c JOIN petitions p ON p.id = c.candidate_id WHERE c.petition_id = $1 ORDER BY c.score DESC",
     )
     .await?;
-    let decisions = json_rows(&mut tx, id, "SELECT id, kind, decided_by, unit, decided_at, decided_on, reason, details, rule_version, suggestion
+    let decisions = json_rows(uow.conn(), id, "SELECT id, kind, decided_by, unit, decided_at, decided_on, reason, details, rule_version, suggestion
          FROM decisions WHERE petition_id = $1 ORDER BY decided_at, id",
     )
     .await?;
-    let hand_offs = json_rows(&mut tx, id, "SELECT id, kind, to_unit, handed_on, due_on, object_by, status, responded_by, responded_at, response
+    let hand_offs = json_rows(uow.conn(), id, "SELECT id, kind, to_unit, handed_on, due_on, object_by, status, responded_by, responded_at, response
          FROM hand_offs WHERE petition_id = $1 ORDER BY id",
     )
     .await?;
-    let access_grants = json_rows(&mut tx, id, "SELECT unit, granted_by, granted_at, reason FROM case_access WHERE petition_id = $1 ORDER BY granted_at",
+    let access_grants = json_rows(uow.conn(), id, "SELECT unit, granted_by, granted_at, reason FROM case_access WHERE petition_id = $1 ORDER BY granted_at",
     )
     .await?;
-    let history = json_rows(&mut tx, id, "SELECT occurred_at, actor, unit, action, details FROM audit_log WHERE case_id = $1 ORDER BY seq",
+    let history = json_rows(uow.conn(), id, "SELECT occurred_at, actor, unit, action, details FROM audit_log WHERE case_id = $1 ORDER BY seq",
     )
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     let view = PetitionView {
         id,
         case_number: r.try_get("case_number")?,

@@ -6,11 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, Row};
 use utoipa::ToSchema;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::routing::{validate, RoutingRule};
 
@@ -104,14 +103,15 @@ pub async fn publish_rules(
     actor: Actor,
     body: web::Json<PublishRules>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Administer)?;
     let body = body.into_inner();
     validate(&body.rules).map_err(ApiError::validation_many)?;
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     // Serialize publishers so versions follow one another.
     sqlx::query("LOCK TABLE routing_rule_sets IN SHARE ROW EXCLUSIVE MODE")
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
     let now = Utc::now();
     let version: i64 = sqlx::query_scalar(
@@ -121,19 +121,16 @@ pub async fn publish_rules(
     .bind(&body.note)
     .bind(&actor.user_id)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(uow.conn())
     .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "routing_rules.publish",
-            None,
-            json!({ "version": version, "rules": body.rules.len(), "note": body.note }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "routing_rules.publish",
+        None,
+        json!({ "version": version, "rules": body.rules.len(), "note": body.note }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(RuleSet {
         version,
         rules: body.rules,

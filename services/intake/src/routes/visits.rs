@@ -9,12 +9,10 @@ use sqlx::{PgPool, Row};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use xinfang_contracts::{events::VisitLoggedV1, Envelope};
-use xinfang_messaging::{Outbox, OutboxWaker};
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +70,7 @@ pub async fn log_visit(
     }
     let id = Uuid::now_v7();
     let arrived_at = Utc::now();
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     sqlx::query(
         "INSERT INTO visits (id, unit, arrived_at, visitor_count, note, logged_by) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -82,7 +80,7 @@ pub async fn log_visit(
     .bind(body.visitor_count as i32)
     .bind(note)
     .bind(&actor.user_id)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
     let event = VisitLoggedV1 {
         visit_id: id,
@@ -90,19 +88,16 @@ pub async fn log_visit(
         arrived_at,
         visitor_count: body.visitor_count,
     };
-    Outbox::enqueue(&mut tx, &Envelope::new(&event, None, None, None)).await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "visit.log",
-            None,
-            json!({ "visit_id": id, "visitor_count": body.visitor_count }),
-        ),
-    )
+    uow.enqueue(&Envelope::new(&event, None, None, None))
+        .await?;
+    uow.audit(AuditEntry::by(
+        &actor,
+        "visit.log",
+        None,
+        json!({ "visit_id": id, "visitor_count": body.visitor_count }),
+    ))
     .await?;
-    tx.commit().await?;
-    waker.wake();
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(VisitView {
         id,
         unit: actor.unit,

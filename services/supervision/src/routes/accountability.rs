@@ -8,15 +8,15 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::time::today_in_china;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
     accountability::{ground, outcome_label, responsibility_label},
-    oversight::{page_response, require_any, today_in_china, Page, PageQuery, Problems},
+    oversight::{page_response, require_any, Page, PageQuery, Problems},
 };
 
 fn county_reader(actor: &Actor) -> Result<(), ApiError> {
@@ -159,6 +159,7 @@ pub async fn open(
     actor: Actor,
     body: web::Json<OpenAccountabilityRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let mut p = Problems::default();
@@ -181,7 +182,7 @@ pub async fn open(
         None => None,
     };
     let id = Uuid::now_v7();
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     sqlx::query(
         "INSERT INTO accountability_cases (id, case_id, unit_code, ground, status, opened_by, case_number, article, summary, opened_unit)
          VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9)",
@@ -195,13 +196,13 @@ pub async fn open(
     .bind(article)
     .bind(&summary)
     .bind(&actor.unit)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
     if let Some(m) = body.misconduct_report_id {
         let linked = sqlx::query("UPDATE misconduct_reports SET accountability_id = $2 WHERE id = $1 AND accountability_id IS NULL")
             .bind(m)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(uow.conn())
             .await?
             .rows_affected();
         if linked == 0 {
@@ -209,7 +210,7 @@ pub async fn open(
                 "SELECT EXISTS (SELECT 1 FROM misconduct_reports WHERE id = $1)",
             )
             .bind(m)
-            .fetch_one(&mut *tx)
+            .fetch_one(uow.conn())
             .await?;
             return Err(if exists {
                 ApiError::conflict("already_investigated", "该反映已有追责案件调查")
@@ -218,17 +219,14 @@ pub async fn open(
             });
         }
     }
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "accountability.open",
-            body.case_id,
-            serde_json::json!({ "accountability_id": id, "ground": body.ground, "unit": unit }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "accountability.open",
+        body.case_id,
+        serde_json::json!({ "accountability_id": id, "ground": body.ground, "unit": unit }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(load(&pool, id).await?))
 }
 
@@ -272,6 +270,7 @@ pub async fn add_person(
     path: web::Path<Uuid>,
     body: web::Json<AddPersonRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let id = path.into_inner();
@@ -288,8 +287,8 @@ pub async fn add_person(
         p.push("position", "不能超过 100 个字符");
     }
     p.finish()?;
-    let mut tx = pool.begin().await?;
-    let case_id = ensure_open(&mut tx, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let case_id = ensure_open(uow.conn(), id).await?;
     sqlx::query("INSERT INTO accountability_people (id, accountability_id, name, position, unit_code, responsibility) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(Uuid::now_v7())
         .bind(id)
@@ -297,19 +296,16 @@ pub async fn add_person(
         .bind(body.position.trim())
         .bind(&unit)
         .bind(&body.responsibility)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "accountability.add_person",
-            case_id,
-            serde_json::json!({ "accountability_id": id, "unit": unit }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "accountability.add_person",
+        case_id,
+        serde_json::json!({ "accountability_id": id, "unit": unit }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(load(&pool, id).await?))
 }
 
@@ -335,6 +331,7 @@ pub async fn add_evidence(
     path: web::Path<Uuid>,
     body: web::Json<AddEvidenceRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let id = path.into_inner();
@@ -347,13 +344,13 @@ pub async fn add_evidence(
     if body.note.chars().count() > 2000 {
         return Err(ApiError::validation("note", "不能超过 2000 个字符"));
     }
-    let mut tx = pool.begin().await?;
-    let case_id = ensure_open(&mut tx, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let case_id = ensure_open(uow.conn(), id).await?;
     if let Some(e) = body.event_id {
         let ok: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM case_events WHERE event_id = $1 AND ($2::uuid IS NULL OR case_id = $2))")
             .bind(e)
             .bind(case_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(uow.conn())
             .await?;
         if !ok {
             return Err(ApiError::validation("event_id", "该事件不在本案办理轨迹中"));
@@ -363,7 +360,7 @@ pub async fn add_evidence(
         let ok: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM audit_log WHERE seq = $1 AND ($2::uuid IS NULL OR case_id = $2))")
             .bind(s)
             .bind(case_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(uow.conn())
             .await?;
         if !ok {
             return Err(ApiError::validation("audit_seq", "该审计记录不属于本案"));
@@ -376,11 +373,11 @@ pub async fn add_evidence(
         .bind(body.audit_seq)
         .bind(body.note.trim())
         .bind(&actor.user_id)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
-    audit::record(&mut tx, &AuditEntry::by(&actor, "accountability.add_evidence", case_id, serde_json::json!({ "accountability_id": id, "event_id": body.event_id, "audit_seq": body.audit_seq })))
+    uow.audit(AuditEntry::by(&actor, "accountability.add_evidence", case_id, serde_json::json!({ "accountability_id": id, "event_id": body.event_id, "audit_seq": body.audit_seq })))
         .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(load(&pool, id).await?))
 }
 
@@ -407,6 +404,7 @@ pub async fn conclude(
     path: web::Path<Uuid>,
     body: web::Json<OutcomeRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let id = path.into_inner();
@@ -421,26 +419,23 @@ pub async fn conclude(
         p.push("concluded_on", "办结日期不能晚于今天");
     }
     p.finish()?;
-    let mut tx = pool.begin().await?;
-    let case_id = ensure_open(&mut tx, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let case_id = ensure_open(uow.conn(), id).await?;
     sqlx::query("UPDATE accountability_cases SET status = 'concluded', outcome = $2, outcome_detail = $3, concluded_on = $4 WHERE id = $1")
         .bind(id)
         .bind(&body.outcome)
         .bind(&detail)
         .bind(on)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "accountability.conclude",
-            case_id,
-            serde_json::json!({ "accountability_id": id, "outcome": body.outcome }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "accountability.conclude",
+        case_id,
+        serde_json::json!({ "accountability_id": id, "outcome": body.outcome }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Ok().json(load(&pool, id).await?))
 }
 
@@ -541,6 +536,7 @@ pub async fn report_misconduct(
     actor: Actor,
     body: web::Json<MisconductReportRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(&actor, &[Permission::ReadCases, Permission::Supervise])?;
     let mut p = Problems::default();
@@ -552,7 +548,7 @@ pub async fn report_misconduct(
     let description = p.text("description", &body.description, 5000);
     p.finish()?;
     let id = Uuid::now_v7();
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let reported_at: DateTime<Utc> = sqlx::query_scalar(
         "INSERT INTO misconduct_reports (id, case_id, unit_code, description, reported_by, reporter_unit, staff_ref)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING reported_at",
@@ -564,19 +560,16 @@ pub async fn report_misconduct(
     .bind(&actor.user_id)
     .bind(&actor.unit)
     .bind(&staff_ref)
-    .fetch_one(&mut *tx)
+    .fetch_one(uow.conn())
     .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "misconduct.report",
-            body.case_id,
-            serde_json::json!({ "report_id": id, "unit": unit }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "misconduct.report",
+        body.case_id,
+        serde_json::json!({ "report_id": id, "unit": unit }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(MisconductReportView {
         id,
         case_id: body.case_id,

@@ -6,15 +6,15 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::time::today_in_china;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
     campaigns::{self, Board},
-    oversight::{today_in_china, Problems},
+    oversight::Problems,
 };
 
 /// 创建专项攻坚
@@ -50,6 +50,7 @@ pub async fn create(
     actor: Actor,
     body: web::Json<CreateCampaignRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let mut p = Problems::default();
@@ -63,7 +64,7 @@ pub async fn create(
     }
     p.finish()?;
     let id = Uuid::now_v7();
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     sqlx::query("INSERT INTO campaigns (id, name, description, start_on, target_on, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(&name)
@@ -71,19 +72,16 @@ pub async fn create(
         .bind(start_on)
         .bind(body.target_on)
         .bind(&actor.user_id)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "campaign.create",
-            None,
-            serde_json::json!({ "campaign_id": id, "name": name }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "campaign.create",
+        None,
+        serde_json::json!({ "campaign_id": id, "name": name }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(CampaignView {
         id,
         name,
@@ -128,6 +126,7 @@ pub async fn add_cases(
     path: web::Path<Uuid>,
     body: web::Json<AddCasesRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let id = path.into_inner();
@@ -152,27 +151,24 @@ pub async fn add_cases(
             format!("以下信访件不存在：{}", unknown.join("，")),
         ));
     }
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let added = sqlx::query(
         "INSERT INTO campaign_cases (campaign_id, case_id, added_by) SELECT $1, c, $3 FROM UNNEST($2::uuid[]) c ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(&body.case_ids)
     .bind(&actor.user_id)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?
     .rows_affected();
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "campaign.add_cases",
-            None,
-            serde_json::json!({ "campaign_id": id, "added": added }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "campaign.add_cases",
+        None,
+        serde_json::json!({ "campaign_id": id, "added": added }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Ok().json(AddCasesResult {
         added,
         already_in: body.case_ids.len() as u64 - added,

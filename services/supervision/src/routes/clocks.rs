@@ -4,14 +4,13 @@
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission, Role,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission, Role};
 
 use crate::{
     clocks::{self, ClockError},
@@ -81,7 +80,7 @@ async fn view(pool: &PgPool, case_id: Uuid, id: Uuid) -> Result<HttpResponse, Ap
 
 /// Audit the change to deadline `id`, commit, and answer with the deadline as it now stands.
 async fn finish(
-    mut tx: Transaction<'_, Postgres>,
+    mut uow: UnitOfWork<'static>,
     pool: &PgPool,
     actor: &Actor,
     action: &str,
@@ -89,12 +88,9 @@ async fn finish(
     id: Uuid,
     details: serde_json::Value,
 ) -> Result<HttpResponse, ApiError> {
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(actor, action, Some(case_id), details),
-    )
-    .await?;
-    tx.commit().await?;
+    uow.audit(AuditEntry::by(actor, action, Some(case_id), details))
+        .await?;
+    uow.commit().await?;
     view(pool, case_id, id).await
 }
 
@@ -112,6 +108,7 @@ pub async fn extend(
     path: web::Path<Uuid>,
     body: web::Json<ExtensionBody>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
@@ -124,11 +121,11 @@ pub async fn extend(
     }
     let id = path.into_inner();
     let calendar = deadlines::current(&engine.calendar);
-    let mut tx = pool.begin().await?;
-    let d = load(&mut tx, &actor, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let d = load(uow.conn(), &actor, id).await?;
     let case_id = d.case_id;
     let (due, _) = clocks::extend(
-        &mut tx,
+        uow.conn(),
         &calendar,
         &engine.limits,
         d,
@@ -137,7 +134,7 @@ pub async fn extend(
     )
     .await
     .map_err(clock_error)?;
-    finish(tx, &pool, &actor, "deadline.extend", case_id, id, serde_json::json!({ "deadline_id": id, "days": body.days, "reason": body.reason, "due": due })).await
+    finish(uow, &pool, &actor, "deadline.extend", case_id, id, serde_json::json!({ "deadline_id": id, "days": body.days, "reason": body.reason, "due": due })).await
 }
 
 /// Stop a deadline's clock (中止计时), for a known interval or until resumed.
@@ -153,6 +150,7 @@ pub async fn stop(
     path: web::Path<Uuid>,
     body: web::Json<StopBody>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
@@ -162,11 +160,11 @@ pub async fn stop(
     }
     let id = path.into_inner();
     let calendar = deadlines::current(&engine.calendar);
-    let mut tx = pool.begin().await?;
-    let d = load(&mut tx, &actor, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let d = load(uow.conn(), &actor, id).await?;
     let case_id = d.case_id;
     let (due, _) = clocks::stop(
-        &mut tx,
+        uow.conn(),
         &calendar,
         &engine.limits,
         d,
@@ -176,7 +174,7 @@ pub async fn stop(
     )
     .await
     .map_err(clock_error)?;
-    finish(tx, &pool, &actor, "deadline.stop", case_id, id, serde_json::json!({ "deadline_id": id, "from": body.from, "to": body.to, "reason": body.reason, "due": due })).await
+    finish(uow, &pool, &actor, "deadline.stop", case_id, id, serde_json::json!({ "deadline_id": id, "from": body.from, "to": body.to, "reason": body.reason, "due": due })).await
 }
 
 /// Resume a stopped clock (恢复计时): the stop ends on `to`.
@@ -192,19 +190,20 @@ pub async fn resume(
     path: web::Path<Uuid>,
     body: web::Json<ResumeBody>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
     let calendar = deadlines::current(&engine.calendar);
-    let mut tx = pool.begin().await?;
-    let d = load(&mut tx, &actor, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let d = load(uow.conn(), &actor, id).await?;
     let case_id = d.case_id;
-    let (due, _) = clocks::resume(&mut tx, &calendar, &engine.limits, d, body.to)
+    let (due, _) = clocks::resume(uow.conn(), &calendar, &engine.limits, d, body.to)
         .await
         .map_err(clock_error)?;
     finish(
-        tx,
+        uow,
         &pool,
         &actor,
         "deadline.resume",

@@ -6,18 +6,16 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission, Role,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::idempotency;
+use xinfang_platform::time::today_in_china;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission, Role};
 
 use crate::{
     leaders::LeaderAction,
-    oversight::{
-        idempotent_begin, idempotent_complete, page_response, scoped_unit, today_in_china,
-        visible_case, Page, PageQuery, Problems,
-    },
+    oversight::{page_response, scoped_unit, visible_case, Page, PageQuery, Problems},
 };
 
 /// 指定包案领导
@@ -85,6 +83,7 @@ pub async fn assign(
     actor: Actor,
     body: web::Json<AssignLeaderRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let body = body.into_inner();
@@ -96,8 +95,9 @@ pub async fn assign(
     }
     p.finish()?;
     let case = visible_case(&pool, &actor, body.case_id).await?;
-    let mut tx = pool.begin().await?;
-    let (key, replay) = idempotent_begin(&mut tx, &req, &actor, &body).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let key = idempotency::key_of(&req)?;
+    let replay = idempotency::begin_request(uow.conn(), &actor, key.as_deref(), &body).await?;
     if let Some(r) = replay {
         return Ok(r);
     }
@@ -113,7 +113,7 @@ pub async fn assign(
     .bind(&actor.user_id)
     .bind(today_in_china())
     .bind(body.note.trim())
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?
     .rows_affected();
     if inserted == 0 {
@@ -122,25 +122,29 @@ pub async fn assign(
             "该领导已包案此信访件",
         ));
     }
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "leader.assign",
-            Some(case.case_id),
-            serde_json::json!({ "assignment_id": id, "leader_id": leader_id }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "leader.assign",
+        Some(case.case_id),
+        serde_json::json!({ "assignment_id": id, "leader_id": leader_id }),
+    ))
     .await?;
     let created = view(
         &sqlx::query(sqlx::AssertSqlSafe(format!("{VIEW_SQL} WHERE a.id = $1")))
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(uow.conn())
             .await?,
     )?;
     let response = serde_json::to_value(&created).map_err(ApiError::internal)?;
-    idempotent_complete(&mut tx, &actor, &key, StatusCode::CREATED, &response).await?;
-    tx.commit().await?;
+    idempotency::complete_request(
+        uow.conn(),
+        &actor,
+        key.as_deref(),
+        StatusCode::CREATED,
+        &response,
+    )
+    .await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(response))
 }
 
@@ -178,6 +182,7 @@ pub async fn record_action(
     path: web::Path<Uuid>,
     body: web::Json<LeaderActionRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let row = sqlx::query(
@@ -208,7 +213,7 @@ pub async fn record_action(
     }
     p.finish()?;
     let action = action.expect("validated");
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let action_id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO leader_actions (id, assignment_id, action, acted_on, description, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -219,19 +224,16 @@ pub async fn record_action(
     .bind(acted_on)
     .bind(&description)
     .bind(&actor.user_id)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "leader.action",
-            Some(case_id),
-            serde_json::json!({ "assignment_id": id, "action": action.as_str() }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "leader.action",
+        Some(case_id),
+        serde_json::json!({ "assignment_id": id, "action": action.as_str() }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(LeaderActionView {
         id: action_id,
         action: action.as_str().into(),

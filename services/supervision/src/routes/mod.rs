@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use actix_web::web;
 
 pub mod accountability;
@@ -111,8 +109,7 @@ pub mod statistics;
 )]
 pub struct ApiDoc;
 
-pub fn configure(cfg: &mut web::ServiceConfig, openapi: Arc<String>) {
-    xinfang_platform::http::serve_openapi(cfg, openapi);
+pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/calendar/due", web::get().to(calendar::due))

@@ -6,11 +6,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
     order_maintenance::{conduct_label, looks_like_id_number, response_label},
@@ -82,6 +81,7 @@ pub async fn record(
     actor: Actor,
     body: web::Json<IncidentRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(
         &actor,
@@ -111,7 +111,7 @@ pub async fn record(
         visible_case(&pool, &actor, c).await?;
     }
     let id = Uuid::now_v7();
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     sqlx::query(
         "INSERT INTO order_incidents (id, case_id, person_ref, unit_code, occurred_at, location, conduct, description, response, recorded_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -126,27 +126,24 @@ pub async fn record(
     .bind(&description)
     .bind(&body.response)
     .bind(&actor.user_id)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "order_incident.record",
-            body.case_id,
-            serde_json::json!({ "incident_id": id, "response": body.response }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "order_incident.record",
+        body.case_id,
+        serde_json::json!({ "incident_id": id, "response": body.response }),
+    ))
     .await?;
     let created = view(
         &sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLS} FROM order_incidents WHERE id = $1"
         )))
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(uow.conn())
         .await?,
     )?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(created))
 }
 

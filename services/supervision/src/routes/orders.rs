@@ -7,19 +7,18 @@ use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use xinfang_messaging::OutboxWaker;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission,
-};
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::idempotency;
+use xinfang_platform::time::today_in_china;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
     deadlines::{current, json_column, SharedCalendar},
     orders::{self, NewOrder, OrderKind},
     oversight::{
-        calendar_error, idempotent_begin, idempotent_complete, page_response, scoped_unit,
-        today_in_china, visible_case, visible_to, working_due, OversightSettings, Page, PageQuery,
-        Problems,
+        calendar_error, page_response, scoped_unit, visible_case, visible_to, working_due,
+        OversightSettings, Page, PageQuery, Problems,
     },
 };
 
@@ -186,14 +185,15 @@ pub async fn issue(
         explanation,
         parent_id: None,
     };
-    let mut tx = pool.begin().await?;
-    let (key, replay) = idempotent_begin(&mut tx, &req, &actor, &body).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let key = idempotency::key_of(&req)?;
+    let replay = idempotency::begin_request(uow.conn(), &actor, key.as_deref(), &body).await?;
     if let Some(r) = replay {
-        tx.rollback().await?;
+        uow.rollback().await?;
         return Ok(r);
     }
     let id = orders::insert(
-        &mut tx,
+        &mut uow,
         &new,
         &actor.user_id,
         &actor.unit,
@@ -209,13 +209,19 @@ pub async fn issue(
     let created = view(
         &sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(uow.conn())
             .await?,
     )?;
     let response = serde_json::to_value(&created).map_err(ApiError::internal)?;
-    idempotent_complete(&mut tx, &actor, &key, StatusCode::CREATED, &response).await?;
-    tx.commit().await?;
-    waker.wake();
+    idempotency::complete_request(
+        uow.conn(),
+        &actor,
+        key.as_deref(),
+        StatusCode::CREATED,
+        &response,
+    )
+    .await?;
+    uow.commit().await?;
     tracing::info!(order_id = %id, kind = kind.as_str(), "supervision order issued");
     Ok(HttpResponse::Created().json(response))
 }
@@ -246,18 +252,19 @@ pub async fn respond(
     path: web::Path<Uuid>,
     body: web::Json<RespondRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
     let mut p = Problems::default();
     let response = p.text("response", &body.response, 5000);
     p.finish()?;
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let row = sqlx::query(
         "SELECT unit_code, status, case_id FROM supervision_orders WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(uow.conn())
     .await?;
     let Some(r) = row else {
         return Err(ApiError::not_found("督办令不存在或无权查看"));
@@ -283,19 +290,16 @@ pub async fn respond(
     .bind(id)
     .bind(&response)
     .bind(&actor.user_id)
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "order.respond",
-            r.try_get("case_id")?,
-            serde_json::json!({ "order_id": id }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "order.respond",
+        r.try_get("case_id")?,
+        serde_json::json!({ "order_id": id }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Ok().json(load(&pool, &actor, id).await?))
 }
 

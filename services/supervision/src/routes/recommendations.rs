@@ -6,17 +6,17 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use xinfang_platform::{
-    audit::{self, AuditEntry},
-    error::ErrorBody,
-    Actor, ApiError, Permission,
-};
+use xinfang_messaging::OutboxWaker;
+use xinfang_messaging::UnitOfWork;
+use xinfang_platform::audit::AuditExt;
+use xinfang_platform::time::today_in_china;
+use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
     deadlines::{current, json_column, SharedCalendar},
     oversight::{
-        calendar_error, page_response, scoped_unit, today_in_china, visible_case, visible_to,
-        working_due, OversightSettings, Page, PageQuery, Problems,
+        calendar_error, page_response, scoped_unit, visible_case, visible_to, working_due,
+        OversightSettings, Page, PageQuery, Problems,
     },
     recommendations::{adoption_label, RecommendationKind},
 };
@@ -101,6 +101,7 @@ pub async fn issue(
     actor: Actor,
     body: web::Json<IssueRecommendationRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     calendar: web::Data<SharedCalendar>,
     settings: web::Data<OversightSettings>,
 ) -> Result<HttpResponse, ApiError> {
@@ -135,7 +136,7 @@ pub async fn issue(
         }
     };
     let id = Uuid::now_v7();
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     sqlx::query(
         "INSERT INTO recommendations (id, kind, case_id, unit_code, content, issued_by, issued_on, feedback_due, explanation)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -149,19 +150,16 @@ pub async fn issue(
     .bind(today)
     .bind(due)
     .bind(serde_json::json!(explanation))
-    .execute(&mut *tx)
+    .execute(uow.conn())
     .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "recommendation.issue",
-            body.case_id,
-            serde_json::json!({ "recommendation_id": id, "kind": kind.as_str(), "unit": unit }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "recommendation.issue",
+        body.case_id,
+        serde_json::json!({ "recommendation_id": id, "kind": kind.as_str(), "unit": unit }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(load(&pool, &actor, id).await?))
 }
 
@@ -187,6 +185,7 @@ pub async fn feedback(
     path: web::Path<Uuid>,
     body: web::Json<FeedbackRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
@@ -199,12 +198,12 @@ pub async fn feedback(
     }
     let text = p.text("feedback", &body.feedback, 5000);
     p.finish()?;
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let r = sqlx::query(
         "SELECT unit_code, adoption, case_id FROM recommendations WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(uow.conn())
     .await?
     .ok_or_else(|| ApiError::not_found("建议不存在或无权查看"))?;
     if r.try_get::<String, _>("unit_code")? != actor.unit {
@@ -218,19 +217,16 @@ pub async fn feedback(
         .bind(&body.adoption)
         .bind(&text)
         .bind(&actor.user_id)
-        .execute(&mut *tx)
+        .execute(uow.conn())
         .await?;
-    audit::record(
-        &mut tx,
-        &AuditEntry::by(
-            &actor,
-            "recommendation.feedback",
-            r.try_get("case_id")?,
-            serde_json::json!({ "recommendation_id": id, "adoption": body.adoption }),
-        ),
-    )
+    uow.audit(AuditEntry::by(
+        &actor,
+        "recommendation.feedback",
+        r.try_get("case_id")?,
+        serde_json::json!({ "recommendation_id": id, "adoption": body.adoption }),
+    ))
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Ok().json(load(&pool, &actor, id).await?))
 }
 

@@ -5,10 +5,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::IntoParams;
+use xinfang_platform::time::today_in_china;
 use xinfang_platform::{error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
-    oversight::today_in_china,
     reports::{self, Document},
     statistics::Scope,
 };

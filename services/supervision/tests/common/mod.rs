@@ -6,7 +6,6 @@
 use std::{
     path::Path,
     sync::{Arc, RwLock},
-    time::Duration,
 };
 
 use chrono::NaiveDate;
@@ -15,18 +14,16 @@ use supervision::{
     configuration::{Limits, Settings, SupervisionSettings},
     deadlines::SharedCalendar,
     events::SupervisionEvents,
-    startup::Application,
+    startup::{self, SupervisionOptions},
 };
 use xinfang_calendar::HolidayCalendar;
 use xinfang_messaging::InboxProcessor;
-use xinfang_platform::runtime::RuntimeParts;
 use xinfang_test_support::TestEnv;
 
 pub struct TestApp {
     pub address: String,
-    pub parts: RuntimeParts,
+    pub service: xinfang_test_support::TestApp,
     pub client: reqwest::Client,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
     pub inbox: InboxProcessor,
     /// While `Some`, tests that drive events collect them here instead of applying them, to apply
     /// them later as batches.
@@ -55,22 +52,18 @@ impl TestApp {
                 limits: Default::default(),
             },
         };
-        let app = Application::build(settings)
-            .await
-            .expect("build")
-            .without_signal_handling()
+        let options = SupervisionOptions {
             // Timers stand still on a day before every fixture, so that only these tests act.
-            .with_timer_clock(Arc::new(|| NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()));
-        let parts = app.parts();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = tokio::spawn(app.run_until_stopped());
-        assert!(
-            parts.broker.wait_connected(Duration::from_secs(10)).await,
-            "broker session"
-        );
+            timer_clock: Some(Arc::new(|| NaiveDate::from_ymd_opt(2024, 1, 2).unwrap())),
+            ..SupervisionOptions::default()
+        };
+        let (app, _engine) = startup::build_with(settings, options).await.expect("build");
+        let service = xinfang_test_support::TestApp::run(app);
+        let address = service.address.clone();
+        service.wait_connected().await;
         let shared: SharedCalendar = Arc::new(RwLock::new(Arc::new(calendar())));
         let inbox = InboxProcessor::new(
-            parts.pool.clone(),
+            service.pool.clone(),
             Arc::new(SupervisionEvents {
                 calendar: shared,
                 limits: Limits::default(),
@@ -84,9 +77,8 @@ impl TestApp {
         .with_writer(Arc::new(supervision::read_models::RollupBatchWriter));
         TestApp {
             address,
-            parts,
+            service,
             client: reqwest::Client::new(),
-            handle,
             inbox,
             collected: std::sync::Mutex::new(None),
             calendar: calendar(),
@@ -135,7 +127,6 @@ impl TestApp {
     }
 
     pub async fn stop(self) {
-        self.parts.shutdown.cancel();
-        let _ = self.handle.await;
+        self.service.stop().await;
     }
 }

@@ -2,7 +2,7 @@
 //! hand-set timer clock, and builders for the events that drive the clocks.
 #![allow(dead_code)]
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use serde_json::{json, Value};
@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use supervision::{
     configuration::Settings,
     events::SupervisionEvents,
-    startup::Application,
+    startup::{self, SupervisionOptions},
     timers::{Engine, ManualClock},
 };
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use xinfang_contracts::{
     Envelope, Event,
 };
 use xinfang_messaging::{InboxProcessor, Outcome};
-use xinfang_platform::runtime::RuntimeParts;
+use xinfang_test_support::TestApp;
 use xinfang_test_support::TestEnv;
 
 pub const BUREAU: &str = xinfang_test_support::BUREAU;
@@ -30,10 +30,9 @@ pub fn d(s: &str) -> NaiveDate {
 
 pub struct Replica {
     pub address: String,
-    pub parts: RuntimeParts,
+    pub service: TestApp,
     pub engine: Engine,
     pub client: reqwest::Client,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 /// Start a replica on `env`'s supervision database. `limits` overrides `supervision.limits`.
@@ -44,31 +43,26 @@ pub async fn start(env: &TestEnv, clock: &ManualClock, limits: Value) -> Replica
         platform: env.settings("supervision"),
         supervision,
     };
-    let app = Application::build(settings)
+    let options = SupervisionOptions {
+        timer_clock: Some(clock.clock()),
+        ..SupervisionOptions::default()
+    };
+    let (app, engine) = startup::build_with(settings, options)
         .await
-        .expect("build supervision")
-        .without_signal_handling()
-        .with_timer_clock(clock.clock());
-    let parts = app.parts();
-    let engine = app.engine();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let handle = tokio::spawn(app.run_until_stopped());
-    assert!(
-        parts.broker.wait_connected(Duration::from_secs(10)).await,
-        "broker session"
-    );
+        .expect("build supervision");
+    let service = TestApp::run(app);
+    service.wait_connected().await;
     Replica {
-        address,
-        parts,
+        address: service.address.clone(),
+        service,
         engine,
         client: reqwest::Client::new(),
-        handle,
     }
 }
 
 impl Replica {
     pub fn pool(&self) -> &PgPool {
-        &self.parts.pool
+        &self.service.pool
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -79,20 +73,19 @@ impl Replica {
     pub async fn apply<E: Event>(&self, event: &E, case_id: Option<Uuid>) -> Envelope {
         let envelope = Envelope::new(event, case_id, None, None);
         let processor = InboxProcessor::new(
-            self.parts.pool.clone(),
+            self.service.pool.clone(),
             Arc::new(SupervisionEvents {
                 calendar: self.engine.calendar.clone(),
                 limits: self.engine.limits.clone(),
             }),
-            Some(self.parts.waker.clone()),
+            Some(self.service.waker.clone()),
         );
         assert_eq!(processor.apply(&envelope).await, Outcome::Applied);
         envelope
     }
 
     pub async fn stop(self) {
-        self.parts.shutdown.cancel();
-        let _ = self.handle.await;
+        self.service.stop().await;
     }
 
     /// (kind, status, due_date) of the deadlines of a case, in creation order.
