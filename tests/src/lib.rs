@@ -1,6 +1,9 @@
 //! Harness for end-to-end tests: all five services in-process against the real PostgreSQL and
 //! RabbitMQ, each with a fresh database, all sharing one private queue prefix.
 
+// Only tests and the benchmark use this crate, and a harness that cannot set up must fail loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use serde_json::Value;

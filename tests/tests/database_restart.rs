@@ -3,6 +3,10 @@
 //! database is back every stored petition reaches supervision and notification exactly once.
 //! This binary holds a single test because it stops the machine's PostgreSQL for everyone.
 
+// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
+// also covers the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{process::Command, time::Duration};
 
 use xinfang_e2e::{petition, Platform};

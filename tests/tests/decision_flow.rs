@@ -2,6 +2,10 @@
 //! notices the law requires, supervision closes and opens the statutory clocks, and the case
 //! timeline shows every step in order.
 
+// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
+// also covers the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use serde_json::{json, Value};

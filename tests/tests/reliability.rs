@@ -1,5 +1,9 @@
 //! Exactly-once effects over at-least-once delivery, crash windows, poison messages, audit tampering.
 
+// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
+// also covers the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{
     sync::{
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -309,7 +313,7 @@ impl FlakyRig {
         tune(&mut settings.broker);
         let pool = mediation_database(&settings).await;
         Flaky::prepare(&pool).await;
-        let metrics = MessagingMetrics::new(&prometheus::Registry::new());
+        let metrics = MessagingMetrics::new(&prometheus::Registry::new()).unwrap();
         let broker = Broker::new(
             settings.broker.clone(),
             Producer::Mediation,
@@ -822,7 +826,7 @@ async fn a_delivery_waiting_to_be_requeued_is_not_acked_with_a_later_batch() {
     let checker = Broker::new(
         settings.broker.clone(),
         Producer::Mediation,
-        MessagingMetrics::new(&prometheus::Registry::new()),
+        MessagingMetrics::new(&prometheus::Registry::new()).unwrap(),
     );
     let stop = CancellationToken::new();
     let task = tokio::spawn(checker.clone().run(Vec::new(), stop.clone()));

@@ -1,6 +1,10 @@
 //! The walking skeleton: a petition registered at intake reaches supervision (its 15-day acceptance
 //! deadline) and notification (the petitioner's receipt), across the real broker.
 
+// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
+// also covers the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use serde_json::Value;

@@ -204,8 +204,8 @@ async fn write_all(
     }
     let mut states: Vec<State> = slots
         .into_iter()
-        .map(|s| s.expect("every registration has an outcome"))
-        .collect();
+        .map(|s| s.ok_or_else(|| ApiError::internal("a registration without an outcome")))
+        .collect::<Result<_, _>>()?;
     // The contended locks come last and are held only until the commit: the audit chains
     // (ascending, as every batch takes them), then the year's counter.
     audit::record_many(&mut tx, &audit_rows).await?;

@@ -230,7 +230,7 @@ async fn sweep_batches(
 ) -> Result<u64, sqlx::Error> {
     let mut raised = 0;
     loop {
-        let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
+        let mut uow = UnitOfWork::begin_without_waker(pool).await?;
         let mut query = sqlx::query(sql).bind(today);
         if let Some(days) = days {
             query = query.bind(days);

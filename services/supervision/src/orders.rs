@@ -169,7 +169,7 @@ pub async fn escalate_due(
     let mut run = EscalationRun::default();
     let mut skipped: Vec<Uuid> = Vec::new();
     loop {
-        let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
+        let mut uow = UnitOfWork::begin_without_waker(pool).await?;
         let row = sqlx::query(
             "SELECT id, kind, case_id, case_number, pattern, unit_code, summary, respond_by FROM supervision_orders
              WHERE status = 'open' AND respond_by < $1 AND NOT (id = ANY($2))

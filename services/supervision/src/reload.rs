@@ -139,7 +139,7 @@ pub async fn publish(
 ) -> Result<Published, PublishError> {
     let year = arrangement.year;
     let current = deadlines::current(&engine.calendar);
-    let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
+    let mut uow = UnitOfWork::begin_without_waker(pool).await?;
     let stored: Option<serde_json::Value> =
         sqlx::query_scalar("SELECT arrangement FROM calendar_years WHERE year = $1 FOR UPDATE")
             .bind(year)

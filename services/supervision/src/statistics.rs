@@ -174,6 +174,8 @@ pub struct Indicators {
     pub findings: BTreeMap<String, i64>,
 }
 
+// Cannot fail: every name asked for below is one of `COUNTERS`.
+#[allow(clippy::expect_used)]
 fn indicators_from(c: &[i64; 16], findings: BTreeMap<String, i64>) -> Indicators {
     let i = |name: &str| c[COUNTERS.iter().position(|x| *x == name).expect("counter")];
     let closure = measured(&CLOSURE_EVENTS);

@@ -262,7 +262,7 @@ pub async fn fire_batch(
     batch: i64,
     replica: &str,
 ) -> Result<usize, sqlx::Error> {
-    let mut uow = UnitOfWork::begin_without_waker(&pool).await?;
+    let mut uow = UnitOfWork::begin_without_waker(pool).await?;
     let rows = sqlx::query(
         "SELECT s.deadline_id, s.step, d.case_id, d.case_number, d.kind, d.unit_code, d.due_date
          FROM deadline_steps s JOIN deadlines d ON d.id = s.deadline_id

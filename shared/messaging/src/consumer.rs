@@ -153,11 +153,12 @@ pub(crate) async fn run_consumer(
                     && outcomes
                         .iter()
                         .all(|o| matches!(o, Outcome::Applied | Outcome::Duplicate));
-                if ack_together && !crashed.is_cancelled() {
+                if let (true, false, Some(last)) =
+                    (ack_together, crashed.is_cancelled(), batch.last())
+                {
                     for (delivery, outcome) in batch.iter().zip(&outcomes) {
                         count(&metrics, delivery, outcome);
                     }
-                    let last = batch.last().expect("a batch has deliveries");
                     let multiple = BasicAckOptions { multiple: true };
                     if !matches!(last.acker.ack(multiple).await, Ok(true)) {
                         metrics.ack_failures.inc();

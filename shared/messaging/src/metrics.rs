@@ -22,7 +22,8 @@ pub struct MessagingMetrics {
 }
 
 impl MessagingMetrics {
-    pub fn new(registry: &Registry) -> MessagingMetrics {
+    /// The messaging metrics, registered in `registry` (which must not hold them yet).
+    pub fn new(registry: &Registry) -> prometheus::Result<MessagingMetrics> {
         let m = MessagingMetrics {
             consumed: IntCounterVec::new(
                 Opts::new(
@@ -30,84 +31,69 @@ impl MessagingMetrics {
                     "Deliveries processed, by outcome",
                 ),
                 &["outcome"],
-            )
-            .expect("metric"),
+            )?,
             duplicates_skipped: IntCounter::new(
                 "xinfang_events_duplicates_skipped_total",
                 "Deliveries skipped by the inbox because they were already applied",
-            )
-            .expect("metric"),
+            )?,
             redeliveries: IntCounter::new(
                 "xinfang_events_redeliveries_total",
                 "Deliveries flagged as redelivered",
-            )
-            .expect("metric"),
+            )?,
             dead_lettered: IntCounter::new(
                 "xinfang_events_dead_lettered_total",
                 "Deliveries this consumer rejected to the dead-letter queue",
-            )
-            .expect("metric"),
+            )?,
             ack_failures: IntCounter::new(
                 "xinfang_events_ack_failures_total",
                 "Acks not sent because the channel was gone (the broker redelivers)",
-            )
-            .expect("metric"),
+            )?,
             published: IntCounter::new(
                 "xinfang_events_published_total",
                 "Events confirmed by the broker",
-            )
-            .expect("metric"),
+            )?,
             publish_failures: IntCounterVec::new(
                 Opts::new(
                     "xinfang_events_publish_failures_total",
                     "Publishes not confirmed, by kind",
                 ),
                 &["kind"],
-            )
-            .expect("metric"),
+            )?,
             reconnects: IntCounter::new(
                 "xinfang_broker_reconnects_total",
                 "Broker sessions re-established",
-            )
-            .expect("metric"),
+            )?,
             outbox_backlog: IntGauge::new(
                 "xinfang_outbox_backlog",
                 "Outbox rows not yet published",
-            )
-            .expect("metric"),
+            )?,
             outbox_oldest_age_seconds: IntGauge::new(
                 "xinfang_outbox_oldest_age_seconds",
                 "Age of the oldest unpublished outbox row",
-            )
-            .expect("metric"),
+            )?,
             consumer_lag: IntGauge::new(
                 "xinfang_consumer_lag",
                 "Messages ready in this service's queue",
-            )
-            .expect("metric"),
+            )?,
             dead_letters_stored: IntGauge::new(
                 "xinfang_dead_letters",
                 "Dead letters stored and not yet replayed",
-            )
-            .expect("metric"),
+            )?,
             broker_connected: IntGauge::new(
                 "xinfang_broker_connected",
                 "1 when the broker session is up",
-            )
-            .expect("metric"),
+            )?,
             batch_size: Histogram::with_opts(
                 HistogramOpts::new(
                     "xinfang_events_batch_size",
                     "Deliveries applied together in one transaction",
                 )
                 .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]),
-            )
-            .expect("metric"),
+            )?,
             batch_fallbacks: IntCounter::new(
                 "xinfang_events_batch_fallbacks_total",
                 "Batches rolled back and applied again one delivery at a time",
-            )
-            .expect("metric"),
+            )?,
         };
         for c in [
             Box::new(m.consumed.clone()) as Box<dyn prometheus::core::Collector>,
@@ -126,10 +112,8 @@ impl MessagingMetrics {
             Box::new(m.batch_size.clone()),
             Box::new(m.batch_fallbacks.clone()),
         ] {
-            registry
-                .register(c)
-                .expect("metrics register once per registry");
+            registry.register(c)?;
         }
-        m
+        Ok(m)
     }
 }

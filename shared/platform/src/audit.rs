@@ -115,6 +115,8 @@ fn chain_of(case_id: Option<Uuid>) -> i16 {
     }
 }
 
+// Cannot fail: a `serde_json::Value` always serializes.
+#[allow(clippy::expect_used)]
 fn canonical(chain: i16, chain_seq: i64, at: &DateTime<Utc>, e: &AuditEntry) -> Vec<u8> {
     // serde_json's Map is ordered by key, so this is canonical for the same values.
     let v = json!({

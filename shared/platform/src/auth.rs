@@ -242,6 +242,8 @@ impl TokenKeys {
         })
     }
 
+    // Cannot fail: HMAC takes a key of any length.
+    #[allow(clippy::expect_used)]
     fn mac(&self) -> HmacSha256 {
         HmacSha256::new_from_slice(self.secret.expose_secret().as_bytes())
             .expect("HMAC takes any key length")
@@ -264,6 +266,8 @@ impl TokenKeys {
         self.sign(&claims)
     }
 
+    // Cannot fail: the claims are strings and integers.
+    #[allow(clippy::expect_used)]
     pub fn sign(&self, claims: &Claims) -> String {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims serialize"));

@@ -27,7 +27,8 @@ pub struct HttpMetrics {
 }
 
 impl HttpMetrics {
-    pub fn new(registry: &Registry) -> HttpMetrics {
+    /// The HTTP metrics, registered in `registry` (which must not hold them yet).
+    pub fn new(registry: &Registry) -> prometheus::Result<HttpMetrics> {
         let latency = HistogramVec::new(
             HistogramOpts::new(
                 "xinfang_http_request_duration_seconds",
@@ -37,12 +38,9 @@ impl HttpMetrics {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ]),
             &["method", "route", "status"],
-        )
-        .expect("metric");
-        registry
-            .register(Box::new(latency.clone()))
-            .expect("register once");
-        HttpMetrics { latency }
+        )?;
+        registry.register(Box::new(latency.clone()))?;
+        Ok(HttpMetrics { latency })
     }
 }
 
@@ -176,11 +174,11 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The service's OpenAPI document merged with the platform's, as JSON.
-pub fn openapi_json(mut service: utoipa::openapi::OpenApi) -> String {
+pub fn openapi_json(mut service: utoipa::openapi::OpenApi) -> Result<String, serde_json::Error> {
     use utoipa::OpenApi;
     service.merge(PlatformApi::openapi());
     BearerAuth.modify_into(&mut service);
-    service.to_pretty_json().expect("OpenAPI serializes")
+    service.to_pretty_json()
 }
 
 trait ModifyInto {

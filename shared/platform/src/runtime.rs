@@ -157,8 +157,8 @@ impl ServiceBuilder {
             .await?;
         migrate(&pool, migrator).await?;
         let registry = Registry::new();
-        let metrics = MessagingMetrics::new(&registry);
-        let http_metrics = HttpMetrics::new(&registry);
+        let metrics = MessagingMetrics::new(&registry)?;
+        let http_metrics = HttpMetrics::new(&registry)?;
         let broker = Broker::new(settings.broker.clone(), producer, metrics.clone());
         let listener = TcpListener::bind((
             settings.application.host.as_str(),
@@ -188,7 +188,7 @@ impl ServiceBuilder {
             });
         }
         if let Some(api) = openapi {
-            let document = Arc::new(http::openapi_json(api));
+            let document = Arc::new(http::openapi_json(api)?);
             routes.insert(
                 0,
                 Arc::new(move |cfg| http::serve_openapi(cfg, document.clone())),

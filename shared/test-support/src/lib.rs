@@ -1,6 +1,9 @@
 //! Test harness (测试支撑): each test gets fresh databases and a private exchange/queue prefix,
 //! both removed when the test ends (also when it panics), and waits by polling with a timeout.
 
+// Only tests use this crate, and a harness that cannot set up must fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{future::Future, time::Duration};
 
 use lapin::{Connection, ConnectionProperties};
@@ -195,7 +198,8 @@ pub async fn publisher(
     std::sync::Arc<xinfang_messaging::Broker>,
     tokio_util::sync::CancellationToken,
 ) {
-    let metrics = xinfang_messaging::MessagingMetrics::new(&prometheus::Registry::new());
+    let metrics = xinfang_messaging::MessagingMetrics::new(&prometheus::Registry::new())
+        .expect("messaging metrics");
     let settings = BrokerSettings {
         delivery_limit: 3,
         reconnect_min_ms: 100,

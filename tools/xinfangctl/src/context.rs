@@ -101,7 +101,8 @@ impl BrokerSession {
         service: Producer,
         timeout: Duration,
     ) -> CliResult<BrokerSession> {
-        let metrics = MessagingMetrics::new(&Registry::new());
+        let metrics = MessagingMetrics::new(&Registry::new())
+            .map_err(|e| CliError::usage(format!("消息指标无法创建 messaging metrics: {e}")))?;
         let broker = Broker::new(settings.broker.clone(), service, metrics);
         let stop = CancellationToken::new();
         let task = tokio::spawn(broker.clone().run(Vec::new(), stop.clone()));

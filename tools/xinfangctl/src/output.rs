@@ -2,6 +2,13 @@
 
 use chrono::{DateTime, Utc};
 
+/// Pretty-printed JSON of what a command prints with `--json`.
+// Cannot fail: the CLI prints JSON values and derived structs of strings, numbers and times.
+#[allow(clippy::expect_used)]
+pub fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("JSON output serializes")
+}
+
 /// Render rows under a header, columns separated by two spaces, each as wide as its widest cell.
 /// Widths count characters; CJK text therefore aligns only approximately.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {

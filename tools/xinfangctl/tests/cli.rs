@@ -2,6 +2,10 @@
 //! uses a fresh database `xf_test_ctl_<random>` and a private broker prefix `t<random>.`, both
 //! removed when the test ends (also when it panics).
 
+// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
+// also covers the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{
     process::Output,
     sync::atomic::{AtomicBool, Ordering},

@@ -170,7 +170,8 @@ pub async fn open(
         p.push("ground", "追责情形不在第四十二至四十六条所列范围内");
     }
     p.finish()?;
-    let (article, _) = g.expect("validated");
+    let (article, _) =
+        g.ok_or_else(|| ApiError::internal("ground passed validation without a value"))?;
     let case_number: Option<String> = match body.case_id {
         Some(c) => Some(
             sqlx::query_scalar("SELECT case_number FROM case_facts WHERE case_id = $1")

@@ -212,7 +212,8 @@ pub async fn record_action(
         p.push("acted_on", "履职日期不能晚于今天");
     }
     p.finish()?;
-    let action = action.expect("validated");
+    let action =
+        action.ok_or_else(|| ApiError::internal("action passed validation without a value"))?;
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let action_id = Uuid::now_v7();
     sqlx::query(

@@ -152,7 +152,7 @@ pub async fn issue(
         }
     }
     p.finish()?;
-    let kind = kind.expect("validated");
+    let kind = kind.ok_or_else(|| ApiError::internal("kind passed validation without a value"))?;
     let case = match body.case_id {
         Some(id) => Some(visible_case(&pool, &actor, id).await?),
         None => None,

@@ -118,7 +118,7 @@ pub async fn issue(
         p.push("feedback_due", "反馈期限须晚于今天");
     }
     p.finish()?;
-    let kind = kind.expect("validated");
+    let kind = kind.ok_or_else(|| ApiError::internal("kind passed validation without a value"))?;
     if let Some(c) = body.case_id {
         visible_case(&pool, &actor, c).await?;
     }

@@ -83,7 +83,9 @@ pub async fn monthly(
         NaiveDate::from_ymd_opt(from.year(), from.month() + 1, 1)
     }
     .ok_or_else(|| ApiError::validation("month", "月份无效"))?;
-    let to = next.pred_opt().expect("a day before the 1st");
+    let to = next
+        .pred_opt()
+        .ok_or_else(|| ApiError::validation("month", "月份无效"))?;
     let f = reports::figures(&pool, &Scope::of(&actor), from, to, today_in_china()).await?;
     render(&reports::monthly(from, &f), query.format.as_deref())
 }

@@ -36,7 +36,7 @@ pub async fn verify(config_dir: Option<&Path>, args: &AuditVerifyArgs) -> CliRes
             "rows_checked": v.rows_checked,
             "first_break": v.first_break,
         });
-        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+        println!("{}", crate::output::json(&out));
         return Ok(code);
     }
     match &v.first_break {

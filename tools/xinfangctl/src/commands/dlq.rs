@@ -24,10 +24,7 @@ pub async fn list(config_dir: Option<&Path>, args: &DlqListArgs) -> CliResult {
     })?;
     pool.close().await;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&letters).expect("dead letters serialize")
-        );
+        println!("{}", output::json(&letters));
         return Ok(OK);
     }
     if letters.is_empty() {
@@ -111,16 +108,15 @@ pub async fn replay(config_dir: Option<&Path>, args: &DlqReplayArgs) -> CliResul
                 unknown.join(", ")
             )));
         }
-        for d in known
-            .iter()
-            .filter(|d| d.replayed_at.is_some() && args.ids.contains(&d.id))
-        {
-            eprintln!(
-                "[{service}] 死信 {} 已于 {} 重放，跳过 dead letter {} was already replayed; skipped",
-                d.id,
-                output::time(d.replayed_at.as_ref().expect("filtered")),
-                d.id
-            );
+        for d in known.iter().filter(|d| args.ids.contains(&d.id)) {
+            if let Some(at) = &d.replayed_at {
+                eprintln!(
+                    "[{service}] 死信 {} 已于 {} 重放，跳过 dead letter {} was already replayed; skipped",
+                    d.id,
+                    output::time(at),
+                    d.id
+                );
+            }
         }
         let todo = known
             .iter()

@@ -39,7 +39,7 @@ pub async fn run(config_dir: Option<&Path>, args: &OutboxArgs) -> CliResult {
             "oldest_age_secs": oldest_age_secs,
             "pending": pending,
         });
-        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        println!("{}", crate::output::json(&v));
         return Ok(OK);
     }
     println!("[{service}] outbox backlog (待发送): {count}");
