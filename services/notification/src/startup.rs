@@ -5,7 +5,7 @@ use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
-use crate::{configuration::Settings, events::NotificationEvents, routes};
+use crate::{api, configuration::Settings, events::NotificationEvents};
 
 /// The notification service: its HTTP API, event consumer and outbox relay.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
@@ -16,8 +16,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
 pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyhow::Result<Service> {
     Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR)
         .consumer(Arc::new(NotificationEvents), hooks)
-        .openapi(routes::ApiDoc::openapi())
-        .routes(routes::configure)
+        .openapi(api::ApiDoc::openapi())
+        .routes(api::configure)
         .build()
         .await
 }

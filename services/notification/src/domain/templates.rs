@@ -1,38 +1,18 @@
-//! Notice templates (告知文书模板): what the law says each party must be told, in Chinese.
-//! Pure functions from an event (and what is known of its case) to notice drafts.
+//! Notice templates (告知文书模板): which notices each event asks for, to whom, and their Chinese
+//! text as the 《信访工作条例》 words it. One function per event, from the event and what is known
+//! of its case to the drafts.
 
 use chrono::NaiveDate;
-use xinfang_contracts::{
-    events::{Category, DeadlineStep},
-    DomainEvent,
+use xinfang_contracts::events::{
+    AssignmentObjectedV1, Category, DeadlineStep, DeadlineStepReachedV1, PetitionAcceptedV1,
+    PetitionAssignedV1, PetitionBarredV1, PetitionDeclinedV1, PetitionRegisteredV1,
+    PetitionTransferredV1, SupervisionOrderIssuedV1,
 };
 
-/// Who receives a notice.
+use super::{CaseContext, Recipient};
+
+/// A notice to create (告知文书草稿).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recipient {
-    /// 信访人
-    Petitioner,
-    /// A unit (单位), by unit code.
-    Unit(String),
-}
-
-impl Recipient {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Recipient::Petitioner => "petitioner",
-            Recipient::Unit(_) => "unit",
-        }
-    }
-    pub fn key(&self) -> String {
-        match self {
-            Recipient::Petitioner => "petitioner".into(),
-            Recipient::Unit(u) => format!("unit:{u}"),
-        }
-    }
-}
-
-/// A notice to create.
-#[derive(Debug, Clone, PartialEq)]
 pub struct NoticeDraft {
     /// e.g. `acceptance_notice` (受理告知书)
     pub kind: &'static str,
@@ -41,15 +21,7 @@ pub struct NoticeDraft {
     pub body: String,
 }
 
-/// What notification knows of a case.
-#[derive(Debug, Clone)]
-pub struct CaseContext {
-    pub case_number: String,
-    pub registering_unit: String,
-    pub received_on: NaiveDate,
-    pub anonymous: bool,
-}
-
+/// A date as official documents write it: `2025年9月26日`.
 pub fn date_zh(d: NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
 }
@@ -78,18 +50,11 @@ fn unit(unit: &str, kind: &'static str, title: String, body: String) -> NoticeDr
     }
 }
 
-/// The notices an event requires. `ctx` is the case as registered (None when unknown).
-pub fn drafts(event: &DomainEvent, ctx: Option<&CaseContext>) -> Vec<NoticeDraft> {
+/// 登记回执: the petitioner learns the case number and the 15-day limit for the acceptance decision.
+pub fn registration_receipt(e: &PetitionRegisteredV1) -> Vec<NoticeDraft> {
     let mut out = Vec::new();
-    match (event, ctx) {
-        (DomainEvent::PetitionRegistered(e), _) => {
-            let ctx = CaseContext {
-                case_number: e.case_number.clone(),
-                registering_unit: e.registering_unit.clone(),
-                received_on: e.received_on,
-                anonymous: e.anonymous,
-            };
-            out.extend(petitioner(
+    let ctx = CaseContext::registered(e);
+    out.extend(petitioner(
                 &ctx,
                 "registration_receipt",
                 format!("信访事项登记回执（{}）", e.case_number),
@@ -100,68 +65,100 @@ pub fn drafts(event: &DomainEvent, ctx: Option<&CaseContext>) -> Vec<NoticeDraft
                     e.case_number
                 ),
             ));
-        }
-        (DomainEvent::PetitionAccepted(e), Some(ctx)) => {
-            let mut body = format!(
-                "{}号信访事项：经审查，您反映的信访事项符合受理条件，已于{}依法受理。",
-                e.case_number,
-                date_zh(e.accepted_on)
-            );
-            if e.simple_track {
-                body.push_str("本事项适用简易办理程序，将自受理之日起10个工作日内作出处理意见。");
-            } else if e.category == Some(Category::Claim) {
-                body.push_str("依照《信访工作条例》第三十四条，将自受理之日起60日内办结并出具信访处理意见书；情况复杂的，经批准可适当延长办理期限，但延长期限不超过30日，并告知您延期理由。");
-            }
-            if !e.reason.trim().is_empty() {
-                body.push_str(&format!("受理理由：{}。", e.reason.trim_end_matches('。')));
-            }
-            out.extend(petitioner(
-                ctx,
-                "acceptance_notice",
-                format!("信访事项受理告知书（{}）", e.case_number),
-                body,
-            ));
-        }
-        (DomainEvent::PetitionDeclined(e), Some(ctx)) => {
-            let channel = e
-                .legal_channel
-                .map(|c| format!("请您依法通过{}提出。", c.label_zh()))
-                .unwrap_or_default();
-            let body = format!(
-                "{}号信访事项：经审查，{}，依照《信访工作条例》第三十一条，本机关不予受理。{}{}",
-                e.case_number,
-                e.reason.trim_end_matches('。'),
-                channel,
-                e.guidance
-            );
-            out.extend(petitioner(
-                ctx,
-                "decline_notice",
-                format!("不予受理告知书（{}）", e.case_number),
-                body,
-            ));
-        }
-        (DomainEvent::PetitionBarred(e), Some(ctx)) => {
-            let body = if e.ground == "earlier_case_in_progress" {
-                format!(
+    out
+}
+
+/// 受理告知书, with the handling limit of the case's track.
+pub fn acceptance(e: &PetitionAcceptedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
+    // A decision on a case unknown here has no one known to tell.
+    let Some(ctx) = case else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut body = format!(
+        "{}号信访事项：经审查，您反映的信访事项符合受理条件，已于{}依法受理。",
+        e.case_number,
+        date_zh(e.accepted_on)
+    );
+    if e.simple_track {
+        body.push_str("本事项适用简易办理程序，将自受理之日起10个工作日内作出处理意见。");
+    } else if e.category == Some(Category::Claim) {
+        body.push_str("依照《信访工作条例》第三十四条，将自受理之日起60日内办结并出具信访处理意见书；情况复杂的，经批准可适当延长办理期限，但延长期限不超过30日，并告知您延期理由。");
+    }
+    if !e.reason.trim().is_empty() {
+        body.push_str(&format!("受理理由：{}。", e.reason.trim_end_matches('。')));
+    }
+    out.extend(petitioner(
+        ctx,
+        "acceptance_notice",
+        format!("信访事项受理告知书（{}）", e.case_number),
+        body,
+    ));
+    out
+}
+
+/// 不予受理告知书, pointing to the legal channel (法定途径).
+pub fn decline(e: &PetitionDeclinedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
+    // A decision on a case unknown here has no one known to tell.
+    let Some(ctx) = case else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let channel = e
+        .legal_channel
+        .map(|c| format!("请您依法通过{}提出。", c.label_zh()))
+        .unwrap_or_default();
+    let body = format!(
+        "{}号信访事项：经审查，{}，依照《信访工作条例》第三十一条，本机关不予受理。{}{}",
+        e.case_number,
+        e.reason.trim_end_matches('。'),
+        channel,
+        e.guidance
+    );
+    out.extend(petitioner(
+        ctx,
+        "decline_notice",
+        format!("不予受理告知书（{}）", e.case_number),
+        body,
+    ));
+    out
+}
+
+/// 不再受理告知书, citing the article that bars the case.
+pub fn bar(e: &PetitionBarredV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
+    // A decision on a case unknown here has no one known to tell.
+    let Some(ctx) = case else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let body = if e.ground == "earlier_case_in_progress" {
+        format!(
                     "{}号信访事项：您反映的事项已作为{}号信访事项受理，正在法定期限内办理。依照《信访工作条例》第十九条，不予重复受理。您可凭查询码查询该件的办理进度。{}",
                     e.case_number, e.prior_case_number, e.reason
                 )
-            } else {
-                format!(
+    } else {
+        format!(
                     "{}号信访事项：您反映的事项与{}号信访事项的事实和理由相同，该事项已经复核终结。依照《信访工作条例》第三十六条第三款，各级机关不再受理。{}",
                     e.case_number, e.prior_case_number, e.reason
                 )
-            };
-            out.extend(petitioner(
-                ctx,
-                "bar_notice",
-                format!("不再受理告知书（{}）", e.case_number),
-                body,
-            ));
-        }
-        (DomainEvent::PetitionTransferred(e), Some(ctx)) => {
-            out.extend(petitioner(
+    };
+    out.extend(petitioner(
+        ctx,
+        "bar_notice",
+        format!("不再受理告知书（{}）", e.case_number),
+        body,
+    ));
+    out
+}
+
+/// 转送: the petitioner is told where the case went, and the receiving unit gets the 转送函 with its 15-day and 5-working-day limits.
+pub fn transfer(e: &PetitionTransferredV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
+    // A decision on a case unknown here has no one known to tell.
+    let Some(ctx) = case else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    out.extend(petitioner(
                 ctx,
                 "transfer_notice",
                 format!("信访事项转送告知书（{}）", e.case_number),
@@ -172,7 +169,7 @@ pub fn drafts(event: &DomainEvent, ctx: Option<&CaseContext>) -> Vec<NoticeDraft
                     e.to_unit
                 ),
             ));
-            out.push(unit(
+    out.push(unit(
                 &e.to_unit,
                 "transfer_to_unit",
                 format!("信访事项转送函（{}）", e.case_number),
@@ -181,20 +178,28 @@ pub fn drafts(event: &DomainEvent, ctx: Option<&CaseContext>) -> Vec<NoticeDraft
                     e.case_number, e.reason
                 ),
             ));
-        }
-        (DomainEvent::PetitionAssigned(e), Some(ctx)) => {
-            out.extend(petitioner(
-                ctx,
-                "assignment_info",
-                format!("信访事项交办告知（{}）", e.case_number),
-                format!(
-                    "{}号信访事项：您反映的信访事项已于{}交由{}办理。",
-                    e.case_number,
-                    date_zh(e.decided_on),
-                    e.to_unit
-                ),
-            ));
-            out.push(unit(
+    out
+}
+
+/// 交办: the petitioner is told, and the receiving unit gets the 交办单 with its due date.
+pub fn assignment(e: &PetitionAssignedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
+    // A decision on a case unknown here has no one known to tell.
+    let Some(ctx) = case else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    out.extend(petitioner(
+        ctx,
+        "assignment_info",
+        format!("信访事项交办告知（{}）", e.case_number),
+        format!(
+            "{}号信访事项：您反映的信访事项已于{}交由{}办理。",
+            e.case_number,
+            date_zh(e.decided_on),
+            e.to_unit
+        ),
+    ));
+    out.push(unit(
                 &e.to_unit,
                 "assignment_to_unit",
                 format!("信访事项交办单（{}）", e.case_number),
@@ -205,68 +210,81 @@ pub fn drafts(event: &DomainEvent, ctx: Option<&CaseContext>) -> Vec<NoticeDraft
                     e.instructions
                 ),
             ));
-        }
-        (DomainEvent::AssignmentObjected(e), Some(ctx)) => {
-            out.push(unit(
-                &ctx.registering_unit,
-                "objection_received",
-                format!("转送交办异议（{}）", e.case_number),
-                format!(
-                    "{}于{}对{}号信访事项提出异议，理由：{}。请重新研究分类处理。",
-                    e.unit,
-                    date_zh(e.objected_on),
-                    e.case_number,
-                    e.reasons
-                ),
-            ));
-        }
-        (DomainEvent::SupervisionOrderIssued(e), _) => {
-            let title = match e.kind.as_str() {
-                "reminder" => "催办通知",
-                "supervision" => "督办通知",
-                "listed" => "挂牌督办通知",
-                "interview" => "约谈通知",
-                "circular" => "通报",
-                _ => "督查督办通知",
-            };
-            let subject = e
-                .case_number
-                .as_deref()
-                .map(|c| format!("（{c}）"))
-                .unwrap_or_default();
-            out.push(unit(
-                &e.unit,
-                "supervision_order",
-                format!("{title}{subject}"),
-                format!(
-                    "{}请于{}前书面报告办理情况。",
-                    e.summary,
-                    date_zh(e.respond_by)
-                ),
-            ));
-        }
-        (DomainEvent::DeadlineStepReached(e), _) => {
-            let (title, lead) = match e.step {
-                DeadlineStep::Warning => ("临期提醒", "即将到期"),
-                DeadlineStep::Due => ("到期提醒", "今日到期"),
-                DeadlineStep::Overdue => ("超期通知", "已超过法定期限"),
-                DeadlineStep::LongOverdue => ("严重超期通知", "已严重超期，将按规定启动追责程序"),
-            };
-            out.push(unit(
-                &e.unit,
-                "deadline_step",
-                format!("{title}（{}）", e.case_number),
-                format!(
-                    "{}号信访事项的{}期限（届满日{}）{}，请抓紧办理。",
-                    e.case_number,
-                    kind_zh(&e.kind),
-                    date_zh(e.due_on),
-                    lead
-                ),
-            ));
-        }
-        _ => {}
-    }
+    out
+}
+
+/// 异议: a receiving unit's objection (转送交办异议) goes back to the registering unit.
+pub fn objection(e: &AssignmentObjectedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
+    // A decision on a case unknown here has no one known to tell.
+    let Some(ctx) = case else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    out.push(unit(
+        &ctx.registering_unit,
+        "objection_received",
+        format!("转送交办异议（{}）", e.case_number),
+        format!(
+            "{}于{}对{}号信访事项提出异议，理由：{}。请重新研究分类处理。",
+            e.unit,
+            date_zh(e.objected_on),
+            e.case_number,
+            e.reasons
+        ),
+    ));
+    out
+}
+
+/// 督查督办: the order, under its own title, to the unit it is addressed to.
+pub fn supervision_order(e: &SupervisionOrderIssuedV1) -> Vec<NoticeDraft> {
+    let mut out = Vec::new();
+    let title = match e.kind.as_str() {
+        "reminder" => "催办通知",
+        "supervision" => "督办通知",
+        "listed" => "挂牌督办通知",
+        "interview" => "约谈通知",
+        "circular" => "通报",
+        _ => "督查督办通知",
+    };
+    let subject = e
+        .case_number
+        .as_deref()
+        .map(|c| format!("（{c}）"))
+        .unwrap_or_default();
+    out.push(unit(
+        &e.unit,
+        "supervision_order",
+        format!("{title}{subject}"),
+        format!(
+            "{}请于{}前书面报告办理情况。",
+            e.summary,
+            date_zh(e.respond_by)
+        ),
+    ));
+    out
+}
+
+/// 临期、到期、超期提醒 to the unit that holds the clock.
+pub fn deadline_step(e: &DeadlineStepReachedV1) -> Vec<NoticeDraft> {
+    let mut out = Vec::new();
+    let (title, lead) = match e.step {
+        DeadlineStep::Warning => ("临期提醒", "即将到期"),
+        DeadlineStep::Due => ("到期提醒", "今日到期"),
+        DeadlineStep::Overdue => ("超期通知", "已超过法定期限"),
+        DeadlineStep::LongOverdue => ("严重超期通知", "已严重超期，将按规定启动追责程序"),
+    };
+    out.push(unit(
+        &e.unit,
+        "deadline_step",
+        format!("{title}（{}）", e.case_number),
+        format!(
+            "{}号信访事项的{}期限（届满日{}）{}，请抓紧办理。",
+            e.case_number,
+            kind_zh(&e.kind),
+            date_zh(e.due_on),
+            lead
+        ),
+    ));
     out
 }
 
@@ -297,6 +315,7 @@ mod tests {
             registering_unit: "140423-XFJ".into(),
             received_on: NaiveDate::from_ymd_opt(2025, 9, 26).unwrap(),
             anonymous,
+            contactable: true,
         }
     }
 
@@ -316,7 +335,7 @@ mod tests {
             division_code: "140423".into(),
             ..PetitionRegisteredV1::minimal_defaults()
         };
-        let n = drafts(&DomainEvent::PetitionRegistered(e.clone()), None);
+        let n = registration_receipt(&e);
         assert_eq!(n.len(), 1);
         assert!(n[0].title.contains("140423-2025-000007"));
         assert!(
@@ -328,7 +347,7 @@ mod tests {
             anonymous: true,
             ..e
         };
-        assert!(drafts(&DomainEvent::PetitionRegistered(anon), None).is_empty());
+        assert!(registration_receipt(&anon).is_empty());
     }
 
     #[test]
@@ -343,14 +362,14 @@ mod tests {
             simple_track: false,
             reason: "属于本机关职责范围".into(),
         };
-        let n = drafts(&DomainEvent::PetitionAccepted(e.clone()), Some(&ctx(false)));
+        let n = acceptance(&e, Some(&ctx(false)));
         assert_eq!(n[0].kind, "acceptance_notice");
         assert!(n[0].body.contains("60日内") && n[0].body.contains("2025年10月9日"));
         let simple = PetitionAcceptedV1 {
             simple_track: true,
             ..e
         };
-        let n = drafts(&DomainEvent::PetitionAccepted(simple), Some(&ctx(false)));
+        let n = acceptance(&simple, Some(&ctx(false)));
         assert!(n[0].body.contains("10个工作日"));
     }
 
@@ -365,7 +384,7 @@ mod tests {
             legal_channel: Some(LegalChannel::Arbitration),
             guidance: "可向县劳动人事争议仲裁委员会申请仲裁。".into(),
         };
-        let n = drafts(&DomainEvent::PetitionDeclined(e), Some(&ctx(false)));
+        let n = decline(&e, Some(&ctx(false)));
         assert!(n[0].body.contains("仲裁") && n[0].body.contains("第三十一条"));
         let b = PetitionBarredV1 {
             petition_id: Uuid::now_v7(),
@@ -377,13 +396,13 @@ mod tests {
             prior_petition_id: Uuid::now_v7(),
             prior_case_number: "140423-2024-000001".into(),
         };
-        let n = drafts(&DomainEvent::PetitionBarred(b.clone()), Some(&ctx(false)));
+        let n = bar(&b, Some(&ctx(false)));
         assert!(n[0].body.contains("第三十六条第三款") && n[0].body.contains("140423-2024-000001"));
         let in_progress = PetitionBarredV1 {
             ground: "earlier_case_in_progress".into(),
             ..b
         };
-        let n = drafts(&DomainEvent::PetitionBarred(in_progress), Some(&ctx(false)));
+        let n = bar(&in_progress, Some(&ctx(false)));
         assert!(n[0].body.contains("第十九条"));
     }
 
@@ -397,7 +416,7 @@ mod tests {
             to_unit: "140423-RSJ".into(),
             reason: String::new(),
         };
-        let n = drafts(&DomainEvent::PetitionTransferred(t), Some(&ctx(false)));
+        let n = transfer(&t, Some(&ctx(false)));
         assert_eq!(n.len(), 2);
         assert_eq!(n[1].recipient, Recipient::Unit("140423-RSJ".into()));
         assert!(n[1].body.contains("5个工作日"));
@@ -410,7 +429,7 @@ mod tests {
             due_on: d(11, 10),
             instructions: String::new(),
         };
-        let n = drafts(&DomainEvent::PetitionAssigned(a), Some(&ctx(true)));
+        let n = assignment(&a, Some(&ctx(true)));
         assert_eq!(n.len(), 1, "anonymous: only the unit is told");
         assert!(n[0].body.contains("2025年11月10日"));
     }
@@ -427,6 +446,6 @@ mod tests {
             simple_track: false,
             reason: String::new(),
         };
-        assert!(drafts(&DomainEvent::PetitionAccepted(e), None).is_empty());
+        assert!(acceptance(&e, None).is_empty());
     }
 }

@@ -1,0 +1,111 @@
+//! Events notification reacts to: each step that the law says a petitioner or a unit must be
+//! told. Every consumed event has its function; each stores the drafts of its template
+//! (`drafts::store`), a run of registrations set-wise.
+
+mod decisions;
+mod drafts;
+mod registrations;
+mod supervision;
+
+use xinfang_contracts::{DomainEvent, Envelope};
+use xinfang_messaging::{is_registration, EventHandler, HandlerError, UnitOfWork};
+use xinfang_platform::audit::{AuditEntry, AuditExt};
+
+pub struct NotificationEvents;
+
+#[async_trait::async_trait]
+impl EventHandler for NotificationEvents {
+    fn name(&self) -> &'static str {
+        "notification"
+    }
+
+    async fn handle(
+        &self,
+        uow: &mut UnitOfWork<'_>,
+        envelope: &Envelope,
+        event: DomainEvent,
+    ) -> Result<(), HandlerError> {
+        let conn = uow.conn();
+        let created = match &event {
+            DomainEvent::PetitionRegistered(e) => {
+                registrations::petitions_registered(conn, &[(envelope, e)])
+                    .await?
+                    .into_iter()
+                    .sum()
+            }
+            DomainEvent::PetitionAccepted(e) => {
+                decisions::petition_accepted(conn, envelope, e).await?
+            }
+            DomainEvent::PetitionDeclined(e) => {
+                decisions::petition_declined(conn, envelope, e).await?
+            }
+            DomainEvent::PetitionBarred(e) => decisions::petition_barred(conn, envelope, e).await?,
+            DomainEvent::PetitionTransferred(e) => {
+                decisions::petition_transferred(conn, envelope, e).await?
+            }
+            DomainEvent::PetitionAssigned(e) => {
+                decisions::petition_assigned(conn, envelope, e).await?
+            }
+            DomainEvent::AssignmentObjected(e) => {
+                decisions::assignment_objected(conn, envelope, e).await?
+            }
+            DomainEvent::SupervisionOrderIssued(e) => {
+                supervision::order_issued(conn, envelope, e).await?
+            }
+            DomainEvent::DeadlineStepReached(e) => {
+                supervision::deadline_step_reached(conn, envelope, e).await?
+            }
+            _ => 0,
+        };
+        audit_created(uow, envelope, created).await
+    }
+
+    fn batchable(&self, item: &(&Envelope, DomainEvent)) -> bool {
+        is_registration(item)
+    }
+
+    /// A run of registrations with two statements (their cases, their notices).
+    async fn handle_together(
+        &self,
+        uow: &mut UnitOfWork<'_>,
+        run: Vec<(&Envelope, DomainEvent)>,
+    ) -> Result<(), HandlerError> {
+        let registered: Vec<_> = run
+            .iter()
+            .filter_map(|(envelope, event)| match event {
+                DomainEvent::PetitionRegistered(e) => Some((*envelope, e)),
+                _ => None,
+            })
+            .collect();
+        // `batchable` lets only registrations into a run; anything else would be lost here.
+        if registered.len() != run.len() {
+            return Err(HandlerError::Permanent(
+                "a run of registrations holds another event".into(),
+            ));
+        }
+        let created = registrations::petitions_registered(uow.conn(), &registered).await?;
+        for ((envelope, _), created) in registered.iter().zip(created) {
+            audit_created(uow, envelope, created).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The audit record of the notices an event created, if any.
+async fn audit_created(
+    uow: &mut UnitOfWork<'_>,
+    envelope: &Envelope,
+    created: usize,
+) -> Result<(), HandlerError> {
+    if created > 0 {
+        uow.audit(AuditEntry::system(
+            "notification",
+            "notice.create",
+            envelope.case_id,
+            serde_json::json!({ "event": envelope.routing_key(), "notices": created }),
+        ))
+        .await?;
+        tracing::info!(event = %envelope.routing_key(), case_id = ?envelope.case_id, created, "notices recorded");
+    }
+    Ok(())
+}

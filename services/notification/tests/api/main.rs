@@ -1,0 +1,9 @@
+//! Notification's integration tests: events in, notices out, scoped by unit.
+
+// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
+// also covers the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod batches;
+mod decisions;
+mod helpers;
