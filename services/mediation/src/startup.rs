@@ -5,7 +5,7 @@ use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
-use crate::{configuration::Settings, events::MediationEvents, routes};
+use crate::{api, configuration::Settings, events::MediationEvents};
 
 /// The mediation service: its HTTP API, event consumer and outbox relay.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
@@ -16,8 +16,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
 pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyhow::Result<Service> {
     Service::builder(Producer::Mediation, settings.platform, &crate::MIGRATOR)
         .consumer(Arc::new(MediationEvents), hooks)
-        .openapi(routes::ApiDoc::openapi())
-        .routes(routes::configure)
+        .openapi(api::ApiDoc::openapi())
+        .routes(api::configure)
         .build()
         .await
 }
