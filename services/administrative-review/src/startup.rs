@@ -5,7 +5,7 @@ use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
-use crate::{configuration::Settings, events::ReviewEvents, routes};
+use crate::{api, configuration::Settings, events::ReviewEvents};
 
 /// The administrative-review service: its HTTP API, event consumer and outbox relay.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
@@ -20,8 +20,8 @@ pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyho
         &crate::MIGRATOR,
     )
     .consumer(Arc::new(ReviewEvents), hooks)
-    .openapi(routes::ApiDoc::openapi())
-    .routes(routes::configure)
+    .openapi(api::ApiDoc::openapi())
+    .routes(api::configure)
     .build()
     .await
 }

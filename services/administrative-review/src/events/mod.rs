@@ -1,4 +1,5 @@
-//! Events administrative-review reacts to: a registered petition becomes a case it knows.
+//! Events administrative review reacts to: a registered petition (登记) becomes a case it may
+//! handle, review or re-review, in the shared case register.
 
 use xinfang_contracts::{DomainEvent, Envelope};
 use xinfang_messaging::{EventHandler, HandlerError, UnitOfWork};
@@ -18,22 +19,18 @@ impl EventHandler for ReviewEvents {
         _envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
-        match event {
-            DomainEvent::PetitionRegistered(e) => {
-                case_registry::record(uow.conn(), &e).await?;
-                Ok(())
-            }
-            _ => Ok(()),
+        if let DomainEvent::PetitionRegistered(e) = event {
+            case_registry::record(uow.conn(), &e).await?;
         }
+        Ok(())
     }
 
-    /// Every event goes with its neighbours: the other events change nothing here, so a whole
-    /// batch is one run, written with one statement.
+    /// The other events change nothing here, so a whole batch is one run, written with one
+    /// statement.
     fn batchable(&self, _item: &(&Envelope, DomainEvent)) -> bool {
         true
     }
 
-    /// A batch's registrations with one statement.
     async fn handle_together(
         &self,
         uow: &mut UnitOfWork<'_>,

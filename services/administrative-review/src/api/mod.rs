@@ -1,6 +1,8 @@
+//! Administrative review's HTTP API. For now the service's view of a case (`GET /api/v1/cases/{case_id}`),
+//! served from its local register by the shared case register.
+
 use xinfang_platform::case_registry;
 
-/// Routes of this build: the service's view of a case, from its local register.
 pub use case_registry::configure;
 
 #[derive(utoipa::OpenApi)]
