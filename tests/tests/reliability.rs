@@ -712,7 +712,7 @@ async fn registrations_applied_as_one_batch_are_recorded_once_each() {
     let pool = mediation_database(&settings).await;
     let inbox = InboxProcessor::new(
         pool.clone(),
-        Arc::new(mediation::events::MediationEvents),
+        Arc::new(mediation::events::handler()),
         None,
     );
     let registration = |n: u32| {

@@ -5,7 +5,7 @@ use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
-use crate::{api, configuration::Settings, events::ReviewEvents};
+use crate::{api, configuration::Settings, events};
 
 /// The administrative-review service: its HTTP API, event consumer and outbox relay.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
@@ -19,7 +19,7 @@ pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyho
         settings.platform,
         &crate::MIGRATOR,
     )
-    .consumer(Arc::new(ReviewEvents), hooks)
+    .consumer(Arc::new(events::handler()), hooks)
     .openapi(api::ApiDoc::openapi())
     .routes(api::configure)
     .build()

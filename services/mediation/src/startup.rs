@@ -5,7 +5,7 @@ use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
-use crate::{api, configuration::Settings, events::MediationEvents};
+use crate::{api, configuration::Settings, events};
 
 /// The mediation service: its HTTP API, event consumer and outbox relay.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
@@ -15,7 +15,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
 /// As [`build`], with fault-injection hooks on the consumer (tests).
 pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyhow::Result<Service> {
     Service::builder(Producer::Mediation, settings.platform, &crate::MIGRATOR)
-        .consumer(Arc::new(MediationEvents), hooks)
+        .consumer(Arc::new(events::handler()), hooks)
         .openapi(api::ApiDoc::openapi())
         .routes(api::configure)
         .build()

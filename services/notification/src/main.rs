@@ -3,7 +3,7 @@ use notification::{configuration::Settings, startup};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     xinfang_platform::telemetry::init("notification", "info");
-    let settings = Settings::load()?;
+    let settings = Settings::load(env!("CARGO_MANIFEST_DIR"))?;
     let app = startup::build(settings).await?;
     tracing::info!(port = app.port(), "notification listening");
     app.run_until_stopped().await

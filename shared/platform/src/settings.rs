@@ -132,6 +132,21 @@ pub fn config_dir(default: &Path) -> PathBuf {
         .unwrap_or_else(|| default.join("configuration"))
 }
 
+/// The settings of a service that has no options of its own (yet): the platform's.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceSettings {
+    #[serde(flatten)]
+    pub platform: PlatformSettings,
+}
+
+impl ServiceSettings {
+    /// Load from the service's configuration folder (`XINFANG_CONFIG_DIR`, else
+    /// `<manifest_dir>/configuration`): call with `env!("CARGO_MANIFEST_DIR")`.
+    pub fn load(manifest_dir: &str) -> Result<ServiceSettings, SettingsError> {
+        load(&config_dir(Path::new(manifest_dir)))
+    }
+}
+
 /// Load `T` from the layered sources. The environment name comes from `XINFANG_ENVIRONMENT`
 /// (default `local`).
 pub fn load<T: DeserializeOwned>(dir: &Path) -> Result<T, SettingsError> {

@@ -4,6 +4,8 @@
 // Only tests use this crate, and a harness that cannot set up must fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod case_register;
+
 use std::{future::Future, time::Duration};
 
 use lapin::{Connection, ConnectionProperties};

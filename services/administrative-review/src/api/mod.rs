@@ -8,7 +8,7 @@ pub use case_registry::configure;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "xinfang administrative-review (行政三级办理)"),
-    paths(case_registry::get_case),
-    components(schemas(case_registry::CaseView))
+    paths(case_registry::api::get_case),
+    components(schemas(case_registry::api::CaseView))
 )]
 pub struct ApiDoc;

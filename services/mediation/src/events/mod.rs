@@ -1,42 +1,10 @@
-//! Events mediation reacts to: a registered petition (登记) becomes a case it may be asked to
-//! mediate, in the shared case register.
+//! Events mediation reacts to. For now only the case register: a registered petition (登记)
+//! becomes a case it may be asked to mediate. Referrals and the parties' consent come with the
+//! mediation workflow.
 
-use xinfang_contracts::{DomainEvent, Envelope};
-use xinfang_messaging::{EventHandler, HandlerError, UnitOfWork};
-use xinfang_platform::case_registry;
+use xinfang_platform::case_registry::CaseRegisterEvents;
 
-pub struct MediationEvents;
-
-#[async_trait::async_trait]
-impl EventHandler for MediationEvents {
-    fn name(&self) -> &'static str {
-        "mediation"
-    }
-
-    async fn handle(
-        &self,
-        uow: &mut UnitOfWork<'_>,
-        _envelope: &Envelope,
-        event: DomainEvent,
-    ) -> Result<(), HandlerError> {
-        if let DomainEvent::PetitionRegistered(e) = event {
-            case_registry::record(uow.conn(), &e).await?;
-        }
-        Ok(())
-    }
-
-    /// The other events change nothing here, so a whole batch is one run, written with one
-    /// statement.
-    fn batchable(&self, _item: &(&Envelope, DomainEvent)) -> bool {
-        true
-    }
-
-    async fn handle_together(
-        &self,
-        uow: &mut UnitOfWork<'_>,
-        items: Vec<(&Envelope, DomainEvent)>,
-    ) -> Result<(), HandlerError> {
-        case_registry::record_registrations(uow.conn(), &items).await?;
-        Ok(())
-    }
+/// The handler of mediation's queue.
+pub fn handler() -> CaseRegisterEvents {
+    CaseRegisterEvents { name: "mediation" }
 }

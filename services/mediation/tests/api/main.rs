@@ -1,8 +1,15 @@
-//! Mediation's integration tests: the case register it keeps from intake's registrations.
+//! The service's integration tests: the case register it keeps from intake's registrations.
 
-// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
-// also covers the helpers beside them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+use mediation::{configuration::Settings, startup};
+use xinfang_test_support::{case_register::check_case_register, spawn_app, TestEnv};
 
-mod cases;
-mod helpers;
+#[tokio::test]
+async fn a_registered_petition_becomes_a_case_its_unit_can_read_and_no_other() {
+    let env = TestEnv::new();
+    let app = spawn_app(startup::build(Settings {
+        platform: env.settings("mediation"),
+    }))
+    .await;
+    check_case_register(&env, &app).await;
+    app.stop().await;
+}

@@ -1,15 +1,9 @@
-//! The local register of cases (案件登记副本) that downstream services keep from intake's events, so
-//! that they can scope access and show a case without reading intake's tables.
+//! SQL of the case register: set-wise writes and typed rows.
 
-use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool, Row};
-use utoipa::ToSchema;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use xinfang_contracts::{events::PetitionRegisteredV1, DomainEvent, Envelope};
-
-use crate::{Actor, ApiError, Permission};
 
 /// Record a registered petition (idempotent).
 pub async fn record(conn: &mut PgConnection, e: &PetitionRegisteredV1) -> Result<(), sqlx::Error> {
@@ -76,8 +70,9 @@ pub async fn record_many(
     Ok(())
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CaseView {
+/// A case as the register keeps it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct CaseRow {
     pub case_id: Uuid,
     pub case_number: String,
     pub registering_unit: String,
@@ -86,49 +81,13 @@ pub struct CaseView {
     pub created_at: DateTime<Utc>,
 }
 
-/// `GET /api/v1/cases/{case_id}`: this service's view of a case (案件信息); other units' cases
-/// answer 404.
-#[utoipa::path(
-    get, path = "/api/v1/cases/{case_id}", tag = "案件",
-    params(("case_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = CaseView),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn get_case(
-    actor: Actor,
-    path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
-) -> Result<HttpResponse, ApiError> {
-    actor.require(Permission::ReadCases)?;
-    let row = sqlx::query(
-        "SELECT case_id, case_number, registering_unit, received_on, status, created_at FROM cases WHERE case_id = $1",
+/// One case of the register, if it is there.
+pub async fn find(pool: &PgPool, case_id: Uuid) -> Result<Option<CaseRow>, sqlx::Error> {
+    sqlx::query_as::<_, CaseRow>(
+        "SELECT case_id, case_number, registering_unit, received_on, status, created_at
+         FROM cases WHERE case_id = $1",
     )
-    .bind(path.into_inner())
-    .fetch_optional(pool.get_ref())
-    .await?;
-    let Some(r) = row else {
-        return Err(ApiError::not_found("信访件不存在或无权查看"));
-    };
-    let unit: String = r.try_get("registering_unit")?;
-    if !actor.can_see_unit(&unit) {
-        return Err(ApiError::not_found("信访件不存在或无权查看"));
-    }
-    Ok(HttpResponse::Ok().json(CaseView {
-        case_id: r.try_get("case_id")?,
-        case_number: r.try_get("case_number")?,
-        registering_unit: unit,
-        received_on: r.try_get("received_on")?,
-        status: r.try_get("status")?,
-        created_at: r.try_get("created_at")?,
-    }))
-}
-
-/// Serve `GET /api/v1/cases/{case_id}` from the local register.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").route("/cases/{case_id}", web::get().to(get_case)));
+    .bind(case_id)
+    .fetch_optional(pool)
+    .await
 }

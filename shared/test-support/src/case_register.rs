@@ -1,20 +1,41 @@
+//! The check every service that keeps the shared case register (案件登记副本) runs: a registered
+//! petition, delivered twice, becomes one case that its unit reads and no other unit can see.
+
 use std::time::Duration;
 
+use chrono::{NaiveDate, Utc};
 use serde_json::Value;
-use xinfang_contracts::{Envelope, Producer};
+use uuid::Uuid;
+use xinfang_contracts::{
+    events::{Channel, PetitionRegisteredV1},
+    Envelope, Producer,
+};
 use xinfang_platform::Role;
-use xinfang_test_support::{publish, publisher, wait_for, TestEnv, BUREAU};
 
-use crate::helpers::{registered, spawn};
+use crate::{publish, publisher, wait_for, TestApp, TestEnv, BUREAU};
 
-#[tokio::test]
-async fn a_registered_petition_becomes_a_case_its_unit_can_read_and_no_other() {
-    let env = TestEnv::new();
-    let app = spawn(&env).await;
+/// A letter registered at the bureau on 2025-09-26.
+pub fn registered_letter(case_number: &str) -> PetitionRegisteredV1 {
+    PetitionRegisteredV1 {
+        petition_id: Uuid::now_v7(),
+        case_number: case_number.into(),
+        channel: Channel::Letter,
+        received_on: NaiveDate::from_ymd_opt(2025, 9, 26).unwrap_or_default(),
+        registered_at: Utc::now(),
+        registering_unit: BUREAU.into(),
+        division_code: "140423".into(),
+        ..PetitionRegisteredV1::minimal_defaults()
+    }
+}
+
+/// Publish one registration twice to the service `app` runs on `env`, and check that the bureau
+/// reads the case at `GET /api/v1/cases/{id}`, that it is stored once, and that another unit's
+/// staff get 404.
+pub async fn check_case_register(env: &TestEnv, app: &TestApp) {
     app.wait_connected().await;
-    let (broker, stop) = publisher(&env, Producer::Intake).await;
+    let (broker, stop) = publisher(env, Producer::Intake).await;
 
-    let registration = registered();
+    let registration = registered_letter("140423-2025-000051");
     let case_id = registration.petition_id;
     let envelope = Envelope::new(&registration, Some(case_id), None, None);
     // Delivered twice (a republished event): still one case.
@@ -41,7 +62,7 @@ async fn a_registered_petition_becomes_a_case_its_unit_can_read_and_no_other() {
     let cases: i64 = sqlx::query_scalar("SELECT count(*) FROM cases")
         .fetch_one(&app.pool)
         .await
-        .unwrap();
+        .expect("count the register's cases");
     assert_eq!(cases, 1);
 
     // Another unit's staff cannot learn that the case exists.
@@ -52,9 +73,8 @@ async fn a_registered_petition_becomes_a_case_its_unit_can_read_and_no_other() {
         .bearer_auth(outsider)
         .send()
         .await
-        .unwrap();
+        .expect("GET the case as another unit");
     assert_eq!(response.status().as_u16(), 404);
 
     stop.cancel();
-    app.stop().await;
 }
