@@ -6,19 +6,22 @@
 //! 1. loads N earlier petitions (default 1,000,000) into a fresh database (6 fields × 60
 //!    respondents, or `BENCH_RESPONDENTS`; Chinese texts from a phrase vocabulary, one petitioner
 //!    each);
-//! 2. times 2,000 candidate lookups (`repeat::find_candidates`, the function registration uses);
+//! 2. times 2,000 candidate lookups (`store::repeat::find_candidates`, the function registration uses);
 //! 3. starts the intake service on that database and times 2,000 registrations over HTTP with
 //!    repeat detection on (32 in flight).
 //!
 //! The database is dropped at the end.
 
+// A benchmark reports its figures on standard output.
+#![allow(clippy::print_stdout)]
+
 use std::{sync::Arc, time::Instant};
 
 use intake::{
     configuration::{IntakeSettings, Settings},
-    repeat::{find_candidates, Probe},
+    domain::text::{scope_of, search_tokens},
     startup,
-    text::{scope_of, search_tokens},
+    store::repeat::{find_candidates, Probe},
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::json;

@@ -3,6 +3,9 @@ use std::{collections::BTreeMap, path::Path};
 use serde::Deserialize;
 use xinfang_platform::{pii::PiiSettings, settings, PlatformSettings};
 
+/// The national default sub-taxonomy (二级分类目录), the default of `intake.taxonomy`.
+pub use crate::domain::petition::default_taxonomy;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     #[serde(flatten)]
@@ -19,7 +22,7 @@ pub struct IntakeSettings {
 /// The rest of the `intake` section of the configuration: personal-data keys, the holiday
 /// calendars, limits, the field sub-taxonomy and repeat detection. Kept apart from
 /// [`IntakeSettings`] so that code building `IntakeSettings { division_code }` keeps compiling;
-/// [`crate::startup::Application::build`] loads it from the layered configuration
+/// [`crate::startup::build`] loads it from the layered configuration
 /// ([`IntakeOptions::load`]), tests may pass their own to `build_with_options`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IntakeOptions {
@@ -40,7 +43,7 @@ pub struct IntakeOptions {
     pub registration: RegistrationSettings,
 }
 
-/// `intake.registration`: the writers of group registration ([`crate::registrar`]).
+/// `intake.registration`: the writers of group registration ([`crate::workers::registrar`]).
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegistrationSettings {
     /// Writer tasks (each one database connection while it writes).
@@ -135,41 +138,6 @@ fn default_max_candidates() -> i64 {
 }
 fn default_max_scope_scan() -> i64 {
     5_000
-}
-
-/// The national default sub-taxonomy.
-pub fn default_taxonomy() -> BTreeMap<String, Vec<String>> {
-    let mut t = BTreeMap::new();
-    let mut put = |f: &str, subs: &[&str]| {
-        t.insert(f.to_string(), subs.iter().map(|s| s.to_string()).collect());
-    };
-    put(
-        "urban_rural_construction",
-        &[
-            "demolition_compensation",
-            "housing_quality",
-            "property_management",
-            "urban_management",
-        ],
-    );
-    put(
-        "labour_social_security",
-        &["wage_arrears", "social_insurance", "labour_contract"],
-    );
-    put(
-        "agriculture_rural",
-        &["land_contract", "village_affairs", "subsidies"],
-    );
-    put(
-        "natural_resources",
-        &["land_acquisition", "homestead", "mining", "forest"],
-    );
-    put(
-        "law_litigation",
-        &["court_judgment", "enforcement", "police", "procuratorate"],
-    );
-    put("other", &[]);
-    t
 }
 
 impl IntakeOptions {

@@ -1,15 +1,11 @@
 //! Intake (一口受理): every petition from every channel is registered at one window.
 
-pub mod access;
+pub mod api;
 pub mod configuration;
 pub mod domain;
 pub mod events;
-pub mod registrar;
-pub mod repeat;
-pub mod routes;
-pub mod routing;
 pub mod startup;
-pub mod state;
-pub mod text;
+pub mod store;
+pub mod workers;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -7,11 +7,10 @@ use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::{pii::PiiVault, Service};
 
 use crate::{
+    api::{self, state::IntakeState},
     configuration::{IntakeOptions, Settings},
     events::IntakeEvents,
-    registrar::Registrar,
-    routes,
-    state::IntakeState,
+    workers::registrar::{Registrar, RegistrarContext},
 };
 
 /// The intake service (一口受理): HTTP API, event consumer and outbox relay. The rest of the
@@ -34,27 +33,30 @@ pub async fn build_with_options(
     hooks: ConsumerHooks,
 ) -> anyhow::Result<Service> {
     // Refuse bad keys or calendars before touching the database.
-    let vault = PiiVault::new(&options.pii).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vault = Arc::new(PiiVault::new(&options.pii).map_err(|e| anyhow::anyhow!("{e}"))?);
     let calendar =
         xinfang_calendar::load_calendars(&xinfang_calendar::calendar_dir(&options.calendar_dir))?;
     let registration = options.registration.clone();
+    let registrar = web::Data::new(Registrar::start(
+        Arc::new(RegistrarContext {
+            vault: vault.clone(),
+            division_code: settings.intake.division_code.clone(),
+        }),
+        registration.writers,
+        registration.batch_size,
+    ));
     let state = web::Data::new(IntakeState {
         settings: settings.intake.clone(),
         options,
         vault,
         calendar,
     });
-    let registrar = web::Data::new(Registrar::start(
-        state.clone().into_inner(),
-        registration.writers,
-        registration.batch_size,
-    ));
     Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR)
         .consumer(Arc::new(IntakeEvents), hooks)
-        .openapi(routes::ApiDoc::openapi())
+        .openapi(api::ApiDoc::openapi())
         .app_data(state)
         .app_data(registrar)
-        .routes(routes::configure)
+        .routes(api::configure)
         .build()
         .await
 }

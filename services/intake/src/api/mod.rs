@@ -1,8 +1,15 @@
+//! Intake's HTTP API: handlers and their request and response types, one file per sub-resource.
+
 use actix_web::web;
 
+pub mod assignments;
 pub mod decisions;
+pub mod error;
 pub mod petitions;
+pub mod repeat;
 pub mod rules;
+pub mod search;
+pub mod state;
 pub mod visits;
 
 #[derive(utoipa::OpenApi)]
@@ -14,11 +21,11 @@ pub mod visits;
     paths(
         petitions::register,
         petitions::get_petition,
-        petitions::list_petitions,
+        search::list_petitions,
         decisions::decide,
-        decisions::decide_repeat,
-        decisions::accept_assignment,
-        decisions::object_assignment,
+        repeat::decide_repeat,
+        assignments::accept_assignment,
+        assignments::object_assignment,
         decisions::routing_suggestion,
         rules::get_rules,
         rules::get_rule_version,
@@ -33,15 +40,15 @@ pub mod visits;
         petitions::RegisteredPetition,
         petitions::PetitionView,
         petitions::PetitionerView,
-        petitions::PetitionSummary,
-        petitions::PetitionPage,
-        crate::repeat::Candidate,
+        search::PetitionSummary,
+        search::PetitionPage,
+        crate::domain::repeat::Candidate,
         decisions::DecisionRequest,
         decisions::DecisionView,
-        decisions::RepeatRequest,
-        decisions::ObjectionRequest,
-        crate::routing::RoutingRule,
-        crate::routing::Suggestion,
+        repeat::RepeatRequest,
+        assignments::ObjectionRequest,
+        crate::domain::routing::RoutingRule,
+        crate::domain::routing::Suggestion,
         rules::RuleSet,
         rules::PublishRules,
         visits::LogVisitRequest,
@@ -54,7 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/petitions", web::post().to(petitions::register))
-            .route("/petitions", web::get().to(petitions::list_petitions))
+            .route("/petitions", web::get().to(search::list_petitions))
             .route("/petitions/{id}", web::get().to(petitions::get_petition))
             .route(
                 "/petitions/{id}/decisions",
@@ -62,15 +69,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(
                 "/petitions/{id}/repeat",
-                web::post().to(decisions::decide_repeat),
+                web::post().to(repeat::decide_repeat),
             )
             .route(
                 "/petitions/{id}/assignment/accept",
-                web::post().to(decisions::accept_assignment),
+                web::post().to(assignments::accept_assignment),
             )
             .route(
                 "/petitions/{id}/assignment/objection",
-                web::post().to(decisions::object_assignment),
+                web::post().to(assignments::object_assignment),
             )
             .route(
                 "/petitions/{id}/routing-suggestion",

@@ -4,14 +4,22 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::PgPool;
 use utoipa::ToSchema;
-use xinfang_messaging::OutboxWaker;
-use xinfang_messaging::UnitOfWork;
-use xinfang_platform::audit::AuditExt;
-use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
+use xinfang_platform::{
+    audit::{AuditEntry, AuditExt},
+    error::ErrorBody,
+    Actor, ApiError, Permission,
+};
 
-use crate::routing::{validate, RoutingRule};
+use crate::{
+    domain::{
+        routing::{validate, RoutingRule},
+        IntakeError,
+    },
+    store::rules::{self, RuleSetRecord},
+};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RuleSet {
@@ -31,37 +39,16 @@ pub struct PublishRules {
     pub note: Option<String>,
 }
 
-/// The newest rule set.
-pub async fn current_rules(conn: &mut PgConnection) -> Result<(i64, Vec<RoutingRule>), ApiError> {
-    let row =
-        sqlx::query("SELECT version, rules FROM routing_rule_sets ORDER BY version DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-    match row {
-        None => Ok((0, Vec::new())),
-        Some(r) => Ok((
-            r.try_get("version")?,
-            serde_json::from_value(r.try_get("rules")?).map_err(ApiError::internal)?,
-        )),
+impl From<RuleSetRecord> for RuleSet {
+    fn from(r: RuleSetRecord) -> RuleSet {
+        RuleSet {
+            version: r.version,
+            rules: r.rules,
+            note: r.note,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        }
     }
-}
-
-async fn load(pool: &PgPool, version: Option<i64>) -> Result<RuleSet, ApiError> {
-    let r = sqlx::query(
-        "SELECT version, rules, note, created_by, created_at FROM routing_rule_sets
-         WHERE ($1::bigint IS NULL OR version = $1) ORDER BY version DESC LIMIT 1",
-    )
-    .bind(version)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| ApiError::not_found("分类规则版本不存在"))?;
-    Ok(RuleSet {
-        version: r.try_get("version")?,
-        rules: serde_json::from_value(r.try_get("rules")?).map_err(ApiError::internal)?,
-        note: r.try_get("note")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
 }
 
 /// The current routing rules (现行分类规则).
@@ -72,7 +59,7 @@ async fn load(pool: &PgPool, version: Option<i64>) -> Result<RuleSet, ApiError> 
 )]
 pub async fn get_rules(actor: Actor, pool: web::Data<PgPool>) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
-    Ok(HttpResponse::Ok().json(load(&pool, None).await?))
+    Ok(HttpResponse::Ok().json(RuleSet::from(rules::load(&pool, None).await?)))
 }
 
 /// One version of the routing rules (历史版本).
@@ -88,7 +75,8 @@ pub async fn get_rule_version(
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
-    Ok(HttpResponse::Ok().json(load(&pool, Some(path.into_inner())).await?))
+    let version = path.into_inner();
+    Ok(HttpResponse::Ok().json(RuleSet::from(rules::load(&pool, Some(version)).await?)))
 }
 
 /// Publish a new version of the routing rules (发布分类规则); earlier versions are kept.
@@ -107,21 +95,16 @@ pub async fn publish_rules(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Administer)?;
     let body = body.into_inner();
-    validate(&body.rules).map_err(ApiError::validation_many)?;
+    validate(&body.rules).map_err(IntakeError::Invalid)?;
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
-    // Serialize publishers so versions follow one another.
-    sqlx::query("LOCK TABLE routing_rule_sets IN SHARE ROW EXCLUSIVE MODE")
-        .execute(uow.conn())
-        .await?;
     let now = Utc::now();
-    let version: i64 = sqlx::query_scalar(
-        "INSERT INTO routing_rule_sets (rules, note, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING version",
+    let version = rules::publish(
+        uow.conn(),
+        &body.rules,
+        body.note.as_deref(),
+        &actor.user_id,
+        now,
     )
-    .bind(serde_json::to_value(&body.rules).map_err(ApiError::internal)?)
-    .bind(&body.note)
-    .bind(&actor.user_id)
-    .bind(now)
-    .fetch_one(uow.conn())
     .await?;
     uow.audit(AuditEntry::by(
         &actor,

@@ -5,14 +5,22 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use xinfang_contracts::{events::VisitLoggedV1, Envelope};
-use xinfang_messaging::OutboxWaker;
-use xinfang_messaging::UnitOfWork;
-use xinfang_platform::audit::AuditExt;
-use xinfang_platform::{audit::AuditEntry, error::ErrorBody, Actor, ApiError, Permission};
+use xinfang_contracts::events::VisitLoggedV1;
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
+use xinfang_platform::{
+    audit::{AuditEntry, AuditExt},
+    error::ErrorBody,
+    Actor, ApiError, Permission,
+};
+
+use crate::{
+    domain::{FieldError, IntakeError},
+    events::publish,
+    store::visits::{self, VisitRecord},
+};
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +43,19 @@ pub struct VisitView {
     pub petition_id: Option<Uuid>,
 }
 
+impl From<VisitRecord> for VisitView {
+    fn from(v: VisitRecord) -> VisitView {
+        VisitView {
+            id: v.id,
+            unit: v.unit,
+            arrived_at: v.arrived_at,
+            visitor_count: v.visitor_count,
+            note: v.note,
+            petition_id: v.petition_id,
+        }
+    }
+}
+
 /// Log a visitor on arrival (来访登记).
 #[utoipa::path(
     post, path = "/api/v1/visits", tag = "来访登记",
@@ -52,9 +73,9 @@ pub async fn log_visit(
     actor.require(Permission::RegisterPetition)?;
     let mut errors = Vec::new();
     if body.visitor_count == 0 || body.visitor_count > 100_000 {
-        errors.push((
-            "visitor_count".to_string(),
-            "来访人数应在 1 至 100000 之间".to_string(),
+        errors.push(FieldError::new(
+            "visitor_count",
+            "来访人数应在 1 至 100000 之间",
         ));
     }
     let note = body
@@ -63,49 +84,37 @@ pub async fn log_visit(
         .map(str::trim)
         .filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 500) {
-        errors.push(("note".to_string(), "备注不能超过 500 个字".to_string()));
+        errors.push(FieldError::new("note", "备注不能超过 500 个字"));
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation_many(errors));
+        return Err(IntakeError::Invalid(errors).into());
     }
-    let id = Uuid::now_v7();
-    let arrived_at = Utc::now();
-    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
-    sqlx::query(
-        "INSERT INTO visits (id, unit, arrived_at, visitor_count, note, logged_by) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(&actor.unit)
-    .bind(arrived_at)
-    .bind(body.visitor_count as i32)
-    .bind(note)
-    .bind(&actor.user_id)
-    .execute(uow.conn())
-    .await?;
-    let event = VisitLoggedV1 {
-        visit_id: id,
+    let visit = VisitRecord {
+        id: Uuid::now_v7(),
         unit: actor.unit.clone(),
-        arrived_at,
-        visitor_count: body.visitor_count,
+        arrived_at: Utc::now(),
+        visitor_count: body.visitor_count as i32,
+        note: note.map(str::to_string),
+        petition_id: None,
     };
-    uow.enqueue(&Envelope::new(&event, None, None, None))
-        .await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    visits::insert(uow.conn(), &actor, &visit).await?;
+    uow.enqueue(&publish::visit_logged(&VisitLoggedV1 {
+        visit_id: visit.id,
+        unit: actor.unit.clone(),
+        arrived_at: visit.arrived_at,
+        visitor_count: body.visitor_count,
+    }))
+    .await?;
     uow.audit(AuditEntry::by(
         &actor,
         "visit.log",
         None,
-        json!({ "visit_id": id, "visitor_count": body.visitor_count }),
+        json!({ "visit_id": visit.id, "visitor_count": body.visitor_count }),
     ))
     .await?;
     uow.commit().await?;
-    Ok(HttpResponse::Created().json(VisitView {
-        id,
-        unit: actor.unit,
-        arrived_at,
-        visitor_count: body.visitor_count as i32,
-        note: note.map(str::to_string),
-        petition_id: None,
-    }))
+    Ok(HttpResponse::Created().json(VisitView::from(visit)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -132,30 +141,18 @@ pub async fn list_visits(
     actor.require(Permission::ReadCases)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::validation("limit", "每页条数应在 1 至 200 之间"));
+        return Err(IntakeError::PageSizeOutOfRange.into());
     }
-    let rows = sqlx::query(
-        "SELECT id, unit, arrived_at, visitor_count, note, petition_id FROM visits
-         WHERE ($1 OR unit = $2) AND (NOT $3 OR petition_id IS NULL) AND ($4::uuid IS NULL OR id < $4)
-         ORDER BY id DESC LIMIT $5",
+    let visits: Vec<VisitView> = visits::list(
+        pool.get_ref(),
+        &actor,
+        query.unregistered.unwrap_or(false),
+        query.after,
+        limit,
     )
-    .bind(actor.county_wide())
-    .bind(&actor.unit)
-    .bind(query.unregistered.unwrap_or(false))
-    .bind(query.after)
-    .bind(limit)
-    .fetch_all(pool.get_ref())
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        out.push(VisitView {
-            id: r.try_get("id")?,
-            unit: r.try_get("unit")?,
-            arrived_at: r.try_get("arrived_at")?,
-            visitor_count: r.try_get("visitor_count")?,
-            note: r.try_get("note")?,
-            petition_id: r.try_get("petition_id")?,
-        });
-    }
-    Ok(HttpResponse::Ok().json(out))
+    .await?
+    .into_iter()
+    .map(VisitView::from)
+    .collect();
+    Ok(HttpResponse::Ok().json(visits))
 }

@@ -1,16 +1,19 @@
-//! Domain types of intake; each validates on construction (`parse`).
+//! A registration (信访事项登记) and its parts; each validates on construction (`parse`) and reports
+//! every failure with its field.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
 use xinfang_contracts::events::{Category, Channel};
 use xinfang_platform::pii::PlainPii;
 
-/// One validation failure: (field, Chinese message).
-pub type FieldError = (String, String);
+use super::{error::FieldError, repeat::Candidate};
 
-fn err(field: impl Into<String>, msg: impl Into<String>) -> FieldError {
-    (field.into(), msg.into())
+fn err(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    FieldError::new(field, message)
 }
 
 /// Optional free text with a length limit; blank counts as absent.
@@ -219,6 +222,45 @@ pub fn parse_category(field: &str, s: &str) -> Result<Category, FieldError> {
 
 pub fn category_of(s: &str) -> Option<Category> {
     parse_category("", s).ok()
+}
+
+/// The national default sub-taxonomy (二级分类目录): field code → subfield codes. Counties may
+/// configure their own (`intake.taxonomy`).
+pub fn default_taxonomy() -> BTreeMap<String, Vec<String>> {
+    let mut taxonomy = BTreeMap::new();
+    let mut put = |field: &str, subfields: &[&str]| {
+        taxonomy.insert(
+            field.to_string(),
+            subfields.iter().map(|s| s.to_string()).collect(),
+        );
+    };
+    put(
+        "urban_rural_construction",
+        &[
+            "demolition_compensation",
+            "housing_quality",
+            "property_management",
+            "urban_management",
+        ],
+    );
+    put(
+        "labour_social_security",
+        &["wage_arrears", "social_insurance", "labour_contract"],
+    );
+    put(
+        "agriculture_rural",
+        &["land_contract", "village_affairs", "subsidies"],
+    );
+    put(
+        "natural_resources",
+        &["land_acquisition", "homestead", "mining", "forest"],
+    );
+    put(
+        "law_litigation",
+        &["court_judgment", "enforcement", "police", "procuratorate"],
+    );
+    put("other", &[]);
+    taxonomy
 }
 
 /// Kinds of attachment (附件).
@@ -644,15 +686,39 @@ pub fn new_query_code() -> String {
         .collect()
 }
 
-/// `140423-2025-000123`
-pub fn format_case_number(division: &str, year: i32, seq: i64) -> String {
-    format!("{division}-{year}-{seq:06}")
+/// What is stored of a query code (查询码): its hash, salted with the petition's id.
+pub fn query_code_hash(id: Uuid, query_code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(format!("{id}:{query_code}").as_bytes()))
+}
+
+/// A registration as answered to the clerk (登记结果).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredPetition {
+    pub id: Uuid,
+    /// 信访件编号
+    pub case_number: String,
+    /// 查询码: shown once, for the petitioner to follow the case.
+    pub query_code: String,
+    pub received_on: NaiveDate,
+    pub registered_at: DateTime<Utc>,
+    pub status: String,
+    pub correlation_id: Uuid,
+    /// Earlier petitions that may be the same matter (重复信访候选), best first; the clerk links
+    /// one (`POST /petitions/{id}/repeat`) or confirms the petition as new.
+    #[serde(default)]
+    pub repeat_candidates: Vec<Candidate>,
+}
+
+/// The case number (信访件编号) of the `sequence`th petition of `year` in the county, e.g.
+/// `140423-2025-000123`: gap-free per county and year.
+pub fn format_case_number(division: &str, year: i32, sequence: i64) -> String {
+    format!("{division}-{year}-{sequence:06}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::configuration::default_taxonomy;
 
     fn raw<'a>(names: Vec<&'a str>) -> RawPetition<'a> {
         RawPetition {
@@ -678,7 +744,7 @@ mod tests {
     }
 
     fn fields(errs: &[FieldError]) -> Vec<&str> {
-        errs.iter().map(|(f, _)| f.as_str()).collect()
+        errs.iter().map(|e| e.field.as_str()).collect()
     }
 
     #[test]
@@ -696,7 +762,7 @@ mod tests {
         let errs = parse(raw(vec!["甲", "乙", "丙", "丁", "戊", "己"])).unwrap_err();
         assert!(errs
             .iter()
-            .any(|(f, m)| f == "petitioners" && m.contains("不超过 5 人")));
+            .any(|e| e.field == "petitioners" && e.message.contains("不超过 5 人")));
     }
 
     #[test]
@@ -750,7 +816,9 @@ mod tests {
         ] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
-        assert!(errs.iter().all(|(_, m)| !m.is_empty() && !m.is_ascii()));
+        assert!(errs
+            .iter()
+            .all(|e| !e.message.is_empty() && !e.message.is_ascii()));
     }
 
     #[test]
@@ -761,14 +829,14 @@ mod tests {
         assert_eq!(check_char("14042319900101123"), '7');
         assert!(IdNumber::parse("x", "140423199001011237").is_ok());
         let e = IdNumber::parse("x", "140423199001011234").unwrap_err();
-        assert!(e.1.contains("校验位"));
+        assert!(e.message.contains("校验位"));
         assert!(IdNumber::parse("x", "1404231990010112")
             .unwrap_err()
-            .1
+            .message
             .contains("18 位"));
         assert!(IdNumber::parse("x", "140423199013011234")
             .unwrap_err()
-            .1
+            .message
             .contains("出生日期"));
         assert_eq!(
             format!("{:?}", IdNumber::parse("x", "140423199001011237").unwrap()),

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use xinfang_contracts::events::{Category, LegalChannel};
 
-use crate::domain::{parse_category, FieldError, FIELDS};
+use super::{
+    error::FieldError,
+    petition::{parse_category, FIELDS},
+};
 
 /// One rule. Unset criteria match anything; the most specific matching rule wins, ties by order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -35,9 +38,9 @@ pub struct RoutingRule {
 
 pub fn parse_legal_channel(field: &str, s: &str) -> Result<LegalChannel, FieldError> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
-        (
-            field.to_string(),
-            "法定途径无效，应为 litigation（诉讼）、arbitration（仲裁）、administrative_procedure（行政复议等行政程序）、discipline_inspection（纪检监察）、political_legal（政法部门）、party_appeal（党员申诉）或 other（其他）".to_string(),
+        FieldError::new(
+            field,
+            "法定途径无效，应为 litigation（诉讼）、arbitration（仲裁）、administrative_procedure（行政复议等行政程序）、discipline_inspection（纪检监察）、political_legal（政法部门）、party_appeal（党员申诉）或 other（其他）",
         )
     })
 }
@@ -53,7 +56,7 @@ pub fn legal_channel_code(c: LegalChannel) -> String {
 pub fn validate(rules: &[RoutingRule]) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     if rules.len() > 2000 {
-        errors.push(("rules".into(), "规则不能超过 2000 条".into()));
+        errors.push(FieldError::new("rules", "规则不能超过 2000 条"));
     }
     for (i, r) in rules.iter().enumerate() {
         let f = |k: &str| format!("rules[{i}].{k}");
@@ -64,7 +67,7 @@ pub fn validate(rules: &[RoutingRule]) -> Result<(), Vec<FieldError>> {
         }
         if let Some(x) = &r.field {
             if !FIELDS.iter().any(|(code, _)| code == x) {
-                errors.push((f("field"), "信访事项领域无效".into()));
+                errors.push(FieldError::new(f("field"), "信访事项领域无效"));
             }
         }
         if let Some(c) = &r.legal_channel {
@@ -73,9 +76,9 @@ pub fn validate(rules: &[RoutingRule]) -> Result<(), Vec<FieldError>> {
             }
         }
         if r.unit.is_none() && r.legal_channel.is_none() {
-            errors.push((
+            errors.push(FieldError::new(
                 f("unit"),
-                "每条规则须指定责任单位（unit）或法定途径（legal_channel）".into(),
+                "每条规则须指定责任单位（unit）或法定途径（legal_channel）",
             ));
         }
         for (k, v, max) in [
@@ -86,7 +89,10 @@ pub fn validate(rules: &[RoutingRule]) -> Result<(), Vec<FieldError>> {
             if v.as_ref()
                 .is_some_and(|s| s.trim().is_empty() || s.chars().count() > max)
             {
-                errors.push((f(k), format!("不能为空且不能超过 {max} 个字")));
+                errors.push(FieldError::new(
+                    f(k),
+                    format!("不能为空且不能超过 {max} 个字"),
+                ));
             }
         }
     }
@@ -120,7 +126,8 @@ pub struct Subject<'a> {
 }
 
 pub fn suggest(version: i64, rules: &[RoutingRule], s: &Subject<'_>) -> Suggestion {
-    let mut best: Option<(usize, usize)> = None; // (specificity, index)
+    // (specificity, index) of the best rule so far
+    let mut best: Option<(usize, usize)> = None;
     let mut skipped = Vec::new();
     for (i, r) in rules.iter().enumerate() {
         let mut specificity = 0;
@@ -246,7 +253,7 @@ mod tests {
         let mut bad = bad;
         bad[1].unit = None;
         let e = validate(&bad).unwrap_err();
-        let f: Vec<&str> = e.iter().map(|x| x.0.as_str()).collect();
+        let f: Vec<&str> = e.iter().map(|x| x.field.as_str()).collect();
         for k in [
             "rules[0].category",
             "rules[0].field",

@@ -9,7 +9,7 @@
 //!   (`gin__int_ops`), and for repeat detection: the same tokens are kept per petition in
 //!   `content_signatures` under the matter's scope ([`scope_of`]: field and respondent), and the
 //!   score is the Jaccard similarity of the token sets (`icount(a & b)` in `intarray`), computed
-//!   only against petitions of the same scope (see [`crate::repeat`]).
+//!   only against petitions of the same scope (see [`crate::domain::repeat`]).
 
 use std::collections::BTreeSet;
 

@@ -1,41 +1,20 @@
-//! Repeat detection (重复信访识别): earlier petitions by the same person (keyed blind index of
-//! identity number or phone, any petitioner or representative) or with similar content in the same
-//! field against the same respondent (Jaccard similarity of character-bigram tokens, see
-//! [`crate::text`]), compared only within that scope through `content_signatures`.
-//!
-//! Score: content similarity in 0–1; a petition by the same person scores `0.5 + 0.5 × content`,
-//! so it ranks above content-only matches.
+//! The repeat lookup (重复信访比对): earlier petitions by the same person (blind index) or with
+//! similar content in the same scope, read through `content_signatures`; scored in
+//! [`crate::domain::repeat`].
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, Row};
-use utoipa::ToSchema;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// A candidate earlier petition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Candidate {
-    pub petition_id: Uuid,
-    pub case_number: String,
-    pub score: f32,
-    /// `same_id_number`, `same_phone`, `similar_content`
-    pub reasons: Vec<String>,
-    /// Content similarity (Jaccard of bigram tokens, same field and respondent).
-    pub content_similarity: f32,
-    pub status: String,
-    pub received_on: NaiveDate,
-    pub registered_at: DateTime<Utc>,
-    /// Set when administrative review concluded the case (no longer accepted, art 36).
-    pub finalized_on: Option<NaiveDate>,
-}
+use crate::domain::repeat::{rank, token_count_bounds, Candidate, Match};
 
 /// What to look for.
 pub struct Probe<'a> {
     pub id_number_bidx: &'a [Vec<u8>],
     pub phone_bidx: &'a [Vec<u8>],
-    /// The matter's scope ([`crate::text::scope_of`]): content is compared only within it.
+    /// The matter's scope ([`crate::domain::text::scope_of`]): content is compared only within it.
     pub scope: &'a str,
-    /// Sorted, distinct content tokens ([`crate::text::search_tokens`]).
+    /// Sorted, distinct content tokens ([`crate::domain::text::search_tokens`]).
     pub tokens: &'a [i32],
     pub min_score: f32,
     pub limit: i64,
@@ -43,21 +22,33 @@ pub struct Probe<'a> {
     pub max_scope_scan: i64,
 }
 
-/// The token counts a petition must have to reach Jaccard similarity `min` with a probe of `n`
-/// tokens: |A ∩ B| ≤ min(|A|, |B|) and |A ∪ B| ≥ max(|A|, |B|), so `min·n ≤ |B| ≤ n / min`.
-pub fn token_count_bounds(n: usize, min: f32) -> (i32, i32) {
-    if n == 0 {
-        return (1, 0);
+#[derive(sqlx::FromRow)]
+struct MatchRow {
+    petition_id: Uuid,
+    case_number: String,
+    status: String,
+    received_on: NaiveDate,
+    registered_at: DateTime<Utc>,
+    finalized_on: Option<NaiveDate>,
+    same_id_number: bool,
+    same_phone: bool,
+    similarity: f32,
+}
+
+impl From<MatchRow> for Match {
+    fn from(r: MatchRow) -> Match {
+        Match {
+            petition_id: r.petition_id,
+            case_number: r.case_number,
+            status: r.status,
+            received_on: r.received_on,
+            registered_at: r.registered_at,
+            finalized_on: r.finalized_on,
+            same_id_number: r.same_id_number,
+            same_phone: r.same_phone,
+            similarity: r.similarity,
+        }
     }
-    if min <= 0.0 {
-        return (0, i32::MAX);
-    }
-    let n = n as f64;
-    // (slightly wide: the threshold is an f32, and the similarity is filtered exactly afterwards)
-    let min = f64::from(min);
-    let lo = (min * n - 1e-3).ceil().max(0.0);
-    let hi = (n / min + 1e-3).floor().min(f64::from(i32::MAX));
-    (lo as i32, hi as i32)
 }
 
 /// Find candidates, best first.
@@ -73,7 +64,7 @@ pub async fn find_candidates(
     p: &Probe<'_>,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
     let (lo, hi) = token_count_bounds(p.tokens.len(), p.min_score);
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, MatchRow>(
         "WITH person AS (
              SELECT petition_id,
                     bool_or(id_number_bidx = ANY($1)) AS same_id,
@@ -97,16 +88,16 @@ pub async fn find_candidates(
          ids AS (
              SELECT petition_id AS id FROM person UNION SELECT id FROM similar_content
          )
-         SELECT p.id, p.case_number, p.status, p.received_on, p.registered_at, p.finalized_on,
-                coalesce(pe.same_id, false) AS same_id, coalesce(pe.same_phone, false) AS same_phone,
+         SELECT p.id AS petition_id, p.case_number, p.status, p.received_on, p.registered_at, p.finalized_on,
+                coalesce(pe.same_id, false) AS same_id_number, coalesce(pe.same_phone, false) AS same_phone,
                 coalesce(sc.sim,
                     CASE WHEN $4 > 0 AND coalesce(p.field, '-') || '|' || coalesce(p.respondent_unit, '-') = $7
                          THEN (icount(p.search_tokens & $3::int4[])::real
                               / greatest(1, icount(p.search_tokens) + $4 - icount(p.search_tokens & $3::int4[])))::real
-                         ELSE 0::real END) AS sim
+                         ELSE 0::real END) AS similarity
          FROM ids JOIN petitions p ON p.id = ids.id
          LEFT JOIN person pe ON pe.petition_id = p.id
-         LEFT JOIN similar_content sc ON sc.id = p.id",
+         LEFT JOIN similar_content sc ON sc.id = p.id"
     )
     .bind(p.id_number_bidx)
     .bind(p.phone_bidx)
@@ -122,81 +113,12 @@ pub async fn find_candidates(
     // the statistics of a table it reads, so a plan made while the tables were small does not
     // outlive their growth; planning it at every call cost about 0.4 ms of PostgreSQL's CPU per
     // registration (docs/performance.md, session 4).
+    .persistent(true)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let same_id: bool = r.try_get("same_id")?;
-        let same_phone: bool = r.try_get("same_phone")?;
-        let sim: f32 = r.try_get("sim")?;
-        let mut reasons = Vec::new();
-        if same_id {
-            reasons.push("same_id_number".to_string());
-        }
-        if same_phone {
-            reasons.push("same_phone".to_string());
-        }
-        if sim >= p.min_score {
-            reasons.push("similar_content".to_string());
-        }
-        if reasons.is_empty() {
-            continue;
-        }
-        let score = if same_id || same_phone {
-            0.5 + 0.5 * sim
-        } else {
-            sim
-        };
-        out.push(Candidate {
-            petition_id: r.try_get("id")?,
-            case_number: r.try_get("case_number")?,
-            score: (score * 1000.0).round() / 1000.0,
-            reasons,
-            content_similarity: (sim * 1000.0).round() / 1000.0,
-            status: r.try_get("status")?,
-            received_on: r.try_get("received_on")?,
-            registered_at: r.try_get("registered_at")?,
-            finalized_on: r.try_get("finalized_on")?,
-        });
-    }
-    out.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.registered_at.cmp(&a.registered_at))
-    });
-    out.truncate(p.limit.max(1) as usize);
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::text::jaccard;
-
-    #[test]
-    fn token_count_bounds_keep_every_petition_that_can_reach_the_threshold() {
-        assert_eq!(token_count_bounds(10, 0.3), (3, 33));
-        assert_eq!(token_count_bounds(0, 0.3), (1, 0));
-        assert_eq!(token_count_bounds(7, 0.0), (0, i32::MAX));
-        // Exhaustive check on small sets: whenever Jaccard ≥ min, the count is within bounds.
-        for n in 1..30usize {
-            let a: Vec<i32> = (0..n as i32).collect();
-            for m in 1..120usize {
-                for shared in 0..=n.min(m) {
-                    let b: Vec<i32> = (0..shared as i32)
-                        .chain(1000..1000 + (m - shared) as i32)
-                        .collect();
-                    let mut b = b;
-                    b.sort_unstable();
-                    let (lo, hi) = token_count_bounds(n, 0.3);
-                    if jaccard(&a, &b) >= 0.3 {
-                        assert!(
-                            lo <= m as i32 && m as i32 <= hi,
-                            "n={n} m={m} shared={shared}"
-                        );
-                    }
-                }
-            }
-        }
-    }
+    Ok(rank(
+        rows.into_iter().map(Match::from).collect(),
+        p.min_score,
+        p.limit,
+    ))
 }

@@ -6,30 +6,72 @@
 //! and each waits for the previous one's commit. The registrar's writers instead take whatever
 //! registrations are waiting (up to `intake.registration.batch_size`), write each under a
 //! savepoint (one refused registration does not take the others with it), number them all with one
-//! statement and commit once. Every caller gets its answer only after that commit: a 201 always
-//! means written, numbered and committed; if the commit fails, every registration of the batch is
-//! answered with the error and none of them exists.
+//! statement, enqueue their events (built with their numbers) with one statement and commit once.
+//! Every caller gets its answer only after that commit: a 201 always means written, numbered and
+//! committed; if the commit fails, every registration of the batch is answered with the error and
+//! none of them exists.
 //!
 //! The handler does everything that needs no lock before it queues (validation, blind indexes,
 //! the repeat-candidate lookup), so the writers only write; the batch's audit rows are written
 //! together with one statement ([`audit::record_many`]).
+//!
+//! The answers are the platform's HTTP errors because the shared `Idempotency-Key` claim answers
+//! in them; intake's own refusals are converted on the way out.
 
 use std::sync::Arc;
-use xinfang_platform::time::today_in_china;
 
 use actix_web::http::StatusCode;
-use chrono::Datelike;
+use chrono::{Datelike, Utc};
+use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot, Mutex};
+use uuid::Uuid;
+use xinfang_contracts::Envelope;
 use xinfang_messaging::UnitOfWork;
-use xinfang_platform::{audit, ApiError};
+use xinfang_platform::{
+    audit::{self, AuditEntry, AuditExt},
+    idempotency,
+    pii::PiiVault,
+    time::today_in_china,
+    Actor, ApiError,
+};
 
 use crate::{
-    routes::petitions::{
-        number_batch, remember_answer, write_many, write_one, Job, Unnumbered, Written,
+    domain::{
+        petition::{new_query_code, query_code_hash, RegisteredPetition},
+        IntakeError,
     },
-    state::IntakeState,
+    events::publish,
+    store::{
+        numbering,
+        petitions::{self, Registration, RegistrationRows},
+    },
 };
+
+/// One registration waiting to be written by the [`Registrar`].
+pub struct Job {
+    pub actor: Actor,
+    pub key: Option<String>,
+    pub request_hash: Option<String>,
+    pub registration: Registration,
+}
+
+/// What became of a job.
+pub enum Written {
+    Created(RegisteredPetition),
+    /// The `Idempotency-Key` was used before: its first answer.
+    Replay {
+        status: StatusCode,
+        body: Value,
+    },
+}
+
+/// What the writers need besides the jobs.
+pub struct RegistrarContext {
+    pub vault: Arc<PiiVault>,
+    /// 区划代码 of the county: the first part of every case number.
+    pub division_code: String,
+}
 
 type Reply = oneshot::Sender<Result<Written, ApiError>>;
 
@@ -47,12 +89,12 @@ pub struct Registrar {
 impl Registrar {
     /// Start `writers` writer tasks, each writing up to `batch_size` registrations per transaction.
     /// They stop when the registrar is dropped and the queue is empty.
-    pub fn start(state: Arc<IntakeState>, writers: usize, batch_size: usize) -> Registrar {
+    pub fn start(context: Arc<RegistrarContext>, writers: usize, batch_size: usize) -> Registrar {
         let batch_size = batch_size.max(1);
         let (tx, rx) = mpsc::channel::<Queued>(batch_size * writers.max(1) * 4);
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..writers.max(1) {
-            let (rx, state) = (rx.clone(), state.clone());
+            let (rx, context) = (rx.clone(), context.clone());
             tokio::spawn(async move {
                 loop {
                     let mut batch = Vec::with_capacity(batch_size);
@@ -69,7 +111,7 @@ impl Registrar {
                             }
                         }
                     }
-                    write_batch(&state, batch).await;
+                    write_batch(&context, batch).await;
                 }
             });
         }
@@ -82,31 +124,41 @@ impl Registrar {
         self.queue
             .send(Queued { pool, job, reply })
             .await
-            .map_err(|_| ApiError::unavailable("登记服务正在停止，请稍后重试"))?;
-        answer
-            .await
-            .map_err(|_| ApiError::unavailable("登记服务正在停止，请稍后重试"))?
+            .map_err(|_| stopping())?;
+        answer.await.map_err(|_| stopping())?
     }
 }
 
-enum State {
-    Written(Unnumbered),
+fn stopping() -> ApiError {
+    ApiError::unavailable("登记服务正在停止，请稍后重试")
+}
+
+/// A registration written under its placeholder number, waiting for its number and event.
+struct Pending {
+    rows: RegistrationRows,
+    registered: RegisteredPetition,
+}
+
+enum Outcome {
+    Written(Pending),
     Replayed(Written),
     Refused(ApiError),
 }
 
 #[tracing::instrument(name = "write_registrations", skip_all, fields(batch = batch.len()))]
-async fn write_batch(state: &IntakeState, batch: Vec<Queued>) {
-    let pool = batch[0].pool.clone();
+async fn write_batch(context: &RegistrarContext, batch: Vec<Queued>) {
+    let Some(pool) = batch.first().map(|q| q.pool.clone()) else {
+        return;
+    };
     let (jobs, replies): (Vec<Job>, Vec<Reply>) =
         batch.into_iter().map(|q| (q.job, q.reply)).unzip();
-    match write_all(&pool, state, &jobs).await {
-        Ok(states) => {
-            for (state, reply) in states.into_iter().zip(replies) {
-                let answer = match state {
-                    State::Written(u) => Ok(Written::Created(u.registered)),
-                    State::Replayed(w) => Ok(w),
-                    State::Refused(e) => Err(e),
+    match write_all(&pool, context, &jobs).await {
+        Ok(outcomes) => {
+            for (outcome, reply) in outcomes.into_iter().zip(replies) {
+                let answer = match outcome {
+                    Outcome::Written(pending) => Ok(Written::Created(pending.registered)),
+                    Outcome::Replayed(written) => Ok(written),
+                    Outcome::Refused(e) => Err(e),
                 };
                 let _ = reply.send(answer);
             }
@@ -125,14 +177,121 @@ async fn savepoint(conn: &mut PgConnection, sql: &'static str) -> Result<(), Api
     Ok(())
 }
 
+/// The rows of one registration, sealed, under its placeholder number.
+fn pending_of(context: &RegistrarContext, job: &Job) -> Result<Pending, IntakeError> {
+    let registration = &job.registration;
+    let registered_at = Utc::now();
+    let query_code = new_query_code();
+    let correlation_id = Uuid::now_v7();
+    let rows = RegistrationRows::seal(
+        &context.vault,
+        registration,
+        query_code_hash(registration.id, &query_code),
+        registered_at,
+        correlation_id,
+    )?;
+    Ok(Pending {
+        rows,
+        registered: RegisteredPetition {
+            id: registration.id,
+            case_number: format!("pending:{}", registration.id),
+            query_code,
+            received_on: registration.petition.received_on,
+            registered_at,
+            status: "registered".into(),
+            correlation_id,
+            repeat_candidates: registration.candidates.clone(),
+        },
+    })
+}
+
+fn audit_of(job: &Job) -> AuditEntry {
+    let registration = &job.registration;
+    let p = &registration.petition;
+    AuditEntry::by(
+        &job.actor,
+        "petition.register",
+        Some(registration.id),
+        json!({ "channel": p.channel.as_str(), "received_on": p.received_on,
+                "repeat_candidates": registration.candidates.iter().map(|c| &c.case_number).collect::<Vec<_>>() }),
+    )
+}
+
+/// Write one registration in the writer's transaction: the idempotency claim, the walk-in visit it
+/// resolves, the petition and its rows, and its audit record (collected by the batch unit).
+#[tracing::instrument(skip_all, fields(case_id = %job.registration.id))]
+async fn write_one(
+    uow: &mut UnitOfWork<'_>,
+    context: &RegistrarContext,
+    job: &Job,
+) -> Result<Result<Pending, Written>, ApiError> {
+    if let (Some(key), Some(hash)) = (&job.key, &job.request_hash) {
+        if let idempotency::Begin::Replay { status, body } =
+            idempotency::begin(uow.conn(), &job.actor, key, hash).await?
+        {
+            return Ok(Err(Written::Replay { status, body }));
+        }
+    }
+    let registration = &job.registration;
+    if let Some(visit_id) = registration.visit_id {
+        petitions::claim_visit(uow.conn(), &job.actor, visit_id, registration.id)
+            .await
+            .map_err(ApiError::from)?;
+    }
+    let pending = pending_of(context, job).map_err(ApiError::from)?;
+    petitions::insert(
+        uow.conn(),
+        &context.division_code,
+        context.vault.key_version(),
+        &[(registration, &pending.rows)],
+    )
+    .await?;
+    uow.audit(audit_of(job)).await?;
+    Ok(Ok(pending))
+}
+
+/// Write several registrations that need no check in the transaction (no `Idempotency-Key`, no
+/// walk-in visit) with one statement for all their rows. `Err` when any of it fails: the caller
+/// rolls back to its savepoint and writes them one by one, so that a failure falls on the
+/// registration that caused it.
+#[tracing::instrument(skip_all, fields(registrations = jobs.len()))]
+async fn write_many(
+    conn: &mut PgConnection,
+    context: &RegistrarContext,
+    jobs: &[&Job],
+) -> Result<Vec<(Pending, AuditEntry)>, ApiError> {
+    let pending = jobs
+        .iter()
+        .map(|job| pending_of(context, job))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::from)?;
+    let items: Vec<(&Registration, &RegistrationRows)> = jobs
+        .iter()
+        .zip(&pending)
+        .map(|(job, p)| (&job.registration, &p.rows))
+        .collect();
+    petitions::insert(
+        conn,
+        &context.division_code,
+        context.vault.key_version(),
+        &items,
+    )
+    .await?;
+    Ok(pending
+        .into_iter()
+        .zip(jobs)
+        .map(|(p, job)| (p, audit_of(job)))
+        .collect())
+}
+
 /// Write, number and commit a batch; `Err` when nothing of it was committed.
 async fn write_all(
     pool: &PgPool,
-    state: &IntakeState,
+    context: &RegistrarContext,
     jobs: &[Job],
-) -> Result<Vec<State>, ApiError> {
+) -> Result<Vec<Outcome>, ApiError> {
     let mut tx = pool.begin().await?;
-    let mut slots: Vec<Option<State>> = (0..jobs.len()).map(|_| None).collect();
+    let mut slots: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
     // Audit rows are collected per registration and written together before the commit; those of a
     // refused registration are dropped with its savepoint.
     let mut audit_rows = Vec::new();
@@ -141,17 +300,17 @@ async fn write_all(
     // visit) are written together, one statement per table; if that fails they are written one by
     // one below, so that a failure falls only on the registration that caused it.
     let simple: Vec<usize> = (0..jobs.len())
-        .filter(|&i| jobs[i].key.is_none() && jobs[i].visit_id.is_none())
+        .filter(|&i| jobs[i].key.is_none() && jobs[i].registration.visit_id.is_none())
         .collect();
     if simple.len() >= 2 {
         savepoint(&mut tx, "SAVEPOINT registrations").await?;
         let group: Vec<&Job> = simple.iter().map(|&i| &jobs[i]).collect();
-        match write_many(&mut UnitOfWork::batch(&mut tx), state, &group).await {
+        match write_many(&mut tx, context, &group).await {
             Ok(written) => {
                 savepoint(&mut tx, "RELEASE SAVEPOINT registrations").await?;
-                for (&i, (u, entry)) in simple.iter().zip(written) {
+                for (&i, (pending, entry)) in simple.iter().zip(written) {
                     audit_rows.push(entry);
-                    slots[i] = Some(State::Written(u));
+                    slots[i] = Some(Outcome::Written(pending));
                 }
             }
             Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
@@ -174,55 +333,104 @@ async fn write_all(
         }
         // A batch unit: the registration's audit row is collected, to be written with the others.
         let mut uow = UnitOfWork::batch(&mut tx);
-        let written = write_one(&mut uow, state, job).await;
+        let written = write_one(&mut uow, context, job).await;
         let deferred = uow.into_deferred();
         slots[i] = Some(match written {
-            Ok(Ok(u)) => {
+            Ok(Ok(pending)) => {
                 if !alone {
                     savepoint(&mut tx, "RELEASE SAVEPOINT registration").await?;
                 }
                 audit_rows.extend(audit::deferred_entries(deferred)?);
-                State::Written(u)
+                Outcome::Written(pending)
             }
             Ok(Err(replay)) => {
                 if !alone {
                     savepoint(&mut tx, "RELEASE SAVEPOINT registration").await?;
                 }
-                State::Replayed(replay)
+                Outcome::Replayed(replay)
             }
             Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
             Err(e) if alone => {
                 tx.rollback().await?;
-                return Ok(vec![State::Refused(e)]);
+                return Ok(vec![Outcome::Refused(e)]);
             }
             Err(e) => {
                 // Only this registration is undone; the transaction goes on.
                 savepoint(&mut tx, "ROLLBACK TO SAVEPOINT registration").await?;
-                State::Refused(e)
+                Outcome::Refused(e)
             }
         });
     }
-    let mut states: Vec<State> = slots
+    let mut outcomes: Vec<Outcome> = slots
         .into_iter()
         .map(|s| s.ok_or_else(|| ApiError::internal("a registration without an outcome")))
         .collect::<Result<_, _>>()?;
     // The contended locks come last and are held only until the commit: the audit chains
     // (ascending, as every batch takes them), then the year's counter.
     audit::record_many(&mut tx, &audit_rows).await?;
-    let year = today_in_china().year();
-    let mut written: Vec<&mut Unnumbered> = states
-        .iter_mut()
-        .filter_map(|s| match s {
-            State::Written(u) => Some(u),
-            _ => None,
-        })
-        .collect();
-    number_batch(&mut tx, &state.settings.division_code, year, &mut written).await?;
-    for (job, s) in jobs.iter().zip(&states) {
-        if let State::Written(u) = s {
-            remember_answer(&mut tx, job, &u.registered).await?;
+    number_and_enqueue(&mut tx, context, jobs, &mut outcomes).await?;
+    for (job, outcome) in jobs.iter().zip(&outcomes) {
+        if let Outcome::Written(pending) = outcome {
+            remember_answer(&mut tx, job, &pending.registered).await?;
         }
     }
     tx.commit().await?;
-    Ok(states)
+    Ok(outcomes)
+}
+
+/// Number the written registrations (one statement), then enqueue their events, built with their
+/// numbers, with one statement: an event never carries a placeholder.
+async fn number_and_enqueue(
+    tx: &mut PgConnection,
+    context: &RegistrarContext,
+    jobs: &[Job],
+    outcomes: &mut [Outcome],
+) -> Result<(), ApiError> {
+    let mut written: Vec<(&Job, &mut Pending)> = jobs
+        .iter()
+        .zip(outcomes.iter_mut())
+        .filter_map(|(job, outcome)| match outcome {
+            Outcome::Written(pending) => Some((job, pending)),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<Uuid> = written.iter().map(|(job, _)| job.registration.id).collect();
+    let year = today_in_china().year();
+    let numbers = numbering::number(tx, &context.division_code, year, &ids)
+        .await
+        .map_err(ApiError::from)?;
+    for ((_, pending), number) in written.iter_mut().zip(numbers) {
+        pending.registered.case_number = number;
+    }
+    let envelopes: Vec<Envelope> = written
+        .iter()
+        .map(|(job, pending)| {
+            publish::petition_registered(
+                &job.registration,
+                &pending.rows,
+                &context.division_code,
+                &pending.registered.case_number,
+            )
+        })
+        .collect();
+    let envelopes: Vec<&Envelope> = envelopes.iter().collect();
+    UnitOfWork::batch(tx).enqueue_many(&envelopes).await?;
+    Ok(())
+}
+
+/// Store a created registration's answer with its `Idempotency-Key`, once it has its number.
+async fn remember_answer(
+    conn: &mut PgConnection,
+    job: &Job,
+    registered: &RegisteredPetition,
+) -> Result<(), ApiError> {
+    let response = serde_json::to_value(registered).map_err(ApiError::internal)?;
+    idempotency::complete_request(
+        conn,
+        &job.actor,
+        job.key.as_deref(),
+        StatusCode::CREATED,
+        &response,
+    )
+    .await
 }

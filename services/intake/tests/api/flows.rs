@@ -3,99 +3,21 @@
 
 use std::time::Duration;
 
-use intake::{
-    configuration::{IntakeSettings, Settings},
-    events::IntakeEvents,
-    startup,
-};
+use intake::events::IntakeEvents;
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use xinfang_contracts::{events::CaseFinalizedV1, DomainEvent, Envelope};
 use xinfang_messaging::{EventHandler, UnitOfWork};
 use xinfang_platform::Role;
-use xinfang_test_support::{clerk_token, token, TestEnv, BUREAU};
+use xinfang_test_support::{clerk_token, token, BUREAU};
 
-struct TestApp {
-    address: String,
-    service: xinfang_test_support::TestApp,
-    client: reqwest::Client,
-    _env: TestEnv,
-}
-
-impl TestApp {
-    async fn spawn() -> TestApp {
-        let env = TestEnv::new();
-        let settings = Settings {
-            platform: env.settings("intake"),
-            intake: IntakeSettings {
-                division_code: "140423".into(),
-            },
-        };
-        let service = xinfang_test_support::spawn_app(startup::build(settings)).await;
-        let address = service.address.clone();
-        TestApp {
-            address,
-            service,
-            client: reqwest::Client::new(),
-            _env: env,
-        }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut r = self
-            .client
-            .request(method, format!("{}{path}", self.address))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.call(Method::POST, token, path, Some(body)).await
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.call(Method::GET, token, path, None).await
-    }
-
-    async fn register(&self, body: Value) -> Value {
-        let (s, b) = self.post(&clerk_token(), "/api/v1/petitions", body).await;
-        assert_eq!(s, 201, "{b}");
-        b
-    }
-
-    async fn decide(&self, token: &str, id: &str, body: Value) -> (u16, Value) {
-        self.post(token, &format!("/api/v1/petitions/{id}/decisions"), body)
-            .await
-    }
-
-    async fn outbox_types(&self) -> Vec<String> {
-        sqlx::query_scalar("SELECT envelope->>'event_type' FROM outbox ORDER BY id")
-            .fetch_all(&self.service.pool)
-            .await
-            .unwrap_or_default()
-    }
-
-    async fn stop(self) {
-        self.service.stop().await;
-    }
-}
+use crate::helpers::TestApp;
 
 /// A valid identity number (GB 11643) built from a birth date and a sequence.
 fn id_number(seq: u32) -> String {
     let first = format!("14042319850101{seq:03}");
-    format!("{first}{}", intake::domain::check_char(&first))
+    format!("{first}{}", intake::domain::petition::check_char(&first))
 }
 
 fn claim(summary: &str, id: &str, phone: &str) -> Value {
@@ -784,8 +706,8 @@ async fn walk_in_visits_are_logged_and_resolved_by_registration() {
 
 #[tokio::test]
 async fn content_lookup_compares_the_newest_petitions_of_the_scope_up_to_its_cap() {
-    use intake::repeat::{find_candidates, Probe};
-    use intake::text::{scope_of, search_tokens};
+    use intake::domain::text::{scope_of, search_tokens};
+    use intake::store::repeat::{find_candidates, Probe};
     let app = TestApp::spawn().await;
     let older = app
         .register(claim(

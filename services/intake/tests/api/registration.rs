@@ -1,62 +1,12 @@
-//! Intake service tests against a fresh database and a private queue prefix.
+//! Registration: the event, authentication, validation, idempotency and numbering under
+//! concurrency, and a graceful shutdown.
 
 use std::time::Duration;
 
-use intake::{
-    configuration::{IntakeSettings, Settings},
-    startup,
-};
+use crate::helpers::TestApp;
 use serde_json::{json, Value};
 use xinfang_platform::Role;
-use xinfang_test_support::{clerk_token, token, wait_for, TestEnv, BUREAU};
-
-struct TestApp {
-    address: String,
-    service: xinfang_test_support::TestApp,
-    client: reqwest::Client,
-    db: sqlx::postgres::PgConnectOptions,
-    _env: TestEnv,
-}
-
-impl TestApp {
-    async fn spawn() -> TestApp {
-        let env = TestEnv::new();
-        let platform = env.settings("intake");
-        let db = platform.database.with_db();
-        let settings = Settings {
-            platform,
-            intake: IntakeSettings {
-                division_code: "140423".into(),
-            },
-        };
-        let service = xinfang_test_support::spawn_app(startup::build(settings)).await;
-        let address = service.address.clone();
-        service.wait_connected().await;
-        TestApp {
-            address,
-            service,
-            client: reqwest::Client::new(),
-            db,
-            _env: env,
-        }
-    }
-
-    async fn register(&self, token: &str, body: Value, key: Option<&str>) -> reqwest::Response {
-        let mut r = self
-            .client
-            .post(format!("{}/api/v1/petitions", self.address))
-            .bearer_auth(token)
-            .json(&body);
-        if let Some(k) = key {
-            r = r.header("Idempotency-Key", k);
-        }
-        r.send().await.expect("request")
-    }
-
-    async fn stop(self) {
-        self.service.stop().await;
-    }
-}
+use xinfang_test_support::{clerk_token, token, wait_for, BUREAU};
 
 fn petition() -> Value {
     json!({ "channel": "visit", "summary": "工资被拖欠三个月", "petitioners": [{ "name": "张三" }] })
@@ -65,7 +15,7 @@ fn petition() -> Value {
 #[tokio::test]
 async fn registration_stores_the_petition_and_publishes_its_event() {
     let app = TestApp::spawn().await;
-    let res = app.register(&clerk_token(), petition(), None).await;
+    let res = app.register_as(&clerk_token(), petition(), None).await;
     assert_eq!(res.status().as_u16(), 201);
     let body: Value = res.json().await.unwrap();
     assert!(body["case_number"].as_str().unwrap().starts_with("140423-"));
@@ -123,7 +73,7 @@ async fn auth_is_required_and_checked() {
 
     let forged = format!("{}x", clerk_token());
     assert_eq!(
-        app.register(&forged, petition(), None)
+        app.register_as(&forged, petition(), None)
             .await
             .status()
             .as_u16(),
@@ -134,7 +84,7 @@ async fn auth_is_required_and_checked() {
         .unwrap()
         .issue("u", BUREAU, &[Role::Clerk], -3600);
     assert_eq!(
-        app.register(&expired, petition(), None)
+        app.register_as(&expired, petition(), None)
             .await
             .status()
             .as_u16(),
@@ -142,7 +92,7 @@ async fn auth_is_required_and_checked() {
     );
 
     let mediator = token("m1", BUREAU, &[Role::Mediator]);
-    let res = app.register(&mediator, petition(), None).await;
+    let res = app.register_as(&mediator, petition(), None).await;
     assert_eq!(res.status().as_u16(), 403);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "forbidden");
@@ -185,7 +135,7 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
     assert_eq!(b["code"], "invalid_json");
 
     let unknown = app
-        .register(
+        .register_as(
             &t,
             json!({"channel": "visit", "summary": "x", "colour": "red"}),
             None,
@@ -196,7 +146,7 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
     assert!(b["message"].as_str().unwrap().contains("colour"), "{b}");
 
     let huge = app
-        .register(
+        .register_as(
             &t,
             json!({"channel": "visit", "summary": "字".repeat(70_000)}),
             None,
@@ -205,7 +155,7 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
     assert_eq!(huge.status().as_u16(), 413);
 
     let six = app
-        .register(&t, json!({"channel": "visit", "summary": "征地补偿", "petitioner_count": 40,
+        .register_as(&t, json!({"channel": "visit", "summary": "征地补偿", "petitioner_count": 40,
             "petitioners": [{"name":"甲"},{"name":"乙"},{"name":"丙"},{"name":"丁"},{"name":"戊"},{"name":"己"}]}), None)
         .await;
     assert_eq!(six.status().as_u16(), 422);
@@ -226,17 +176,17 @@ async fn idempotent_retries_and_gapless_numbers_under_concurrency() {
     let app = TestApp::spawn().await;
     let t = clerk_token();
     let first: Value = app
-        .register(&t, petition(), Some("req-1"))
+        .register_as(&t, petition(), Some("req-1"))
         .await
         .json()
         .await
         .unwrap();
-    let again = app.register(&t, petition(), Some("req-1")).await;
+    let again = app.register_as(&t, petition(), Some("req-1")).await;
     assert_eq!(again.status().as_u16(), 201);
     let again: Value = again.json().await.unwrap();
     assert_eq!(first, again);
     let other_body = app
-        .register(
+        .register_as(
             &t,
             json!({"channel": "letter", "summary": "另一件事"}),
             Some("req-1"),

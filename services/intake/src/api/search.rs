@@ -1,0 +1,158 @@
+//! The list of petitions (信访件查询): filters, text search, keyset pagination.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use xinfang_platform::{error::ErrorBody, Actor, ApiError, Permission};
+
+use super::state::IntakeState;
+use crate::{
+    domain::{
+        petition::{IdNumber, Phone},
+        IntakeError,
+    },
+    store::petitions::{self, ListFilter, PetitionLine},
+};
+
+/// Filters of the list. Every filter is optional; results are newest first.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    /// Registering or handling unit.
+    pub unit: Option<String>,
+    pub field: Option<String>,
+    pub channel: Option<String>,
+    pub township: Option<String>,
+    pub category: Option<String>,
+    /// 收到日期 from (inclusive)
+    pub received_from: Option<NaiveDate>,
+    /// 收到日期 to (inclusive)
+    pub received_to: Option<NaiveDate>,
+    /// Petitioner's identity number (looked up through the blind index, never stored in clear).
+    pub id_number: Option<String>,
+    /// Petitioner's phone (blind index).
+    pub phone: Option<String>,
+    /// Text in summary, facts or requests.
+    pub q: Option<String>,
+    /// Keyset cursor: the `next_cursor` of the previous page.
+    pub after: Option<Uuid>,
+    /// 1–200, default 50
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PetitionSummary {
+    pub id: Uuid,
+    pub case_number: String,
+    pub channel: String,
+    pub status: String,
+    pub received_on: NaiveDate,
+    pub registered_at: DateTime<Utc>,
+    pub registering_unit: String,
+    pub handling_unit: Option<String>,
+    pub category: Option<String>,
+    pub field: Option<String>,
+    pub township: Option<String>,
+    pub summary: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PetitionPage {
+    pub items: Vec<PetitionSummary>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_cursor: Option<Uuid>,
+}
+
+impl From<PetitionLine> for PetitionSummary {
+    fn from(line: PetitionLine) -> PetitionSummary {
+        PetitionSummary {
+            id: line.id,
+            case_number: line.case_number,
+            channel: line.channel,
+            status: line.status,
+            received_on: line.received_on,
+            registered_at: line.registered_at,
+            registering_unit: line.registering_unit,
+            handling_unit: line.handling_unit,
+            category: line.category,
+            field: line.field,
+            township: line.township,
+            summary: line.summary,
+        }
+    }
+}
+
+/// List and search petitions (信访件查询), scoped to the caller's unit and rights, newest first,
+/// with keyset pagination (`after` = the previous page's `next_cursor`).
+#[utoipa::path(
+    get, path = "/api/v1/petitions", tag = "登记",
+    params(ListQuery),
+    responses((status = 200, body = PetitionPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(name = "list_petitions", skip_all, fields(user = %actor.user_id, unit = %actor.unit))]
+pub async fn list_petitions(
+    actor: Actor,
+    query: web::Query<ListQuery>,
+    pool: web::Data<PgPool>,
+    state: web::Data<IntakeState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::ReadCases)?;
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(IntakeError::PageSizeOutOfRange.into());
+    }
+    let id_number_bidx = match &q.id_number {
+        Some(s) => {
+            let id_number = IdNumber::parse("id_number", s).map_err(IntakeError::from)?;
+            Some(
+                state
+                    .vault
+                    .blind_index("id_number", id_number.pii().expose()),
+            )
+        }
+        None => None,
+    };
+    let phone_bidx = match &q.phone {
+        Some(s) => {
+            let phone = Phone::parse("phone", s).map_err(IntakeError::from)?;
+            Some(state.vault.blind_index("phone", phone.pii().expose()))
+        }
+        None => None,
+    };
+    let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > 100) {
+        return Err(IntakeError::SearchTextTooLong.into());
+    }
+    let filter = ListFilter {
+        text: text.map(str::to_string),
+        status: q.status,
+        unit: q.unit,
+        field: q.field,
+        channel: q.channel,
+        township: q.township,
+        category: q.category,
+        received_from: q.received_from,
+        received_to: q.received_to,
+        id_number_bidx,
+        phone_bidx,
+        after: q.after,
+        limit,
+    };
+    let items: Vec<PetitionSummary> = petitions::list(pool.get_ref(), &actor, &filter)
+        .await?
+        .into_iter()
+        .map(PetitionSummary::from)
+        .collect();
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|i| i.id))
+        .flatten();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(PetitionPage { items, next_cursor }))
+}

@@ -1,0 +1,603 @@
+//! Procedural decisions (程序性决定) on a registered petition and what each one leads to: accept
+//! (受理), decline with the legal channel (不予受理), bar (不再受理), transfer (转送) and assign (交办).
+//! A decision is allowed only on a registered or returned case; each kind checks its own fields
+//! here and yields a [`Decision`]: the case's new status, the notice the petitioner must receive,
+//! the recorded details and what the published event carries.
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use xinfang_calendar::HolidayCalendar;
+use xinfang_contracts::events::{Category, LegalChannel};
+use xinfang_platform::Actor;
+
+use super::{
+    error::IntakeError,
+    routing::{legal_channel_code, parse_legal_channel, Subject, Suggestion},
+};
+
+/// The facts of a case (信访件) that decisions look at.
+#[derive(Debug, Clone)]
+pub struct CaseFacts {
+    pub id: Uuid,
+    pub case_number: String,
+    pub status: String,
+    pub registering_unit: String,
+    pub category: Option<Category>,
+    pub field: Option<String>,
+    pub township: Option<String>,
+    pub respondent_unit: Option<String>,
+    pub received_on: NaiveDate,
+    pub repeat_of: Option<Uuid>,
+    pub correlation_id: Uuid,
+}
+
+impl CaseFacts {
+    /// What the routing rules look at.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            category: self.category,
+            field: self.field.as_deref(),
+            township: self.township.as_deref(),
+            respondent_unit: self.respondent_unit.as_deref(),
+        }
+    }
+
+    /// Only the registering unit or the bureau decides (登记单位或信访局), and only while the case is
+    /// registered or returned.
+    pub fn ensure_decidable_by(&self, actor: &Actor) -> Result<(), IntakeError> {
+        if !(actor.bureau || actor.unit == self.registering_unit) {
+            return Err(IntakeError::NotDecidingUnit);
+        }
+        if !matches!(self.status.as_str(), "registered" | "returned") {
+            return Err(IntakeError::DecisionNotAllowed {
+                status_zh: status_zh(&self.status),
+            });
+        }
+        Ok(())
+    }
+
+    /// Accusation material is never routed to the accused unit (art 30, art 46(5)).
+    fn refuse_accused(&self, to: Option<&str>, field: &'static str) -> Result<(), IntakeError> {
+        if self.category == Some(Category::Accusation)
+            && to.is_some()
+            && to == self.respondent_unit.as_deref()
+        {
+            return Err(IntakeError::AccusationToAccused { field });
+        }
+        Ok(())
+    }
+}
+
+/// The Chinese name of a case status (办理状态).
+pub fn status_zh(status: &str) -> &'static str {
+    match status {
+        "registered" => "已登记",
+        "accepted" => "已受理",
+        "declined" => "不予受理",
+        "barred" => "不再受理",
+        "transferred" => "已转送",
+        "assigned" => "已交办",
+        "in_handling" => "办理中",
+        "returned" => "退回重新分办",
+        _ => "未知状态",
+    }
+}
+
+/// A required free text, trimmed, with a length limit.
+pub fn required(
+    field: &'static str,
+    label: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, IntakeError> {
+    let t = value.trim();
+    if t.is_empty() {
+        return Err(IntakeError::Required { field, label });
+    }
+    if t.chars().count() > max {
+        return Err(IntakeError::TooLong { field, label, max });
+    }
+    Ok(t.to_string())
+}
+
+/// A unit code (单位代码): no blanks, at most 50 characters.
+pub fn unit_code(field: &'static str, value: &str) -> Result<String, IntakeError> {
+    let t = value.trim();
+    if t.is_empty() || t.len() > 50 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(IntakeError::InvalidUnitCode { field });
+    }
+    Ok(t.to_string())
+}
+
+/// The statutory working-day limits decisions count (《信访工作条例》第二十三条, 简易办理).
+#[derive(Debug, Clone, Copy)]
+pub struct WorkingDayLimits {
+    pub objection: u32,
+    pub simple_accept: u32,
+    pub simple_opinion: u32,
+}
+
+/// Why an earlier case bars this one (不再受理的依据).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarGround {
+    /// Concluded after re-review (办理终结, art 36 ¶3): 不再受理.
+    FinalAfterReReview,
+    /// Still being handled within its period (art 19): 不予受理.
+    EarlierCaseInProgress,
+}
+
+impl BarGround {
+    pub fn code(self) -> &'static str {
+        match self {
+            BarGround::FinalAfterReReview => "final_after_re_review",
+            BarGround::EarlierCaseInProgress => "earlier_case_in_progress",
+        }
+    }
+}
+
+/// The earlier case a bar cites (前案).
+#[derive(Debug, Clone)]
+pub struct PriorCase {
+    pub id: Uuid,
+    pub case_number: String,
+    pub status: String,
+    pub finalized_on: Option<NaiveDate>,
+}
+
+/// What a decision leads to, with what its event carries.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Accepted {
+        handling_unit: Option<String>,
+        simple_track: bool,
+        /// 简易办理: accept by, opinion by.
+        simple_deadlines: Option<(NaiveDate, NaiveDate)>,
+    },
+    Declined {
+        legal_channel: Option<LegalChannel>,
+        guidance: String,
+    },
+    Barred {
+        ground: BarGround,
+        prior_petition_id: Uuid,
+        prior_case_number: String,
+    },
+    Transferred {
+        to_unit: String,
+        object_by: NaiveDate,
+    },
+    Assigned {
+        to_unit: String,
+        due_on: NaiveDate,
+        object_by: NaiveDate,
+    },
+}
+
+/// A decision made (程序性决定): its outcome and the reason given to the petitioner.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+impl Decision {
+    pub fn kind(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Accepted { .. } => "accept",
+            Outcome::Declined { .. } => "decline",
+            Outcome::Barred { .. } => "bar",
+            Outcome::Transferred { .. } => "transfer",
+            Outcome::Assigned { .. } => "assign",
+        }
+    }
+
+    /// The case's status after the decision.
+    pub fn status(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Accepted { .. } => "accepted",
+            Outcome::Declined { .. } => "declined",
+            Outcome::Barred { .. } => "barred",
+            Outcome::Transferred { .. } => "transferred",
+            Outcome::Assigned { .. } => "assigned",
+        }
+    }
+
+    /// The notice (告知书) the petitioner must receive.
+    pub fn notice(&self) -> &'static str {
+        match &self.outcome {
+            Outcome::Accepted { .. } => "受理告知书",
+            Outcome::Declined { .. } => "不予受理告知书",
+            Outcome::Barred {
+                ground: BarGround::FinalAfterReReview,
+                ..
+            } => "不再受理告知书",
+            Outcome::Barred { .. } => "不予受理告知书",
+            Outcome::Transferred { .. } => "转送告知书",
+            Outcome::Assigned { .. } => "交办通知",
+        }
+    }
+
+    /// The unit that handles the case afterwards (办理单位), if any.
+    pub fn handling_unit(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Accepted { handling_unit, .. } => handling_unit.as_deref(),
+            Outcome::Transferred { to_unit, .. } | Outcome::Assigned { to_unit, .. } => {
+                Some(to_unit)
+            }
+            Outcome::Declined { .. } | Outcome::Barred { .. } => None,
+        }
+    }
+
+    /// The hand-off this decision makes: its kind and receiving unit.
+    pub fn hand_off(&self) -> Option<(&'static str, &str, Option<NaiveDate>)> {
+        match &self.outcome {
+            Outcome::Transferred { to_unit, .. } => Some(("transfer", to_unit, None)),
+            Outcome::Assigned {
+                to_unit, due_on, ..
+            } => Some(("assign", to_unit, Some(*due_on))),
+            _ => None,
+        }
+    }
+
+    /// Whether the decision followed the routing suggestion (for routing and diversion only).
+    pub fn followed(&self, suggestion: &Suggestion) -> Option<bool> {
+        match &self.outcome {
+            Outcome::Transferred { to_unit, .. } | Outcome::Assigned { to_unit, .. } => {
+                Some(suggestion.unit.as_deref() == Some(to_unit.as_str()))
+            }
+            Outcome::Declined { legal_channel, .. } => Some(
+                legal_channel.map(legal_channel_code).as_deref()
+                    == suggestion.legal_channel.as_deref(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The recorded details of the decision, with its notice and whether it followed the
+    /// suggestion.
+    pub fn details(&self, suggestion: &Suggestion) -> Value {
+        let mut details = match &self.outcome {
+            Outcome::Accepted {
+                handling_unit,
+                simple_track,
+                simple_deadlines,
+            } => {
+                let mut d = json!({ "handling_unit": handling_unit, "simple_track": simple_track });
+                if let Some((accept_by, opinion_by)) = simple_deadlines {
+                    d["simple_accept_by"] = json!(accept_by);
+                    d["simple_opinion_by"] = json!(opinion_by);
+                }
+                d
+            }
+            Outcome::Declined {
+                legal_channel,
+                guidance,
+            } => {
+                json!({ "legal_channel": legal_channel.map(legal_channel_code), "guidance": guidance })
+            }
+            Outcome::Barred {
+                ground,
+                prior_petition_id,
+                prior_case_number,
+            } => json!({
+                "ground": ground.code(),
+                "prior_petition_id": prior_petition_id,
+                "prior_case_number": prior_case_number,
+            }),
+            Outcome::Transferred { to_unit, object_by } => {
+                json!({ "to_unit": to_unit, "object_by": object_by })
+            }
+            Outcome::Assigned {
+                to_unit,
+                due_on,
+                object_by,
+            } => json!({ "to_unit": to_unit, "due_on": due_on, "object_by": object_by }),
+        };
+        details["notice"] = json!(self.notice());
+        details["followed_suggestion"] = json!(self.followed(suggestion));
+        details
+    }
+}
+
+/// 受理, optionally on the simple track (简易办理: first-time matters only, accepted within the
+/// working days of receipt; the opinion is then due within its own working days).
+pub fn accept(
+    case: &CaseFacts,
+    reason: &str,
+    handling_unit: Option<&str>,
+    simple_track: bool,
+    today: NaiveDate,
+    calendar: &HolidayCalendar,
+    limits: WorkingDayLimits,
+) -> Result<Decision, IntakeError> {
+    let reason = required("reason", "受理理由", reason, 2000)?;
+    let handling_unit = handling_unit
+        .map(|u| unit_code("handling_unit", u))
+        .transpose()?;
+    case.refuse_accused(handling_unit.as_deref(), "handling_unit")?;
+    let simple_deadlines = if simple_track {
+        if case.repeat_of.is_some() {
+            return Err(IntakeError::SimpleTrackForRepeat);
+        }
+        let accept_by =
+            xinfang_calendar::add_working_days(calendar, case.received_on, limits.simple_accept)?;
+        if today > accept_by {
+            return Err(IntakeError::SimpleTrackTooLate {
+                working_days: limits.simple_accept,
+                accept_by,
+            });
+        }
+        let opinion_by =
+            xinfang_calendar::add_working_days(calendar, today, limits.simple_opinion)?;
+        Some((accept_by, opinion_by))
+    } else {
+        None
+    };
+    Ok(Decision {
+        outcome: Outcome::Accepted {
+            handling_unit,
+            simple_track,
+            simple_deadlines,
+        },
+        reason,
+    })
+}
+
+/// 不予受理: the petitioner must be told which legal channel to use (导入法定途径), either as given or
+/// from the routing rule that suggested the same channel.
+pub fn decline(
+    reason: &str,
+    legal_channel: Option<&str>,
+    guidance: Option<&str>,
+    suggestion: &Suggestion,
+) -> Result<Decision, IntakeError> {
+    let reason = required("reason", "不予受理理由", reason, 2000)?;
+    let channel = legal_channel
+        .map(|c| parse_legal_channel("legal_channel", c))
+        .transpose()?;
+    let guidance = match guidance.map(str::trim).filter(|g| !g.is_empty()) {
+        Some(g) => required("guidance", "告知途径", g, 1000)?,
+        None => match (channel, &suggestion.guidance, &suggestion.legal_channel) {
+            (Some(c), Some(g), Some(suggested)) if legal_channel_code(c) == *suggested => g.clone(),
+            (Some(c), _, _) => format!("请依法通过{}提出", c.label_zh()),
+            (None, _, _) => return Err(IntakeError::GuidanceMissing),
+        },
+    };
+    Ok(Decision {
+        outcome: Outcome::Declined {
+            legal_channel: channel,
+            guidance,
+        },
+        reason,
+    })
+}
+
+/// Check the case a bar cites before reading it: never the case itself.
+pub fn ensure_prior_is_other(case: &CaseFacts, prior: Uuid) -> Result<(), IntakeError> {
+    if prior == case.id {
+        return Err(IntakeError::PriorIsThisCase);
+    }
+    Ok(())
+}
+
+/// 不再受理 / 不予受理 because of an earlier case: it concluded after re-review (art 36 ¶3), or it is
+/// still being handled (art 19).
+pub fn bar(prior: &PriorCase, extra_reason: Option<&str>) -> Result<Decision, IntakeError> {
+    let extra = extra_reason
+        .map(|r| required("reason", "理由", r, 2000))
+        .transpose()?;
+    let case_number = &prior.case_number;
+    let (ground, mut reason) = if let Some(on) = prior.finalized_on {
+        (
+            BarGround::FinalAfterReReview,
+            format!(
+                "您反映的事项已于 {on} 办理终结（前案编号 {case_number}），现以同一事实和理由再次提出，依据《信访工作条例》第三十六条第三款，不再受理。"
+            ),
+        )
+    } else if matches!(
+        prior.status.as_str(),
+        "accepted" | "transferred" | "assigned" | "in_handling" | "registered" | "returned"
+    ) {
+        (
+            BarGround::EarlierCaseInProgress,
+            format!(
+                "您反映的事项已由有关机关登记办理（前案编号 {case_number}），尚在法定办理期限内，依据《信访工作条例》第十九条，不予受理。"
+            ),
+        )
+    } else {
+        return Err(IntakeError::PriorDoesNotBar {
+            case_number: case_number.clone(),
+            status_zh: status_zh(&prior.status),
+        });
+    };
+    if let Some(extra) = &extra {
+        reason.push_str(extra);
+    }
+    Ok(Decision {
+        outcome: Outcome::Barred {
+            ground,
+            prior_petition_id: prior.id,
+            prior_case_number: prior.case_number.clone(),
+        },
+        reason,
+    })
+}
+
+/// The last day the receiving unit may object (异议期限, art 23 ¶3).
+pub fn objection_deadline(
+    calendar: &HolidayCalendar,
+    today: NaiveDate,
+    limits: WorkingDayLimits,
+) -> Result<NaiveDate, IntakeError> {
+    Ok(xinfang_calendar::add_working_days(
+        calendar,
+        today,
+        limits.objection,
+    )?)
+}
+
+/// 转送 to another organ.
+pub fn transfer(
+    case: &CaseFacts,
+    to_unit: &str,
+    reason: &str,
+    object_by: NaiveDate,
+) -> Result<Decision, IntakeError> {
+    let to_unit = unit_code("to_unit", to_unit)?;
+    let reason = required("reason", "转送理由", reason, 2000)?;
+    case.refuse_accused(Some(&to_unit), "to_unit")?;
+    Ok(Decision {
+        outcome: Outcome::Transferred { to_unit, object_by },
+        reason,
+    })
+}
+
+/// 交办 to a unit with a deadline after today.
+pub fn assign(
+    case: &CaseFacts,
+    to_unit: &str,
+    due_on: NaiveDate,
+    instructions: &str,
+    today: NaiveDate,
+    object_by: NaiveDate,
+) -> Result<Decision, IntakeError> {
+    let to_unit = unit_code("to_unit", to_unit)?;
+    let instructions = required("instructions", "交办要求", instructions, 2000)?;
+    if due_on <= today {
+        return Err(IntakeError::DueOnNotAfterToday);
+    }
+    case.refuse_accused(Some(&to_unit), "to_unit")?;
+    Ok(Decision {
+        outcome: Outcome::Assigned {
+            to_unit,
+            due_on,
+            object_by,
+        },
+        reason: instructions,
+    })
+}
+
+/// The receiving unit may object only until the objection deadline (异议期限).
+pub fn ensure_objection_in_time(object_by: NaiveDate, today: NaiveDate) -> Result<(), IntakeError> {
+    if today > object_by {
+        return Err(IntakeError::ObjectionTooLate { object_by });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xinfang_platform::Role;
+
+    fn case(category: Option<Category>, respondent: Option<&str>) -> CaseFacts {
+        CaseFacts {
+            id: Uuid::now_v7(),
+            case_number: "140423-2025-000001".into(),
+            status: "registered".into(),
+            registering_unit: "XFJ".into(),
+            category,
+            field: None,
+            township: None,
+            respondent_unit: respondent.map(Into::into),
+            received_on: day(1),
+            repeat_of: None,
+            correlation_id: Uuid::now_v7(),
+        }
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 9, d).unwrap()
+    }
+
+    fn no_suggestion() -> Suggestion {
+        Suggestion {
+            rule_version: 1,
+            rule_index: None,
+            unit: None,
+            legal_channel: None,
+            guidance: None,
+            skipped_accused_unit: vec![],
+        }
+    }
+
+    #[test]
+    fn only_the_registering_unit_or_the_bureau_decides_while_open() {
+        let actor = |unit: &str, bureau| Actor {
+            user_id: "u".into(),
+            unit: unit.into(),
+            roles: vec![Role::Clerk],
+            bureau,
+        };
+        let mut c = case(None, None);
+        assert!(c.ensure_decidable_by(&actor("XFJ", false)).is_ok());
+        assert!(c.ensure_decidable_by(&actor("RSJ", true)).is_ok());
+        assert!(matches!(
+            c.ensure_decidable_by(&actor("RSJ", false)),
+            Err(IntakeError::NotDecidingUnit)
+        ));
+        c.status = "accepted".into();
+        let e = c.ensure_decidable_by(&actor("XFJ", false)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "该信访件当前状态为“已受理”，不能再作出此决定"
+        );
+    }
+
+    #[test]
+    fn accusations_are_not_handed_to_the_accused_unit() {
+        let c = case(Some(Category::Accusation), Some("ZJJ"));
+        let e = transfer(&c, "ZJJ", "转", day(8)).unwrap_err();
+        assert_eq!(e.field(), Some("to_unit"));
+        let d = transfer(&c, "RSJ", "转", day(8)).unwrap();
+        assert_eq!(
+            (d.kind(), d.status(), d.notice()),
+            ("transfer", "transferred", "转送告知书")
+        );
+        assert_eq!(d.handling_unit(), Some("RSJ"));
+    }
+
+    #[test]
+    fn a_decline_names_its_channel_or_guidance() {
+        let e = decline("不属于信访事项", None, None, &no_suggestion()).unwrap_err();
+        assert!(matches!(e, IntakeError::GuidanceMissing));
+        let d = decline("诉讼", Some("litigation"), None, &no_suggestion()).unwrap();
+        let details = d.details(&no_suggestion());
+        assert_eq!(details["legal_channel"], "litigation");
+        assert_eq!(details["followed_suggestion"], false);
+        assert_eq!(details["notice"], "不予受理告知书");
+    }
+
+    #[test]
+    fn a_bar_needs_a_finished_or_running_earlier_case() {
+        let prior = |status: &str, finalized_on| PriorCase {
+            id: Uuid::now_v7(),
+            case_number: "140423-2024-000009".into(),
+            status: status.into(),
+            finalized_on,
+        };
+        let d = bar(&prior("accepted", Some(day(2))), Some("另查明")).unwrap();
+        assert_eq!(d.notice(), "不再受理告知书");
+        assert!(d.reason.ends_with("另查明"));
+        let d = bar(&prior("in_handling", None), None).unwrap();
+        assert_eq!(d.notice(), "不予受理告知书");
+        assert!(matches!(
+            bar(&prior("declined", None), None),
+            Err(IntakeError::PriorDoesNotBar { .. })
+        ));
+    }
+
+    #[test]
+    fn an_assignment_is_due_after_today() {
+        let c = case(None, None);
+        assert!(matches!(
+            assign(&c, "RSJ", day(5), "办", day(5), day(12)),
+            Err(IntakeError::DueOnNotAfterToday)
+        ));
+        let d = assign(&c, "RSJ", day(20), "办", day(5), day(12)).unwrap();
+        assert_eq!(d.hand_off(), Some(("assign", "RSJ", Some(day(20)))));
+        assert!(ensure_objection_in_time(day(12), day(13)).is_err());
+        assert!(ensure_objection_in_time(day(12), day(12)).is_ok());
+    }
+}

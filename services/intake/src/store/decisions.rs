@@ -1,0 +1,390 @@
+//! Decisions (程序性决定) as stored: the case they are made on, the decision record, hand-offs
+//! (转送、交办) and their access grants, repeat links (重复信访认定).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+use xinfang_platform::Actor;
+
+use crate::domain::{
+    decision::{CaseFacts, PriorCase},
+    petition::category_of,
+    IntakeError,
+};
+
+use super::access;
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: Uuid,
+    case_number: String,
+    status: String,
+    registering_unit: String,
+    category: Option<String>,
+    field: Option<String>,
+    township: Option<String>,
+    respondent_unit: Option<String>,
+    received_on: NaiveDate,
+    repeat_of: Option<Uuid>,
+    correlation_id: Uuid,
+}
+
+/// The case `id`, locked for a decision on it; [`IntakeError::CaseHidden`] when the actor may not
+/// see it.
+pub async fn load_case(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<CaseFacts, IntakeError> {
+    access::check(conn, actor, id, true).await?;
+    let r = sqlx::query_as!(
+        CaseRow,
+        "SELECT id, case_number, status, registering_unit, category, field, township, respondent_unit,
+                received_on, repeat_of, correlation_id FROM petitions WHERE id = $1",
+        id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(CaseFacts {
+        id: r.id,
+        case_number: r.case_number,
+        status: r.status,
+        registering_unit: r.registering_unit,
+        category: r.category.as_deref().and_then(category_of),
+        field: r.field,
+        township: r.township,
+        respondent_unit: r.respondent_unit,
+        received_on: r.received_on,
+        repeat_of: r.repeat_of,
+        correlation_id: r.correlation_id,
+    })
+}
+
+/// A case cited in `field` must exist and be visible to the actor.
+pub async fn ensure_referenced_visible(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    field: &'static str,
+) -> Result<(), IntakeError> {
+    match access::check(conn, actor, id, false).await {
+        Ok(()) => Ok(()),
+        Err(IntakeError::CaseHidden) => Err(IntakeError::ReferencedCaseHidden { field }),
+        Err(other) => Err(other),
+    }
+}
+
+/// The earlier case a bar cites (前案), if the actor may see it.
+pub async fn prior_case(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    prior: Uuid,
+) -> Result<PriorCase, IntakeError> {
+    ensure_referenced_visible(conn, actor, prior, "prior_petition_id").await?;
+    Ok(sqlx::query_as!(
+        PriorCase,
+        "SELECT id, case_number, status, finalized_on FROM petitions WHERE id = $1",
+        prior
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn set_simple_track(
+    conn: &mut PgConnection,
+    id: Uuid,
+    simple_track: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE petitions SET simple_track = $2 WHERE id = $1",
+        id,
+        simple_track
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_status(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    handling_unit: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE petitions SET status = $2, handling_unit = $3 WHERE id = $1",
+        id,
+        status,
+        handling_unit
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The decision record (决定记录): who, when, why, and which rule version suggested what.
+pub struct DecisionRecord<'a> {
+    pub id: Uuid,
+    pub petition_id: Uuid,
+    pub kind: &'a str,
+    pub decided_on: NaiveDate,
+    pub reason: &'a str,
+    pub details: &'a Value,
+    pub rule_version: i64,
+    pub suggestion: Value,
+}
+
+pub async fn insert_decision(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    record: &DecisionRecord<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO decisions (id, petition_id, kind, decided_by, unit, decided_at, decided_on, reason, details, rule_version, suggestion)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        record.id,
+        record.petition_id,
+        record.kind,
+        actor.user_id,
+        actor.unit,
+        Utc::now(),
+        record.decided_on,
+        record.reason,
+        record.details,
+        record.rule_version,
+        record.suggestion,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Record a transfer or assignment with its objection window (异议期限).
+pub async fn insert_hand_off(
+    conn: &mut PgConnection,
+    petition_id: Uuid,
+    kind: &str,
+    to_unit: &str,
+    handed_on: NaiveDate,
+    due_on: Option<NaiveDate>,
+    object_by: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO hand_offs (id, petition_id, kind, to_unit, handed_on, due_on, object_by, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
+        Uuid::now_v7(),
+        petition_id,
+        kind,
+        to_unit,
+        handed_on,
+        due_on,
+        object_by,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Grant the receiving unit access to the case (查阅授权); `false` when it already had it.
+pub async fn grant_access(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    petition_id: Uuid,
+    unit: &str,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let granted = sqlx::query!(
+        "INSERT INTO case_access (petition_id, unit, granted_by, granted_at, reason) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (petition_id, unit) DO NOTHING",
+        petition_id,
+        unit,
+        actor.user_id,
+        Utc::now(),
+        reason,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(granted == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct RepeatLinkRow {
+    decision: String,
+    earlier_petition_id: Option<Uuid>,
+}
+
+/// Link the case as a repeat of `earlier` (认定重复信访), replacing another finding; `false` when it
+/// was already linked to the same case, so nothing changed.
+pub async fn link_repeat(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    petition_id: Uuid,
+    earlier: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let existing = sqlx::query_as!(
+        RepeatLinkRow,
+        "SELECT decision, earlier_petition_id FROM repeat_links WHERE petition_id = $1",
+        petition_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match existing {
+        Some(link) if link.decision == "repeat" && link.earlier_petition_id == Some(earlier) => {
+            return Ok(false)
+        }
+        Some(_) => {
+            sqlx::query!(
+                "DELETE FROM repeat_links WHERE petition_id = $1",
+                petition_id
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {}
+    }
+    sqlx::query!(
+        "INSERT INTO repeat_links (petition_id, decision, earlier_petition_id, decided_by, unit, decided_at)
+         VALUES ($1, 'repeat', $2, $3, $4, $5)",
+        petition_id,
+        earlier,
+        actor.user_id,
+        actor.unit,
+        Utc::now(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE petitions SET repeat_of = $2 WHERE id = $1",
+        petition_id,
+        earlier
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// Confirm the case as a new matter (新的信访事项); `false` when a finding was already recorded.
+pub async fn confirm_new(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    petition_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query!(
+        "INSERT INTO repeat_links (petition_id, decision, earlier_petition_id, decided_by, unit, decided_at)
+         VALUES ($1, 'new', NULL, $2, $3, $4) ON CONFLICT (petition_id) DO NOTHING",
+        petition_id,
+        actor.user_id,
+        actor.unit,
+        Utc::now(),
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// When an earlier case and this one were registered, with the earlier one's number.
+pub struct Registrations {
+    pub earlier_case_number: String,
+    pub earlier_registered_at: DateTime<Utc>,
+    pub this_registered_at: DateTime<Utc>,
+}
+
+pub async fn registrations(
+    conn: &mut PgConnection,
+    earlier: Uuid,
+    this: Uuid,
+) -> Result<Registrations, sqlx::Error> {
+    sqlx::query_as!(
+        Registrations,
+        "SELECT e.case_number AS earlier_case_number, e.registered_at AS earlier_registered_at,
+                t.registered_at AS this_registered_at
+         FROM petitions e, petitions t WHERE e.id = $1 AND t.id = $2",
+        earlier,
+        this
+    )
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// A transfer or assignment waiting for the receiving unit (待签收).
+#[derive(sqlx::FromRow)]
+pub struct PendingHandOff {
+    pub id: Uuid,
+    pub kind: String,
+    pub object_by: NaiveDate,
+    pub to_unit: String,
+}
+
+/// The case's pending hand-off, locked; only its receiving unit may answer it.
+pub async fn pending_hand_off(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    petition_id: Uuid,
+) -> Result<PendingHandOff, IntakeError> {
+    let pending = sqlx::query_as!(
+        PendingHandOff,
+        "SELECT id, kind, object_by, to_unit FROM hand_offs WHERE petition_id = $1 AND status = 'pending' FOR UPDATE",
+        petition_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(IntakeError::NoPendingHandOff)?;
+    if pending.to_unit != actor.unit {
+        return Err(IntakeError::NotReceivingUnit);
+    }
+    Ok(pending)
+}
+
+/// The receiving unit accepts (签收): the case is in its hands.
+pub async fn accept_hand_off(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    hand_off_id: Uuid,
+    petition_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE hand_offs SET status = 'accepted', responded_by = $2, responded_at = $3 WHERE id = $1",
+        hand_off_id,
+        actor.user_id,
+        Utc::now()
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE petitions SET status = 'in_handling', handling_unit = $2 WHERE id = $1",
+        petition_id,
+        actor.unit
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The receiving unit objects (提出异议): the case returns for re-routing.
+pub async fn object_to_hand_off(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    hand_off_id: Uuid,
+    petition_id: Uuid,
+    reasons: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE hand_offs SET status = 'objected', responded_by = $2, responded_at = $3, response = $4 WHERE id = $1",
+        hand_off_id,
+        actor.user_id,
+        Utc::now(),
+        reasons
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE petitions SET status = 'returned', handling_unit = NULL WHERE id = $1",
+        petition_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

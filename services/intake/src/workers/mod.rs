@@ -1,0 +1,3 @@
+//! Background tasks: the registrar's writers (合并登记).
+
+pub mod registrar;
