@@ -5,11 +5,17 @@
 //! `cargo run --release -p supervision --example bench_indicators [-- CASES]`
 //! Uses a fresh database on 127.0.0.1:5432 and drops it at the end.
 
+// A benchmark prints its table on stdout and stops at once on a broken setup.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use sqlx::{postgres::PgPoolOptions, PgPool};
-use supervision::statistics::{indicators, Dim, Scope};
+use supervision::statistics::{
+    domain::indicators::{Dim, Scope},
+    store::queries::indicators,
+};
 use xinfang_test_support::TestEnv;
 
 const FIELDS: &str = "ARRAY['urban_rural_construction','labour_social_security','agriculture_rural','natural_resources',
@@ -98,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
     .execute(&pool)
     .await?;
     let t = Instant::now();
-    let rows = supervision::read_models::rebuild_rollup(&pool).await?;
+    let rows = supervision::statistics::store::rollup::rebuild_rollup(&pool).await?;
     sqlx::query("ANALYZE indicator_rollup")
         .execute(&pool)
         .await?;
@@ -155,10 +161,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
     println!("| raw GROUP BY township over case_facts (no rollup) | county | 2025 | {:.1} ms | {:.1} ms (median of 3) | | |", first.as_secs_f64() * 1000.0, median.as_secs_f64() * 1000.0);
-    let hotspot_settings = supervision::oversight::HotspotSettings::default();
+    let hotspot_settings = supervision::configuration::HotspotSettings::default();
     let county = Scope::County;
     let (first, median, hs) = timed(3, || {
-        supervision::statistics::hotspots(
+        supervision::statistics::store::queries::hotspots(
             &pool,
             &county,
             NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),

@@ -8,6 +8,9 @@
 //! Environment: BENCH_DEADLINES (1000000), BENCH_WORKERS (4), BENCH_BATCH (1000),
 //! DATABASE_URL_ADMIN (postgres://postgres@127.0.0.1:5432/postgres).
 
+// A benchmark prints its table on stdout and stops at once on a broken setup.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -95,7 +98,13 @@ async fn run(url: &str, n: i64, workers: usize, batch: i64) -> anyhow::Result<()
     for w in 0..workers {
         let pool = pool.clone();
         tasks.push(tokio::spawn(async move {
-            supervision::timers::fire_due_steps_as(&pool, today, batch, &format!("bench-{w}")).await
+            supervision::deadlines::workers::fire_due_steps_as(
+                &pool,
+                today,
+                batch,
+                &format!("bench-{w}"),
+            )
+            .await
         }));
     }
     let mut fired = 0;

@@ -7,11 +7,17 @@ use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
 use crate::{
+    api,
     configuration::Settings,
-    deadlines::SharedCalendar,
+    deadlines::{
+        domain::calendar::{system_clock, Clock, Engine, SharedCalendar},
+        store::calendar_years::load_stored_years,
+        workers::TimerWorker,
+    },
     events::SupervisionEvents,
-    routes,
-    timers::{Clock, Engine, TimerWorker},
+    oversight::orders::workers as order_escalation,
+    statistics::store::rollup::RollupBatchWriter,
+    timeline::store::TimelineBatchWriter,
 };
 
 /// What tests and drills change in the supervision service (督查督办) beyond its settings.
@@ -56,9 +62,7 @@ pub async fn build_with(
         calendar: calendar.clone(),
         limits: limits.clone(),
         calendar_dir: dir,
-        clock: options
-            .timer_clock
-            .unwrap_or_else(crate::timers::system_clock),
+        clock: options.timer_clock.unwrap_or_else(system_clock),
     };
     let oversight = limits.oversight.clone();
     let (timer_engine, escalation_calendar, escalation_settings) =
@@ -67,13 +71,13 @@ pub async fn build_with(
         .consumer(Arc::new(handler), options.hooks)
         // At the end of each batch, after the audit rows: the timeline and case units, then the
         // statistics rollup, whose shared rows are locked last.
-        .batch_writer(Arc::new(crate::events::TimelineBatchWriter))
-        .batch_writer(Arc::new(crate::read_models::RollupBatchWriter))
+        .batch_writer(Arc::new(TimelineBatchWriter))
+        .batch_writer(Arc::new(RollupBatchWriter))
         .worker("deadline-timers", move |ctx| {
             TimerWorker::new(ctx.pool, timer_engine, ctx.waker).run(ctx.shutdown)
         })
         .worker("order-escalation", move |ctx| {
-            crate::orders::run_worker(
+            order_escalation::run_worker(
                 ctx.pool,
                 escalation_calendar,
                 escalation_settings,
@@ -81,13 +85,13 @@ pub async fn build_with(
                 ctx.shutdown,
             )
         })
-        .openapi(routes::ApiDoc::openapi())
+        .openapi(api::ApiDoc::openapi())
         .app_data(web::Data::new(calendar.clone()))
         .app_data(web::Data::new(engine.clone()))
         .app_data(web::Data::new(oversight))
-        .routes(routes::configure)
+        .routes(api::configure)
         .build()
         .await?;
-    crate::reload::load_stored_years(service.pool(), &calendar).await?;
+    load_stored_years(service.pool(), &calendar).await?;
     Ok((service, engine))
 }

@@ -1,0 +1,3 @@
+//! What every feature group of the service shares in its domain: the error enum.
+
+pub mod error;

@@ -1,0 +1,169 @@
+//! SQL of the findings (考核发现): the once-per-subject insert, the list, and the sweeps' queries.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::findings::domain::{FindingFilter, NewFinding};
+
+/// Insert a finding unless one exists for its (question, subject). Returns whether it was new.
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    finding: &NewFinding,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO findings (id, question, case_id, unit_code, subject_ref, detail) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (question, subject_ref) DO NOTHING",
+    )
+    .bind(id)
+    .bind(finding.question.as_str())
+    .bind(finding.case_id)
+    .bind(&finding.unit)
+    .bind(&finding.subject_ref)
+    .bind(&finding.detail)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// A finding as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FindingRow {
+    pub id: Uuid,
+    pub question: String,
+    pub case_id: Option<Uuid>,
+    pub unit_code: String,
+    pub subject_ref: String,
+    pub detail: String,
+    pub raised_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// Newest first, keyset-paginated by id (UUIDv7, time-ordered).
+pub async fn list(pool: &PgPool, f: &FindingFilter) -> Result<Vec<FindingRow>, sqlx::Error> {
+    sqlx::query_as::<_, FindingRow>(
+        "SELECT id, question, case_id, unit_code, subject_ref, detail, raised_at, resolved_at FROM findings
+         WHERE ($1::text IS NULL OR unit_code = $1)
+           AND ($2::text IS NULL OR question = $2)
+           AND ($3::date IS NULL OR raised_at >= ($3::date::timestamp AT TIME ZONE 'Asia/Shanghai'))
+           AND ($4::date IS NULL OR raised_at < (($4::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))
+           AND ($5::uuid IS NULL OR id < $5)
+         ORDER BY id DESC LIMIT $6",
+    )
+    .bind(&f.unit)
+    .bind(f.question.map(|q| q.as_str()))
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.after)
+    .bind(f.limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Resolve the open 应受理不受理 and 应办理不办理 findings of deadlines that were met.
+pub async fn resolve_deadline_findings(
+    conn: &mut PgConnection,
+    subject_refs: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE findings SET resolved_at = now()
+         WHERE subject_ref = ANY($1) AND question IN ('unaccepted', 'unhandled') AND resolved_at IS NULL",
+    )
+    .bind(subject_refs)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A logged visit past its registration deadline, not registered and without its finding.
+#[derive(Debug, sqlx::FromRow)]
+pub struct UnregisteredVisitRow {
+    pub visit_id: Uuid,
+    pub unit_code: String,
+    pub arrived_at: DateTime<Utc>,
+    pub register_by: NaiveDate,
+}
+
+pub async fn unregistered_visits(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<UnregisteredVisitRow>, sqlx::Error> {
+    sqlx::query_as::<_, UnregisteredVisitRow>(
+        "SELECT v.visit_id, v.unit_code, v.arrived_at, v.register_by FROM visits v
+         WHERE v.registered_case IS NULL AND v.unit_code IS NOT NULL AND v.register_by < $1
+           AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'unregistered_visit'
+                           AND f.subject_ref = 'visit:' || v.visit_id::text)
+         LIMIT $2",
+    )
+    .bind(today)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// A deadline long overdue past the grace period with no accountability case and no finding.
+#[derive(Debug, sqlx::FromRow)]
+pub struct UnaccountedRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub unit_code: String,
+    pub kind: String,
+    pub fire_on: NaiveDate,
+}
+
+pub async fn unaccounted_deadlines(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    grace_days: i32,
+    limit: i64,
+) -> Result<Vec<UnaccountedRow>, sqlx::Error> {
+    sqlx::query_as::<_, UnaccountedRow>(
+        "SELECT d.id, d.case_id, d.case_number, d.unit_code, d.kind, s.fire_on
+         FROM deadline_steps s JOIN deadlines d ON d.id = s.deadline_id
+         WHERE s.step = 'long_overdue' AND s.fired_at IS NOT NULL AND s.fire_on + $2::int < $1
+           AND NOT EXISTS (SELECT 1 FROM accountability_cases a WHERE a.case_id = d.case_id)
+           AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'unaccounted'
+                           AND f.subject_ref = 'deadline:' || d.id::text)
+         LIMIT $3",
+    )
+    .bind(today)
+    .bind(grace_days)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// A misconduct report with no accountability case in time and no finding.
+#[derive(Debug, sqlx::FromRow)]
+pub struct UninvestigatedRow {
+    pub id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub unit_code: String,
+    pub reported_on: NaiveDate,
+}
+
+pub async fn uninvestigated_reports(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    investigation_days: i32,
+    limit: i64,
+) -> Result<Vec<UninvestigatedRow>, sqlx::Error> {
+    sqlx::query_as::<_, UninvestigatedRow>(
+        "SELECT m.id, m.case_id, m.unit_code, (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date AS reported_on
+         FROM misconduct_reports m
+         WHERE m.accountability_id IS NULL
+           AND (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date + $2::int < $1
+           AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'uninvestigated'
+                           AND f.subject_ref = 'misconduct:' || m.id::text)
+         LIMIT $3",
+    )
+    .bind(today)
+    .bind(investigation_days)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

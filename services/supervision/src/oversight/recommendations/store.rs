@@ -1,0 +1,179 @@
+//! SQL of recommendations (`recommendations`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::oversight::recommendations::domain::{RecommendationBoardRow, RecommendationKind};
+
+/// A new recommendation.
+#[derive(Debug)]
+pub struct NewRecommendation<'a> {
+    pub id: Uuid,
+    pub kind: RecommendationKind,
+    pub case_id: Option<Uuid>,
+    pub unit: &'a str,
+    pub content: &'a str,
+    pub issued_by: &'a str,
+    pub issued_on: NaiveDate,
+    pub feedback_due: NaiveDate,
+    pub explanation: &'a [String],
+}
+
+pub async fn insert(conn: &mut PgConnection, r: &NewRecommendation<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO recommendations (id, kind, case_id, unit_code, content, issued_by, issued_on, feedback_due, explanation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(r.id)
+    .bind(r.kind.as_str())
+    .bind(r.case_id)
+    .bind(r.unit)
+    .bind(r.content)
+    .bind(r.issued_by)
+    .bind(r.issued_on)
+    .bind(r.feedback_due)
+    .bind(serde_json::json!(r.explanation))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A recommendation as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub struct RecommendationRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub case_id: Option<Uuid>,
+    pub unit_code: String,
+    pub content: String,
+    pub issued_on: NaiveDate,
+    pub feedback_due: NaiveDate,
+    pub explanation: serde_json::Value,
+    pub adoption: Option<String>,
+    pub feedback: Option<String>,
+    pub feedback_at: Option<DateTime<Utc>>,
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<RecommendationRow>, sqlx::Error> {
+    sqlx::query_as::<_, RecommendationRow>(
+        "SELECT id, kind, case_id, unit_code, content, issued_on, feedback_due, explanation, adoption, feedback, feedback_at
+         FROM recommendations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Recommendations after `after` (by id), of one unit when given; only those past their feedback
+/// deadline without feedback when `overdue`.
+pub async fn list(
+    pool: &PgPool,
+    after: Uuid,
+    unit: Option<&str>,
+    overdue: bool,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<RecommendationRow>, sqlx::Error> {
+    sqlx::query_as::<_, RecommendationRow>(
+        "SELECT id, kind, case_id, unit_code, content, issued_on, feedback_due, explanation, adoption, feedback, feedback_at
+         FROM recommendations WHERE id > $1 AND ($2::text IS NULL OR unit_code = $2)
+           AND (NOT $3 OR (adoption IS NULL AND feedback_due < $4)) ORDER BY id LIMIT $5",
+    )
+    .bind(after)
+    .bind(unit)
+    .bind(overdue)
+    .bind(today)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// What giving feedback needs to know, locked.
+#[derive(Debug, sqlx::FromRow)]
+pub struct FeedbackStateRow {
+    pub unit_code: String,
+    pub adoption: Option<String>,
+    pub case_id: Option<Uuid>,
+}
+
+pub async fn lock_feedback_state(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<FeedbackStateRow>, sqlx::Error> {
+    sqlx::query_as::<_, FeedbackStateRow>(
+        "SELECT unit_code, adoption, case_id FROM recommendations WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn record_feedback(
+    conn: &mut PgConnection,
+    id: Uuid,
+    adoption: &str,
+    feedback: &str,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE recommendations SET adoption = $2, feedback = $3, feedback_by = $4, feedback_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(adoption)
+        .bind(feedback)
+        .bind(by)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct KindTallyRow {
+    kind: String,
+    issued: i64,
+    answered: i64,
+    adopted: i64,
+    partially: i64,
+    not_adopted: i64,
+    overdue: i64,
+}
+
+/// Per-kind figures, for recommendations issued in [from, to] when given.
+pub async fn board_rows(
+    pool: &PgPool,
+    unit: Option<&str>,
+    period: Option<(NaiveDate, NaiveDate)>,
+    today: NaiveDate,
+) -> Result<Vec<RecommendationBoardRow>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, KindTallyRow>(
+        "SELECT kind, count(*)::int8 AS issued, count(adoption)::int8 AS answered,
+                count(*) FILTER (WHERE adoption = 'adopted')::int8 AS adopted,
+                count(*) FILTER (WHERE adoption = 'partially_adopted')::int8 AS partially,
+                count(*) FILTER (WHERE adoption = 'not_adopted')::int8 AS not_adopted,
+                count(*) FILTER (WHERE adoption IS NULL AND feedback_due < $4)::int8 AS overdue
+         FROM recommendations WHERE ($1::text IS NULL OR unit_code = $1)
+           AND ($2::date IS NULL OR issued_on BETWEEN $2 AND $3) GROUP BY kind",
+    )
+    .bind(unit)
+    .bind(period.map(|p| p.0))
+    .bind(period.map(|p| p.1))
+    .bind(today)
+    .fetch_all(pool)
+    .await?;
+    Ok(RecommendationKind::ALL
+        .into_iter()
+        .map(|k| {
+            let r = rows.iter().find(|r| r.kind == k.as_str());
+            let figure = |get: fn(&KindTallyRow) -> i64| r.map(get).unwrap_or(0);
+            RecommendationBoardRow {
+                kind: k.as_str().into(),
+                kind_label: k.label_zh().into(),
+                issued: figure(|r| r.issued),
+                answered: figure(|r| r.answered),
+                adopted: figure(|r| r.adopted),
+                partially_adopted: figure(|r| r.partially),
+                not_adopted: figure(|r| r.not_adopted),
+                overdue: figure(|r| r.overdue),
+            }
+        })
+        .collect())
+}

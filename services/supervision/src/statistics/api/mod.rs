@@ -1,0 +1,5 @@
+//! Statistics over HTTP: indicators, hot spots, reports.
+
+pub mod indicators;
+pub mod reports;
+pub mod scope;

@@ -1,0 +1,5 @@
+//! SQL of the statistics: case facts, the rollup, and the read queries of indicators and reports.
+
+pub mod case_facts;
+pub mod queries;
+pub mod rollup;
