@@ -12,16 +12,16 @@ pub async fn insert(
     id: Uuid,
     finding: &NewFinding,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO findings (id, question, case_id, unit_code, subject_ref, detail) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (question, subject_ref) DO NOTHING",
+        id,
+        finding.question.as_str(),
+        finding.case_id,
+        &finding.unit,
+        &finding.subject_ref,
+        &finding.detail
     )
-    .bind(id)
-    .bind(finding.question.as_str())
-    .bind(finding.case_id)
-    .bind(&finding.unit)
-    .bind(&finding.subject_ref)
-    .bind(&finding.detail)
     .execute(conn)
     .await?
     .rows_affected();
@@ -43,7 +43,8 @@ pub struct FindingRow {
 
 /// Newest first, keyset-paginated by id (UUIDv7, time-ordered).
 pub async fn list(pool: &PgPool, f: &FindingFilter) -> Result<Vec<FindingRow>, sqlx::Error> {
-    sqlx::query_as::<_, FindingRow>(
+    sqlx::query_as!(
+        FindingRow,
         "SELECT id, question, case_id, unit_code, subject_ref, detail, raised_at, resolved_at FROM findings
          WHERE ($1::text IS NULL OR unit_code = $1)
            AND ($2::text IS NULL OR question = $2)
@@ -51,13 +52,13 @@ pub async fn list(pool: &PgPool, f: &FindingFilter) -> Result<Vec<FindingRow>, s
            AND ($4::date IS NULL OR raised_at < (($4::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))
            AND ($5::uuid IS NULL OR id < $5)
          ORDER BY id DESC LIMIT $6",
+        f.unit.as_deref(),
+        f.question.map(|q| q.as_str()),
+        f.from,
+        f.to,
+        f.after,
+        f.limit
     )
-    .bind(&f.unit)
-    .bind(f.question.map(|q| q.as_str()))
-    .bind(f.from)
-    .bind(f.to)
-    .bind(f.after)
-    .bind(f.limit)
     .fetch_all(pool)
     .await
 }
@@ -67,11 +68,11 @@ pub async fn resolve_deadline_findings(
     conn: &mut PgConnection,
     subject_refs: &[String],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE findings SET resolved_at = now()
          WHERE subject_ref = ANY($1) AND question IN ('unaccepted', 'unhandled') AND resolved_at IS NULL",
+        subject_refs
     )
-    .bind(subject_refs)
     .execute(conn)
     .await?;
     Ok(())
@@ -91,15 +92,16 @@ pub async fn unregistered_visits(
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<UnregisteredVisitRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnregisteredVisitRow>(
-        "SELECT v.visit_id, v.unit_code, v.arrived_at, v.register_by FROM visits v
+    sqlx::query_as!(
+        UnregisteredVisitRow,
+        "SELECT v.visit_id, v.unit_code AS \"unit_code!\", v.arrived_at AS \"arrived_at!\", v.register_by AS \"register_by!\" FROM visits v
          WHERE v.registered_case IS NULL AND v.unit_code IS NOT NULL AND v.register_by < $1
            AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'unregistered_visit'
                            AND f.subject_ref = 'visit:' || v.visit_id::text)
          LIMIT $2",
+        today,
+        limit
     )
-    .bind(today)
-    .bind(limit)
     .fetch_all(conn)
     .await
 }
@@ -121,18 +123,19 @@ pub async fn unaccounted_deadlines(
     grace_days: i32,
     limit: i64,
 ) -> Result<Vec<UnaccountedRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnaccountedRow>(
-        "SELECT d.id, d.case_id, d.case_number, d.unit_code, d.kind, s.fire_on
+    sqlx::query_as!(
+        UnaccountedRow,
+        "SELECT d.id, d.case_id, d.case_number, d.unit_code, d.kind, s.fire_on AS \"fire_on!\"
          FROM deadline_steps s JOIN deadlines d ON d.id = s.deadline_id
          WHERE s.step = 'long_overdue' AND s.fired_at IS NOT NULL AND s.fire_on + $2::int < $1
            AND NOT EXISTS (SELECT 1 FROM accountability_cases a WHERE a.case_id = d.case_id)
            AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'unaccounted'
                            AND f.subject_ref = 'deadline:' || d.id::text)
          LIMIT $3",
+        today,
+        grace_days,
+        limit
     )
-    .bind(today)
-    .bind(grace_days)
-    .bind(limit)
     .fetch_all(conn)
     .await
 }
@@ -152,18 +155,19 @@ pub async fn uninvestigated_reports(
     investigation_days: i32,
     limit: i64,
 ) -> Result<Vec<UninvestigatedRow>, sqlx::Error> {
-    sqlx::query_as::<_, UninvestigatedRow>(
-        "SELECT m.id, m.case_id, m.unit_code, (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date AS reported_on
+    sqlx::query_as!(
+        UninvestigatedRow,
+        "SELECT m.id, m.case_id, m.unit_code, (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date AS \"reported_on!\"
          FROM misconduct_reports m
          WHERE m.accountability_id IS NULL
            AND (m.reported_at AT TIME ZONE 'Asia/Shanghai')::date + $2::int < $1
            AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'uninvestigated'
                            AND f.subject_ref = 'misconduct:' || m.id::text)
          LIMIT $3",
+        today,
+        investigation_days,
+        limit
     )
-    .bind(today)
-    .bind(investigation_days)
-    .bind(limit)
     .fetch_all(conn)
     .await
 }

@@ -17,21 +17,24 @@ pub async fn case_for(
     case_id: Uuid,
     unit: &str,
 ) -> Result<Option<CaseForUnitRow>, sqlx::Error> {
-    sqlx::query_as::<_, CaseForUnitRow>(
+    sqlx::query_as!(
+        CaseForUnitRow,
         "SELECT f.case_number, f.unit_code,
-                EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = f.case_id AND u.unit_code = $2) AS handed_to_caller
+                EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = f.case_id AND u.unit_code = $2) AS \"handed_to_caller!\"
          FROM case_facts f WHERE f.case_id = $1",
+        case_id,
+        unit
     )
-    .bind(case_id)
-    .bind(unit)
     .fetch_optional(pool)
     .await
 }
 
 /// The case number of a case the read model knows.
 pub async fn case_number(pool: &PgPool, case_id: Uuid) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT case_number FROM case_facts WHERE case_id = $1")
-        .bind(case_id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT case_number FROM case_facts WHERE case_id = $1",
+        case_id
+    )
+    .fetch_optional(pool)
+    .await
 }

@@ -111,10 +111,12 @@ impl xinfang_messaging::BatchWriter for TimelineBatchWriter {
 
 /// The units that may see a case.
 pub async fn case_units(pool: &PgPool, case_id: Uuid) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT unit_code FROM case_units WHERE case_id = $1")
-        .bind(case_id)
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT unit_code FROM case_units WHERE case_id = $1",
+        case_id
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// One event of a case's timeline.
@@ -130,11 +132,12 @@ pub struct CaseEventRow {
 
 /// Every event of a case, in order.
 pub async fn events_of(pool: &PgPool, case_id: Uuid) -> Result<Vec<CaseEventRow>, sqlx::Error> {
-    sqlx::query_as::<_, CaseEventRow>(
+    sqlx::query_as!(
+        CaseEventRow,
         "SELECT event_id, routing_key, producer, occurred_at, unit_code, payload FROM case_events
          WHERE case_id = $1 ORDER BY occurred_at, event_id",
+        case_id
     )
-    .bind(case_id)
     .fetch_all(pool)
     .await
 }

@@ -31,8 +31,9 @@ struct StoredYearRow {
 
 /// The published years; an arrangement that no longer parses is skipped with an error in the log.
 pub async fn stored(pool: &PgPool) -> Result<Vec<(YearArrangement, DateTime<Utc>)>, sqlx::Error> {
-    let rows = sqlx::query_as::<_, StoredYearRow>(
-        "SELECT year, arrangement, loaded_at FROM calendar_years ORDER BY year",
+    let rows = sqlx::query_as!(
+        StoredYearRow,
+        "SELECT year, arrangement, loaded_at FROM calendar_years ORDER BY year"
     )
     .fetch_all(pool)
     .await?;
@@ -100,11 +101,12 @@ pub async fn publish(
     let year = arrangement.year;
     let loaded_calendar = current(&engine.calendar);
     let mut uow = UnitOfWork::begin_without_waker(pool).await?;
-    let stored: Option<serde_json::Value> =
-        sqlx::query_scalar("SELECT arrangement FROM calendar_years WHERE year = $1 FOR UPDATE")
-            .bind(year)
-            .fetch_optional(uow.conn())
-            .await?;
+    let stored: Option<serde_json::Value> = sqlx::query_scalar!(
+        "SELECT arrangement FROM calendar_years WHERE year = $1 FOR UPDATE",
+        year
+    )
+    .fetch_optional(uow.conn())
+    .await?;
     let same_as_stored = stored
         .as_ref()
         .and_then(|v| serde_json::from_value::<YearArrangement>(v.clone()).ok())
@@ -119,13 +121,13 @@ pub async fn publish(
     }
     let changed = stored.is_none() && loaded.is_none();
     if stored.is_none() {
-        sqlx::query(
-            "INSERT INTO calendar_years (year, arrangement, source, loaded_by) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(year)
-        .bind(serde_json::to_value(&arrangement).unwrap_or_default())
-        .bind(&arrangement.source)
-        .bind(&actor.user_id)
+        sqlx::query!(
+        "INSERT INTO calendar_years (year, arrangement, source, loaded_by) VALUES ($1, $2, $3, $4)",
+        year,
+        serde_json::to_value(&arrangement).unwrap_or_default(),
+        &arrangement.source,
+        &actor.user_id
+    )
         .execute(uow.conn())
         .await?;
         uow.audit(AuditEntry::by(
@@ -163,10 +165,12 @@ struct PublishedYearRow {
 /// The loaded years with their origin.
 pub async fn loaded_years(pool: &PgPool, engine: &Engine) -> Result<Vec<LoadedYear>, sqlx::Error> {
     let cal = current(&engine.calendar);
-    let published =
-        sqlx::query_as::<_, PublishedYearRow>("SELECT year, loaded_at FROM calendar_years")
-            .fetch_all(pool)
-            .await?;
+    let published = sqlx::query_as!(
+        PublishedYearRow,
+        "SELECT year, loaded_at FROM calendar_years"
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(cal
         .years()
         .into_iter()

@@ -84,12 +84,13 @@ pub async fn load_for_update(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<StoredDeadline>, sqlx::Error> {
-    sqlx::query_as::<_, StoredDeadlineRow>(
+    sqlx::query_as!(
+        StoredDeadlineRow,
         "SELECT id, case_id, case_number, kind, unit_code, start_date, period, period_unit, fixed_due,
                 stops, extensions, due_date, explanation, status, paused_since, paused_reason
          FROM deadlines WHERE id = $1 FOR UPDATE",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await?
     .map(StoredDeadline::try_from)
@@ -103,23 +104,26 @@ pub async fn lock_unscheduled(
     limit: i64,
 ) -> Result<Vec<StoredDeadline>, sqlx::Error> {
     stored(
-        sqlx::query_as::<_, StoredDeadlineRow>(
-            "SELECT id, case_id, case_number, kind, unit_code, start_date, period, period_unit, fixed_due,
+        sqlx::query_as!(
+        StoredDeadlineRow,
+        "SELECT id, case_id, case_number, kind, unit_code, start_date, period, period_unit, fixed_due,
                     stops, extensions, due_date, explanation, status, paused_since, paused_reason
              FROM deadlines WHERE NOT steps_scheduled AND status IN ('open', 'paused')
              LIMIT $1 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(limit)
+        limit
+    )
         .fetch_all(conn)
         .await?,
     )
 }
 
 pub async fn mark_scheduled(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE deadlines SET steps_scheduled = true WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE deadlines SET steps_scheduled = true WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -133,18 +137,19 @@ pub async fn lock_live_touching(
     limit: i64,
 ) -> Result<Vec<StoredDeadline>, sqlx::Error> {
     stored(
-        sqlx::query_as::<_, StoredDeadlineRow>(
-            "SELECT id, case_id, case_number, kind, unit_code, start_date, period, period_unit, fixed_due,
+        sqlx::query_as!(
+        StoredDeadlineRow,
+        "SELECT id, case_id, case_number, kind, unit_code, start_date, period, period_unit, fixed_due,
                     stops, extensions, due_date, explanation, status, paused_since, paused_reason
              FROM deadlines
              WHERE status IN ('open', 'paused') AND id > $1
                AND (due_date IS NULL OR (start_date <= $3 AND due_date >= $2))
              ORDER BY id LIMIT $4 FOR UPDATE",
-        )
-        .bind(after)
-        .bind(from)
-        .bind(to)
-        .bind(limit)
+        after,
+        from,
+        to,
+        limit
+    )
         .fetch_all(conn)
         .await?,
     )
@@ -278,21 +283,21 @@ pub async fn close(
     how: Closing,
     by: &str,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
     let status = how.status();
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "UPDATE deadlines SET status = $1, closed_on = $2, closed_by = $3,
                 closed_late = CASE WHEN $1 = 'met' THEN due_date IS NOT NULL AND due_date < $2 END,
                 paused_since = NULL, updated_at = now()
          WHERE case_id = $4 AND kind = ANY($5) AND status IN ('open', 'paused') AND ($6::text IS NULL OR unit_code = $6)
          RETURNING id",
+        status,
+        on,
+        by,
+        case_id,
+        &kinds,
+        unit
     )
-    .bind(status)
-    .bind(on)
-    .bind(by)
-    .bind(case_id)
-    .bind(&kinds)
-    .bind(unit)
     .fetch_all(&mut *conn)
     .await?;
     if ids.is_empty() {
@@ -317,19 +322,19 @@ pub async fn save_projection(
     note: Option<String>,
 ) -> Result<(Option<NaiveDate>, Vec<String>), sqlx::Error> {
     let (due, explanation) = d.reprojection(calendar, note);
-    sqlx::query(
+    sqlx::query!(
         "UPDATE deadlines SET stops = $2, extensions = $3, due_date = $4, explanation = $5, status = $6,
                 paused_since = $7, paused_reason = $8, steps_scheduled = true, updated_at = now()
          WHERE id = $1",
+        d.id,
+        serde_json::to_value(&d.stops).unwrap_or_default(),
+        serde_json::to_value(&d.extensions).unwrap_or_default(),
+        due,
+        serde_json::json!(explanation),
+        &d.status,
+        d.paused_since,
+        d.paused_reason.as_deref()
     )
-    .bind(d.id)
-    .bind(serde_json::to_value(&d.stops).unwrap_or_default())
-    .bind(serde_json::to_value(&d.extensions).unwrap_or_default())
-    .bind(due)
-    .bind(serde_json::json!(explanation))
-    .bind(&d.status)
-    .bind(d.paused_since)
-    .bind(&d.paused_reason)
     .execute(&mut *conn)
     .await?;
     let planned = plan(calendar, limits, d.kind, d.start_date, due);
@@ -342,10 +347,10 @@ pub async fn acceptance_start(
     conn: &mut PgConnection,
     case_id: Uuid,
 ) -> Result<Option<NaiveDate>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT start_date FROM deadlines WHERE case_id = $1 AND kind = 'acceptance' ORDER BY created_at LIMIT 1",
+        case_id
     )
-    .bind(case_id)
     .fetch_optional(conn)
     .await
 }
@@ -372,25 +377,25 @@ pub async fn insert_met_simple_acceptance(
     conn: &mut PgConnection,
     m: &MetSimpleAcceptance<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO deadlines (id, case_id, case_number, kind, basis, unit_code, start_date, period, period_unit,
                                 due_date, explanation, status, source_event_id, steps_scheduled, closed_on, closed_by, closed_late)
          VALUES ($1, $2, $3, 'simple_acceptance', $4, $5, $6, $7, $8, $9, $10, 'met', $11, true, $12, $13, $14)",
+        m.id,
+        m.case_id,
+        m.case_number,
+        DeadlineKind::SimpleAcceptance.basis(),
+        m.unit,
+        m.start,
+        m.period as i32,
+        m.period_unit,
+        m.due,
+        serde_json::json!(m.explanation),
+        m.source_event_id,
+        m.closed_on,
+        &m.closed_by,
+        m.late
     )
-    .bind(m.id)
-    .bind(m.case_id)
-    .bind(m.case_number)
-    .bind(DeadlineKind::SimpleAcceptance.basis())
-    .bind(m.unit)
-    .bind(m.start)
-    .bind(m.period as i32)
-    .bind(m.period_unit)
-    .bind(m.due)
-    .bind(serde_json::json!(m.explanation))
-    .bind(m.source_event_id)
-    .bind(m.closed_on)
-    .bind(&m.closed_by)
-    .bind(m.late)
     .execute(conn)
     .await?;
     Ok(())
@@ -433,19 +438,21 @@ pub async fn for_case(
     pool: &PgPool,
     case_id: Uuid,
 ) -> Result<(Vec<DeadlineRow>, Vec<StepRow>), sqlx::Error> {
-    let deadlines = sqlx::query_as::<_, DeadlineRow>(
+    let deadlines = sqlx::query_as!(
+        DeadlineRow,
         "SELECT id, case_id, case_number, kind, basis, unit_code, start_date, period, period_unit, stops, extensions,
                 due_date, explanation, status, paused_since, closed_on, closed_late
          FROM deadlines WHERE case_id = $1 ORDER BY created_at, id",
+        case_id
     )
-    .bind(case_id)
     .fetch_all(pool)
     .await?;
-    let steps = sqlx::query_as::<_, StepRow>(
+    let steps = sqlx::query_as!(
+        StepRow,
         "SELECT s.deadline_id, s.step, s.fire_on, s.fired_at, s.cancelled_at FROM deadline_steps s
          JOIN deadlines d ON d.id = s.deadline_id WHERE d.case_id = $1 ORDER BY s.deadline_id, s.seq",
+        case_id
     )
-    .bind(case_id)
     .fetch_all(pool)
     .await?;
     Ok((deadlines, steps))

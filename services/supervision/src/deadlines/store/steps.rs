@@ -26,12 +26,12 @@ pub async fn schedule(
     .bind(&dates)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE deadline_steps SET cancelled_at = now()
          WHERE deadline_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL AND NOT (step = ANY($2))",
+        deadline_id,
+        &steps.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     )
-    .bind(deadline_id)
-    .bind(&steps)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -42,11 +42,11 @@ pub async fn cancel_pending(
     conn: &mut PgConnection,
     deadline_ids: &[Uuid],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE deadline_steps SET cancelled_at = now()
          WHERE deadline_id = ANY($1) AND fired_at IS NULL AND cancelled_at IS NULL",
+        deadline_ids
     )
-    .bind(deadline_ids)
     .execute(conn)
     .await?;
     Ok(())
@@ -71,16 +71,17 @@ pub async fn claim_due(
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<DueStepRow>, sqlx::Error> {
-    sqlx::query_as::<_, DueStepRow>(
+    sqlx::query_as!(
+        DueStepRow,
         "SELECT s.deadline_id, s.step, d.case_id, d.case_number, d.kind, d.unit_code, d.due_date
          FROM deadline_steps s JOIN deadlines d ON d.id = s.deadline_id
          WHERE s.fired_at IS NULL AND s.cancelled_at IS NULL AND s.fire_on <= $1 AND d.status = 'open'
          ORDER BY s.fire_on, s.seq
          LIMIT $2
          FOR UPDATE OF s SKIP LOCKED",
+        today,
+        limit
     )
-    .bind(today)
-    .bind(limit)
     .fetch_all(conn)
     .await
 }
@@ -91,11 +92,11 @@ pub async fn cancel_step(
     deadline_id: Uuid,
     step: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE deadline_steps SET cancelled_at = now() WHERE deadline_id = $1 AND step = $2",
+        deadline_id,
+        step
     )
-    .bind(deadline_id)
-    .bind(step)
     .execute(conn)
     .await?;
     Ok(())

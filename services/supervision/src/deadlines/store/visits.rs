@@ -12,14 +12,14 @@ pub async fn mark_registered(
     case_id: Uuid,
     registered_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO visits (visit_id, registered_case, registered_at) VALUES ($1, $2, $3)
          ON CONFLICT (visit_id) DO UPDATE SET registered_case = COALESCE(visits.registered_case, EXCLUDED.registered_case),
                                              registered_at = COALESCE(visits.registered_at, EXCLUDED.registered_at)",
+        visit_id,
+        case_id,
+        registered_at
     )
-    .bind(visit_id)
-    .bind(case_id)
-    .bind(registered_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -35,16 +35,16 @@ pub async fn log(
     visitor_count: i32,
     register_by: Option<NaiveDate>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO visits (visit_id, unit_code, arrived_at, visitor_count, register_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (visit_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, arrived_at = EXCLUDED.arrived_at,
              visitor_count = EXCLUDED.visitor_count, register_by = EXCLUDED.register_by",
+        visit_id,
+        unit,
+        arrived_at,
+        visitor_count,
+        register_by
     )
-    .bind(visit_id)
-    .bind(unit)
-    .bind(arrived_at)
-    .bind(visitor_count)
-    .bind(register_by)
     .execute(conn)
     .await?;
     Ok(())
@@ -58,9 +58,10 @@ pub struct UndatedVisitRow {
 }
 
 pub async fn undated(pool: &PgPool) -> Result<Vec<UndatedVisitRow>, sqlx::Error> {
-    sqlx::query_as::<_, UndatedVisitRow>(
-        "SELECT visit_id, arrived_at FROM visits
-         WHERE register_by IS NULL AND registered_case IS NULL AND arrived_at IS NOT NULL",
+    sqlx::query_as!(
+        UndatedVisitRow,
+        "SELECT visit_id, arrived_at AS \"arrived_at!\" FROM visits
+         WHERE register_by IS NULL AND registered_case IS NULL AND arrived_at IS NOT NULL"
     )
     .fetch_all(pool)
     .await
@@ -71,10 +72,12 @@ pub async fn set_register_by(
     visit_id: Uuid,
     register_by: NaiveDate,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE visits SET register_by = $2 WHERE visit_id = $1 AND register_by IS NULL")
-        .bind(visit_id)
-        .bind(register_by)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE visits SET register_by = $2 WHERE visit_id = $1 AND register_by IS NULL",
+        visit_id,
+        register_by
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -48,32 +48,35 @@ pub struct AccountabilityRecord {
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<AccountabilityRecord>, sqlx::Error> {
-    let Some(case) = sqlx::query_as::<_, AccountabilityRow>(
+    let Some(case) = sqlx::query_as!(
+        AccountabilityRow,
         "SELECT id, case_id, unit_code, ground, article, summary, status, opened_by, opened_at, outcome, outcome_detail, concluded_on
          FROM accountability_cases WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await?
     else {
         return Ok(None);
     };
-    let people = sqlx::query_as::<_, PersonRow>(
+    let people = sqlx::query_as!(
+        PersonRow,
         "SELECT id, name, position, unit_code, responsibility FROM accountability_people WHERE accountability_id = $1 ORDER BY id",
+        id
     )
-    .bind(id)
     .fetch_all(pool)
     .await?;
-    let evidence = sqlx::query_as::<_, EvidenceRow>(
+    let evidence = sqlx::query_as!(
+        EvidenceRow,
         "SELECT id, event_id, audit_seq, note FROM accountability_evidence WHERE accountability_id = $1 ORDER BY id",
+        id
     )
-    .bind(id)
     .fetch_all(pool)
     .await?;
-    let misconduct_reports: Vec<Uuid> = sqlx::query_scalar(
+    let misconduct_reports: Vec<Uuid> = sqlx::query_scalar!(
         "SELECT id FROM misconduct_reports WHERE accountability_id = $1 ORDER BY id",
+        id
     )
-    .bind(id)
     .fetch_all(pool)
     .await?;
     Ok(Some(AccountabilityRecord {
@@ -99,19 +102,19 @@ pub struct NewAccountability<'a> {
 }
 
 pub async fn open(conn: &mut PgConnection, a: &NewAccountability<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO accountability_cases (id, case_id, unit_code, ground, status, opened_by, case_number, article, summary, opened_unit)
          VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9)",
+        a.id,
+        a.case_id,
+        a.unit,
+        a.ground,
+        a.opened_by,
+        a.case_number,
+        a.article,
+        a.summary,
+        a.opened_unit
     )
-    .bind(a.id)
-    .bind(a.case_id)
-    .bind(a.unit)
-    .bind(a.ground)
-    .bind(a.opened_by)
-    .bind(a.case_number)
-    .bind(a.article)
-    .bind(a.summary)
-    .bind(a.opened_unit)
     .execute(conn)
     .await?;
     Ok(())
@@ -124,11 +127,11 @@ pub async fn link_misconduct(
     report_id: Uuid,
     accountability_id: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let linked = sqlx::query(
+    let linked = sqlx::query!(
         "UPDATE misconduct_reports SET accountability_id = $2 WHERE id = $1 AND accountability_id IS NULL",
+        report_id,
+        accountability_id
     )
-    .bind(report_id)
-    .bind(accountability_id)
     .execute(conn)
     .await?
     .rows_affected();
@@ -136,10 +139,12 @@ pub async fn link_misconduct(
 }
 
 pub async fn misconduct_exists(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM misconduct_reports WHERE id = $1)")
-        .bind(id)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        "SELECT EXISTS (SELECT 1 FROM misconduct_reports WHERE id = $1) AS \"exists!\"",
+        id
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// The status and case of an accountability case, locked.
@@ -153,10 +158,11 @@ pub async fn lock_state(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<AccountabilityStateRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountabilityStateRow>(
+    sqlx::query_as!(
+        AccountabilityStateRow,
         "SELECT status, case_id FROM accountability_cases WHERE id = $1 FOR UPDATE",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -172,13 +178,15 @@ pub struct NewPerson<'a> {
 }
 
 pub async fn add_person(conn: &mut PgConnection, p: &NewPerson<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO accountability_people (id, accountability_id, name, position, unit_code, responsibility) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(Uuid::now_v7())
-        .bind(p.accountability_id)
-        .bind(p.name)
-        .bind(p.position)
-        .bind(p.unit)
-        .bind(p.responsibility)
+    sqlx::query!(
+        "INSERT INTO accountability_people (id, accountability_id, name, position, unit_code, responsibility) VALUES ($1, $2, $3, $4, $5, $6)",
+        Uuid::now_v7(),
+        p.accountability_id,
+        p.name,
+        p.position,
+        p.unit,
+        p.responsibility
+    )
         .execute(conn)
         .await?;
     Ok(())
@@ -190,9 +198,11 @@ pub async fn event_on_timeline(
     event_id: Uuid,
     case_id: Option<Uuid>,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM case_events WHERE event_id = $1 AND ($2::uuid IS NULL OR case_id = $2))")
-        .bind(event_id)
-        .bind(case_id)
+    sqlx::query_scalar!(
+        "SELECT EXISTS (SELECT 1 FROM case_events WHERE event_id = $1 AND ($2::uuid IS NULL OR case_id = $2)) AS \"exists!\"",
+        event_id,
+        case_id
+    )
         .fetch_one(conn)
         .await
 }
@@ -203,9 +213,11 @@ pub async fn audit_record_of(
     seq: i64,
     case_id: Option<Uuid>,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM audit_log WHERE seq = $1 AND ($2::uuid IS NULL OR case_id = $2))")
-        .bind(seq)
-        .bind(case_id)
+    sqlx::query_scalar!(
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE seq = $1 AND ($2::uuid IS NULL OR case_id = $2)) AS \"exists!\"",
+        seq,
+        case_id
+    )
         .fetch_one(conn)
         .await
 }
@@ -221,13 +233,15 @@ pub struct NewEvidence<'a> {
 }
 
 pub async fn add_evidence(conn: &mut PgConnection, e: &NewEvidence<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO accountability_evidence (id, accountability_id, event_id, audit_seq, note, added_by) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(Uuid::now_v7())
-        .bind(e.accountability_id)
-        .bind(e.event_id)
-        .bind(e.audit_seq)
-        .bind(e.note)
-        .bind(e.added_by)
+    sqlx::query!(
+        "INSERT INTO accountability_evidence (id, accountability_id, event_id, audit_seq, note, added_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        Uuid::now_v7(),
+        e.accountability_id,
+        e.event_id,
+        e.audit_seq,
+        e.note,
+        e.added_by
+    )
         .execute(conn)
         .await?;
     Ok(())
@@ -240,11 +254,13 @@ pub async fn conclude(
     detail: &str,
     on: NaiveDate,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accountability_cases SET status = 'concluded', outcome = $2, outcome_detail = $3, concluded_on = $4 WHERE id = $1")
-        .bind(id)
-        .bind(outcome)
-        .bind(detail)
-        .bind(on)
+    sqlx::query!(
+        "UPDATE accountability_cases SET status = 'concluded', outcome = $2, outcome_detail = $3, concluded_on = $4 WHERE id = $1",
+        id,
+        outcome,
+        detail,
+        on
+    )
         .execute(conn)
         .await?;
     Ok(())
@@ -267,11 +283,12 @@ pub async fn list(
     after: Uuid,
     limit: i64,
 ) -> Result<Vec<AccountabilitySummaryRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountabilitySummaryRow>(
+    sqlx::query_as!(
+        AccountabilitySummaryRow,
         "SELECT id, case_id, unit_code, ground, article, status, outcome FROM accountability_cases WHERE id > $1 ORDER BY id LIMIT $2",
+        after,
+        limit
     )
-    .bind(after)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
@@ -293,17 +310,17 @@ pub async fn report_misconduct(
     conn: &mut PgConnection,
     m: &NewMisconductReport<'_>,
 ) -> Result<DateTime<Utc>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO misconduct_reports (id, case_id, unit_code, description, reported_by, reporter_unit, staff_ref)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING reported_at",
+        m.id,
+        m.case_id,
+        m.unit,
+        m.description,
+        m.reported_by,
+        m.reporter_unit,
+        m.staff_ref
     )
-    .bind(m.id)
-    .bind(m.case_id)
-    .bind(m.unit)
-    .bind(m.description)
-    .bind(m.reported_by)
-    .bind(m.reporter_unit)
-    .bind(m.staff_ref)
     .fetch_one(conn)
     .await
 }
@@ -327,13 +344,14 @@ pub async fn list_misconduct(
     uninvestigated: bool,
     limit: i64,
 ) -> Result<Vec<MisconductRow>, sqlx::Error> {
-    sqlx::query_as::<_, MisconductRow>(
+    sqlx::query_as!(
+        MisconductRow,
         "SELECT id, case_id, unit_code, staff_ref, description, reported_by, reported_at, accountability_id FROM misconduct_reports
          WHERE id > $1 AND (NOT $2 OR accountability_id IS NULL) ORDER BY id LIMIT $3",
+        after,
+        uninvestigated,
+        limit
     )
-    .bind(after)
-    .bind(uninvestigated)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }

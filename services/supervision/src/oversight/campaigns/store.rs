@@ -18,13 +18,15 @@ pub struct NewCampaign<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, c: &NewCampaign<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO campaigns (id, name, description, start_on, target_on, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(c.id)
-        .bind(c.name)
-        .bind(c.description)
-        .bind(c.start_on)
-        .bind(c.target_on)
-        .bind(c.created_by)
+    sqlx::query!(
+        "INSERT INTO campaigns (id, name, description, start_on, target_on, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        c.id,
+        c.name,
+        c.description,
+        c.start_on,
+        c.target_on,
+        c.created_by
+    )
         .execute(conn)
         .await?;
     Ok(())
@@ -38,18 +40,23 @@ pub struct CampaignRow {
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CampaignRow>, sqlx::Error> {
-    sqlx::query_as::<_, CampaignRow>("SELECT name, target_on FROM campaigns WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as!(
+        CampaignRow,
+        "SELECT name, target_on FROM campaigns WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Which of `case_ids` the read model knows.
 pub async fn known_cases(pool: &PgPool, case_ids: &[Uuid]) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT case_id FROM case_facts WHERE case_id = ANY($1)")
-        .bind(case_ids)
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT case_id FROM case_facts WHERE case_id = ANY($1)",
+        case_ids
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Add cases to a campaign with one statement; returns how many were new to it.
@@ -87,20 +94,21 @@ pub async fn progress(
     today: NaiveDate,
     unit: Option<&str>,
 ) -> Result<Vec<UnitProgressRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnitProgressRow>(
-        "SELECT f.unit_code AS unit, count(*)::int8 AS total,
-                count(*) FILTER (WHERE f.status = ANY($2))::int8 AS closed,
-                count(*) FILTER (WHERE NOT (f.status = ANY($2)) AND ($3 > $4 OR EXISTS (
-                    SELECT 1 FROM deadlines d WHERE d.case_id = f.case_id AND d.status = 'open' AND d.due_date < $3)))::int8 AS overdue
+    sqlx::query_as!(
+        UnitProgressRow,
+        "SELECT f.unit_code AS unit, count(*)::int8 AS \"total!\",
+                count(*) FILTER (WHERE f.status = ANY($2))::int8 AS \"closed!\",
+                count(*) FILTER (WHERE NOT (f.status = ANY($2)) AND ($3::date > $4::date OR EXISTS (
+                    SELECT 1 FROM deadlines d WHERE d.case_id = f.case_id AND d.status = 'open' AND d.due_date < $3::date)))::int8 AS \"overdue!\"
          FROM campaign_cases cc JOIN case_facts f ON f.case_id = cc.case_id
          WHERE cc.campaign_id = $1 AND ($5::text IS NULL OR f.unit_code = $5)
          GROUP BY f.unit_code ORDER BY f.unit_code",
+        campaign_id,
+        &CLOSED_STATUSES.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        today,
+        target_on,
+        unit
     )
-    .bind(campaign_id)
-    .bind(CLOSED_STATUSES.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-    .bind(today)
-    .bind(target_on)
-    .bind(unit)
     .fetch_all(pool)
     .await
 }

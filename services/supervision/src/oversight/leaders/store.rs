@@ -18,17 +18,17 @@ pub struct NewAssignment<'a> {
 
 /// Insert the assignment; false when the leader owns the case already.
 pub async fn assign(conn: &mut PgConnection, a: &NewAssignment<'_>) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO leader_assignments (id, case_id, leader_id, leader_name, assigned_by, assigned_on, note)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        a.id,
+        a.case_id,
+        a.leader_id,
+        a.leader_name,
+        a.assigned_by,
+        a.assigned_on,
+        a.note
     )
-    .bind(a.id)
-    .bind(a.case_id)
-    .bind(a.leader_id)
-    .bind(a.leader_name)
-    .bind(a.assigned_by)
-    .bind(a.assigned_on)
-    .bind(a.note)
     .execute(conn)
     .await?
     .rows_affected();
@@ -52,15 +52,16 @@ pub struct AssignmentRow {
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<AssignmentRow>, sqlx::Error> {
-    sqlx::query_as::<_, AssignmentRow>(
+    sqlx::query_as!(
+        AssignmentRow,
         "SELECT a.id, a.case_id, f.case_number, a.leader_id, a.leader_name, a.assigned_on, a.note,
                 f.status AS case_status, f.unit_code,
-                (SELECT count(*) FROM leader_actions x WHERE x.assignment_id = a.id)::int8 AS actions,
+                (SELECT count(*) FROM leader_actions x WHERE x.assignment_id = a.id)::int8 AS \"actions!\",
                 (SELECT max(acted_on) FROM leader_actions x WHERE x.assignment_id = a.id) AS last_action_on
          FROM leader_assignments a JOIN case_facts f ON f.case_id = a.case_id
          WHERE a.id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -73,19 +74,20 @@ pub async fn list(
     unit: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AssignmentRow>, sqlx::Error> {
-    sqlx::query_as::<_, AssignmentRow>(
+    sqlx::query_as!(
+        AssignmentRow,
         "SELECT a.id, a.case_id, f.case_number, a.leader_id, a.leader_name, a.assigned_on, a.note,
                 f.status AS case_status, f.unit_code,
-                (SELECT count(*) FROM leader_actions x WHERE x.assignment_id = a.id)::int8 AS actions,
+                (SELECT count(*) FROM leader_actions x WHERE x.assignment_id = a.id)::int8 AS \"actions!\",
                 (SELECT max(acted_on) FROM leader_actions x WHERE x.assignment_id = a.id) AS last_action_on
          FROM leader_assignments a JOIN case_facts f ON f.case_id = a.case_id
          WHERE a.released_at IS NULL AND a.id > $1 AND ($2::text IS NULL OR a.leader_id = $2)
            AND ($3::text IS NULL OR f.unit_code = $3) ORDER BY a.id LIMIT $4",
+        after,
+        leader,
+        unit,
+        limit
     )
-    .bind(after)
-    .bind(leader)
-    .bind(unit)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
@@ -98,10 +100,11 @@ pub struct LiveAssignmentRow {
 }
 
 pub async fn live(pool: &PgPool, id: Uuid) -> Result<Option<LiveAssignmentRow>, sqlx::Error> {
-    sqlx::query_as::<_, LiveAssignmentRow>(
+    sqlx::query_as!(
+        LiveAssignmentRow,
         "SELECT case_id, leader_id FROM leader_assignments WHERE id = $1 AND released_at IS NULL",
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await
 }
@@ -118,15 +121,15 @@ pub struct NewAction<'a> {
 }
 
 pub async fn record_action(conn: &mut PgConnection, a: &NewAction<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO leader_actions (id, assignment_id, action, acted_on, description, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        a.id,
+        a.assignment_id,
+        a.action,
+        a.acted_on,
+        a.description,
+        a.recorded_by
     )
-    .bind(a.id)
-    .bind(a.assignment_id)
-    .bind(a.action)
-    .bind(a.acted_on)
-    .bind(a.description)
-    .bind(a.recorded_by)
     .execute(conn)
     .await?;
     Ok(())

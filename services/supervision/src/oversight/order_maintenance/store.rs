@@ -20,20 +20,20 @@ pub struct NewIncident<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, i: &NewIncident<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO order_incidents (id, case_id, person_ref, unit_code, occurred_at, location, conduct, description, response, recorded_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        i.id,
+        i.case_id,
+        i.person_ref,
+        i.unit,
+        i.occurred_at,
+        i.location,
+        i.conduct,
+        i.description,
+        i.response,
+        i.recorded_by
     )
-    .bind(i.id)
-    .bind(i.case_id)
-    .bind(i.person_ref)
-    .bind(i.unit)
-    .bind(i.occurred_at)
-    .bind(i.location)
-    .bind(i.conduct)
-    .bind(i.description)
-    .bind(i.response)
-    .bind(i.recorded_by)
     .execute(conn)
     .await?;
     Ok(())
@@ -55,11 +55,12 @@ pub struct IncidentRow {
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<IncidentRow>, sqlx::Error> {
-    sqlx::query_as::<_, IncidentRow>(
+    sqlx::query_as!(
+        IncidentRow,
         "SELECT id, case_id, person_ref, unit_code, occurred_at, location, conduct, description, response, recorded_by
          FROM order_incidents WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -73,16 +74,17 @@ pub async fn list(
     case_id: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<IncidentRow>, sqlx::Error> {
-    sqlx::query_as::<_, IncidentRow>(
+    sqlx::query_as!(
+        IncidentRow,
         "SELECT id, case_id, person_ref, unit_code, occurred_at, location, conduct, description, response, recorded_by
          FROM order_incidents WHERE id > $1 AND ($2::text IS NULL OR unit_code = $2)
            AND ($3::text IS NULL OR person_ref = $3) AND ($4::uuid IS NULL OR case_id = $4) ORDER BY id LIMIT $5",
+        after,
+        unit,
+        person_ref,
+        case_id,
+        limit
     )
-    .bind(after)
-    .bind(unit)
-    .bind(person_ref)
-    .bind(case_id)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }

@@ -18,24 +18,24 @@ pub async fn insert(
     audit_entry: AuditEntry,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO supervision_orders (id, kind, case_id, case_number, pattern, unit_code, summary, issued_by, issued_unit,
                                          issued_on, respond_by, explanation, parent_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        id,
+        o.kind.as_str(),
+        o.case_id,
+        o.case_number.as_deref(),
+        o.pattern.as_deref(),
+        &o.unit_code,
+        &o.summary,
+        issued_by,
+        issued_unit,
+        o.issued_on,
+        o.respond_by,
+        serde_json::json!(o.explanation),
+        o.parent_id
     )
-    .bind(id)
-    .bind(o.kind.as_str())
-    .bind(o.case_id)
-    .bind(&o.case_number)
-    .bind(&o.pattern)
-    .bind(&o.unit_code)
-    .bind(&o.summary)
-    .bind(issued_by)
-    .bind(issued_unit)
-    .bind(o.issued_on)
-    .bind(o.respond_by)
-    .bind(serde_json::json!(o.explanation))
-    .bind(o.parent_id)
     .execute(uow.conn())
     .await?;
     let event = SupervisionOrderIssuedV1 {
@@ -77,12 +77,13 @@ pub struct OrderRow {
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
-    sqlx::query_as::<_, OrderRow>(
+    sqlx::query_as!(
+        OrderRow,
         "SELECT id, kind, case_id, case_number, pattern, unit_code, summary, issued_by, issued_on, respond_by,
                 explanation, status, parent_id, response, responded_by, responded_at
          FROM supervision_orders WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -98,19 +99,20 @@ pub struct OrderListFilter {
 }
 
 pub async fn list(pool: &PgPool, f: &OrderListFilter) -> Result<Vec<OrderRow>, sqlx::Error> {
-    sqlx::query_as::<_, OrderRow>(
+    sqlx::query_as!(
+        OrderRow,
         "SELECT id, kind, case_id, case_number, pattern, unit_code, summary, issued_by, issued_on, respond_by,
                 explanation, status, parent_id, response, responded_by, responded_at
          FROM supervision_orders
          WHERE id > $1 AND ($2::text IS NULL OR unit_code = $2) AND ($3::text IS NULL OR status = $3)
            AND ($4::uuid IS NULL OR case_id = $4)
          ORDER BY id LIMIT $5",
+        f.after,
+        f.unit.as_deref(),
+        f.status.as_deref(),
+        f.case_id,
+        f.limit
     )
-    .bind(f.after)
-    .bind(&f.unit)
-    .bind(&f.status)
-    .bind(f.case_id)
-    .bind(f.limit)
     .fetch_all(pool)
     .await
 }
@@ -127,10 +129,11 @@ pub async fn lock_state(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<OrderStateRow>, sqlx::Error> {
-    sqlx::query_as::<_, OrderStateRow>(
+    sqlx::query_as!(
+        OrderStateRow,
         "SELECT unit_code, status, case_id FROM supervision_orders WHERE id = $1 FOR UPDATE",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -141,12 +144,12 @@ pub async fn record_response(
     response: &str,
     by: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE supervision_orders SET status = 'responded', response = $2, responded_by = $3, responded_at = now() WHERE id = $1",
+        id,
+        response,
+        by
     )
-    .bind(id)
-    .bind(response)
-    .bind(by)
     .execute(conn)
     .await?;
     Ok(())
@@ -172,24 +175,27 @@ pub async fn claim_unanswered(
     today: NaiveDate,
     skipped: &[Uuid],
 ) -> Result<Option<UnansweredRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnansweredRow>(
+    sqlx::query_as!(
+        UnansweredRow,
         "SELECT id, kind, case_id, case_number, pattern, unit_code, summary, respond_by FROM supervision_orders
          WHERE status = 'open' AND respond_by < $1 AND NOT (id = ANY($2))
          ORDER BY respond_by, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        today,
+        skipped
     )
-    .bind(today)
-    .bind(skipped)
     .fetch_optional(conn)
     .await
 }
 
 /// Move an order out of `open`: `overdue` (last level) or `escalated`.
 pub async fn mark_late(conn: &mut PgConnection, id: Uuid, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE supervision_orders SET status = $2, escalated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE supervision_orders SET status = $2, escalated_at = now() WHERE id = $1",
+        id,
+        status
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -208,14 +214,15 @@ pub async fn tally(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<OrderTallyRow>, sqlx::Error> {
-    sqlx::query_as::<_, OrderTallyRow>(
-        "SELECT kind, count(*)::int8 AS issued, count(*) FILTER (WHERE status = 'responded')::int8 AS responded,
-                count(*) FILTER (WHERE status IN ('escalated', 'overdue'))::int8 AS late
+    sqlx::query_as!(
+        OrderTallyRow,
+        "SELECT kind, count(*)::int8 AS \"issued!\", count(*) FILTER (WHERE status = 'responded')::int8 AS \"responded!\",
+                count(*) FILTER (WHERE status IN ('escalated', 'overdue'))::int8 AS \"late!\"
          FROM supervision_orders WHERE issued_on BETWEEN $1 AND $2 AND ($3::text IS NULL OR unit_code = $3) GROUP BY kind",
+        from,
+        to,
+        unit
     )
-    .bind(from)
-    .bind(to)
-    .bind(unit)
     .fetch_all(pool)
     .await
 }

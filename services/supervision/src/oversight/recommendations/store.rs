@@ -21,19 +21,19 @@ pub struct NewRecommendation<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, r: &NewRecommendation<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO recommendations (id, kind, case_id, unit_code, content, issued_by, issued_on, feedback_due, explanation)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        r.id,
+        r.kind.as_str(),
+        r.case_id,
+        r.unit,
+        r.content,
+        r.issued_by,
+        r.issued_on,
+        r.feedback_due,
+        serde_json::json!(r.explanation)
     )
-    .bind(r.id)
-    .bind(r.kind.as_str())
-    .bind(r.case_id)
-    .bind(r.unit)
-    .bind(r.content)
-    .bind(r.issued_by)
-    .bind(r.issued_on)
-    .bind(r.feedback_due)
-    .bind(serde_json::json!(r.explanation))
     .execute(conn)
     .await?;
     Ok(())
@@ -56,11 +56,12 @@ pub struct RecommendationRow {
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<RecommendationRow>, sqlx::Error> {
-    sqlx::query_as::<_, RecommendationRow>(
+    sqlx::query_as!(
+        RecommendationRow,
         "SELECT id, kind, case_id, unit_code, content, issued_on, feedback_due, explanation, adoption, feedback, feedback_at
          FROM recommendations WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await
 }
@@ -75,16 +76,17 @@ pub async fn list(
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<RecommendationRow>, sqlx::Error> {
-    sqlx::query_as::<_, RecommendationRow>(
+    sqlx::query_as!(
+        RecommendationRow,
         "SELECT id, kind, case_id, unit_code, content, issued_on, feedback_due, explanation, adoption, feedback, feedback_at
          FROM recommendations WHERE id > $1 AND ($2::text IS NULL OR unit_code = $2)
            AND (NOT $3 OR (adoption IS NULL AND feedback_due < $4)) ORDER BY id LIMIT $5",
+        after,
+        unit,
+        overdue,
+        today,
+        limit
     )
-    .bind(after)
-    .bind(unit)
-    .bind(overdue)
-    .bind(today)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
@@ -101,10 +103,11 @@ pub async fn lock_feedback_state(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<FeedbackStateRow>, sqlx::Error> {
-    sqlx::query_as::<_, FeedbackStateRow>(
+    sqlx::query_as!(
+        FeedbackStateRow,
         "SELECT unit_code, adoption, case_id FROM recommendations WHERE id = $1 FOR UPDATE",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -116,11 +119,13 @@ pub async fn record_feedback(
     feedback: &str,
     by: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE recommendations SET adoption = $2, feedback = $3, feedback_by = $4, feedback_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(adoption)
-        .bind(feedback)
-        .bind(by)
+    sqlx::query!(
+        "UPDATE recommendations SET adoption = $2, feedback = $3, feedback_by = $4, feedback_at = now() WHERE id = $1",
+        id,
+        adoption,
+        feedback,
+        by
+    )
         .execute(conn)
         .await?;
     Ok(())
@@ -144,19 +149,20 @@ pub async fn board_rows(
     period: Option<(NaiveDate, NaiveDate)>,
     today: NaiveDate,
 ) -> Result<Vec<RecommendationBoardRow>, sqlx::Error> {
-    let rows = sqlx::query_as::<_, KindTallyRow>(
-        "SELECT kind, count(*)::int8 AS issued, count(adoption)::int8 AS answered,
-                count(*) FILTER (WHERE adoption = 'adopted')::int8 AS adopted,
-                count(*) FILTER (WHERE adoption = 'partially_adopted')::int8 AS partially,
-                count(*) FILTER (WHERE adoption = 'not_adopted')::int8 AS not_adopted,
-                count(*) FILTER (WHERE adoption IS NULL AND feedback_due < $4)::int8 AS overdue
+    let rows = sqlx::query_as!(
+        KindTallyRow,
+        "SELECT kind, count(*)::int8 AS \"issued!\", count(adoption)::int8 AS \"answered!\",
+                count(*) FILTER (WHERE adoption = 'adopted')::int8 AS \"adopted!\",
+                count(*) FILTER (WHERE adoption = 'partially_adopted')::int8 AS \"partially!\",
+                count(*) FILTER (WHERE adoption = 'not_adopted')::int8 AS \"not_adopted!\",
+                count(*) FILTER (WHERE adoption IS NULL AND feedback_due < $4)::int8 AS \"overdue!\"
          FROM recommendations WHERE ($1::text IS NULL OR unit_code = $1)
            AND ($2::date IS NULL OR issued_on BETWEEN $2 AND $3) GROUP BY kind",
+        unit,
+        period.map(|p| p.0),
+        period.map(|p| p.1),
+        today
     )
-    .bind(unit)
-    .bind(period.map(|p| p.0))
-    .bind(period.map(|p| p.1))
-    .bind(today)
     .fetch_all(pool)
     .await?;
     Ok(RecommendationKind::ALL

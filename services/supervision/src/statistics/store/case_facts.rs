@@ -69,13 +69,14 @@ pub async fn load(
     conn: &mut PgConnection,
     case_id: Uuid,
 ) -> Result<Option<CaseFacts>, sqlx::Error> {
-    Ok(sqlx::query_as::<_, CaseFactsRow>(
+    Ok(sqlx::query_as!(
+        CaseFactsRow,
         "SELECT case_id, case_number, registered_on, registering_unit, unit_code, township, field, channel,
                 category, respondent_unit, status, decision, decided_on, accepted_on_time, transferred, assigned, repeat,
                 closed_on, closed_on_time, closure_kind, satisfaction, mediation_outcome
          FROM case_facts WHERE case_id = $1 FOR UPDATE",
+        case_id
     )
-    .bind(case_id)
     .fetch_optional(conn)
     .await?
     .map(CaseFacts::from))
@@ -126,29 +127,29 @@ pub async fn insert_many(
 }
 
 pub async fn save(conn: &mut PgConnection, f: &CaseFacts) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE case_facts SET unit_code = $2, township = $3, field = $4, category = $5, status = $6, decision = $7,
                 decided_on = $8, accepted_on_time = $9, transferred = $10, assigned = $11, repeat = $12, closed_on = $13,
                 closed_on_time = $14, closure_kind = $15, satisfaction = $16, mediation_outcome = $17, updated_at = now()
          WHERE case_id = $1",
+        f.case_id,
+        &f.unit_code,
+        &f.township,
+        &f.field,
+        f.category.as_deref(),
+        &f.status,
+        f.decision.as_deref(),
+        f.decided_on,
+        f.accepted_on_time,
+        f.transferred,
+        f.assigned,
+        f.repeat,
+        f.closed_on,
+        f.closed_on_time,
+        f.closure_kind.as_deref(),
+        f.satisfaction.as_deref(),
+        f.mediation_outcome.as_deref()
     )
-    .bind(f.case_id)
-    .bind(&f.unit_code)
-    .bind(&f.township)
-    .bind(&f.field)
-    .bind(&f.category)
-    .bind(&f.status)
-    .bind(&f.decision)
-    .bind(f.decided_on)
-    .bind(f.accepted_on_time)
-    .bind(f.transferred)
-    .bind(f.assigned)
-    .bind(f.repeat)
-    .bind(f.closed_on)
-    .bind(f.closed_on_time)
-    .bind(&f.closure_kind)
-    .bind(&f.satisfaction)
-    .bind(&f.mediation_outcome)
     .execute(conn)
     .await?;
     Ok(())
@@ -161,10 +162,10 @@ pub async fn acceptance_on_time(
     case_id: Uuid,
     decided_on: NaiveDate,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let due: Option<Option<NaiveDate>> = sqlx::query_scalar(
+    let due: Option<Option<NaiveDate>> = sqlx::query_scalar!(
         "SELECT due_date FROM deadlines WHERE case_id = $1 AND kind = 'acceptance'",
+        case_id
     )
-    .bind(case_id)
     .fetch_optional(conn)
     .await?;
     Ok(due.flatten().map(|d| decided_on <= d))

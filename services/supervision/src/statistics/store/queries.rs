@@ -87,18 +87,19 @@ pub async fn hotspots(
     let len = (to - from).num_days() + 1;
     let periods = settings.baseline_periods.max(1);
     let baseline_from = from - Duration::days(len * periods);
-    let rows = sqlx::query_as::<_, VolumeRow>(
+    let rows = sqlx::query_as!(
+        VolumeRow,
         "SELECT field, township,
-                count(*) FILTER (WHERE registered_on >= $2)::int8 AS current,
-                count(*) FILTER (WHERE registered_on < $2)::int8 AS baseline
+                count(*) FILTER (WHERE registered_on >= $2)::int8 AS \"current!\",
+                count(*) FILTER (WHERE registered_on < $2)::int8 AS \"baseline!\"
          FROM case_facts
          WHERE registered_on BETWEEN $1 AND $3 AND ($4::text IS NULL OR unit_code = $4)
          GROUP BY field, township",
+        baseline_from,
+        from,
+        to,
+        scope.unit()
     )
-    .bind(baseline_from)
-    .bind(from)
-    .bind(to)
-    .bind(scope.unit())
     .fetch_all(pool)
     .await?;
     let mut hotspots = Vec::new();
@@ -162,14 +163,15 @@ pub async fn figures(
         Scope::County => None,
         Scope::Unit(u) => Some(u.clone()),
     };
-    let complained = sqlx::query_as::<_, ComplainedRow>(
-        "SELECT respondent_unit, count(*)::int8 AS n FROM case_facts
+    let complained = sqlx::query_as!(
+        ComplainedRow,
+        "SELECT respondent_unit AS \"respondent_unit!\", count(*)::int8 AS \"n!\" FROM case_facts
          WHERE registered_on BETWEEN $1 AND $2 AND respondent_unit IS NOT NULL AND ($3::text IS NULL OR unit_code = $3)
-         GROUP BY respondent_unit ORDER BY n DESC, respondent_unit LIMIT 10",
+         GROUP BY respondent_unit ORDER BY 2 DESC, respondent_unit LIMIT 10",
+        from,
+        to,
+        unit.as_deref()
     )
-    .bind(from)
-    .bind(to)
-    .bind(&unit)
     .fetch_all(pool)
     .await?
     .into_iter()

@@ -108,7 +108,7 @@ pub async fn apply_delta(
 /// both agree.
 pub async fn rebuild_rollup(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("TRUNCATE indicator_rollup")
+    sqlx::query!("TRUNCATE indicator_rollup")
         .execute(&mut *tx)
         .await?;
     let hot = HOT_FIELDS
