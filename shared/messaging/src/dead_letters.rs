@@ -9,7 +9,7 @@ use lapin::{
     types::{AMQPValue, FieldTable},
 };
 use sha2::{Digest, Sha256};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use crate::{
     broker::{Broker, OutboundMessage},
@@ -78,41 +78,67 @@ pub struct DeadLetter {
     pub payload_preview: String,
 }
 
+/// A stored dead letter as `list` reads it.
+#[derive(sqlx::FromRow)]
+struct DeadLetterRow {
+    id: i64,
+    message_id: String,
+    death_count: i64,
+    routing_key: String,
+    source_queue: Option<String>,
+    reason: String,
+    detail: Option<String>,
+    received_at: DateTime<Utc>,
+    replayed_at: Option<DateTime<Utc>>,
+    payload: Vec<u8>,
+}
+
+impl From<DeadLetterRow> for DeadLetter {
+    fn from(r: DeadLetterRow) -> DeadLetter {
+        let mut preview = String::from_utf8_lossy(&r.payload).into_owned();
+        if preview.chars().count() > 200 {
+            preview = preview.chars().take(200).collect::<String>() + "…";
+        }
+        DeadLetter {
+            id: r.id,
+            message_id: r.message_id,
+            death_count: r.death_count,
+            routing_key: r.routing_key,
+            source_queue: r.source_queue,
+            reason: r.reason,
+            detail: r.detail,
+            received_at: r.received_at,
+            replayed_at: r.replayed_at,
+            payload_preview: preview,
+        }
+    }
+}
+
 pub async fn list(pool: &PgPool, include_replayed: bool) -> Result<Vec<DeadLetter>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, DeadLetterRow>(
         "SELECT id, message_id, death_count, routing_key, source_queue, reason, detail, received_at, replayed_at, payload
          FROM dead_letters WHERE $1 OR replayed_at IS NULL ORDER BY id",
     )
     .bind(include_replayed)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            let payload: Vec<u8> = r.try_get("payload")?;
-            let mut preview = String::from_utf8_lossy(&payload).into_owned();
-            if preview.chars().count() > 200 {
-                preview = preview.chars().take(200).collect::<String>() + "…";
-            }
-            Ok(DeadLetter {
-                id: r.try_get("id")?,
-                message_id: r.try_get("message_id")?,
-                death_count: r.try_get("death_count")?,
-                routing_key: r.try_get("routing_key")?,
-                source_queue: r.try_get("source_queue")?,
-                reason: r.try_get("reason")?,
-                detail: r.try_get("detail")?,
-                received_at: r.try_get("received_at")?,
-                replayed_at: r.try_get("replayed_at")?,
-                payload_preview: preview,
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(DeadLetter::from).collect())
 }
 
 pub async fn count_unreplayed(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL")
         .fetch_one(pool)
         .await
+}
+
+/// A stored dead letter as `replay` reads it.
+#[derive(sqlx::FromRow)]
+struct ReplayRow {
+    id: i64,
+    message_id: String,
+    routing_key: String,
+    payload: Vec<u8>,
+    headers: serde_json::Value,
 }
 
 /// Publish stored dead letters back onto the service's own queue (through the default exchange),
@@ -122,7 +148,7 @@ pub async fn replay(
     broker: &Arc<Broker>,
     ids: Option<&[i64]>,
 ) -> anyhow::Result<usize> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, ReplayRow>(
         "SELECT id, message_id, routing_key, payload, headers FROM dead_letters
          WHERE replayed_at IS NULL AND ($1::BIGINT[] IS NULL OR id = ANY($1)) ORDER BY id",
     )
@@ -132,15 +158,15 @@ pub async fn replay(
     let queue = broker.topology.queue(broker.service);
     let mut n = 0;
     for r in rows {
-        let id: i64 = r.try_get("id")?;
-        let headers_json: serde_json::Value = r.try_get("headers")?;
+        let id = r.id;
+        let headers_json = r.headers;
         let msg = OutboundMessage {
             exchange: String::new(),
             routing_key: queue.clone(),
-            message_id: r.try_get("message_id")?,
-            payload: r.try_get("payload")?,
+            message_id: r.message_id,
+            payload: r.payload,
             headers: json_to_table(&headers_json),
-            kind: r.try_get("routing_key")?,
+            kind: r.routing_key,
             correlation_id: headers_json
                 .get(headers::CORRELATION_ID)
                 .and_then(|v| v.as_str())

@@ -3,7 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -32,6 +32,13 @@ impl OutboxWaker {
 }
 
 pub struct Outbox;
+
+/// The unpublished rows of the outbox: how many, and the age in seconds of the oldest.
+#[derive(sqlx::FromRow)]
+struct BacklogRow {
+    n: i64,
+    age: i64,
+}
 
 impl Outbox {
     /// Write an event into the outbox, inside the caller's transaction. Callers go through
@@ -80,13 +87,13 @@ impl Outbox {
 
     /// (rows not yet published, age in seconds of the oldest one)
     pub async fn backlog(pool: &PgPool) -> Result<(i64, i64), sqlx::Error> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, BacklogRow>(
             "SELECT count(*) AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at))::BIGINT, 0) AS age
              FROM outbox WHERE published_at IS NULL",
         )
         .fetch_one(pool)
         .await?;
-        Ok((row.try_get("n")?, row.try_get("age")?))
+        Ok((row.n, row.age))
     }
 }
 
@@ -100,10 +107,28 @@ pub struct Relay {
     pub waker: OutboxWaker,
 }
 
+/// A row claimed by [`Relay::relay_once`].
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: i64,
+    attempts: i32,
+    envelope: sqlx::types::Json<Envelope>,
+}
+
 struct Claimed {
     id: i64,
     attempts: i32,
     envelope: Envelope,
+}
+
+impl From<ClaimedRow> for Claimed {
+    fn from(r: ClaimedRow) -> Claimed {
+        Claimed {
+            id: r.id,
+            attempts: r.attempts,
+            envelope: r.envelope.0,
+        }
+    }
 }
 
 impl Relay {
@@ -153,7 +178,7 @@ impl Relay {
             return Ok(0);
         }
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, ClaimedRow>(
             "SELECT o.id, o.attempts, o.envelope FROM outbox o
              WHERE o.published_at IS NULL AND o.next_attempt_at <= now()
                AND NOT EXISTS (
@@ -170,15 +195,7 @@ impl Relay {
             tx.rollback().await?;
             return Ok(0);
         }
-        let mut claimed = Vec::with_capacity(rows.len());
-        for r in rows {
-            let sqlx::types::Json(envelope): sqlx::types::Json<Envelope> = r.try_get("envelope")?;
-            claimed.push(Claimed {
-                id: r.try_get("id")?,
-                attempts: r.try_get("attempts")?,
-                envelope,
-            });
-        }
+        let claimed: Vec<Claimed> = rows.into_iter().map(Claimed::from).collect();
         let exchange = self.broker.topology.exchange();
         let messages: Vec<OutboundMessage> = claimed
             .iter()
@@ -244,7 +261,7 @@ impl Relay {
 }
 
 /// One unpublished outbox row, for operators.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct PendingRow {
     pub id: i64,
     pub event_id: Uuid,
@@ -255,23 +272,11 @@ pub struct PendingRow {
 }
 
 pub async fn pending(pool: &PgPool, limit: i64) -> Result<Vec<PendingRow>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as::<_, PendingRow>(
         "SELECT id, event_id, routing_key, created_at, attempts, last_error FROM outbox
          WHERE published_at IS NULL ORDER BY id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(PendingRow {
-                id: r.try_get("id")?,
-                event_id: r.try_get("event_id")?,
-                routing_key: r.try_get("routing_key")?,
-                created_at: r.try_get("created_at")?,
-                attempts: r.try_get("attempts")?,
-                last_error: r.try_get("last_error")?,
-            })
-        })
-        .collect()
+    .await
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{FromRow, PgConnection, PgPool};
 use uuid::Uuid;
 use xinfang_messaging::{Deferred, UnitOfWork};
 
@@ -173,6 +173,14 @@ impl AuditExt for UnitOfWork<'_> {
     }
 }
 
+/// The newest row of a chain (`None`s for an empty chain), as [`lock_and_read_heads`] reads it.
+#[derive(FromRow)]
+struct HeadRow {
+    chain: i16,
+    chain_seq: Option<i64>,
+    row_hash: Option<Vec<u8>>,
+}
+
 /// Lock the chains (ascending) and read their newest rows, in one round trip: two statements sent
 /// together, the second with its own snapshot taken after the first has the locks (READ COMMITTED),
 /// so it sees every row committed before them. `chain → (seq, hash)` of the newest row, `(0, zeros)`
@@ -203,12 +211,13 @@ async fn lock_and_read_heads(
         .await?;
     let mut head = std::collections::HashMap::with_capacity(chains.len());
     for r in rows {
-        let chain: i16 = r.try_get("chain")?;
-        let seq: Option<i64> = r.try_get("chain_seq")?;
-        let hash: Option<Vec<u8>> = r.try_get("row_hash")?;
+        let h = HeadRow::from_row(&r)?;
         head.insert(
-            chain,
-            (seq.unwrap_or(0), hash.unwrap_or_else(|| vec![0u8; 32])),
+            h.chain,
+            (
+                h.chain_seq.unwrap_or(0),
+                h.row_hash.unwrap_or_else(|| vec![0u8; 32]),
+            ),
         );
     }
     if head.len() != chains.len() {
@@ -347,9 +356,25 @@ pub struct Verification {
     pub first_break: Option<Break>,
 }
 
+/// A row of the audit log as [`verify`] reads it.
+#[derive(FromRow)]
+struct VerifyRow {
+    seq: i64,
+    chain: i16,
+    chain_seq: i64,
+    occurred_at: DateTime<Utc>,
+    actor: String,
+    unit: String,
+    action: String,
+    case_id: Option<Uuid>,
+    details: Value,
+    prev_hash: Vec<u8>,
+    row_hash: Vec<u8>,
+}
+
 /// Walk every chain and report the first row (lowest `seq`) whose content, link or sequence is wrong.
 pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
-    let mut rows = sqlx::query(
+    let mut rows = sqlx::query_as::<_, VerifyRow>(
         "SELECT seq, chain, chain_seq, occurred_at, actor, unit, action, case_id, details, prev_hash, row_hash
          FROM audit_log ORDER BY chain, chain_seq",
     )
@@ -362,9 +387,19 @@ pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
     let mut chain_broken = false;
     while let Some(r) = rows.try_next().await? {
         checked += 1;
-        let seq: i64 = r.try_get("seq")?;
-        let chain: i16 = r.try_get("chain")?;
-        let chain_seq: i64 = r.try_get("chain_seq")?;
+        let VerifyRow {
+            seq,
+            chain,
+            chain_seq,
+            occurred_at: at,
+            actor,
+            unit,
+            action,
+            case_id,
+            details,
+            prev_hash: stored_prev,
+            row_hash: stored_hash,
+        } = r;
         if current_chain != Some(chain) {
             current_chain = Some(chain);
             expected_seq = 1;
@@ -375,15 +410,12 @@ pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
             continue;
         }
         let entry = AuditEntry {
-            actor: r.try_get("actor")?,
-            unit: r.try_get("unit")?,
-            action: r.try_get("action")?,
-            case_id: r.try_get("case_id")?,
-            details: r.try_get("details")?,
+            actor,
+            unit,
+            action,
+            case_id,
+            details,
         };
-        let at: DateTime<Utc> = r.try_get("occurred_at")?;
-        let stored_prev: Vec<u8> = r.try_get("prev_hash")?;
-        let stored_hash: Vec<u8> = r.try_get("row_hash")?;
         let reason = if chain_seq != expected_seq {
             Some(format!(
                 "sequence gap: expected {expected_seq}, found {chain_seq} (a row was removed)"
@@ -415,24 +447,36 @@ pub async fn verify(pool: &PgPool) -> Result<Verification, sqlx::Error> {
     })
 }
 
+/// An audit row of one case, as [`for_case`] reads it.
+#[derive(FromRow)]
+struct CaseAuditRow {
+    seq: i64,
+    occurred_at: DateTime<Utc>,
+    actor: String,
+    unit: String,
+    action: String,
+    details: Value,
+}
+
 /// Audit rows of one case, oldest first.
 pub async fn for_case(pool: &PgPool, case_id: Uuid) -> Result<Vec<Value>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, CaseAuditRow>(
         "SELECT seq, occurred_at, actor, unit, action, details FROM audit_log WHERE case_id = $1 ORDER BY seq",
     )
     .bind(case_id)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            Ok(json!({
-                "seq": r.try_get::<i64, _>("seq")?,
-                "occurred_at": r.try_get::<DateTime<Utc>, _>("occurred_at")?,
-                "actor": r.try_get::<String, _>("actor")?,
-                "unit": r.try_get::<String, _>("unit")?,
-                "action": r.try_get::<String, _>("action")?,
-                "details": r.try_get::<Value, _>("details")?,
-            }))
+            json!({
+                "seq": r.seq,
+                "occurred_at": r.occurred_at,
+                "actor": r.actor,
+                "unit": r.unit,
+                "action": r.action,
+                "details": r.details,
+            })
         })
-        .collect()
+        .collect())
 }

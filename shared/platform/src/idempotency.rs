@@ -6,7 +6,7 @@ use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::{auth::Actor, error::ApiError};
 
@@ -39,6 +39,15 @@ pub fn request_hash(body: &Value) -> String {
     hex::encode(Sha256::digest(body.to_string().as_bytes()))
 }
 
+/// A claimed key as [`begin`] reads it back: the first request's hash and, once it completed,
+/// its response.
+#[derive(sqlx::FromRow)]
+struct StoredKey {
+    request_hash: String,
+    status_code: Option<i16>,
+    response_body: Option<Value>,
+}
+
 pub enum Begin {
     /// First time: go ahead, then call [`complete`] in the same transaction.
     New,
@@ -65,24 +74,21 @@ pub async fn begin(
     if inserted == 1 {
         return Ok(Begin::New);
     }
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, StoredKey>(
         "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE actor = $1 AND idempotency_key = $2",
     )
     .bind(&actor.user_id)
     .bind(key)
     .fetch_one(&mut *conn)
     .await?;
-    let stored_hash: String = row.try_get("request_hash")?;
-    if stored_hash != hash {
+    if row.request_hash != hash {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
             "该 Idempotency-Key 已用于内容不同的请求，请使用新的键",
         ));
     }
-    let status: Option<i16> = row.try_get("status_code")?;
-    let body: Option<Value> = row.try_get("response_body")?;
-    match (status, body) {
+    match (row.status_code, row.response_body) {
         (Some(s), Some(b)) => Ok(Begin::Replay {
             status: StatusCode::from_u16(s as u16).unwrap_or(StatusCode::OK),
             body: b,

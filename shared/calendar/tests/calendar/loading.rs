@@ -1,14 +1,8 @@
 //! Loading calendars (加载节假日日历) from files and arrangements.
 
-// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
-// also covers the helpers beside them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::fs;
 
-use common::{cal, calendars_dir, d, temp_dir};
+use crate::common::{cal, calendars_dir, d, temp_dir};
 use xinfang_calendar::{CalendarError, DayKind, HolidayCalendar, YearArrangement};
 
 const Y2025: &str = r#"{"year": 2025, "source": "国办发明电〔2024〕12号",

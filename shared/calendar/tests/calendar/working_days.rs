@@ -1,13 +1,7 @@
 //! Working-day arithmetic (工作日计算): add / subtract / between / next.
 
-// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
-// also covers the helpers beside them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
+use crate::common::{cal, d, days};
 use chrono::NaiveDate;
-use common::{cal, d, days};
 use xinfang_calendar::{
     add_working_days, next_working_day_on_or_after, subtract_working_days, working_days_between,
     CalendarError, HolidayCalendar,

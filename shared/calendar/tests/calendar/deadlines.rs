@@ -1,13 +1,7 @@
 //! Deadline computation (期限计算) against the real calendars.
 
-// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
-// also covers the helpers beside them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
+use crate::common::{self, cal, d};
 use chrono::NaiveDate;
-use common::{cal, d};
 use xinfang_calendar::{
     compute_due, compute_due_date_only, CalendarError, DeadlineSpec, HolidayCalendar, PeriodUnit,
 };

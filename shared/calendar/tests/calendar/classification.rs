@@ -2,14 +2,8 @@
 //! /work/shared/domain/calendar-cn.md, transcribed here independently of the
 //! JSON files.
 
-// Test code: a failed unwrap is a failed test. clippy.toml allows it in `#[test]` functions; this
-// also covers the helpers beside them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
+use crate::common::{cal, d, days};
 use chrono::{Datelike, Weekday};
-use common::{cal, d, days};
 use xinfang_calendar::{CalendarError, DayKind};
 
 type Ymd = (i32, u32, u32);
