@@ -8,6 +8,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
+use xinfang_messaging::UnitOfWork;
+
 use crate::{auth::Actor, error::ApiError};
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -149,4 +151,19 @@ pub async fn complete_request(
         Some(key) => complete(conn, actor, key, status, response).await,
         None => Ok(()),
     }
+}
+
+/// Finish a request that created something: store its response under the request's key (when it
+/// sent one), commit the unit of work and answer 201 with the response, so that a retry with the
+/// same key gets exactly this answer.
+pub async fn created<T: Serialize>(
+    mut uow: UnitOfWork<'_>,
+    actor: &Actor,
+    key: Option<&str>,
+    view: &T,
+) -> Result<HttpResponse, ApiError> {
+    let response = serde_json::to_value(view).map_err(ApiError::internal)?;
+    complete_request(uow.conn(), actor, key, StatusCode::CREATED, &response).await?;
+    uow.commit().await?;
+    Ok(HttpResponse::Created().json(response))
 }

@@ -3,7 +3,7 @@
 //! which rule version suggested what), access grant on hand-off, audit record, and the event that
 //! requests the petitioner's notice.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -166,18 +166,8 @@ pub async fn decide(
         details,
         suggestion: Some(suggestion),
     };
-    let response = serde_json::to_value(&view).map_err(ApiError::internal)?;
-    idempotency::complete_request(
-        uow.conn(),
-        &actor,
-        key.as_deref(),
-        StatusCode::CREATED,
-        &response,
-    )
-    .await?;
-    uow.commit().await?;
     tracing::info!(kind = view.kind, case_number = %case.case_number, "decision recorded");
-    Ok(HttpResponse::Created().json(response))
+    idempotency::created(uow, &actor, key.as_deref(), &view).await
 }
 
 /// The decision the request asks for, checked against the case (and, for a bar, the earlier case

@@ -1,6 +1,6 @@
 //! Case-owning leaders over HTTP (领导包案).
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -126,17 +126,7 @@ pub async fn assign(
         .await?
         .map(LeaderAssignmentView::from)
         .ok_or_else(|| ApiError::internal("the assignment just written is missing"))?;
-    let response = serde_json::to_value(&created).map_err(ApiError::internal)?;
-    idempotency::complete_request(
-        uow.conn(),
-        &actor,
-        key.as_deref(),
-        StatusCode::CREATED,
-        &response,
-    )
-    .await?;
-    uow.commit().await?;
-    Ok(HttpResponse::Created().json(response))
+    idempotency::created(uow, &actor, key.as_deref(), &created).await
 }
 
 /// 记录包案领导履职

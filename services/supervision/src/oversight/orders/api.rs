@@ -1,6 +1,6 @@
 //! Supervision orders over HTTP (督办令): issue, respond in writing, list and read.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -221,18 +221,8 @@ pub async fn issue(
         .await?
         .map(OrderView::from)
         .ok_or_else(|| ApiError::internal("the order just written is missing"))?;
-    let response = serde_json::to_value(&created).map_err(ApiError::internal)?;
-    idempotency::complete_request(
-        uow.conn(),
-        &actor,
-        key.as_deref(),
-        StatusCode::CREATED,
-        &response,
-    )
-    .await?;
-    uow.commit().await?;
     tracing::info!(order_id = %id, kind = kind.as_str(), "supervision order issued");
-    Ok(HttpResponse::Created().json(response))
+    idempotency::created(uow, &actor, key.as_deref(), &created).await
 }
 
 /// 书面答复
