@@ -207,7 +207,7 @@ impl Default for PasswordSettings {
     fn default() -> Self {
         PasswordSettings {
             memory_kib: 64 * 1024,
-            iterations: 3,
+            iterations: 2,
             parallelism: 1,
         }
     }

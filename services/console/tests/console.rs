@@ -1,4 +1,5 @@
 //! Console tests over real PostgreSQL and RabbitMQ: each test its own database and queue prefix.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail the test loudly
 
 use std::{path::PathBuf, time::Duration};
 
