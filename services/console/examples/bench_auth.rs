@@ -6,6 +6,9 @@
 //!    CPU cost of a login), and verify p50/p99 for the configured default;
 //! 2. EdDSA JWT signing and verification against a JWKS, p50/p99 per token.
 
+// A benchmark reports on standard output.
+#![allow(clippy::print_stdout)]
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;

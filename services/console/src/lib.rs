@@ -3,7 +3,6 @@
 //! EdDSA (Ed25519) access tokens whose public keys are published as a JWKS.
 
 pub mod api;
-pub mod bootstrap;
 pub mod configuration;
 pub mod domain;
 pub mod events;

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
-    audit::{self, AuditEntry},
+    audit::{AuditEntry, AuditExt},
     error::ErrorBody,
     ApiError, Role,
 };
@@ -131,22 +132,19 @@ impl From<SessionRow> for SessionView {
 }
 
 pub(crate) async fn audit_by(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     caller: &Caller,
     action: &str,
     details: serde_json::Value,
 ) -> Result<(), DomainError> {
     let (actor, unit) = caller.audit_actor();
-    audit::record(
-        conn,
-        &AuditEntry {
-            actor,
-            unit,
-            action: action.into(),
-            case_id: None,
-            details,
-        },
-    )
+    uow.audit(AuditEntry {
+        actor,
+        unit,
+        action: action.into(),
+        case_id: None,
+        details,
+    })
     .await?;
     Ok(())
 }
@@ -175,25 +173,23 @@ async fn load_managed(
 
 /// End every session of an account, audited.
 pub(crate) async fn end_sessions(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     caller_subject: &str,
     caller_unit: &str,
     account_id: Uuid,
     reason: EndReason,
 ) -> Result<Vec<Uuid>, DomainError> {
     let ended =
-        store::sessions::revoke_all(conn, account_id, reason.as_str(), caller_subject).await?;
+        store::sessions::revoke_all(uow.conn(), account_id, reason.as_str(), caller_subject)
+            .await?;
     if !ended.is_empty() {
-        audit::record(
-            conn,
-            &AuditEntry {
+        uow.audit(AuditEntry {
                 actor: caller_subject.into(),
                 unit: caller_unit.into(),
                 action: "session.revoke".into(),
                 case_id: None,
                 details: serde_json::json!({ "account_id": account_id, "sessions": ended, "reason": reason.as_str() }),
-            },
-        )
+            })
         .await?;
     }
     Ok(ended)
@@ -208,6 +204,7 @@ pub async fn create(
     caller: Caller,
     body: web::Json<CreateAccount>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let login = LoginName::parse(&body.login_name)?;
@@ -222,9 +219,9 @@ pub async fn create(
     let hash = web::block(move || hasher.hash(&password))
         .await
         .map_err(|e| DomainError::Internal(e.to_string()))??;
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let row = store::accounts::insert(
-        &mut tx,
+        uow.conn(),
         &store::accounts::NewAccount {
             id: Uuid::now_v7(),
             login_name: login.as_str(),
@@ -247,13 +244,13 @@ pub async fn create(
         }
     })?;
     audit_by(
-        &mut tx,
+        &mut uow,
         &caller,
         "account.create",
         serde_json::json!({ "account_id": row.id, "login_name": row.login_name, "unit": row.unit_code, "roles": row.roles }),
     )
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Created().json(AccountView::from(&row)))
 }
 
@@ -316,16 +313,17 @@ pub async fn update(
     path: web::Path<Uuid>,
     body: web::Json<UpdateAccount>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let mut tx = pool.begin().await?;
-    let current = load_managed(&mut tx, &caller, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let current = load_managed(uow.conn(), &caller, id).await?;
     let display = match &body.display_name {
         Some(d) => DisplayName::parse(d)?.as_str().to_string(),
         None => current.display_name.clone(),
     };
     let unit = match &body.unit {
-        Some(u) if u != &current.unit_code => unit_must_be_active(&mut tx, u).await?.to_string(),
+        Some(u) if u != &current.unit_code => unit_must_be_active(uow.conn(), u).await?.to_string(),
         _ => current.unit_code.clone(),
     };
     let roles = match &body.roles {
@@ -345,7 +343,7 @@ pub async fn update(
         .into());
     }
     let row = store::accounts::update(
-        &mut tx,
+        uow.conn(),
         id,
         &display,
         &unit,
@@ -354,7 +352,7 @@ pub async fn update(
     )
     .await?;
     audit_by(
-        &mut tx,
+        &mut uow,
         &caller,
         "account.update",
         serde_json::json!({ "account_id": id, "unit": {"from": current.unit_code, "to": row.unit_code},
@@ -363,7 +361,7 @@ pub async fn update(
     .await?;
     if current.roles != row.roles {
         audit_by(
-            &mut tx,
+            &mut uow,
             &caller,
             "account.roles_change",
             serde_json::json!({ "account_id": id, "from": current.roles, "to": row.roles }),
@@ -372,9 +370,9 @@ pub async fn update(
     }
     if status == AccountStatus::Disabled && current.status != row.status {
         let (actor, unit) = caller.audit_actor();
-        end_sessions(&mut tx, &actor, &unit, id, EndReason::AccountDisabled).await?;
+        end_sessions(&mut uow, &actor, &unit, id, EndReason::AccountDisabled).await?;
     }
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Ok().json(AccountView::from(&row)))
 }
 
@@ -388,6 +386,7 @@ pub async fn reset_password(
     path: web::Path<Uuid>,
     body: web::Json<ResetPassword>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -407,19 +406,19 @@ pub async fn reset_password(
     let hash = web::block(move || hasher.hash(&password))
         .await
         .map_err(|e| DomainError::Internal(e.to_string()))??;
-    let mut tx = pool.begin().await?;
-    load_managed(&mut tx, &caller, id).await?;
-    store::accounts::set_password(&mut tx, id, &hash).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    load_managed(uow.conn(), &caller, id).await?;
+    store::accounts::set_password(uow.conn(), id, &hash).await?;
     audit_by(
-        &mut tx,
+        &mut uow,
         &caller,
         "account.password_reset",
         serde_json::json!({ "account_id": id }),
     )
     .await?;
     let (actor, unit) = caller.audit_actor();
-    end_sessions(&mut tx, &actor, &unit, id, EndReason::PasswordChanged).await?;
-    tx.commit().await?;
+    end_sessions(&mut uow, &actor, &unit, id, EndReason::PasswordChanged).await?;
+    uow.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -432,22 +431,23 @@ pub async fn reset_totp(
     caller: Caller,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let id = path.into_inner();
-    let mut tx = pool.begin().await?;
-    load_managed(&mut tx, &caller, id).await?;
-    store::accounts::clear_totp(&mut tx, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    load_managed(uow.conn(), &caller, id).await?;
+    store::accounts::clear_totp(uow.conn(), id).await?;
     audit_by(
-        &mut tx,
+        &mut uow,
         &caller,
         "account.totp_reset",
         serde_json::json!({ "account_id": id }),
     )
     .await?;
     let (actor, unit) = caller.audit_actor();
-    end_sessions(&mut tx, &actor, &unit, id, EndReason::Revoked).await?;
-    tx.commit().await?;
+    end_sessions(&mut uow, &actor, &unit, id, EndReason::Revoked).await?;
+    uow.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -484,13 +484,14 @@ pub async fn revoke_sessions(
     caller: Caller,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let mut tx = pool.begin().await?;
-    load_managed(&mut tx, &caller, id).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    load_managed(uow.conn(), &caller, id).await?;
     let (actor, unit) = caller.audit_actor();
-    end_sessions(&mut tx, &actor, &unit, id, EndReason::Revoked).await?;
-    tx.commit().await?;
+    end_sessions(&mut uow, &actor, &unit, id, EndReason::Revoked).await?;
+    uow.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -502,24 +503,32 @@ pub async fn revoke_session(
     caller: Caller,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     let sid = path.into_inner();
-    let mut tx = pool.begin().await?;
-    let s = store::sessions::get(&mut tx, sid)
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let s = store::sessions::get(uow.conn(), sid)
         .await?
         .ok_or(DomainError::SessionNotFound)?;
     if caller.account_id != Some(s.account_id) {
-        load_managed(&mut tx, &caller, s.account_id).await?;
+        load_managed(uow.conn(), &caller, s.account_id).await?;
     }
-    if store::sessions::revoke(&mut tx, sid, EndReason::Revoked.as_str(), &caller.subject).await? {
+    if store::sessions::revoke(
+        uow.conn(),
+        sid,
+        EndReason::Revoked.as_str(),
+        &caller.subject,
+    )
+    .await?
+    {
         audit_by(
-            &mut tx,
+        &mut uow,
             &caller,
             "session.revoke",
             serde_json::json!({ "account_id": s.account_id, "sessions": [sid], "reason": "revoked" }),
         )
         .await?;
     }
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

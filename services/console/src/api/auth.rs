@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
-    audit::{self, AuditEntry},
+    audit::{AuditEntry, AuditExt},
     error::ErrorBody,
     ApiError,
 };
@@ -114,40 +115,49 @@ fn refresh_hash(secret: &str) -> Vec<u8> {
 }
 
 async fn audit_login(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     actor: &str,
     unit: &str,
     action: &str,
     details: serde_json::Value,
 ) -> Result<(), DomainError> {
-    audit::record(
-        conn,
-        &AuditEntry {
-            actor: actor.into(),
-            unit: unit.into(),
-            action: action.into(),
-            case_id: None,
-            details,
-        },
-    )
+    uow.audit(AuditEntry {
+        actor: actor.into(),
+        unit: unit.into(),
+        action: action.into(),
+        case_id: None,
+        details,
+    })
     .await?;
     Ok(())
 }
 
+/// Who tried to log in, from where, when.
+#[derive(Debug, Clone, Copy)]
+struct Attempt<'a> {
+    login_key: &'a str,
+    address: &'a str,
+    now: DateTime<Utc>,
+}
+
 /// Count a failed attempt, lock what reached its limit, audit both; committed on its own.
-#[tracing::instrument(skip(pool, state, account))]
+#[tracing::instrument(skip(pool, waker, state, account))]
 async fn fail(
     pool: &PgPool,
+    waker: &OutboxWaker,
     state: &AppState,
-    login_key: &str,
-    address: &str,
+    attempt: &Attempt<'_>,
     account: Option<&AccountRow>,
     reason: &str,
-    now: DateTime<Utc>,
 ) -> Result<DomainError, DomainError> {
-    let mut tx = pool.begin().await?;
+    let Attempt {
+        login_key,
+        address,
+        now,
+    } = *attempt;
+    let mut uow = UnitOfWork::begin(pool, waker).await?;
     let (by_account, by_address) = store::throttle::record_failure(
-        &mut tx,
+        uow.conn(),
         login_key,
         address,
         now,
@@ -159,7 +169,7 @@ async fn fail(
         None => ("anonymous".to_string(), "none".to_string()),
     };
     audit_login(
-        &mut tx,
+        &mut uow,
         &actor,
         &unit,
         "auth.login_failed",
@@ -172,9 +182,9 @@ async fn fail(
             crate::domain::throttle::SubjectKind::Account => login_key,
             crate::domain::throttle::SubjectKind::Address => address,
         };
-        store::throttle::lock(&mut tx, kind, subject, until).await?;
+        store::throttle::lock(uow.conn(), kind, subject, until).await?;
         audit_login(
-            &mut tx,
+        &mut uow,
             &actor,
             &unit,
             "auth.lockout",
@@ -183,7 +193,7 @@ async fn fail(
         .await?;
         tracing::warn!(subject_kind = kind.as_str(), %until, "login locked out");
     }
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(match reason {
         "totp" => DomainError::TotpInvalid,
         _ => DomainError::InvalidCredentials,
@@ -202,6 +212,7 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -212,14 +223,16 @@ pub async fn login(
     let mut conn = pool.acquire().await?;
     let locks = store::throttle::locks_in_force(&mut conn, &login_key, &address, now).await?;
     if let Some(retry_after_secs) = retry_after(&locks, now) {
+        let mut uow = UnitOfWork::begin(&pool, &waker).await?;
         audit_login(
-            &mut conn,
+            &mut uow,
             "anonymous",
             "none",
             "auth.login_refused_locked",
             serde_json::json!({ "login_name": login_key, "address": address }),
         )
         .await?;
+        uow.commit().await?;
         return Err(DomainError::LockedOut { retry_after_secs }.into());
     }
     let account = store::accounts::by_login(&mut conn, &login_key).await?;
@@ -245,12 +258,15 @@ pub async fn login(
             };
             return Err(fail(
                 &pool,
+                &waker,
                 &state,
-                &login_key,
-                &address,
+                &Attempt {
+                    login_key: &login_key,
+                    address: &address,
+                    now,
+                },
                 other.as_ref(),
                 reason,
-                now,
             )
             .await?
             .into());
@@ -278,12 +294,15 @@ pub async fn login(
                 if !used {
                     return Err(fail(
                         &pool,
+                        &waker,
                         &state,
-                        &login_key,
-                        &address,
+                        &Attempt {
+                            login_key: &login_key,
+                            address: &address,
+                            now,
+                        },
                         Some(&account),
                         "totp",
-                        now,
                     )
                     .await?
                     .into());
@@ -302,10 +321,10 @@ pub async fn login(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(256).collect::<String>());
-    let mut tx = pool.begin().await?;
-    store::throttle::clear_account(&mut tx, &login_key).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    store::throttle::clear_account(uow.conn(), &login_key).await?;
     store::sessions::create(
-        &mut tx,
+        uow.conn(),
         &store::sessions::NewSession {
             id: session_id,
             account_id: account.id,
@@ -318,7 +337,7 @@ pub async fn login(
     )
     .await?;
     audit_login(
-        &mut tx,
+        &mut uow,
         &account.id.to_string(),
         &account.unit_code,
         "auth.login",
@@ -326,7 +345,7 @@ pub async fn login(
                             "totp": roles.require_totp() && !enrol_only, "enrol_only": enrol_only }),
     )
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     tracing::info!(account = %account.id, session = %session_id, enrol_only, "login");
     let token_roles = if enrol_only {
         Vec::new()
@@ -354,12 +373,13 @@ pub async fn login(
 pub async fn refresh(
     body: web::Json<RefreshRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
-    let mut tx = pool.begin().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let session =
-        store::sessions::by_refresh_hash(&mut tx, &refresh_hash(body.refresh_token.trim()))
+        store::sessions::by_refresh_hash(uow.conn(), &refresh_hash(body.refresh_token.trim()))
             .await?
             .ok_or(DomainError::SessionEnded)?;
     let times = SessionTimes {
@@ -370,14 +390,14 @@ pub async fn refresh(
     if state.sessions.state(&times, now) != SessionState::Alive {
         return Err(DomainError::SessionEnded.into());
     }
-    let account = store::accounts::get(&mut tx, session.account_id)
+    let account = store::accounts::get(uow.conn(), session.account_id)
         .await?
         .ok_or(DomainError::SessionEnded)?;
     if AccountStatus::from_stored(&account.status) != AccountStatus::Active {
         return Err(DomainError::SessionEnded.into());
     }
-    store::sessions::touch(&mut tx, session.id, now, 0).await?;
-    tx.commit().await?;
+    store::sessions::touch(uow.conn(), session.id, now, 0).await?;
+    uow.commit().await?;
     let roles = if session.enrol_only {
         Vec::new()
     } else {
@@ -402,21 +422,23 @@ pub async fn refresh(
 pub async fn logout(
     caller: EnrollingCaller,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let (account_id, _) = caller.person()?;
     let sid = caller.session_id.ok_or(DomainError::SessionEnded)?;
-    let mut tx = pool.begin().await?;
-    if store::sessions::revoke(&mut tx, sid, EndReason::Logout.as_str(), &caller.subject).await? {
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    if store::sessions::revoke(uow.conn(), sid, EndReason::Logout.as_str(), &caller.subject).await?
+    {
         audit_by(
-            &mut tx,
+            &mut uow,
             &caller,
             "auth.logout",
             serde_json::json!({ "account_id": account_id, "session_id": sid }),
         )
         .await?;
     }
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -428,6 +450,7 @@ pub async fn change_password(
     caller: Caller,
     body: web::Json<ChangePassword>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (account_id, _) = caller.person()?;
@@ -452,10 +475,10 @@ pub async fn change_password(
     if !ok {
         return Err(DomainError::invalid("current_password", "当前密码不正确").into());
     }
-    let mut tx = pool.begin().await?;
-    store::accounts::set_password(&mut tx, account_id, &hash).await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    store::accounts::set_password(uow.conn(), account_id, &hash).await?;
     audit_by(
-        &mut tx,
+        &mut uow,
         &caller,
         "account.password_change",
         serde_json::json!({ "account_id": account_id }),
@@ -463,14 +486,14 @@ pub async fn change_password(
     .await?;
     let (actor, unit) = caller.audit_actor();
     end_sessions(
-        &mut tx,
+        &mut uow,
         &actor,
         &unit,
         account_id,
         EndReason::PasswordChanged,
     )
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -480,12 +503,13 @@ pub async fn change_password(
 pub async fn totp_enrol(
     caller: EnrollingCaller,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let (account_id, _) = caller.person()?;
-    let mut tx = pool.begin().await?;
-    let account = store::accounts::get_for_update(&mut tx, account_id)
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let account = store::accounts::get_for_update(uow.conn(), account_id)
         .await?
         .ok_or(DomainError::AccountNotFound)?;
     if account.totp_secret.is_some() {
@@ -497,19 +521,19 @@ pub async fn totp_enrol(
     }
     let secret = TotpSecret::generate();
     store::accounts::set_totp_pending(
-        &mut tx,
+        uow.conn(),
         account_id,
         &state.secrets.seal(account_id, &secret)?,
     )
     .await?;
     audit_by(
-        &mut tx,
+        &mut uow,
         &caller,
         "auth.totp_enrol_started",
         serde_json::json!({ "account_id": account_id }),
     )
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(TotpEnrolment {
@@ -526,13 +550,14 @@ pub async fn totp_confirm(
     caller: EnrollingCaller,
     body: web::Json<TotpCode>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let (account_id, _) = caller.person()?;
     let sid = caller.session_id.ok_or(DomainError::SessionEnded)?;
-    let mut tx = pool.begin().await?;
-    let account = store::accounts::get_for_update(&mut tx, account_id)
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let account = store::accounts::get_for_update(uow.conn(), account_id)
         .await?
         .ok_or(DomainError::AccountNotFound)?;
     let sealed = account.totp_pending.as_ref().ok_or(DomainError::Conflict {
@@ -543,16 +568,16 @@ pub async fn totp_confirm(
     let step = secret
         .check(&body.code, Utc::now().timestamp().max(0) as u64, None)
         .ok_or(DomainError::TotpInvalid)?;
-    store::accounts::confirm_totp(&mut tx, account_id, sealed, step).await?;
-    store::sessions::end_enrolment(&mut tx, sid).await?;
+    store::accounts::confirm_totp(uow.conn(), account_id, sealed, step).await?;
+    store::sessions::end_enrolment(uow.conn(), sid).await?;
     audit_by(
-        &mut tx,
+        &mut uow,
         &caller,
         "auth.totp_enrolled",
         serde_json::json!({ "account_id": account_id, "session_id": sid }),
     )
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     let access_token = state.user_token(
         account_id,
         &account.unit_code,

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use utoipa::ToSchema;
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
-    audit::{self, AuditEntry},
+    audit::{AuditEntry, AuditExt},
     error::ErrorBody,
     ApiError,
 };
@@ -56,6 +57,7 @@ fn same_secret(a: &str, b: &str) -> bool {
 pub async fn service_token(
     body: web::Json<ServiceTokenRequest>,
     pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let client = state
@@ -71,34 +73,30 @@ pub async fn service_token(
             false
         }
     };
-    let mut conn = pool.acquire().await?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let client = match client {
         Some(c) if ok => c,
         _ => {
-            audit::record(
-                &mut conn,
-                &AuditEntry::system(
-                    "console",
-                    "auth.service_token_refused",
-                    None,
-                    serde_json::json!({ "client_id": body.client_id }),
-                ),
-            )
+            uow.audit(AuditEntry::system(
+                "console",
+                "auth.service_token_refused",
+                None,
+                serde_json::json!({ "client_id": body.client_id }),
+            ))
             .await?;
+            uow.commit().await?;
             return Err(DomainError::InvalidClient.into());
         }
     };
     let token = state.service_token(&client.client_id, client.scopes.clone())?;
-    audit::record(
-        &mut conn,
-        &AuditEntry::system(
-            "console",
-            "auth.service_token",
-            None,
-            serde_json::json!({ "client_id": client.client_id, "scopes": client.scopes }),
-        ),
-    )
+    uow.audit(AuditEntry::system(
+        "console",
+        "auth.service_token",
+        None,
+        serde_json::json!({ "client_id": client.client_id, "scopes": client.scopes }),
+    ))
     .await?;
+    uow.commit().await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(ServiceToken {

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
-use xinfang_messaging::{Outbox, OutboxWaker};
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
-    audit::{self, AuditEntry},
+    audit::{AuditEntry, AuditExt},
     error::ErrorBody,
     ApiError,
 };
@@ -216,7 +216,7 @@ async fn check_references(
 
 /// History, audit record and outbox event of a change, in its transaction.
 async fn publish_change(
-    conn: &mut sqlx::PgConnection,
+    uow: &mut UnitOfWork<'_>,
     caller: &Caller,
     row: &UnitRow,
     change: UnitChange,
@@ -225,20 +225,17 @@ async fn publish_change(
     let event = unit_changed::unit_changed(row, change, row.updated_at);
     let record =
         serde_json::to_value(&event.unit).map_err(|e| DomainError::Internal(e.to_string()))?;
-    store::units::record_history(conn, row, change, &record).await?;
+    store::units::record_history(uow.conn(), row, change, &record).await?;
     let (actor, unit) = caller.audit_actor();
-    audit::record(
-        conn,
-        &AuditEntry {
+    uow.audit(AuditEntry {
             actor,
             unit,
             action: format!("unit.{}", change.as_str()),
             case_id: None,
             details: serde_json::json!({ "code": row.code, "version": row.version, "record": record, "reason": reason }),
-        },
-    )
+        })
     .await?;
-    Outbox::enqueue(conn, &unit_changed::envelope(&event)).await?;
+    uow.enqueue(&unit_changed::envelope(&event)).await?;
     Ok(())
 }
 
@@ -360,16 +357,19 @@ pub async fn create(
     caller.require_admin()?;
     let code = UnitCode::parse("code", &body.code)?;
     let facts = parse_facts(&body.facts)?;
-    let mut tx = pool.begin().await?;
-    if store::units::get(&mut tx, code.as_str()).await?.is_some() {
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    if store::units::get(uow.conn(), code.as_str())
+        .await?
+        .is_some()
+    {
         return Err(DomainError::Conflict {
             code: "unit_exists",
             message: format!("单位代码 {code} 已存在"),
         }
         .into());
     }
-    check_references(&mut tx, &code, &facts).await?;
-    let row = match store::units::insert(&mut tx, &code, &facts, &caller.subject).await {
+    check_references(uow.conn(), &code, &facts).await?;
+    let row = match store::units::insert(uow.conn(), &code, &facts, &caller.subject).await {
         Ok(r) => r,
         Err(e) if store::is_unique_violation(&e) => {
             return Err(DomainError::Conflict {
@@ -380,8 +380,8 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    publish_change(&mut tx, &caller, &row, UnitChange::Created, None).await?;
-    tx.commit().await?;
+    publish_change(&mut uow, &caller, &row, UnitChange::Created, None).await?;
+    uow.commit().await?;
     waker.wake();
     tracing::info!(code = %row.code, "unit created");
     Ok(HttpResponse::Created().json(UnitView::from(row)))
@@ -402,8 +402,8 @@ pub async fn update(
     caller.require_admin()?;
     let code = UnitCode::parse("code", &path)?;
     let facts = parse_facts(&body.facts)?;
-    let mut tx = pool.begin().await?;
-    let current = store::units::get_for_update(&mut tx, code.as_str())
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let current = store::units::get_for_update(uow.conn(), code.as_str())
         .await?
         .ok_or_else(|| DomainError::UnitNotFound(code.to_string()))?;
     check_version(&current, body.version)?;
@@ -414,10 +414,10 @@ pub async fn update(
         }
         .into());
     }
-    check_references(&mut tx, &code, &facts).await?;
-    let row = store::units::update(&mut tx, code.as_str(), &facts, &caller.subject).await?;
-    publish_change(&mut tx, &caller, &row, UnitChange::Updated, None).await?;
-    tx.commit().await?;
+    check_references(uow.conn(), &code, &facts).await?;
+    let row = store::units::update(uow.conn(), code.as_str(), &facts, &caller.subject).await?;
+    publish_change(&mut uow, &caller, &row, UnitChange::Updated, None).await?;
+    uow.commit().await?;
     waker.wake();
     Ok(HttpResponse::Ok().json(UnitView::from(row)))
 }
@@ -436,15 +436,15 @@ pub async fn retire(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let code = UnitCode::parse("code", &path)?;
-    let mut tx = pool.begin().await?;
-    let current = store::units::get_for_update(&mut tx, code.as_str())
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let current = store::units::get_for_update(uow.conn(), code.as_str())
         .await?
         .ok_or_else(|| DomainError::UnitNotFound(code.to_string()))?;
     check_version(&current, body.version)?;
     if !current.active {
         return Ok(HttpResponse::Ok().json(UnitView::from(current)));
     }
-    let dependants = store::units::active_dependants(&mut tx, code.as_str()).await?;
+    let dependants = store::units::active_dependants(uow.conn(), code.as_str()).await?;
     if !dependants.is_empty() {
         return Err(DomainError::Conflict {
             code: "unit_has_dependants",
@@ -455,17 +455,17 @@ pub async fn retire(
         }
         .into());
     }
-    let row = store::units::retire(&mut tx, code.as_str(), &caller.subject).await?;
+    let row = store::units::retire(uow.conn(), code.as_str(), &caller.subject).await?;
     let reason = parse_remarks(body.reason.as_deref())?;
     publish_change(
-        &mut tx,
+        &mut uow,
         &caller,
         &row,
         UnitChange::Retired,
         reason.as_deref(),
     )
     .await?;
-    tx.commit().await?;
+    uow.commit().await?;
     waker.wake();
     Ok(HttpResponse::Ok().json(UnitView::from(row)))
 }

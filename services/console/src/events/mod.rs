@@ -2,9 +2,8 @@
 
 pub mod unit_changed;
 
-use sqlx::PgConnection;
 use xinfang_contracts::{DomainEvent, Envelope};
-use xinfang_messaging::{EventHandler, HandlerError};
+use xinfang_messaging::{EventHandler, HandlerError, UnitOfWork};
 
 /// The console's consumer. Its queue is bound to no routing key, so nothing arrives; an event that
 /// did (a manual publish) is acknowledged and ignored.
@@ -18,7 +17,7 @@ impl EventHandler for ConsoleEvents {
 
     async fn handle(
         &self,
-        _conn: &mut PgConnection,
+        _uow: &mut UnitOfWork<'_>,
         envelope: &Envelope,
         _event: DomainEvent,
     ) -> Result<(), HandlerError> {

@@ -219,3 +219,11 @@ pub async fn clear_totp(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::E
     .await?;
     Ok(())
 }
+
+/// Serialise the creation of the first administrator across replicas (transaction-scoped).
+pub async fn lock_bootstrap(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(0x5846, 7)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
