@@ -710,11 +710,7 @@ async fn registrations_applied_as_one_batch_are_recorded_once_each() {
     let env = TestEnv::new();
     let settings = env.settings("mediation");
     let pool = mediation_database(&settings).await;
-    let inbox = InboxProcessor::new(
-        pool.clone(),
-        Arc::new(mediation::events::handler()),
-        None,
-    );
+    let inbox = InboxProcessor::new(pool.clone(), Arc::new(mediation::events::handler()), None);
     let registration = |n: u32| {
         let e = PetitionRegisteredV1 {
             petition_id: uuid::Uuid::now_v7(),

@@ -14,12 +14,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use console::{
     configuration::PasswordSettings,
+    domain::keys::KeyPair,
     domain::{
         account::LoginName,
         password::{HashCost, NewPassword, PasswordHasher},
     },
-    jwt::{keys::KeyPair, verify, Claims, Jwks, TokenType, VerifyOptions},
 };
+use xinfang_platform::auth::{verify, Claims, Jwks, TokenType, VerifyOptions};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -90,11 +91,7 @@ fn main() -> anyhow::Result<()> {
             key.jwk(),
         ],
     };
-    let opts = VerifyOptions {
-        issuer: "xinfang".into(),
-        audience: "xinfang".into(),
-        leeway_secs: 30,
-    };
+    let opts = VerifyOptions::new("xinfang", "xinfang", 30);
     let now = Utc::now().timestamp();
     let claims = Claims {
         sub: uuid::Uuid::now_v7().to_string(),

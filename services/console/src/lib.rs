@@ -6,7 +6,6 @@ pub mod api;
 pub mod configuration;
 pub mod domain;
 pub mod events;
-pub mod jwt;
 pub mod startup;
 pub mod store;
 pub mod workers;

@@ -33,12 +33,14 @@ use crate::{
 /// argon2 cost below the floor) before touching the database.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let state = web::Data::new(api::state::AppState::new(&settings)?);
+    let verifier = state.verifier(&settings)?;
     let cleanup = settings.console.clone();
     let service = Service::builder(
         Producer::Console,
         settings.platform.clone(),
         &crate::MIGRATOR,
     )
+    .verifier(verifier)
     .consumer(Arc::new(ConsoleEvents), ConsumerHooks::default())
     .worker("session-cleanup", move |ctx| {
         workers::cleanup::run(ctx.pool, cleanup, ctx.shutdown)

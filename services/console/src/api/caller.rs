@@ -1,5 +1,5 @@
 //! The authenticated caller at the console (调用者). A bearer token is verified against the
-//! console's own JWKS with the same function every service will use; a person's token must also
+//! console's own JWKS with the platform's verifier, as every service verifies; a person's token must also
 //! name a server-side session that is still alive, so that a revoked session stops working here at
 //! once (elsewhere within the token's lifetime). Unit and roles come from the account as it is now.
 
@@ -8,7 +8,10 @@ use chrono::Utc;
 use futures::future::LocalBoxFuture;
 use sqlx::PgPool;
 use uuid::Uuid;
-use xinfang_platform::{ApiError, Role};
+use xinfang_platform::{
+    auth::{TokenType, Verifier},
+    ApiError, Role,
+};
 
 use super::state::AppState;
 use crate::{
@@ -17,7 +20,6 @@ use crate::{
         session::{SessionState, SessionTimes},
         DomainError,
     },
-    jwt::{verify, TokenType},
     store,
 };
 
@@ -131,9 +133,12 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, DomainError> {
     let pool = req
         .app_data::<web::Data<PgPool>>()
         .ok_or_else(|| DomainError::Internal("PgPool not configured".into()))?;
+    let verifier = req
+        .app_data::<web::Data<Verifier>>()
+        .ok_or_else(|| DomainError::Internal("Verifier not configured".into()))?;
     let token = bearer(req)?;
     let now = Utc::now();
-    let claims = verify(token, &state.jwks(now), &state.verify).map_err(|e| {
+    let claims = verifier.verify(token).await.map_err(|e| {
         tracing::warn!(path = %req.path(), reason = %e, "authentication failed");
         DomainError::Unauthenticated(e.to_string())
     })?;

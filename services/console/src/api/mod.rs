@@ -47,7 +47,7 @@ impl Modify for BearerScheme {
         units::UnitView, units::CreateUnit, units::UpdateUnit, units::UnitInput, units::RetireUnit, units::UnitHistoryView,
         accounts::AccountView, accounts::CreateAccount, accounts::UpdateAccount, accounts::ResetPassword, accounts::SessionView,
         auth::LoginRequest, auth::SessionTokens, auth::RefreshRequest, auth::ChangePassword, auth::TotpCode, auth::TotpEnrolment, auth::Me,
-        tokens::ServiceTokenRequest, tokens::ServiceToken, crate::jwt::Jwks, crate::jwt::Jwk,
+        tokens::ServiceTokenRequest, tokens::ServiceToken, xinfang_platform::auth::Jwks, xinfang_platform::auth::Jwk,
     ))
 )]
 pub struct ApiDoc;

@@ -6,18 +6,20 @@ use uuid::Uuid;
 use crate::{
     configuration::{ConsoleSettings, Settings},
     domain::{
+        keys::KeySet,
         password::{HashCost, PasswordHasher},
         session::SessionPolicy,
         throttle::ThrottlePolicy,
         totp::SecretBox,
         DomainError,
     },
-    jwt::{Claims, Jwks, KeySet, TokenType, VerifyOptions},
 };
+use std::sync::Arc;
+use xinfang_platform::auth::{Claims, Jwks, TokenType, Verifier, VerifyOptions};
 
 pub struct AppState {
     pub settings: ConsoleSettings,
-    pub keys: KeySet,
+    pub keys: Arc<KeySet>,
     pub verify: VerifyOptions,
     pub hasher: PasswordHasher,
     pub secrets: SecretBox,
@@ -29,7 +31,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(settings: &Settings) -> anyhow::Result<AppState> {
         let c = &settings.console;
-        let keys = KeySet::from_settings(&c.tokens, settings.is_production())?;
+        let keys = Arc::new(KeySet::from_settings(&c.tokens, settings.is_production())?);
         let hasher = PasswordHasher::new(HashCost {
             memory_kib: c.password.memory_kib,
             iterations: c.password.iterations,
@@ -38,11 +40,11 @@ impl AppState {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let secrets = SecretBox::new(&c.totp.encryption_key).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(AppState {
-            verify: VerifyOptions {
-                issuer: settings.platform.auth.issuer.clone(),
-                audience: settings.platform.auth.audience.clone(),
-                leeway_secs: c.tokens.leeway_secs,
-            },
+            verify: VerifyOptions::new(
+                &settings.platform.auth.issuer,
+                &settings.platform.auth.audience,
+                c.tokens.leeway_secs,
+            ),
             throttle: ThrottlePolicy {
                 max_per_account: c.login.max_failures_per_account,
                 max_per_address: c.login.max_failures_per_address,
@@ -63,6 +65,17 @@ impl AppState {
 
     pub fn jwks(&self, now: DateTime<Utc>) -> Jwks {
         self.keys.jwks(now)
+    }
+
+    /// The console's verifier: the platform's, over the keys the console publishes now (nothing
+    /// fetched), with the console's leeway.
+    pub fn verifier(&self, settings: &Settings) -> anyhow::Result<Verifier> {
+        let mut auth = settings.platform.auth.clone();
+        auth.leeway_secs = self.settings.tokens.leeway_secs;
+        let keys = self.keys.clone();
+        Verifier::local(&auth, settings.is_production(), move || {
+            keys.jwks(Utc::now())
+        })
     }
 
     /// A person's access token for a session.

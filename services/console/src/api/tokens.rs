@@ -15,7 +15,8 @@ use xinfang_platform::{
 };
 
 use super::state::AppState;
-use crate::{domain::DomainError, jwt::Jwks};
+use crate::domain::DomainError;
+use xinfang_platform::auth::Jwks;
 
 /// The console's public keys (`GET /.well-known/jwks.json`): every key whose tokens may still be
 /// valid. Verifiers cache it for a minute and fetch again on an unknown `kid`.

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod error;
+pub mod keys;
 pub mod password;
 pub mod session;
 pub mod throttle;

@@ -7,11 +7,11 @@ pub use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 pub use chrono::Utc;
 pub use console::{
     configuration::*,
+    domain::keys::{KeyPair, KeySet},
     domain::{
         password::PasswordHasher,
         totp::{SecretBox, TotpSecret},
     },
-    jwt::{keys::KeyPair, verify, Claims, Jwks, KeySet, TokenType, VerifyError, VerifyOptions},
     startup, store,
 };
 pub use hmac::{Hmac, Mac};
@@ -21,6 +21,7 @@ pub use serde_json::{json, Value};
 pub use sha2::Sha256;
 pub use uuid::Uuid;
 pub use xinfang_contracts::{DomainEvent, Envelope};
+pub use xinfang_platform::auth::{verify, Claims, Jwks, TokenType, VerifyError, VerifyOptions};
 pub use xinfang_test_support::{TestApp, TestEnv};
 
 pub const TOTP_KEY: &str = "ZGV2LW9ubHktdG90cC1rZXktY2hhbmdlLW1lLTAwMDA=";
@@ -59,7 +60,7 @@ pub fn settings(env: &TestEnv) -> Settings {
                 signing_keys: vec![key("k-new", new_seed(), KeyState::Active, None)],
                 dev_key_file: Some(
                     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                        .join("configuration/dev-keys/dev-ed25519.pem"),
+                        .join("../../deploy/dev-keys/dev-ed25519.pem"),
                 ),
                 service_clients: vec![ServiceClient {
                     client_id: "notification".into(),
@@ -251,11 +252,7 @@ impl App {
     }
 
     pub fn verify_options(&self) -> VerifyOptions {
-        VerifyOptions {
-            issuer: "xinfang".into(),
-            audience: "xinfang".into(),
-            leeway_secs: 5,
-        }
+        VerifyOptions::new("xinfang", "xinfang", 5)
     }
 }
 

@@ -13,10 +13,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::RngCore;
 use secrecy::ExposeSecret;
 
-use super::{
-    claims::Claims,
-    jwks::{Jwk, Jwks},
-};
+use xinfang_platform::auth::{dev, Claims, Jwk, Jwks};
+
 use crate::configuration::{KeySettings, KeyState, TokenSettings};
 
 /// The DER prefix of an Ed25519 private key in PKCS#8 v1 (RFC 8410): the 32-byte seed follows.
@@ -25,7 +23,7 @@ const PKCS8_ED25519_PREFIX: [u8; 16] = [
 ];
 
 /// The kid of the development key (开发密钥).
-pub const DEV_KID: &str = "xinfang-dev-1";
+pub const DEV_KID: &str = dev::DEV_KID;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -168,7 +166,7 @@ impl KeySet {
             if dev_key
                 .as_ref()
                 .is_some_and(|d| d.public_key == pair.public_key)
-                || (production && pair.public_key == dev_public_key_of_repo())
+                || (production && dev::is_dev_public_key(&pair.public_key))
             {
                 return Err(KeyError::Config(format!(
                     "signing key {} is the development key (签名密钥不得使用开发密钥)",
@@ -259,16 +257,12 @@ fn load_pair(k: &KeySettings) -> Result<KeyPair, KeyError> {
     KeyPair::from_pem(&k.kid, &pem)
 }
 
-/// The development key checked into the repository (`configuration/dev-keys/dev-ed25519.pem`).
-pub const DEV_KEY_PEM: &str = include_str!("../../configuration/dev-keys/dev-ed25519.pem");
+/// The development key checked into the repository (`deploy/dev-keys/dev-ed25519.pem`).
+pub const DEV_KEY_PEM: &str = include_str!("../../../../deploy/dev-keys/dev-ed25519.pem");
 
 /// The development key pair, for tests and `xinfangctl token`.
 pub fn dev_key() -> Result<KeyPair, KeyError> {
     KeyPair::from_pem(DEV_KID, DEV_KEY_PEM)
-}
-
-fn dev_public_key_of_repo() -> [u8; 32] {
-    dev_key().map(|k| k.public_key).unwrap_or([0; 32])
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The claims of an access token (访问令牌声明).
+//! The claims of an access token (访问令牌声明), as the console signs them.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,8 @@ pub enum TokenType {
     Service,
 }
 
-/// Claims of every token the console signs.
+/// Claims of every token the console signs (an external OpenID Connect issuer's tokens are read
+/// into this shape by [`super::verify`] with the configured claim names).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Claims {
     /// User id (account UUID), or `service:<client_id>`.
