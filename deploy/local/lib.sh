@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
 # Shared by deploy/local/up and deploy/local/down. Not meant to be run on its own.
 
-# The five services (服务) in start order, with their default ports.
-XINFANG_SERVICES=(intake mediation administrative-review supervision notification)
+# The six services (服务) in start order, with their default ports. The console (管理控制台) comes
+# first: it issues the tokens and the others fetch its public keys (JWKS).
+XINFANG_SERVICES=(console intake mediation administrative-review supervision notification)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RUN_DIR="$ROOT/deploy/local/run"
@@ -42,6 +43,7 @@ default_port() {
     administrative-review) echo 8083 ;;
     supervision) echo 8084 ;;
     notification) echo 8085 ;;
+    console) echo 8086 ;;
     *) die "unknown service: $1" ;;
     esac
 }

@@ -16,15 +16,18 @@ pub enum Producer {
     Supervision,
     /// 通知送达
     Notification,
+    /// 管理控制台: people, the units directory (单位目录), login and token issuing
+    Console,
 }
 
 impl Producer {
-    pub const ALL: [Producer; 5] = [
+    pub const ALL: [Producer; 6] = [
         Producer::Intake,
         Producer::Mediation,
         Producer::AdministrativeReview,
         Producer::Supervision,
         Producer::Notification,
+        Producer::Console,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl Producer {
             Producer::AdministrativeReview => "administrative-review",
             Producer::Supervision => "supervision",
             Producer::Notification => "notification",
+            Producer::Console => "console",
         }
     }
 

@@ -454,6 +454,53 @@ pub struct FindingRaisedV1 {
 }
 event!(FindingRaisedV1, Producer::Supervision, "finding.raised", 1);
 
+/// One organ of the units directory (单位目录) as the console publishes it: the whole record, so
+/// that a consumer can keep its own copy by upserting on `code` when `version` is newer than its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitRecordV1 {
+    /// 单位代码: division code + suffix, e.g. `140423-XFJ`.
+    pub code: String,
+    /// 区划代码, e.g. `140423`.
+    pub division_code: String,
+    /// 全称, e.g. `襄垣县信访局`.
+    pub name: String,
+    /// 简称, e.g. `县信访局`.
+    pub short_name: String,
+    /// 单位类别: `petition_bureau` (信访局), `government` (人民政府), `department` (政府工作部门),
+    /// `township_government` (乡镇政府), `village_committee` (村(居)委会), `court` (法院),
+    /// `procuratorate` (检察院), `discipline_inspection` (纪检监察机关), `peoples_congress` (人大),
+    /// `cppcc` (政协), `mediation_organization` (调解组织), `external` (外部机关); a value added later
+    /// is passed through as text.
+    pub kind: String,
+    /// 层级: `village`, `township`, `county`, `city`, `province`.
+    pub level: String,
+    /// 上一级行政机关 (unit code), when there is one in the directory.
+    #[serde(default)]
+    pub parent_code: Option<String>,
+    /// 主管(监督)机关 (unit code).
+    #[serde(default)]
+    pub supervisor_code: Option<String>,
+    /// 所属乡镇 (unit code of the township government) for local organs.
+    #[serde(default)]
+    pub township_code: Option<String>,
+    /// False once retired (撤销): kept for the history of cases, refused for new ones.
+    pub active: bool,
+    /// Starts at 1, +1 per change.
+    pub version: i64,
+}
+
+/// `console.unit.changed.v1`: a unit of the directory was created, changed or retired (单位变更).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitChangedV1 {
+    /// `created`, `updated` or `retired`.
+    pub change: String,
+    pub unit: UnitRecordV1,
+    pub changed_at: DateTime<Utc>,
+    /// User id of the administrator (or `system:console`).
+    pub changed_by: String,
+}
+event!(UnitChangedV1, Producer::Console, "unit.changed", 1);
+
 macro_rules! domain_events {
     ($($variant:ident($ty:ident)),+ $(,)?) => {
         /// Every event type this build understands.
@@ -495,6 +542,7 @@ domain_events!(
     DeadlineStepReached(DeadlineStepReachedV1),
     SupervisionOrderIssued(SupervisionOrderIssuedV1),
     FindingRaised(FindingRaisedV1),
+    UnitChanged(UnitChangedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {
@@ -635,6 +683,37 @@ mod tests {
         assert_eq!(env.routing_key(), "supervision.deadline.step_reached.v1");
         assert_eq!(env.payload["step"], "overdue");
         assert!(DomainEvent::decode(&env).is_ok());
+    }
+
+    #[test]
+    fn unit_changed_round_trips_under_the_console_key() {
+        let changed = UnitChangedV1 {
+            change: "updated".into(),
+            unit: UnitRecordV1 {
+                code: "140423-XFJ".into(),
+                division_code: "140423".into(),
+                name: "襄垣县信访局".into(),
+                short_name: "县信访局".into(),
+                kind: "petition_bureau".into(),
+                level: "county".into(),
+                parent_code: Some("140423-ZF".into()),
+                supervisor_code: Some("140400-XFJ".into()),
+                township_code: None,
+                active: true,
+                version: 2,
+            },
+            changed_at: Utc::now(),
+            changed_by: "admin-1".into(),
+        };
+        let env = Envelope::new(&changed, None, None, None);
+        assert_eq!(env.routing_key(), "console.unit.changed.v1");
+        assert_eq!(env.producer, Producer::Console);
+        let back = Envelope::from_bytes(&env.to_bytes()).unwrap();
+        assert_eq!(
+            DomainEvent::decode(&back).unwrap(),
+            DomainEvent::UnitChanged(changed)
+        );
+        assert_eq!(Producer::parse("console"), Some(Producer::Console));
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub fn bindings(service: Producer) -> &'static [&'static str] {
             "administrative-review.#",
             "supervision.#",
         ],
+        // The console consumes nothing yet: its queue is declared (every service has one) and
+        // stays unbound, so it never fills.
+        Producer::Console => &[],
     }
 }
 
@@ -30,9 +33,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_service_has_bindings_and_supervision_catches_all() {
+    fn every_consuming_service_has_bindings_and_supervision_catches_all() {
         for p in Producer::ALL {
-            assert!(!bindings(p).is_empty());
+            assert_eq!(bindings(p).is_empty(), p == Producer::Console, "{p}");
         }
         assert_eq!(bindings(Producer::Supervision), &["#"]);
     }

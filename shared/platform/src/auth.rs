@@ -1,24 +1,31 @@
 //! Authentication and rights (身份认证与权限).
 //!
-//! Every API except health, metrics and public law lookups needs a bearer token: a JWT signed with
-//! HMAC-SHA256 (the only accepted algorithm), carrying the user id, the unit code and the roles.
-//! Handlers take an [`Actor`] argument; a missing or invalid token answers 401, a missing right 403.
+//! Every API except health, metrics and public law lookups needs a bearer token: a JWT signed by
+//! the one issuer, the console, with Ed25519 (`alg` EdDSA, the only accepted algorithm), carrying
+//! the user id, the unit code, the roles and the server-side session id. Services hold the
+//! issuer's public keys only ([`Verifier`], fed by the console's JWKS), so no service can mint a
+//! token. Handlers take an [`Actor`] argument; a missing or invalid token answers 401, a missing
+//! right 403, and a service identity token (`typ = service`) 403 wherever the route does not
+//! accept its scope ([`AcceptServiceScopes`], checked in [`admit`]).
 
-use std::{
-    future::{ready, Ready},
-    str::FromStr,
-};
+pub mod claims;
+pub mod dev;
+pub mod jwks;
+pub mod trust;
+pub mod verify;
+
+use std::str::FromStr;
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use hmac::{Hmac, Mac};
-use secrecy::{ExposeSecret, SecretString};
+use futures::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
-use crate::{error::ApiError, settings::AuthSettings};
+pub use claims::{Claims, TokenType};
+pub use jwks::{Jwk, Jwks};
+pub use trust::Verifier;
+pub use verify::{verify, VerifyError, VerifyOptions};
 
-type HmacSha256 = Hmac<Sha256>;
+use crate::error::ApiError;
 
 /// Roles (角色).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -142,35 +149,85 @@ impl Permission {
     }
 }
 
-/// The claims of a token.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Claims {
-    /// User id.
-    pub sub: String,
-    /// Unit code (单位代码).
-    pub unit: String,
-    pub roles: Vec<String>,
-    pub iss: String,
-    pub aud: String,
-    pub iat: i64,
-    pub nbf: i64,
-    pub exp: i64,
-    pub jti: String,
+/// Whether the caller is a person or a service (调用者类型).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActorKind {
+    /// A member of staff, logged in at the console.
+    Person,
+    /// A service identity (服务身份), with the scopes the console granted it.
+    Service { scopes: Vec<String> },
 }
 
 /// The authenticated caller (当前用户).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Actor {
+    /// Account id (or `service:<client_id>`).
     pub user_id: String,
+    /// Unit code (单位代码); empty for a service.
     pub unit: String,
     pub roles: Vec<Role>,
     /// True when the caller belongs to the county bureau, whose staff see the whole county.
     pub bureau: bool,
+    /// The console's server-side session (会话) the token was issued for.
+    pub session_id: Option<String>,
+    pub kind: ActorKind,
 }
 
 impl Actor {
+    /// A person with `roles` in `unit` (tests and tools).
+    pub fn person(user_id: &str, unit: &str, roles: &[Role], bureau: bool) -> Actor {
+        Actor {
+            user_id: user_id.into(),
+            unit: unit.into(),
+            roles: roles.to_vec(),
+            bureau,
+            session_id: None,
+            kind: ActorKind::Person,
+        }
+    }
+
+    /// Read verified claims: a person needs a unit, and roles the platform knows (an unknown role
+    /// name grants nothing and is ignored).
+    pub fn from_claims(claims: Claims, bureau_unit: &str) -> Result<Actor, VerifyError> {
+        match claims.typ {
+            TokenType::Service => Ok(Actor {
+                user_id: claims.sub,
+                unit: String::new(),
+                roles: Vec::new(),
+                bureau: false,
+                session_id: None,
+                kind: ActorKind::Service {
+                    scopes: claims.scopes,
+                },
+            }),
+            TokenType::User => {
+                let unit = claims.unit.ok_or(VerifyError::Malformed)?;
+                let mut roles = Vec::new();
+                for name in &claims.roles {
+                    match name.parse::<Role>() {
+                        Ok(r) if !roles.contains(&r) => roles.push(r),
+                        Ok(_) => {}
+                        Err(_) => tracing::debug!(role = %name, "unknown role in token ignored"),
+                    }
+                }
+                Ok(Actor {
+                    bureau: unit == bureau_unit,
+                    user_id: claims.sub,
+                    unit,
+                    roles,
+                    session_id: claims.sid,
+                    kind: ActorKind::Person,
+                })
+            }
+        }
+    }
+
+    pub fn is_service(&self) -> bool {
+        matches!(self.kind, ActorKind::Service { .. })
+    }
+
     pub fn has(&self, p: Permission) -> bool {
-        p.roles().iter().any(|r| self.roles.contains(r))
+        self.kind == ActorKind::Person && p.roles().iter().any(|r| self.roles.contains(r))
     }
 
     pub fn require(&self, p: Permission) -> Result<(), ApiError> {
@@ -185,170 +242,64 @@ impl Actor {
 
     /// Bureau staff, leaders, supervisors and auditors see the whole county; others their own unit.
     pub fn county_wide(&self) -> bool {
-        self.bureau
-            || self.roles.iter().any(|r| {
-                matches!(
-                    r,
-                    Role::Leader | Role::Supervisor | Role::Auditor | Role::Admin
-                )
-            })
+        self.kind == ActorKind::Person
+            && (self.bureau
+                || self.roles.iter().any(|r| {
+                    matches!(
+                        r,
+                        Role::Leader | Role::Supervisor | Role::Auditor | Role::Admin
+                    )
+                }))
     }
 
     /// May this caller see data that belongs to `unit`?
     pub fn can_see_unit(&self, unit: &str) -> bool {
-        self.county_wide() || self.unit == unit
+        self.county_wide() || (self.kind == ActorKind::Person && self.unit == unit)
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum TokenError {
-    #[error("令牌格式不正确")]
-    Malformed,
-    #[error("令牌算法不被接受")]
-    Algorithm,
-    #[error("令牌签名无效")]
-    Signature,
-    #[error("令牌已过期")]
-    Expired,
-    #[error("令牌尚未生效")]
-    NotYetValid,
-    #[error("令牌签发方或受众不符")]
-    WrongIssuerOrAudience,
-    #[error("令牌中的角色无效：{0}")]
-    Role(String),
+/// The service scopes a route (or scope of routes) accepts (接受的服务权限范围): put it in the
+/// route's app data, `web::resource(..).app_data(web::Data::new(AcceptServiceScopes::new(["intake.contact.read"])))`.
+/// Without it, a service identity token is refused.
+#[derive(Debug, Clone, Default)]
+pub struct AcceptServiceScopes(Vec<String>);
+
+impl AcceptServiceScopes {
+    pub fn new<S: Into<String>>(scopes: impl IntoIterator<Item = S>) -> Self {
+        AcceptServiceScopes(scopes.into_iter().map(Into::into).collect())
+    }
+
+    pub fn accepts(&self, scopes: &[String]) -> bool {
+        scopes.iter().any(|s| self.0.contains(s))
+    }
 }
 
-/// Signs and verifies tokens.
-#[derive(Clone)]
-pub struct TokenKeys {
-    secret: SecretString,
-    pub issuer: String,
-    pub audience: String,
-    pub bureau_unit: String,
-    pub leeway_secs: i64,
-}
-
-impl TokenKeys {
-    pub fn new(settings: &AuthSettings) -> anyhow::Result<TokenKeys> {
-        if settings.jwt_secret.expose_secret().len() < 32 {
-            anyhow::bail!("auth.jwt_secret must be at least 32 bytes (令牌密钥至少 32 字节)");
+/// The one place where service identities are let in: a person passes; a service only where the
+/// route accepts one of its scopes.
+pub fn admit(actor: Actor, accepted: Option<&AcceptServiceScopes>) -> Result<Actor, ApiError> {
+    match &actor.kind {
+        ActorKind::Person => Ok(actor),
+        ActorKind::Service { scopes } if accepted.is_some_and(|a| a.accepts(scopes)) => Ok(actor),
+        ActorKind::Service { scopes } => {
+            tracing::warn!(service = %actor.user_id, ?scopes, "service identity refused");
+            Err(ApiError::forbidden("服务身份令牌不能访问此接口")
+                .with_details(serde_json::json!({ "scopes": scopes })))
         }
-        Ok(TokenKeys {
-            secret: settings.jwt_secret.clone(),
-            issuer: settings.issuer.clone(),
-            audience: settings.audience.clone(),
-            bureau_unit: settings.bureau_unit.clone(),
-            leeway_secs: 30,
-        })
-    }
-
-    // Cannot fail: HMAC takes a key of any length.
-    #[allow(clippy::expect_used)]
-    fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(self.secret.expose_secret().as_bytes())
-            .expect("HMAC takes any key length")
-    }
-
-    /// Issue a token valid for `ttl_secs`.
-    pub fn issue(&self, user: &str, unit: &str, roles: &[Role], ttl_secs: i64) -> String {
-        let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
-            sub: user.to_string(),
-            unit: unit.to_string(),
-            roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            iat: now,
-            nbf: now,
-            exp: now + ttl_secs,
-            jti: uuid::Uuid::new_v4().to_string(),
-        };
-        self.sign(&claims)
-    }
-
-    // Cannot fail: the claims are strings and integers.
-    #[allow(clippy::expect_used)]
-    pub fn sign(&self, claims: &Claims) -> String {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims serialize"));
-        let signing_input = format!("{header}.{body}");
-        let mut mac = self.mac();
-        mac.update(signing_input.as_bytes());
-        let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        format!("{signing_input}.{sig}")
-    }
-
-    pub fn verify(&self, token: &str) -> Result<Actor, TokenError> {
-        let mut parts = token.split('.');
-        let (Some(h), Some(b), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenError::Malformed);
-        };
-        let header: serde_json::Value = serde_json::from_slice(
-            &URL_SAFE_NO_PAD
-                .decode(h)
-                .map_err(|_| TokenError::Malformed)?,
-        )
-        .map_err(|_| TokenError::Malformed)?;
-        if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
-            return Err(TokenError::Algorithm);
-        }
-        let sig = URL_SAFE_NO_PAD
-            .decode(s)
-            .map_err(|_| TokenError::Malformed)?;
-        let mut mac = self.mac();
-        mac.update(h.as_bytes());
-        mac.update(b".");
-        mac.update(b.as_bytes());
-        mac.verify_slice(&sig).map_err(|_| TokenError::Signature)?;
-        let claims: Claims = serde_json::from_slice(
-            &URL_SAFE_NO_PAD
-                .decode(b)
-                .map_err(|_| TokenError::Malformed)?,
-        )
-        .map_err(|_| TokenError::Malformed)?;
-        let now = chrono::Utc::now().timestamp();
-        if claims.exp + self.leeway_secs < now {
-            return Err(TokenError::Expired);
-        }
-        if claims.nbf - self.leeway_secs > now {
-            return Err(TokenError::NotYetValid);
-        }
-        if claims.iss != self.issuer || claims.aud != self.audience {
-            return Err(TokenError::WrongIssuerOrAudience);
-        }
-        let roles = claims
-            .roles
-            .iter()
-            .map(|r| r.parse::<Role>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(TokenError::Role)?;
-        if claims.sub.is_empty() || claims.unit.is_empty() {
-            return Err(TokenError::Malformed);
-        }
-        Ok(Actor {
-            bureau: claims.unit == self.bureau_unit,
-            user_id: claims.sub,
-            unit: claims.unit,
-            roles,
-        })
     }
 }
 
 impl FromRequest for Actor {
     type Error = ApiError;
-    type Future = Ready<Result<Actor, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Actor, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
-    let keys = req
-        .app_data::<web::Data<TokenKeys>>()
-        .ok_or_else(|| ApiError::internal("TokenKeys not configured"))?;
+/// The bearer token of a request.
+pub fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -356,12 +307,29 @@ fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     let value = header
         .to_str()
         .map_err(|_| unauthorized(req, "身份令牌格式不正确"))?;
-    let token = value
+    value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| unauthorized(req, "身份令牌必须以 Bearer 方式提供"))?;
-    keys.verify(token.trim())
-        .map_err(|e| unauthorized(req, &e.to_string()))
+        .map(str::trim)
+        .ok_or_else(|| unauthorized(req, "身份令牌必须以 Bearer 方式提供"))
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+    let verifier = req
+        .app_data::<web::Data<Verifier>>()
+        .ok_or_else(|| ApiError::internal("token verifier not configured"))?;
+    let token = bearer(req)?;
+    let claims = verifier
+        .verify(token)
+        .await
+        .map_err(|e| unauthorized(req, &e.to_string()))?;
+    let actor = Actor::from_claims(claims, verifier.bureau_unit())
+        .map_err(|e| unauthorized(req, &e.to_string()))?;
+    admit(
+        actor,
+        req.app_data::<web::Data<AcceptServiceScopes>>()
+            .map(|d| d.get_ref()),
+    )
 }
 
 fn unauthorized(req: &HttpRequest, message: &str) -> ApiError {
@@ -371,60 +339,4 @@ fn unauthorized(req: &HttpRequest, message: &str) -> ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys() -> TokenKeys {
-        TokenKeys::new(&AuthSettings {
-            jwt_secret: SecretString::from("0123456789abcdef0123456789abcdef"),
-            issuer: "xinfang".into(),
-            audience: "xinfang".into(),
-            bureau_unit: "140423-XFJ".into(),
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn issued_tokens_verify() {
-        let k = keys();
-        let t = k.issue("u1", "140423-XFJ", &[Role::Clerk], 60);
-        let a = k.verify(&t).unwrap();
-        assert_eq!(a.user_id, "u1");
-        assert!(a.bureau);
-        assert!(a.has(Permission::RegisterPetition));
-        assert!(!a.has(Permission::Administer));
-    }
-
-    #[test]
-    fn tampered_expired_and_foreign_tokens_fail() {
-        let k = keys();
-        let t = k.issue("u1", "u", &[Role::Clerk], 60);
-        let mut parts: Vec<&str> = t.split('.').collect();
-        let forged_body = URL_SAFE_NO_PAD.encode(br#"{"sub":"u1","unit":"u","roles":["admin"],"iss":"xinfang","aud":"xinfang","iat":0,"nbf":0,"exp":9999999999,"jti":"x"}"#);
-        parts[1] = &forged_body;
-        assert_eq!(k.verify(&parts.join(".")), Err(TokenError::Signature));
-        let expired = k.issue("u1", "u", &[Role::Clerk], -3600);
-        assert_eq!(k.verify(&expired), Err(TokenError::Expired));
-        let none_alg = format!(
-            "{}.{}.",
-            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
-            forged_body
-        );
-        assert_eq!(k.verify(&none_alg), Err(TokenError::Algorithm));
-        let mut other = keys();
-        other.secret = SecretString::from("another-secret-another-secret-xx");
-        assert_eq!(other.verify(&t), Err(TokenError::Signature));
-        assert_eq!(k.verify("abc"), Err(TokenError::Malformed));
-    }
-
-    #[test]
-    fn short_secrets_are_refused() {
-        assert!(TokenKeys::new(&AuthSettings {
-            jwt_secret: SecretString::from("short"),
-            issuer: "x".into(),
-            audience: "x".into(),
-            bureau_unit: "b".into(),
-        })
-        .is_err());
-    }
-}
+mod tests;

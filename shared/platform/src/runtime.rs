@@ -19,7 +19,7 @@ use xinfang_messaging::{
 };
 
 use crate::{
-    auth::TokenKeys,
+    auth::Verifier,
     error::{json_error_handler, not_found_route, path_error_handler, query_error_handler},
     http::{self, HttpMetrics, Probe},
     settings::{DatabaseSettings, PlatformSettings},
@@ -80,9 +80,17 @@ pub struct ServiceBuilder {
     workers: Vec<(&'static str, Worker)>,
     openapi: Option<utoipa::openapi::OpenApi>,
     routes: Vec<Configure>,
+    verifier: Option<Verifier>,
 }
 
 impl ServiceBuilder {
+    /// Verify tokens with `verifier` instead of one built from `auth.*` (the console, which
+    /// verifies with its own key set).
+    pub fn verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
     /// Consume the service's queue with `handler` (inbox-guarded, in batches) and store its dead
     /// letters; `hooks` inject faults in tests.
     pub fn consumer(mut self, handler: Arc<dyn EventHandler>, hooks: ConsumerHooks) -> Self {
@@ -144,9 +152,13 @@ impl ServiceBuilder {
             workers,
             openapi,
             mut routes,
+            verifier,
         } = self;
         // Refuse a bad configuration before touching the database.
-        let keys = TokenKeys::new(&settings.auth)?;
+        let keys = match verifier {
+            Some(v) => v,
+            None => Verifier::from_settings(&settings.auth, crate::settings::is_production())?,
+        };
         if settings.database.create_if_missing {
             ensure_database(&settings.database).await?;
         }
@@ -222,7 +234,7 @@ pub struct Service {
     pool: PgPool,
     broker: Arc<Broker>,
     waker: OutboxWaker,
-    keys: TokenKeys,
+    keys: Verifier,
     registry: Registry,
     metrics: MessagingMetrics,
     http_metrics: HttpMetrics,
@@ -253,6 +265,7 @@ impl Service {
             workers: Vec::new(),
             openapi: None,
             routes: Vec::new(),
+            verifier: None,
         }
     }
 
@@ -307,6 +320,7 @@ impl Service {
             ..
         } = self;
 
+        let refresh_keys = keys.clone();
         let server = build_server(
             listener,
             &settings,
@@ -346,6 +360,8 @@ impl Service {
         let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
         let worker_stop = CancellationToken::new();
         let mut worker_tasks = tokio::task::JoinSet::new();
+        // The trusted keys: fetched from the issuer from now on (retrying until it answers).
+        worker_tasks.spawn(refresh_keys.run_refresh(worker_stop.clone()));
         for (name, worker) in workers {
             let ctx = WorkerContext {
                 pool: pool.clone(),
@@ -393,7 +409,7 @@ fn build_server<F>(
     listener: TcpListener,
     settings: &PlatformSettings,
     probe: Probe,
-    keys: TokenKeys,
+    keys: Verifier,
     http_metrics: HttpMetrics,
     pool: PgPool,
     waker: OutboxWaker,

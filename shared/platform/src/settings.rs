@@ -97,18 +97,84 @@ impl DatabaseSettings {
     }
 }
 
-/// Bearer-token settings (令牌).
+/// Bearer-token verification (令牌校验): who issues the tokens, for whom, and where the issuer's
+/// public keys come from. A service holds public keys only; see [`crate::auth::trust`].
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
-    /// HMAC-SHA256 key of the JWTs; at least 32 bytes.
-    pub jwt_secret: SecretString,
+    /// Expected `iss`: the console's `console` issuer name, or an external OpenID Connect
+    /// issuer's URL.
     #[serde(default = "default_issuer")]
     pub issuer: String,
+    /// Expected `aud`.
     #[serde(default = "default_audience")]
     pub audience: String,
     /// Unit code of the county petition bureau (信访局), whose staff see the whole county.
     #[serde(default = "default_bureau")]
     pub bureau_unit: String,
+    /// Clock skew tolerated on `exp`/`nbf`, seconds.
+    #[serde(default = "default_leeway")]
+    pub leeway_secs: u64,
+    /// The issuer's JWKS (`http://console:8086/.well-known/jwks.json`), fetched in the background
+    /// from start-up on and refreshed.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// A JWKS file, re-read at each refresh.
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// Public keys (JWKs) written in the configuration: the development key in `local.yaml`, and
+    /// tests'.
+    #[serde(default)]
+    pub public_keys: Vec<crate::auth::Jwk>,
+    /// How often the JWKS is fetched again, seconds.
+    #[serde(default = "default_refresh_interval")]
+    pub refresh_interval_secs: u64,
+    /// Least time between two fetches caused by tokens with an unknown `kid`, seconds.
+    #[serde(default = "default_min_refresh_interval")]
+    pub min_refresh_interval_secs: u64,
+    /// Claim names of an external OpenID Connect issuer (the console's by default).
+    #[serde(default)]
+    pub claims: ClaimNames,
+}
+
+/// Which claims carry a person's unit code and roles (令牌声明名称).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClaimNames {
+    #[serde(default = "default_unit_claim")]
+    pub unit: String,
+    #[serde(default = "default_roles_claim")]
+    pub roles: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            unit: default_unit_claim(),
+            roles: default_roles_claim(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Settings that trust `public_keys` only (tests).
+    pub fn with_keys(
+        issuer: &str,
+        audience: &str,
+        bureau_unit: &str,
+        public_keys: Vec<crate::auth::Jwk>,
+    ) -> AuthSettings {
+        AuthSettings {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            bureau_unit: bureau_unit.into(),
+            leeway_secs: default_leeway(),
+            jwks_url: None,
+            jwks_file: None,
+            public_keys,
+            refresh_interval_secs: default_refresh_interval(),
+            min_refresh_interval_secs: default_min_refresh_interval(),
+            claims: ClaimNames::default(),
+        }
+    }
 }
 
 fn default_issuer() -> String {
@@ -119,6 +185,31 @@ fn default_audience() -> String {
 }
 fn default_bureau() -> String {
     "140423-XFJ".into()
+}
+fn default_leeway() -> u64 {
+    30
+}
+fn default_refresh_interval() -> u64 {
+    300
+}
+fn default_min_refresh_interval() -> u64 {
+    10
+}
+fn default_unit_claim() -> String {
+    "unit".into()
+}
+fn default_roles_claim() -> String {
+    "roles".into()
+}
+
+/// `XINFANG_ENVIRONMENT` (`local` when unset).
+pub fn environment() -> String {
+    std::env::var("XINFANG_ENVIRONMENT").unwrap_or_else(|_| "local".into())
+}
+
+/// Whether this process runs with `XINFANG_ENVIRONMENT=production`.
+pub fn is_production() -> bool {
+    environment() == "production"
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +241,7 @@ impl ServiceSettings {
 /// Load `T` from the layered sources. The environment name comes from `XINFANG_ENVIRONMENT`
 /// (default `local`).
 pub fn load<T: DeserializeOwned>(dir: &Path) -> Result<T, SettingsError> {
-    let environment = std::env::var("XINFANG_ENVIRONMENT").unwrap_or_else(|_| "local".into());
+    let environment = environment();
     let builder = config::Config::builder()
         .add_source(config::File::from(dir.join("base.yaml")).required(true))
         .add_source(config::File::from(dir.join(format!("{environment}.yaml"))).required(false))
@@ -171,11 +262,16 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let s = AuthSettings {
-            jwt_secret: SecretString::from("super-secret-key-super-secret-key"),
-            issuer: "x".into(),
-            audience: "x".into(),
-            bureau_unit: "b".into(),
+        let s = DatabaseSettings {
+            host: "h".into(),
+            port: 5432,
+            username: "u".into(),
+            password: SecretString::from("super-secret-password"),
+            database_name: "d".into(),
+            require_ssl: false,
+            max_connections: 1,
+            acquire_timeout_secs: 1,
+            create_if_missing: false,
         };
         assert!(!format!("{s:?}").contains("super-secret"));
     }

@@ -13,12 +13,14 @@ use secrecy::SecretString;
 use sqlx::{Connection as _, Executor, PgConnection};
 use xinfang_messaging::{BrokerSettings, OutboxSettings, Topology};
 use xinfang_platform::{
-    auth::TokenKeys,
+    auth::{dev, Claims, TokenType},
     settings::{ApplicationSettings, AuthSettings, DatabaseSettings},
     PlatformSettings, Role,
 };
 
-pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The development key (开发密钥), private half, checked into the repository on purpose: the test
+/// services trust its public half (`auth.public_keys`), exactly as `local.yaml` does.
+pub const DEV_KEY_PEM: &str = include_str!("../../../deploy/dev-keys/dev-ed25519.pem");
 pub const BUREAU: &str = "140423-XFJ";
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -109,20 +111,65 @@ impl TestEnv {
     }
 }
 
+/// Token settings of the test services: the development public key, trusted inline.
 pub fn auth_settings() -> AuthSettings {
-    AuthSettings {
-        jwt_secret: SecretString::from(JWT_SECRET),
-        issuer: "xinfang".into(),
-        audience: "xinfang".into(),
-        bureau_unit: BUREAU.into(),
+    AuthSettings::with_keys("xinfang", "xinfang", BUREAU, vec![dev::dev_jwk()])
+}
+
+/// Sign `claims` with the development key (kid `xinfang-dev-1`).
+pub fn sign(claims: &Claims) -> String {
+    let der = dev::pem_der(DEV_KEY_PEM).expect("the development key is PEM");
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(dev::DEV_KID.into());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_ed_der(&der),
+    )
+    .expect("sign with the development key")
+}
+
+/// A person's claims valid for `ttl_secs` (negative: already expired).
+pub fn person_claims(user: &str, unit: &str, roles: &[Role], ttl_secs: i64) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    Claims {
+        sub: user.to_string(),
+        typ: TokenType::User,
+        unit: Some(unit.to_string()),
+        roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+        scopes: Vec::new(),
+        sid: None,
+        iss: "xinfang".into(),
+        aud: "xinfang".into(),
+        iat: now,
+        nbf: now.min(now + ttl_secs),
+        exp: now + ttl_secs,
+        jti: uuid::Uuid::new_v4().to_string(),
     }
 }
 
-/// A token for the test services.
+/// A token for the test services, valid for an hour.
 pub fn token(user: &str, unit: &str, roles: &[Role]) -> String {
-    TokenKeys::new(&auth_settings())
-        .expect("test key")
-        .issue(user, unit, roles, 3600)
+    token_with_ttl(user, unit, roles, 3600)
+}
+
+/// A token valid for `ttl_secs` (negative: expired that long ago).
+pub fn token_with_ttl(user: &str, unit: &str, roles: &[Role], ttl_secs: i64) -> String {
+    let mut claims = person_claims(user, unit, roles, ttl_secs);
+    if ttl_secs < 0 {
+        claims.iat = claims.exp - 60;
+        claims.nbf = claims.iat;
+    }
+    sign(&claims)
+}
+
+/// A service identity token (服务身份令牌) with `scopes`.
+pub fn service_token(client_id: &str, scopes: &[&str]) -> String {
+    let mut claims = person_claims(&format!("service:{client_id}"), "", &[], 300);
+    claims.typ = TokenType::Service;
+    claims.unit = None;
+    claims.scopes = scopes.iter().map(|s| s.to_string()).collect();
+    sign(&claims)
 }
 
 /// A bureau clerk's token.

@@ -64,7 +64,7 @@ pub struct TokenArgs {
     /// Validity in hours (有效期，小时).
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=8760))]
     pub ttl_hours: u32,
-    /// Service whose settings hold the signing key (读取哪个服务的配置).
+    /// Service whose settings give the issuer and audience (读取哪个服务的配置).
     #[arg(long, default_value = "intake", value_parser = parse_service)]
     pub service: Producer,
 }

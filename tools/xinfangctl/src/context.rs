@@ -53,6 +53,7 @@ pub fn service_migrator(service: Producer) -> &'static Migrator {
         Producer::AdministrativeReview => &administrative_review::MIGRATOR,
         Producer::Supervision => &supervision::MIGRATOR,
         Producer::Notification => &notification::MIGRATOR,
+        Producer::Console => &console::MIGRATOR,
     }
 }
 

@@ -19,7 +19,7 @@ use xinfang_contracts::Producer;
 use xinfang_messaging::Topology;
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
-    auth::TokenKeys,
+    auth::{Actor, Verifier},
     settings, PlatformSettings, Role,
 };
 use xinfang_test_support::{delete_topology, drop_databases, wait_for, AMQP_URL};
@@ -180,25 +180,27 @@ async fn token_verifies_with_the_intake_key() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../services/intake/configuration");
     let intake: PlatformSettings = settings::load(&dir).expect("intake settings");
-    let keys = TokenKeys::new(&intake.auth).expect("intake key");
-    let actor = keys.verify(r.stdout.trim()).expect("token verifies");
+    // As a local intake verifies it: with the development public key of its local.yaml.
+    let verifier = Verifier::from_settings(&intake.auth, false).expect("intake keys");
+    let claims = verifier
+        .verify(r.stdout.trim())
+        .await
+        .expect("token verifies");
+    let actor = Actor::from_claims(claims, verifier.bureau_unit()).expect("a person");
     assert_eq!(actor.user_id, "clerk-7");
     assert_eq!(actor.unit, "140423-XFJ");
     assert_eq!(actor.roles, vec![Role::Clerk, Role::PiiViewer]);
     assert!(actor.bureau);
 
-    // Signed with another key, it does not verify.
-    let other = ctl
+    // In production it refuses: no production service trusts the development key.
+    let prod = ctl
         .run_with(
             &["token", "--user", "u", "--unit", "x", "--roles", "admin"],
-            &[(
-                "XINFANG_AUTH__JWT_SECRET",
-                "another-secret-another-secret-0123456789",
-            )],
+            &[("XINFANG_ENVIRONMENT", "production")],
         )
         .await;
-    assert_eq!(other.code, 0, "{other:?}");
-    assert!(keys.verify(other.stdout.trim()).is_err());
+    assert_eq!(prod.code, 2, "{prod:?}");
+    assert!(prod.stdout.is_empty(), "{prod:?}");
 }
 
 #[tokio::test]

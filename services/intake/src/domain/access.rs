@@ -29,12 +29,7 @@ mod tests {
     use xinfang_platform::Role;
 
     fn actor(unit: &str, roles: &[Role], bureau: bool) -> Actor {
-        Actor {
-            user_id: "u".into(),
-            unit: unit.into(),
-            roles: roles.to_vec(),
-            bureau,
-        }
+        Actor::person("u", unit, roles, bureau)
     }
 
     #[test]

@@ -524,12 +524,7 @@ mod tests {
 
     #[test]
     fn only_the_registering_unit_or_the_bureau_decides_while_open() {
-        let actor = |unit: &str, bureau| Actor {
-            user_id: "u".into(),
-            unit: unit.into(),
-            roles: vec![Role::Clerk],
-            bureau,
-        };
+        let actor = |unit: &str, bureau| Actor::person("u", unit, &[Role::Clerk], bureau);
         let mut c = case(None, None);
         assert!(c.ensure_decidable_by(&actor("XFJ", false)).is_ok());
         assert!(c.ensure_decidable_by(&actor("RSJ", true)).is_ok());

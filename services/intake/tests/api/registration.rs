@@ -80,9 +80,7 @@ async fn auth_is_required_and_checked() {
         401
     );
 
-    let expired = xinfang_platform::auth::TokenKeys::new(&xinfang_test_support::auth_settings())
-        .unwrap()
-        .issue("u", BUREAU, &[Role::Clerk], -3600);
+    let expired = xinfang_test_support::token_with_ttl("u", BUREAU, &[Role::Clerk], -3600);
     assert_eq!(
         app.register_as(&expired, petition(), None)
             .await

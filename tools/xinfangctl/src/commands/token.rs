@@ -1,8 +1,13 @@
-//! `xinfangctl token` (签发令牌).
+//! `xinfangctl token` (签发令牌): a token signed with the development key (开发密钥,
+//! `deploy/dev-keys/dev-ed25519.pem`, checked in on purpose), which services trust in the `local`
+//! environment only. Production tokens come from logging in at the console.
 
 use std::{io::IsTerminal, path::Path};
 
-use xinfang_platform::{auth::TokenKeys, Role};
+use xinfang_platform::{
+    auth::{dev, Claims, TokenType},
+    settings, Role,
+};
 
 use crate::{
     cli::TokenArgs,
@@ -50,22 +55,57 @@ pub fn run(config_dir: Option<&Path>, args: &TokenArgs) -> CliResult {
             "用户和单位不能为空 --user and --unit must not be empty",
         ));
     }
+    if settings::is_production() {
+        return Err(CliError::usage(
+            "生产环境不信任开发密钥，请在管理控制台登录获取令牌 (XINFANG_ENVIRONMENT=production: services do not trust the development key; log in at the console)",
+        ));
+    }
     let settings = context::load_settings(config_dir, args.service)?;
-    let keys = TokenKeys::new(&settings.auth)
-        .map_err(|e| CliError::usage(format!("配置错误 configuration error: {e}")))?;
     let ttl_secs = i64::from(args.ttl_hours) * 3600;
-    let token = keys.issue(user, unit, &roles, ttl_secs);
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: user.to_string(),
+        typ: TokenType::User,
+        unit: Some(unit.to_string()),
+        roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+        scopes: Vec::new(),
+        sid: None,
+        iss: settings.auth.issuer.clone(),
+        aud: settings.auth.audience.clone(),
+        iat: now,
+        nbf: now,
+        exp: now + ttl_secs,
+        jti: uuid::Uuid::new_v4().to_string(),
+    };
+    let token = sign_with_dev_key(&claims)?;
     println!("{token}");
     if std::io::stderr().is_terminal() {
         let expires = chrono::Utc::now() + chrono::Duration::seconds(ttl_secs);
         eprintln!(
             "令牌有效期至 valid until {} (issuer {}, audience {})",
             crate::output::time(&expires),
-            keys.issuer,
-            keys.audience
+            settings.auth.issuer,
+            settings.auth.audience
         );
     }
     Ok(OK)
+}
+
+/// The development key's private half (the file beside `deploy/README.md`).
+const DEV_KEY_PEM: &str = include_str!("../../../../deploy/dev-keys/dev-ed25519.pem");
+
+fn sign_with_dev_key(claims: &Claims) -> CliResult<String> {
+    let failed = |e: String| CliError::usage(format!("签发失败 signing failed: {e}"));
+    let der =
+        dev::pem_der(DEV_KEY_PEM).ok_or_else(|| failed("development key is not PEM".into()))?;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(dev::DEV_KID.into());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_ed_der(&der),
+    )
+    .map_err(|e| failed(e.to_string()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,246 @@
+//! Console settings (控制台配置): the platform's settings plus tokens, sessions, login throttling,
+//! password hashing and TOTP. Layered like every service's: `configuration/base.yaml`, then
+//! `<environment>.yaml`, then `XINFANG_`-prefixed environment variables
+//! (`XINFANG_CONSOLE__TOKENS__ACCESS_TTL_SECS=120`).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::Deserialize;
+use xinfang_platform::{settings, PlatformSettings};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(flatten)]
+    pub platform: PlatformSettings,
+    pub console: ConsoleSettings,
+    /// `XINFANG_ENVIRONMENT` (`local`, `production`, ...), read by [`Settings::load`].
+    #[serde(skip, default = "default_environment")]
+    pub environment: String,
+}
+
+fn default_environment() -> String {
+    "local".into()
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Settings> {
+        let dir = settings::config_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let mut s: Settings = settings::load(&dir)?;
+        s.environment = std::env::var("XINFANG_ENVIRONMENT").unwrap_or_else(|_| "local".into());
+        s.console.tokens.resolve_paths(&dir);
+        Ok(s)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleSettings {
+    pub tokens: TokenSettings,
+    #[serde(default)]
+    pub sessions: SessionSettings,
+    #[serde(default)]
+    pub login: LoginSettings,
+    #[serde(default)]
+    pub password: PasswordSettings,
+    pub totp: TotpSettings,
+    #[serde(default)]
+    pub workers: WorkerSettings,
+    /// The first administrator, created when there is no account at all.
+    #[serde(default)]
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+}
+
+/// 初始管理员
+#[derive(Debug, Clone, Deserialize)]
+pub struct BootstrapAdmin {
+    pub login_name: String,
+    pub display_name: String,
+    pub unit: String,
+    pub password: SecretString,
+}
+
+/// Token issuing (令牌签发).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenSettings {
+    /// Lifetime of access tokens, at most 300 s.
+    #[serde(default = "default_access_ttl")]
+    pub access_ttl_secs: i64,
+    /// Lifetime of service identity tokens, at most 300 s.
+    #[serde(default = "default_access_ttl")]
+    pub service_ttl_secs: i64,
+    /// Clock skew tolerated on `exp`/`nbf` when verifying.
+    #[serde(default = "default_leeway")]
+    pub leeway_secs: u64,
+    /// The signing keys, see [`KeySettings`]. Empty in `local` only: an in-memory key is generated
+    /// at start (tokens then end with the process; sessions survive and refresh).
+    #[serde(default)]
+    pub signing_keys: Vec<KeySettings>,
+    /// PKCS#8 PEM file of the development key (开发密钥), whose private half is checked into the
+    /// repository for tests and `xinfangctl token`. Published in the JWKS beside the real keys;
+    /// refused at start with `XINFANG_ENVIRONMENT=production`.
+    #[serde(default)]
+    pub dev_key_file: Option<PathBuf>,
+    /// Clients that may obtain service identity tokens (服务身份令牌).
+    #[serde(default)]
+    pub service_clients: Vec<ServiceClient>,
+}
+
+impl TokenSettings {
+    /// Relative key paths are relative to the configuration directory.
+    pub fn resolve_paths(&mut self, config_dir: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = config_dir.join(&*p);
+            }
+        };
+        if let Some(p) = self.dev_key_file.as_mut() {
+            fix(p)
+        }
+        for k in &mut self.signing_keys {
+            if let Some(p) = k.private_key_file.as_mut() {
+                fix(p)
+            }
+        }
+    }
+}
+
+fn default_access_ttl() -> i64 {
+    300
+}
+fn default_leeway() -> u64 {
+    30
+}
+
+/// State of a signing key in a rotation (密钥轮换).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    /// Published, not yet signing: lets every verifier's JWKS cache learn it before it signs.
+    Next,
+    /// Signs new tokens (exactly one key is active) and is published.
+    Active,
+    /// No longer signs; published until `retired_at` + token lifetime + leeway, then dropped.
+    Retired,
+}
+
+/// One Ed25519 key: `kid`, its private half (PKCS#8 PEM as `openssl genpkey -algorithm ed25519`
+/// writes it) inline or in a file, and its rotation state.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeySettings {
+    pub kid: String,
+    #[serde(default)]
+    pub private_key_pem: Option<SecretString>,
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    pub state: KeyState,
+    /// When a retired key stopped signing.
+    #[serde(default)]
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+/// A client of the service-token endpoint: id, secret and the scopes it is granted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceClient {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub scopes: Vec<String>,
+}
+
+/// Server-side sessions (会话).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionSettings {
+    /// A session unused for this long ends (空闲超时).
+    pub idle_timeout_secs: i64,
+    /// A session ends this long after login whatever its use (绝对超时).
+    pub absolute_timeout_secs: i64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_timeout_secs: 30 * 60,
+            absolute_timeout_secs: 12 * 3600,
+        }
+    }
+}
+
+/// Login throttling and temporary lockout (登录限制与临时锁定).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginSettings {
+    /// Failures of one login name within the window that lock it.
+    pub max_failures_per_account: i64,
+    /// Failures from one client address within the window that lock the address.
+    pub max_failures_per_address: i64,
+    pub window_secs: i64,
+    pub lockout_secs: i64,
+}
+
+impl Default for LoginSettings {
+    fn default() -> Self {
+        LoginSettings {
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            window_secs: 15 * 60,
+            lockout_secs: 15 * 60,
+        }
+    }
+}
+
+/// argon2id cost (密码哈希参数). Defaults measured on the 2-vCPU development machine: see
+/// `examples/bench_auth.rs` and the README of the crate.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PasswordSettings {
+    /// Memory in KiB (at least 19456 = 19 MiB).
+    pub memory_kib: u32,
+    /// Passes (at least 2).
+    pub iterations: u32,
+    /// Lanes (1).
+    pub parallelism: u32,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        PasswordSettings {
+            memory_kib: 64 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// TOTP (动态验证码, RFC 6238).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TotpSettings {
+    /// Issuer shown in authenticator apps.
+    #[serde(default = "default_totp_issuer")]
+    pub issuer: String,
+    /// AES-256-GCM key (base64, 32 bytes) sealing TOTP secrets at rest.
+    pub encryption_key: SecretString,
+}
+
+fn default_totp_issuer() -> String {
+    "xinfang".into()
+}
+
+/// Background tasks (后台任务).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSettings {
+    /// How often ended sessions and old login failures are removed.
+    pub cleanup_interval_secs: u64,
+    /// Ended sessions are kept this long for review before removal.
+    pub keep_ended_sessions_secs: i64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            cleanup_interval_secs: 300,
+            keep_ended_sessions_secs: 30 * 24 * 3600,
+        }
+    }
+}

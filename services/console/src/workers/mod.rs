@@ -1,0 +1,3 @@
+//! Background tasks (后台任务).
+
+pub mod cleanup;
