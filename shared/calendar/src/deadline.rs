@@ -396,18 +396,18 @@ fn weekday_zh(date: NaiveDate) -> &'static str {
 }
 
 /// "2025-10-09（星期四）".
-fn dw(date: NaiveDate) -> String {
+fn date_with_weekday(date: NaiveDate) -> String {
     format!("{date}（{}）", weekday_zh(date))
 }
 
 /// "2026-01-04（星期日，元旦调休上班日）" for a make-up working day, else
-/// like [`dw`].
-fn dwk(calendar: &HolidayCalendar, date: NaiveDate) -> String {
+/// like [`date_with_weekday`].
+fn date_with_day_kind(calendar: &HolidayCalendar, date: NaiveDate) -> String {
     match calendar.day_kind(date) {
         Ok(DayKind::MakeUpWorking { for_holiday }) => {
             format!("{date}（{}，{for_holiday}调休上班日）", weekday_zh(date))
         }
-        _ => dw(date),
+        _ => date_with_weekday(date),
     }
 }
 
@@ -632,7 +632,7 @@ fn explained(
 
     lines.push(format!(
         "起算日为 {}；依《民法典》第二百零一条，开始的当日不计入，自次日 {} 起算。",
-        dw(start),
+        date_with_weekday(start),
         succ(start)?
     ));
 
@@ -651,7 +651,7 @@ fn explained(
             let raw = plus_days(start, u64::from(n))?;
             lines.push(format!(
                 "期限为 {n} 日：{start} 加 {n} 日，届满日为 {}。",
-                dw(raw)
+                date_with_weekday(raw)
             ));
             (start, raw)
         }
@@ -662,9 +662,15 @@ fn explained(
             let (base, log) = walk_working(calendar, start, n, stops, &mut mentioned)?;
             log.describe(&mut lines);
             if n == 0 {
-                lines.push(format!("期限为 0，届满日即起算日 {}。", dw(base)));
+                lines.push(format!(
+                    "期限为 0，届满日即起算日 {}。",
+                    date_with_weekday(base)
+                ));
             } else {
-                lines.push(format!("第 {n} 个工作日为 {}。", dwk(calendar, base)));
+                lines.push(format!(
+                    "第 {n} 个工作日为 {}。",
+                    date_with_day_kind(calendar, base)
+                ));
             }
             (base, base)
         }
@@ -680,7 +686,7 @@ fn explained(
             } else {
                 &ext.reason
             },
-            dw(next)
+            date_with_weekday(next)
         ));
         running = next;
     }
@@ -694,7 +700,7 @@ fn explained(
         if stopped > 0 {
             lines.push(format!(
                 "计入中止计时共 {stopped} 日后，届满日为 {}。",
-                dw(end)
+                date_with_weekday(end)
             ));
         }
     }
@@ -704,15 +710,19 @@ fn explained(
     if rolled != end {
         let kind = calendar.day_kind(end)?;
         let first = if stops.containing(end).is_some() {
-            format!("{}处于中止计时期间", dw(end))
+            format!("{}处于中止计时期间", date_with_weekday(end))
         } else {
             match kind {
-                DayKind::Weekend => format!("{}为周末休息日", dw(end)),
+                DayKind::Weekend => format!("{}为周末休息日", date_with_weekday(end)),
                 DayKind::Holiday { name } => {
-                    format!("{}为{}（休息日）", dw(end), holiday_label(&name))
+                    format!(
+                        "{}为{}（休息日）",
+                        date_with_weekday(end),
+                        holiday_label(&name)
+                    )
                 }
                 DayKind::Working | DayKind::MakeUpWorking { .. } => {
-                    format!("{}为工作日", dw(end))
+                    format!("{}为工作日", date_with_weekday(end))
                 }
             }
         };
@@ -739,12 +749,12 @@ fn explained(
         if calendar.is_working_day(end)? {
             sentence.push_str(&format!(
                 "，顺延至下一个计时的工作日 {}。",
-                dwk(calendar, rolled)
+                date_with_day_kind(calendar, rolled)
             ));
         } else {
             sentence.push_str(&format!(
                 "。依《民法典》第二百零三条，期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日，顺延至下一个工作日 {}。",
-                dwk(calendar, rolled)
+                date_with_day_kind(calendar, rolled)
             ));
         }
         lines.push(sentence);
@@ -767,7 +777,7 @@ fn explained(
         lines.push(format!(
             "延期的第 {} 个工作日为 {}。",
             ext.period,
-            dwk(calendar, next)
+            date_with_day_kind(calendar, next)
         ));
         due = next;
     }
@@ -791,7 +801,7 @@ fn explained(
         ));
     }
 
-    lines.push(format!("期满日：{}。", dwk(calendar, due)));
+    lines.push(format!("期满日：{}。", date_with_day_kind(calendar, due)));
     Ok(Deadline {
         due,
         explanation: lines,
@@ -882,7 +892,7 @@ mod tests {
         assert_eq!(holiday_label("春节"), "春节假日");
         assert_eq!(holiday_label("劳动节"), "劳动节假日");
         assert_eq!(holiday_label("国庆、中秋"), "国庆、中秋节假日");
-        assert_eq!(dw(d(2025, 10, 9)), "2025-10-09（星期四）");
+        assert_eq!(date_with_weekday(d(2025, 10, 9)), "2025-10-09（星期四）");
     }
 
     #[test]
