@@ -118,15 +118,7 @@ pub fn auth_settings() -> AuthSettings {
 
 /// Sign `claims` with the development key (kid `xinfang-dev-1`).
 pub fn sign(claims: &Claims) -> String {
-    let der = dev::pem_der(DEV_KEY_PEM).expect("the development key is PEM");
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-    header.kid = Some(dev::DEV_KID.into());
-    jsonwebtoken::encode(
-        &header,
-        claims,
-        &jsonwebtoken::EncodingKey::from_ed_der(&der),
-    )
-    .expect("sign with the development key")
+    dev::sign_with_dev_key(DEV_KEY_PEM, claims).expect("sign with the development key")
 }
 
 /// A person's claims valid for `ttl_secs` (negative: already expired).

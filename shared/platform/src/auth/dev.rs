@@ -47,3 +47,18 @@ pub fn pem_der(pem: &str) -> Option<Vec<u8>> {
         .collect();
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
+
+/// Sign `claims` with the Ed25519 private key in `pem` under the development key id: the one signer
+/// of `xinfangctl token` and the test harness, which hold the development key's private half. No
+/// service holds a private key, so no service can call this usefully.
+pub fn sign_with_dev_key<C: serde::Serialize>(pem: &str, claims: &C) -> Result<String, String> {
+    let der = pem_der(pem).ok_or_else(|| "the development key is not PEM".to_string())?;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(DEV_KID.into());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_ed_der(&der),
+    )
+    .map_err(|e| e.to_string())
+}

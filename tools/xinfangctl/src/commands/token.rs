@@ -96,16 +96,7 @@ const DEV_KEY_PEM: &str = include_str!("../../../../deploy/dev-keys/dev-ed25519.
 
 fn sign_with_dev_key(claims: &Claims) -> CliResult<String> {
     let failed = |e: String| CliError::usage(format!("签发失败 signing failed: {e}"));
-    let der =
-        dev::pem_der(DEV_KEY_PEM).ok_or_else(|| failed("development key is not PEM".into()))?;
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-    header.kid = Some(dev::DEV_KID.into());
-    jsonwebtoken::encode(
-        &header,
-        claims,
-        &jsonwebtoken::EncodingKey::from_ed_der(&der),
-    )
-    .map_err(|e| failed(e.to_string()))
+    dev::sign_with_dev_key(DEV_KEY_PEM, claims).map_err(failed)
 }
 
 #[cfg(test)]
