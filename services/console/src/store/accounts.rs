@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// A row of `accounts`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AccountRow {
     pub id: Uuid,
     pub login_name: String,
@@ -38,30 +38,32 @@ pub async fn insert(
     conn: &mut PgConnection,
     a: &NewAccount<'_>,
 ) -> Result<AccountRow, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(
+    sqlx::query_as!(
+        AccountRow,
         "INSERT INTO accounts (id, login_name, display_name, unit_code, roles, status, password_hash, created_by)
          VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)
          RETURNING id, login_name, display_name, unit_code, roles, status, password_hash, totp_secret,
                    totp_pending, totp_enrolled_at, totp_last_step, created_at, updated_at, version",
+        a.id,
+        a.login_name,
+        a.display_name,
+        a.unit_code,
+        a.roles,
+        a.password_hash,
+        a.created_by,
     )
-    .bind(a.id)
-    .bind(a.login_name)
-    .bind(a.display_name)
-    .bind(a.unit_code)
-    .bind(a.roles)
-    .bind(a.password_hash)
-    .bind(a.created_by)
     .fetch_one(conn)
     .await
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(
+    sqlx::query_as!(
+        AccountRow,
         "SELECT id, login_name, display_name, unit_code, roles, status, password_hash, totp_secret,
                 totp_pending, totp_enrolled_at, totp_last_step, created_at, updated_at, version
          FROM accounts WHERE id = $1",
+        id,
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -70,12 +72,13 @@ pub async fn get_for_update(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(
+    sqlx::query_as!(
+        AccountRow,
         "SELECT id, login_name, display_name, unit_code, roles, status, password_hash, totp_secret,
                 totp_pending, totp_enrolled_at, totp_last_step, created_at, updated_at, version
          FROM accounts WHERE id = $1 FOR UPDATE",
+        id,
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -84,12 +87,13 @@ pub async fn by_login(
     conn: &mut PgConnection,
     login_name: &str,
 ) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(
+    sqlx::query_as!(
+        AccountRow,
         "SELECT id, login_name, display_name, unit_code, roles, status, password_hash, totp_secret,
                 totp_pending, totp_enrolled_at, totp_last_step, created_at, updated_at, version
          FROM accounts WHERE login_name = $1",
+        login_name,
     )
-    .bind(login_name)
     .fetch_optional(conn)
     .await
 }
@@ -99,20 +103,21 @@ pub async fn list(
     unit: Option<&str>,
     status: Option<&str>,
 ) -> Result<Vec<AccountRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(
+    sqlx::query_as!(
+        AccountRow,
         "SELECT id, login_name, display_name, unit_code, roles, status, password_hash, totp_secret,
                 totp_pending, totp_enrolled_at, totp_last_step, created_at, updated_at, version
          FROM accounts WHERE ($1::text IS NULL OR unit_code = $1) AND ($2::text IS NULL OR status = $2)
          ORDER BY login_name LIMIT 1000",
+        unit,
+        status,
     )
-    .bind(unit)
-    .bind(status)
     .fetch_all(pool)
     .await
 }
 
 pub async fn count(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM accounts")
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM accounts"#)
         .fetch_one(conn)
         .await
 }
@@ -126,18 +131,19 @@ pub async fn update(
     roles: &[String],
     status: &str,
 ) -> Result<AccountRow, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(
+    sqlx::query_as!(
+        AccountRow,
         "UPDATE accounts SET display_name = $2, unit_code = $3, roles = $4, status = $5,
                 updated_at = now(), version = version + 1
          WHERE id = $1
          RETURNING id, login_name, display_name, unit_code, roles, status, password_hash, totp_secret,
                    totp_pending, totp_enrolled_at, totp_last_step, created_at, updated_at, version",
+        id,
+        display_name,
+        unit_code,
+        roles,
+        status,
     )
-    .bind(id)
-    .bind(display_name)
-    .bind(unit_code)
-    .bind(roles)
-    .bind(status)
     .fetch_one(conn)
     .await
 }
@@ -147,12 +153,12 @@ pub async fn set_password(
     id: Uuid,
     password_hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE accounts SET password_hash = $2, password_changed_at = now(), updated_at = now(),
                 version = version + 1 WHERE id = $1",
+        id,
+        password_hash
     )
-    .bind(id)
-    .bind(password_hash)
     .execute(conn)
     .await?;
     Ok(())
@@ -163,11 +169,13 @@ pub async fn set_totp_pending(
     id: Uuid,
     sealed: &[u8],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET totp_pending = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(sealed)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE accounts SET totp_pending = $2, updated_at = now() WHERE id = $1",
+        id,
+        sealed
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -178,13 +186,13 @@ pub async fn confirm_totp(
     sealed: &[u8],
     step: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE accounts SET totp_secret = $2, totp_pending = NULL, totp_enrolled_at = now(),
                 totp_last_step = $3, updated_at = now(), version = version + 1 WHERE id = $1",
+        id,
+        sealed,
+        step
     )
-    .bind(id)
-    .bind(sealed)
-    .bind(step)
     .execute(conn)
     .await?;
     Ok(())
@@ -197,12 +205,12 @@ pub async fn use_totp_step(
     id: Uuid,
     step: i64,
 ) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE accounts SET totp_last_step = $2
          WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        id,
+        step
     )
-    .bind(id)
-    .bind(step)
     .execute(conn)
     .await?
     .rows_affected();
@@ -210,19 +218,20 @@ pub async fn use_totp_step(
 }
 
 pub async fn clear_totp(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE accounts SET totp_secret = NULL, totp_pending = NULL, totp_enrolled_at = NULL,
                 totp_last_step = NULL, updated_at = now(), version = version + 1 WHERE id = $1",
+        id
     )
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Serialise the creation of the first administrator across replicas (transaction-scoped).
+/// Serialise the creation of the first administrator across replicas (transaction-scoped). The key
+/// is (0x5846 "XF", 7), written in decimal: hexadecimal literals need PostgreSQL 16.
 pub async fn lock_bootstrap(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(0x5846, 7)")
+    sqlx::query!("SELECT pg_advisory_xact_lock(22598, 7)")
         .execute(conn)
         .await?;
     Ok(())

@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// A row of `sessions`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SessionRow {
     pub id: Uuid,
     pub account_id: Uuid,
@@ -32,31 +32,33 @@ pub async fn create(
     conn: &mut PgConnection,
     s: &NewSession<'_>,
 ) -> Result<SessionRow, sqlx::Error> {
-    sqlx::query_as::<_, SessionRow>(
+    sqlx::query_as!(
+        SessionRow,
         "INSERT INTO sessions (id, account_id, refresh_hash, enrol_only, created_at, last_seen_at,
                                client_address, user_agent)
          VALUES ($1, $2, $3, $4, $5, $5, $6, $7)
          RETURNING id, account_id, enrol_only, created_at, last_seen_at, revoked_at, revoked_reason,
                    client_address, user_agent",
+        s.id,
+        s.account_id,
+        s.refresh_hash,
+        s.enrol_only,
+        s.now,
+        s.client_address,
+        s.user_agent
     )
-    .bind(s.id)
-    .bind(s.account_id)
-    .bind(s.refresh_hash)
-    .bind(s.enrol_only)
-    .bind(s.now)
-    .bind(s.client_address)
-    .bind(s.user_agent)
     .fetch_one(conn)
     .await
 }
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as::<_, SessionRow>(
+    sqlx::query_as!(
+        SessionRow,
         "SELECT id, account_id, enrol_only, created_at, last_seen_at, revoked_at, revoked_reason,
                 client_address, user_agent
          FROM sessions WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await
 }
@@ -65,12 +67,13 @@ pub async fn by_refresh_hash(
     conn: &mut PgConnection,
     hash: &[u8],
 ) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as::<_, SessionRow>(
+    sqlx::query_as!(
+        SessionRow,
         "SELECT id, account_id, enrol_only, created_at, last_seen_at, revoked_at, revoked_reason,
                 client_address, user_agent
          FROM sessions WHERE refresh_hash = $1 FOR UPDATE",
+        hash
     )
-    .bind(hash)
     .fetch_optional(conn)
     .await
 }
@@ -83,21 +86,20 @@ pub async fn touch(
     now: DateTime<Utc>,
     min_gap_secs: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE sessions SET last_seen_at = $2
-         WHERE id = $1 AND revoked_at IS NULL AND last_seen_at < $2 - make_interval(secs => $3)",
+         WHERE id = $1 AND revoked_at IS NULL AND last_seen_at < $2::timestamptz - make_interval(secs => $3)",
+        id,
+        now,
+        min_gap_secs as f64
     )
-    .bind(id)
-    .bind(now)
-    .bind(min_gap_secs as f64)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn end_enrolment(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET enrol_only = false WHERE id = $1")
-        .bind(id)
+    sqlx::query!("UPDATE sessions SET enrol_only = false WHERE id = $1", id)
         .execute(conn)
         .await?;
     Ok(())
@@ -110,13 +112,13 @@ pub async fn revoke(
     reason: &str,
     by: &str,
 ) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE sessions SET revoked_at = now(), revoked_reason = $2, revoked_by = $3
          WHERE id = $1 AND revoked_at IS NULL",
+        id,
+        reason,
+        by
     )
-    .bind(id)
-    .bind(reason)
-    .bind(by)
     .execute(conn)
     .await?
     .rows_affected();
@@ -130,13 +132,13 @@ pub async fn revoke_all(
     reason: &str,
     by: &str,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar::<_, Uuid>(
+    sqlx::query_scalar!(
         "UPDATE sessions SET revoked_at = now(), revoked_reason = $2, revoked_by = $3
          WHERE account_id = $1 AND revoked_at IS NULL RETURNING id",
+        account_id,
+        reason,
+        by
     )
-    .bind(account_id)
-    .bind(reason)
-    .bind(by)
     .fetch_all(conn)
     .await
 }
@@ -145,12 +147,13 @@ pub async fn list_for_account(
     pool: &PgPool,
     account_id: Uuid,
 ) -> Result<Vec<SessionRow>, sqlx::Error> {
-    sqlx::query_as::<_, SessionRow>(
+    sqlx::query_as!(
+        SessionRow,
         "SELECT id, account_id, enrol_only, created_at, last_seen_at, revoked_at, revoked_reason,
                 client_address, user_agent
          FROM sessions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 100",
+        account_id
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await
 }
@@ -162,15 +165,15 @@ pub async fn delete_ended(
     idle_secs: i64,
     absolute_secs: i64,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM sessions
          WHERE (revoked_at IS NOT NULL AND revoked_at < $1)
             OR last_seen_at + make_interval(secs => $2) < $1
             OR created_at + make_interval(secs => $3) < $1",
+        ended_before,
+        idle_secs as f64,
+        absolute_secs as f64
     )
-    .bind(ended_before)
-    .bind(idle_secs as f64)
-    .bind(absolute_secs as f64)
     .execute(pool)
     .await?
     .rows_affected())

@@ -12,14 +12,14 @@ pub async fn locks_in_force(
     address: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar::<_, DateTime<Utc>>(
+    sqlx::query_scalar!(
         "SELECT locked_until FROM login_locks
          WHERE locked_until > $3
            AND ((subject_kind = 'account' AND subject = $1) OR (subject_kind = 'address' AND subject = $2))",
+        login_key,
+        address,
+        now,
     )
-    .bind(login_key)
-    .bind(address)
-    .bind(now)
     .fetch_all(conn)
     .await
 }
@@ -33,24 +33,24 @@ pub async fn record_failure(
     now: DateTime<Utc>,
     since: DateTime<Utc>,
 ) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO login_failures (login_key, client_address, failed_at) VALUES ($1, $2, $3)",
+        login_key,
+        address,
+        now
     )
-    .bind(login_key)
-    .bind(address)
-    .bind(now)
     .execute(&mut *conn)
     .await?;
-    let counts: (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM login_failures WHERE login_key = $1 AND failed_at > $3),
-                (SELECT count(*) FROM login_failures WHERE client_address = $2 AND failed_at > $3)",
+    let counts = sqlx::query!(
+        r#"SELECT (SELECT count(*) FROM login_failures WHERE login_key = $1 AND failed_at > $3) AS "by_login!",
+                  (SELECT count(*) FROM login_failures WHERE client_address = $2 AND failed_at > $3) AS "by_address!""#,
+        login_key,
+        address,
+        since,
     )
-    .bind(login_key)
-    .bind(address)
-    .bind(since)
     .fetch_one(conn)
     .await?;
-    Ok(counts)
+    Ok((counts.by_login, counts.by_address))
 }
 
 /// Lock a subject until `until`; its counted failures are consumed by the lockout.
@@ -60,27 +60,28 @@ pub async fn lock(
     subject: &str,
     until: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO login_locks (subject_kind, subject, locked_until) VALUES ($1, $2, $3)
          ON CONFLICT (subject_kind, subject) DO UPDATE SET locked_until = EXCLUDED.locked_until",
+        kind.as_str(),
+        subject,
+        until
     )
-    .bind(kind.as_str())
-    .bind(subject)
-    .bind(until)
     .execute(&mut *conn)
     .await?;
     match kind {
         SubjectKind::Account => {
-            sqlx::query("DELETE FROM login_failures WHERE login_key = $1")
-                .bind(subject)
+            sqlx::query!("DELETE FROM login_failures WHERE login_key = $1", subject)
                 .execute(conn)
                 .await?
         }
         SubjectKind::Address => {
-            sqlx::query("DELETE FROM login_failures WHERE client_address = $1")
-                .bind(subject)
-                .execute(conn)
-                .await?
+            sqlx::query!(
+                "DELETE FROM login_failures WHERE client_address = $1",
+                subject
+            )
+            .execute(conn)
+            .await?
         }
     };
     Ok(())
@@ -88,8 +89,7 @@ pub async fn lock(
 
 /// A successful login clears the failures of its login name.
 pub async fn clear_account(conn: &mut PgConnection, login_key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE login_key = $1")
-        .bind(login_key)
+    sqlx::query!("DELETE FROM login_failures WHERE login_key = $1", login_key)
         .execute(conn)
         .await?;
     Ok(())
@@ -97,13 +97,11 @@ pub async fn clear_account(conn: &mut PgConnection, login_key: &str) -> Result<(
 
 /// Remove failures older than `before` and lockouts that ended before it.
 pub async fn delete_old(pool: &PgPool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let a = sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
-        .bind(before)
+    let a = sqlx::query!("DELETE FROM login_failures WHERE failed_at < $1", before)
         .execute(pool)
         .await?
         .rows_affected();
-    let b = sqlx::query("DELETE FROM login_locks WHERE locked_until < $1")
-        .bind(before)
+    let b = sqlx::query!("DELETE FROM login_locks WHERE locked_until < $1", before)
         .execute(pool)
         .await?
         .rows_affected();

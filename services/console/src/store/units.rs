@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use crate::domain::unit::{UnitChange, UnitCode, UnitFacts};
 
 /// A row of `units`.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitRow {
     pub code: String,
     pub division_code: String,
@@ -34,29 +34,31 @@ pub struct UnitFilter {
 }
 
 pub async fn list(pool: &PgPool, f: &UnitFilter) -> Result<Vec<UnitRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnitRow>(
+    sqlx::query_as!(
+        UnitRow,
         "SELECT code, division_code, name, short_name, kind, level, parent_code, supervisor_code,
                 township_code, active, remarks, version, updated_at, updated_by
          FROM units
          WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR level = $2)
            AND ($3::text IS NULL OR parent_code = $3) AND ($4::bool IS NULL OR active = $4)
          ORDER BY code",
+        f.kind.as_deref(),
+        f.level.as_deref(),
+        f.parent.as_deref(),
+        f.active
     )
-    .bind(&f.kind)
-    .bind(&f.level)
-    .bind(&f.parent)
-    .bind(f.active)
     .fetch_all(pool)
     .await
 }
 
 pub async fn get(conn: &mut PgConnection, code: &str) -> Result<Option<UnitRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnitRow>(
+    sqlx::query_as!(
+        UnitRow,
         "SELECT code, division_code, name, short_name, kind, level, parent_code, supervisor_code,
                 township_code, active, remarks, version, updated_at, updated_by
          FROM units WHERE code = $1",
+        code
     )
-    .bind(code)
     .fetch_optional(conn)
     .await
 }
@@ -66,19 +68,21 @@ pub async fn get_for_update(
     conn: &mut PgConnection,
     code: &str,
 ) -> Result<Option<UnitRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnitRow>(
+    sqlx::query_as!(
+        UnitRow,
         "SELECT code, division_code, name, short_name, kind, level, parent_code, supervisor_code,
                 township_code, active, remarks, version, updated_at, updated_by
          FROM units WHERE code = $1 FOR UPDATE",
+        code
     )
-    .bind(code)
     .fetch_optional(conn)
     .await
 }
 
 /// The organs above `code` (上级机关链), nearest first, following `parent_code` (at most 16 steps).
 pub async fn ancestors(conn: &mut PgConnection, code: &str) -> Result<Vec<UnitRow>, sqlx::Error> {
-    sqlx::query_as::<_, UnitRow>(
+    sqlx::query_as!(
+        UnitRow,
         "WITH RECURSIVE chain (code, depth) AS (
              SELECT parent_code, 1 FROM units WHERE code = $1 AND parent_code IS NOT NULL
              UNION ALL
@@ -89,14 +93,14 @@ pub async fn ancestors(conn: &mut PgConnection, code: &str) -> Result<Vec<UnitRo
                 u.supervisor_code, u.township_code, u.active, u.remarks, u.version, u.updated_at,
                 u.updated_by
          FROM chain c JOIN units u ON u.code = c.code ORDER BY c.depth",
+        code
     )
-    .bind(code)
     .fetch_all(conn)
     .await
 }
 
 /// (code, level, kind, active) of the given codes that exist.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct RefRow {
     pub code: String,
     pub level: String,
@@ -108,16 +112,18 @@ pub async fn references(
     conn: &mut PgConnection,
     codes: &[String],
 ) -> Result<Vec<RefRow>, sqlx::Error> {
-    sqlx::query_as::<_, RefRow>("SELECT code, level, kind, active FROM units WHERE code = ANY($1)")
-        .bind(codes)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as!(
+        RefRow,
+        "SELECT code, level, kind, active FROM units WHERE code = ANY($1)",
+        codes
+    )
+    .fetch_all(conn)
+    .await
 }
 
 /// Whether `code` is active (`Some(true)`), retired (`Some(false)`) or unknown (`None`).
 pub async fn is_active(conn: &mut PgConnection, code: &str) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar::<_, bool>("SELECT active FROM units WHERE code = $1")
-        .bind(code)
+    sqlx::query_scalar!("SELECT active FROM units WHERE code = $1", code)
         .fetch_optional(conn)
         .await
 }
@@ -127,11 +133,11 @@ pub async fn active_dependants(
     conn: &mut PgConnection,
     code: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar::<_, String>(
+    sqlx::query_scalar!(
         "SELECT code FROM units WHERE active AND code <> $1
            AND (parent_code = $1 OR township_code = $1) ORDER BY code LIMIT 20",
+        code
     )
-    .bind(code)
     .fetch_all(conn)
     .await
 }
@@ -142,24 +148,25 @@ pub async fn insert(
     facts: &UnitFacts,
     by: &str,
 ) -> Result<UnitRow, sqlx::Error> {
-    sqlx::query_as::<_, UnitRow>(
+    sqlx::query_as!(
+        UnitRow,
         "INSERT INTO units (code, division_code, name, short_name, kind, level, parent_code,
                             supervisor_code, township_code, remarks, updated_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          RETURNING code, division_code, name, short_name, kind, level, parent_code, supervisor_code,
                    township_code, active, remarks, version, updated_at, updated_by",
+        code.as_str(),
+        code.division(),
+        facts.name.as_str(),
+        facts.short_name.as_str(),
+        facts.kind.as_str(),
+        facts.level.as_str(),
+        facts.parent_code.as_ref().map(UnitCode::as_str),
+        facts.supervisor_code.as_ref().map(UnitCode::as_str),
+        facts.township_code.as_ref().map(UnitCode::as_str),
+        facts.remarks.as_deref(),
+        by
     )
-    .bind(code.as_str())
-    .bind(code.division())
-    .bind(facts.name.as_str())
-    .bind(facts.short_name.as_str())
-    .bind(facts.kind.as_str())
-    .bind(facts.level.as_str())
-    .bind(facts.parent_code.as_ref().map(UnitCode::as_str))
-    .bind(facts.supervisor_code.as_ref().map(UnitCode::as_str))
-    .bind(facts.township_code.as_ref().map(UnitCode::as_str))
-    .bind(&facts.remarks)
-    .bind(by)
     .fetch_one(conn)
     .await
 }
@@ -171,38 +178,40 @@ pub async fn update(
     facts: &UnitFacts,
     by: &str,
 ) -> Result<UnitRow, sqlx::Error> {
-    sqlx::query_as::<_, UnitRow>(
+    sqlx::query_as!(
+        UnitRow,
         "UPDATE units SET name = $2, short_name = $3, kind = $4, level = $5, parent_code = $6,
                 supervisor_code = $7, township_code = $8, remarks = $9, updated_by = $10,
                 updated_at = now(), version = version + 1
          WHERE code = $1
          RETURNING code, division_code, name, short_name, kind, level, parent_code, supervisor_code,
                    township_code, active, remarks, version, updated_at, updated_by",
+        code,
+        facts.name.as_str(),
+        facts.short_name.as_str(),
+        facts.kind.as_str(),
+        facts.level.as_str(),
+        facts.parent_code.as_ref().map(UnitCode::as_str),
+        facts.supervisor_code.as_ref().map(UnitCode::as_str),
+        facts.township_code.as_ref().map(UnitCode::as_str),
+        facts.remarks.as_deref(),
+        by
     )
-    .bind(code)
-    .bind(facts.name.as_str())
-    .bind(facts.short_name.as_str())
-    .bind(facts.kind.as_str())
-    .bind(facts.level.as_str())
-    .bind(facts.parent_code.as_ref().map(UnitCode::as_str))
-    .bind(facts.supervisor_code.as_ref().map(UnitCode::as_str))
-    .bind(facts.township_code.as_ref().map(UnitCode::as_str))
-    .bind(&facts.remarks)
-    .bind(by)
     .fetch_one(conn)
     .await
 }
 
 /// Retire a unit (撤销), one version up. Never deleted.
 pub async fn retire(conn: &mut PgConnection, code: &str, by: &str) -> Result<UnitRow, sqlx::Error> {
-    sqlx::query_as::<_, UnitRow>(
+    sqlx::query_as!(
+        UnitRow,
         "UPDATE units SET active = false, updated_by = $2, updated_at = now(), version = version + 1
          WHERE code = $1
          RETURNING code, division_code, name, short_name, kind, level, parent_code, supervisor_code,
                    township_code, active, remarks, version, updated_at, updated_by",
+        code,
+        by,
     )
-    .bind(code)
-    .bind(by)
     .fetch_one(conn)
     .await
 }
@@ -214,23 +223,23 @@ pub async fn record_history(
     change: UnitChange,
     record: &serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO unit_history (code, version, change, record, changed_by, changed_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        &row.code,
+        row.version,
+        change.as_str(),
+        record,
+        &row.updated_by,
+        row.updated_at
     )
-    .bind(&row.code)
-    .bind(row.version)
-    .bind(change.as_str())
-    .bind(record)
-    .bind(&row.updated_by)
-    .bind(row.updated_at)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// A row of `unit_history`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct HistoryRow {
     pub version: i64,
     pub change: String,
@@ -240,11 +249,12 @@ pub struct HistoryRow {
 }
 
 pub async fn history(pool: &PgPool, code: &str) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    sqlx::query_as::<_, HistoryRow>(
+    sqlx::query_as!(
+        HistoryRow,
         "SELECT version, change, record, changed_by, changed_at FROM unit_history
          WHERE code = $1 ORDER BY version",
+        code
     )
-    .bind(code)
     .fetch_all(pool)
     .await
 }
