@@ -1,6 +1,8 @@
 //! Events notification reacts to: each step that the law says a petitioner or a unit must be
-//! told. Every consumed event has its function; each stores the drafts of its template
-//! (`drafts::store`), a run of registrations set-wise.
+//! told. Every consumed event has its function. Decisions and supervision steps store the drafts
+//! of their template for the case as notification knows it (`drafts::store`, one event at a time);
+//! registrations carry their case, so `registrations::petitions_registered` remembers the cases of
+//! a whole run and stores its receipts with one `store::notices::insert_many`, set-wise.
 
 mod decisions;
 mod drafts;
