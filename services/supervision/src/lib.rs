@@ -11,6 +11,7 @@ pub mod findings;
 pub mod oversight;
 pub mod startup;
 pub mod statistics;
+pub mod store;
 pub mod timeline;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -125,7 +125,7 @@ pub enum IntakeError {
     #[error("numbered {numbered} petitions of {expected}")]
     NumberingIncomplete { numbered: i64, expected: i64 },
     /// The store failed (kept opaque here: the domain knows no database; `store` converts
-    /// `sqlx::Error` into it and `api` recovers it to tell an outage from a bug).
+    /// the database driver's error into it and `api` recovers it to tell an outage from a bug).
     #[error("database: {0}")]
     Database(Box<dyn std::error::Error + Send + Sync>),
 }

@@ -12,7 +12,10 @@ impl From<SupervisionError> for ApiError {
         use SupervisionError as E;
         let message = e.to_string();
         match e {
-            E::Db(e) => ApiError::from(e),
+            E::Database(cause) => match cause.downcast::<sqlx::Error>() {
+                Ok(database) => ApiError::from(*database),
+                Err(other) => ApiError::internal(format!("database: {other}")),
+            },
             E::DeadlineNotFound
             | E::CaseNotFound
             | E::CaseUnknown

@@ -68,6 +68,8 @@ pub enum SupervisionError {
     MisconductNotFound,
     #[error("该反映已有追责案件调查")]
     AlreadyInvestigated,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    /// The store failed (kept opaque here: the domain knows no database; `store` converts
+    /// the database driver's error into it and `api` recovers it to tell an outage from a bug).
+    #[error("database: {0}")]
+    Database(Box<dyn std::error::Error + Send + Sync>),
 }

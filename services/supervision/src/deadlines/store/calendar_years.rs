@@ -143,7 +143,7 @@ pub async fn publish(
     if loaded.is_none() {
         let mut next = (*loaded_calendar).clone();
         next.add_year(arrangement)
-            .map_err(|e| SupervisionError::Db(sqlx::Error::Protocol(e.message_zh())))?;
+            .map_err(|e| SupervisionError::from(sqlx::Error::Protocol(e.message_zh())))?;
         replace(&engine.calendar, next);
         reprojected = reproject(pool, engine, &[year]).await?;
     }
