@@ -10,32 +10,13 @@ pub mod tokens;
 pub mod units;
 
 use actix_web::web;
-use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-    Modify, OpenApi,
-};
-
-struct BearerScheme;
-
-impl Modify for BearerScheme {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
+use utoipa::OpenApi;
+use xinfang_platform::http::BearerAuth;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "xinfang console (管理控制台): units directory, accounts, login, tokens"),
-    modifiers(&BearerScheme),
+    modifiers(&BearerAuth),
     paths(
         units::list, units::get, units::ancestors, units::history, units::create, units::update, units::retire,
         accounts::create, accounts::list, accounts::get, accounts::update, accounts::reset_password,
