@@ -171,6 +171,26 @@ async fn load_managed(
     Ok(a)
 }
 
+/// An account the caller may manage, or, when `own` allows it, the caller's own account.
+async fn load_visible(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    own: bool,
+) -> Result<AccountRow, DomainError> {
+    let a = store::accounts::get(conn, id)
+        .await?
+        .ok_or(DomainError::AccountNotFound)?;
+    if !(own && caller.account_id == Some(id)) {
+        may_manage(
+            &caller.manager()?,
+            &a.unit_code,
+            &Roles::from_stored(&a.roles),
+        )?;
+    }
+    Ok(a)
+}
+
 /// End every session of an account, audited.
 pub(crate) async fn end_sessions(
     uow: &mut UnitOfWork<'_>,
@@ -290,16 +310,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut conn = pool.acquire().await?;
-    let a = store::accounts::get(&mut conn, id)
-        .await?
-        .ok_or(DomainError::AccountNotFound)?;
-    if caller.account_id != Some(id) {
-        may_manage(
-            &caller.manager()?,
-            &a.unit_code,
-            &Roles::from_stored(&a.roles),
-        )?;
-    }
+    let a = load_visible(&mut conn, &caller, id, true).await?;
     Ok(HttpResponse::Ok().json(AccountView::from(&a)))
 }
 
@@ -391,15 +402,8 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut conn = pool.acquire().await?;
-    let a = store::accounts::get(&mut conn, id)
-        .await?
-        .ok_or(DomainError::AccountNotFound)?;
+    let a = load_visible(&mut conn, &caller, id, false).await?;
     drop(conn);
-    may_manage(
-        &caller.manager()?,
-        &a.unit_code,
-        &Roles::from_stored(&a.roles),
-    )?;
     let login = LoginName::parse(&a.login_name)?;
     let password = NewPassword::parse("new_password", &body.new_password, &login)?;
     let hasher = state.hasher.clone();
@@ -462,16 +466,7 @@ pub async fn sessions(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut conn = pool.acquire().await?;
-    let a = store::accounts::get(&mut conn, id)
-        .await?
-        .ok_or(DomainError::AccountNotFound)?;
-    if caller.account_id != Some(id) {
-        may_manage(
-            &caller.manager()?,
-            &a.unit_code,
-            &Roles::from_stored(&a.roles),
-        )?;
-    }
+    load_visible(&mut conn, &caller, id, true).await?;
     let rows = store::sessions::list_for_account(&pool, id).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(SessionView::from).collect::<Vec<_>>()))
 }
