@@ -4,10 +4,12 @@
 use actix_web::{
     error::{JsonPayloadError, PathError, QueryPayloadError},
     http::StatusCode,
-    HttpRequest, HttpResponse, ResponseError,
+    HttpMessage, HttpRequest, HttpResponse, ResponseError,
 };
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::input::{describe, json_path_at, query_error_field, RawJsonBody};
 
 /// The error body.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -139,7 +141,7 @@ impl From<sqlx::Error> for ApiError {
 
 /// Map JSON body errors (too large, malformed, unknown or missing fields, wrong types) to a 4xx that
 /// says what is wrong, in Chinese.
-pub fn json_error_handler(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn json_error_handler(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
     let e = match &err {
         JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -158,21 +160,51 @@ pub fn json_error_handler(err: JsonPayloadError, _req: &HttpRequest) -> actix_we
         ),
         JsonPayloadError::Deserialize(de) => {
             let detail = de.to_string();
-            let message = if de.is_syntax() || de.is_eof() {
-                format!(
+            let body = req.extensions().get::<RawJsonBody>().cloned();
+            let missing = detail.starts_with("missing field");
+            let path = body
+                .map(|b| json_path_at(&b.0, de.line(), de.column(), missing))
+                .unwrap_or_default();
+            let join = |name: &str| {
+                if path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{path}.{name}")
+                }
+            };
+            let (field, message) = if de.is_syntax() || de.is_eof() {
+                let message = format!(
                     "请求内容不是有效的 JSON（第 {} 行第 {} 列）",
                     de.line(),
                     de.column()
-                )
-            } else if detail.contains("unknown field") {
-                format!("请求中含有不认识的字段：{}", quoted(&detail))
-            } else if detail.contains("missing field") {
-                format!("缺少必填字段：{}", quoted(&detail))
+                );
+                (path.clone(), message)
+            } else if detail.starts_with("unknown field") {
+                let field = if path.is_empty() {
+                    quoted(&detail)
+                } else {
+                    path.clone()
+                };
+                let message = format!("请求中含有不认识的字段：{field}");
+                (field, message)
+            } else if missing {
+                let field = join(&quoted(&detail));
+                let message = format!("缺少必填字段：{field}");
+                (field, message)
+            } else if path.is_empty() {
+                let message = format!("请求内容的{}", describe(&detail));
+                (path.clone(), message)
             } else {
-                format!("字段类型或取值不正确：{detail}")
+                let message = format!("字段 {path} 的{}", describe(&detail));
+                (path.clone(), message)
+            };
+            let field = if field.is_empty() {
+                Value::Null
+            } else {
+                Value::String(field)
             };
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", message).with_details(
-                serde_json::json!({ "reason": detail, "line": de.line(), "column": de.column() }),
+                serde_json::json!({ "field": field, "reason": detail, "line": de.line(), "column": de.column() }),
             )
         }
         other => ApiError::new(
@@ -184,12 +216,32 @@ pub fn json_error_handler(err: JsonPayloadError, _req: &HttpRequest) -> actix_we
     actix_web::error::InternalError::from_response(err, e.error_response()).into()
 }
 
-pub fn query_error_handler(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let e = ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "invalid_query",
-        format!("查询参数不正确：{err}"),
-    );
+/// The 400 for a query string that does not parse: the parameter named (`field`, or what the
+/// reason tells) and what is wrong, in Chinese.
+pub fn query_error(reason: &str, field: Option<String>, query: &str) -> ApiError {
+    let field = field.or_else(|| query_error_field(reason, query));
+    let message = match (
+        &field,
+        reason.starts_with("unknown field"),
+        reason.starts_with("missing field"),
+    ) {
+        (Some(f), true, _) => format!("查询参数中含有不认识的参数：{f}"),
+        (Some(f), _, true) => format!("缺少必填的查询参数：{f}"),
+        (Some(f), _, _) => format!("查询参数 {f} 的{}", describe(reason)),
+        (None, _, _) => format!("查询参数不正确：{}", describe(reason)),
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+        .with_details(serde_json::json!({ "field": field, "reason": reason }))
+}
+
+/// Map query string errors of `web::Query` to a 400 naming the parameter (when it can be told;
+/// [`crate::http::Query`] always can) in Chinese.
+pub fn query_error_handler(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let reason = match &err {
+        QueryPayloadError::Deserialize(de) => de.to_string(),
+        other => other.to_string(),
+    };
+    let e = query_error(&reason, None, req.query_string());
     actix_web::error::InternalError::from_response(err, e.error_response()).into()
 }
 

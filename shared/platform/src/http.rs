@@ -205,3 +205,83 @@ pub fn serve_openapi(cfg: &mut web::ServiceConfig, document: Arc<String>) {
         }),
     );
 }
+
+/// The query string extractor of every service (查询参数): as `web::Query`, but a value that does
+/// not parse answers 400 naming the parameter (through `serde_path_to_error`) in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Query<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// Parse `query` into `T`, or the shared 400 naming the failing parameter.
+pub fn parse_query<T: serde::de::DeserializeOwned>(
+    query: &str,
+) -> Result<T, crate::error::ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = (!path.is_empty() && path != "." && path != "?").then_some(path);
+        crate::error::query_error(&e.into_inner().to_string(), field, query)
+    })
+}
+
+impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for Query<T> {
+    type Error = crate::error::ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::parse_query;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Q {
+        q: Option<String>,
+        limit: Option<i64>,
+        after: Option<uuid::Uuid>,
+        on: Option<chrono::NaiveDate>,
+    }
+
+    #[test]
+    fn a_query_value_that_does_not_parse_is_named() {
+        for (qs, field) in [
+            ("q=xyz&limit=abc", "limit"),
+            ("q=1&limit=99999999999999999999999", "limit"),
+            ("after=nope&q=2", "after"),
+            ("on=2025-02-30", "on"),
+            ("colour=red", "colour"),
+        ] {
+            let e = parse_query::<Q>(qs).expect_err(qs);
+            assert_eq!(e.status.as_u16(), 400, "{qs}");
+            assert_eq!(e.body.code, "invalid_query", "{qs}");
+            assert_eq!(e.body.details["field"], field, "{qs}: {e}");
+            assert!(e.body.message.contains(field), "{qs}: {e}");
+        }
+        let e = parse_query::<Q>("limit=99999999999999999999999").expect_err("too large");
+        assert_eq!(e.body.message, "查询参数 limit 的数值或日期超出允许范围");
+        assert!(parse_query::<Q>("q=%E4%B8%AD&limit=3").is_ok());
+    }
+}

@@ -9,6 +9,7 @@ pub mod case_registry;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod input;
 pub mod pii;
 pub mod runtime;
 pub mod settings;

@@ -280,7 +280,7 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn list(
     caller: Caller,
-    query: web::Query<AccountQuery>,
+    query: xinfang_platform::http::Query<AccountQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, own_unit) = caller.person()?;

@@ -258,7 +258,7 @@ fn check_version(row: &UnitRow, expected: Option<i64>) -> Result<(), DomainError
     security(("bearer" = [])))]
 pub async fn list(
     _caller: Caller,
-    query: web::Query<UnitQuery>,
+    query: xinfang_platform::http::Query<UnitQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

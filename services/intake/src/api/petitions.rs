@@ -382,7 +382,7 @@ pub struct DetailQuery {
 pub async fn get_petition(
     actor: Actor,
     path: web::Path<Uuid>,
-    query: web::Query<DetailQuery>,
+    query: xinfang_platform::http::Query<DetailQuery>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<IntakeState>,

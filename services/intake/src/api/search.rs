@@ -97,7 +97,7 @@ impl From<PetitionLine> for PetitionSummary {
 #[tracing::instrument(name = "list_petitions", skip_all, fields(user = %actor.user_id, unit = %actor.unit))]
 pub async fn list_petitions(
     actor: Actor,
-    query: web::Query<ListQuery>,
+    query: xinfang_platform::http::Query<ListQuery>,
     pool: web::Data<PgPool>,
     state: web::Data<IntakeState>,
 ) -> Result<HttpResponse, ApiError> {

@@ -135,7 +135,7 @@ pub struct VisitQuery {
 )]
 pub async fn list_visits(
     actor: Actor,
-    query: web::Query<VisitQuery>,
+    query: xinfang_platform::http::Query<VisitQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;

@@ -288,3 +288,133 @@ async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committe
             .unwrap();
     assert_eq!(unpublished, 0);
 }
+
+#[tokio::test]
+async fn nul_characters_and_parse_errors_are_answered_in_the_shared_shape_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let t = clerk_token();
+
+    // A NUL character in a nested string field: 422 naming it (PostgreSQL would refuse it: 500).
+    let nul = app
+        .register_as(
+            &t,
+            json!({"channel": "visit", "summary": "征地补偿",
+                "petitioners": [{"name": "甲"}, {"name": "乙\u{0}"}]}),
+            None,
+        )
+        .await;
+    assert_eq!(nul.status().as_u16(), 422);
+    let b: Value = nul.json().await.unwrap();
+    assert_eq!(b["code"], "validation_failed", "{b}");
+    assert_eq!(b["details"]["field"], "petitioners[1].name", "{b}");
+    assert!(b["message"].as_str().unwrap().contains("空字符"), "{b}");
+
+    // A NUL character in a query parameter: 422 naming the parameter.
+    let (s, b) = app
+        .get(&t, "/api/v1/petitions?status=registered&q=a%00b")
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["details"]["field"], "q", "{b}");
+
+    // A number out of range: 400 naming the field, in Chinese.
+    let big = app
+        .register_as(
+            &t,
+            json!({"channel": "visit", "summary": "x", "petitioner_count": 5_000_000_000u64}),
+            None,
+        )
+        .await;
+    assert_eq!(big.status().as_u16(), 400);
+    let b: Value = big.json().await.unwrap();
+    assert_eq!(b["code"], "invalid_json", "{b}");
+    assert_eq!(b["details"]["field"], "petitioner_count", "{b}");
+    assert_eq!(
+        b["message"], "字段 petitioner_count 的数值超出允许范围",
+        "{b}"
+    );
+
+    // A date out of range in a nested position names the field too.
+    let date = app
+        .register_as(
+            &t,
+            json!({"channel": "visit", "summary": "x", "received_on": "2025-02-30"}),
+            None,
+        )
+        .await;
+    assert_eq!(date.status().as_u16(), 400);
+    let b: Value = date.json().await.unwrap();
+    assert_eq!(b["details"]["field"], "received_on", "{b}");
+
+    // A query number too large: 400 naming the parameter, in Chinese.
+    let (s, b) = app
+        .get(&t, "/api/v1/petitions?limit=99999999999999999999999")
+        .await;
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(b["code"], "invalid_query", "{b}");
+    assert_eq!(b["details"]["field"], "limit", "{b}");
+    assert_eq!(
+        b["message"], "查询参数 limit 的数值或日期超出允许范围",
+        "{b}"
+    );
+
+    // A long query string that reaches the service (60 KB) with a bad value: the shared shape,
+    // naming the parameter.
+    let (status, text) = raw_get(
+        &app.address,
+        &format!("/api/v1/petitions?q={}&limit=x", "x".repeat(60 * 1024)),
+        &t,
+    )
+    .await;
+    let b: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "{status}: not JSON ({e}): {:?}",
+            &text[..text.len().min(300)]
+        )
+    });
+    assert_eq!(status, 400, "{b}");
+    assert_eq!(b["code"], "invalid_query", "{b}");
+    assert_eq!(b["details"]["field"], "limit", "{b}");
+
+    // A 100 KB query string is refused by the HTTP layer before the service (a URI is at most
+    // 65,534 bytes, the `http` crate's limit; actix-http answers 400 with an empty body, which the
+    // service cannot shape; a request head over 128 KiB answers 431). The documented behaviour.
+    let (status, text) = raw_get(
+        &app.address,
+        &format!("/api/v1/petitions?q={}", "x".repeat(100 * 1024)),
+        &t,
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.is_empty(), "{text}");
+
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM petitions")
+        .fetch_one(&app.service.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    app.stop().await;
+}
+
+/// `GET path` on a raw HTTP/1.1 connection: the status and the body.
+async fn raw_get(address: &str, path: &str, token: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).to_string();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}

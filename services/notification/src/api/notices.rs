@@ -103,7 +103,7 @@ pub struct InboxQuery {
 #[tracing::instrument(skip_all, fields(unit = %actor.unit))]
 pub async fn inbox(
     actor: Actor,
-    query: web::Query<InboxQuery>,
+    query: xinfang_platform::http::Query<InboxQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;

@@ -87,7 +87,7 @@ pub struct FindingsPage {
 )]
 pub async fn list(
     actor: Actor,
-    query: web::Query<FindingsQuery>,
+    query: xinfang_platform::http::Query<FindingsQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;

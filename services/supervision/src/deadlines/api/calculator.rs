@@ -43,7 +43,7 @@ pub struct DueAnswer {
     )
 )]
 pub async fn due(
-    query: web::Query<DueQuery>,
+    query: xinfang_platform::http::Query<DueQuery>,
     calendar: web::Data<SharedCalendar>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

@@ -438,7 +438,7 @@ pub struct AccountabilitySummary {
 )]
 pub async fn list(
     actor: Actor,
-    page: web::Query<PageQuery>,
+    page: xinfang_platform::http::Query<PageQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     county_reader(&actor)?;
@@ -552,8 +552,8 @@ pub struct MisconductFilter {
 )]
 pub async fn list_misconduct(
     actor: Actor,
-    page: web::Query<PageQuery>,
-    filter: web::Query<MisconductFilter>,
+    page: xinfang_platform::http::Query<PageQuery>,
+    filter: xinfang_platform::http::Query<MisconductFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     county_reader(&actor)?;

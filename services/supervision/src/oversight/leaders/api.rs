@@ -235,8 +235,8 @@ pub struct LeaderFilter {
 )]
 pub async fn list(
     actor: Actor,
-    page: web::Query<PageQuery>,
-    filter: web::Query<LeaderFilter>,
+    page: xinfang_platform::http::Query<PageQuery>,
+    filter: xinfang_platform::http::Query<LeaderFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;

@@ -160,8 +160,8 @@ pub struct IncidentFilter {
 )]
 pub async fn list(
     actor: Actor,
-    page: web::Query<PageQuery>,
-    filter: web::Query<IncidentFilter>,
+    page: xinfang_platform::http::Query<PageQuery>,
+    filter: xinfang_platform::http::Query<IncidentFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;

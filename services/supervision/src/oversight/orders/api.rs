@@ -294,8 +294,8 @@ pub struct OrderFilter {
 )]
 pub async fn list(
     actor: Actor,
-    page: web::Query<PageQuery>,
-    filter: web::Query<OrderFilter>,
+    page: xinfang_platform::http::Query<PageQuery>,
+    filter: xinfang_platform::http::Query<OrderFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;

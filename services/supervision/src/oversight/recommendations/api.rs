@@ -240,8 +240,8 @@ pub struct RecommendationFilter {
 )]
 pub async fn list(
     actor: Actor,
-    page: web::Query<PageQuery>,
-    filter: web::Query<RecommendationFilter>,
+    page: xinfang_platform::http::Query<PageQuery>,
+    filter: xinfang_platform::http::Query<RecommendationFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;

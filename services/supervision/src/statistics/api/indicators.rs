@@ -48,7 +48,7 @@ fn period(from: NaiveDate, to: NaiveDate, p: &mut Problems) {
 )]
 pub async fn indicators(
     actor: Actor,
-    query: web::Query<IndicatorQuery>,
+    query: xinfang_platform::http::Query<IndicatorQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;
@@ -87,7 +87,7 @@ pub struct HotspotQuery {
 )]
 pub async fn hotspots(
     actor: Actor,
-    query: web::Query<HotspotQuery>,
+    query: xinfang_platform::http::Query<HotspotQuery>,
     pool: web::Data<PgPool>,
     settings: web::Data<OversightSettings>,
 ) -> Result<HttpResponse, ApiError> {

@@ -44,7 +44,7 @@ fn render(doc: &Document, format: Option<&str>) -> Result<HttpResponse, ApiError
 pub async fn annual(
     actor: Actor,
     path: web::Path<i32>,
-    query: web::Query<FormatQuery>,
+    query: xinfang_platform::http::Query<FormatQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;
@@ -72,7 +72,7 @@ pub async fn annual(
 pub async fn monthly(
     actor: Actor,
     path: web::Path<String>,
-    query: web::Query<FormatQuery>,
+    query: xinfang_platform::http::Query<FormatQuery>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;
