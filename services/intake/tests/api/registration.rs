@@ -294,7 +294,21 @@ async fn nul_characters_and_parse_errors_are_answered_in_the_shared_shape_naming
     let app = TestApp::spawn().await;
     let t = clerk_token();
 
-    // A NUL character in a nested string field: 422 naming it (PostgreSQL would refuse it: 500).
+    // A NUL character in a text field that has no validation of its own: 422 naming it
+    // (PostgreSQL refuses it in text: a 500 before the shared rule).
+    let nul = app
+        .register_as(
+            &t,
+            json!({"channel": "visit", "summary": "征地补偿", "facts": "事实\u{0}理由"}),
+            None,
+        )
+        .await;
+    assert_eq!(nul.status().as_u16(), 422);
+    let b: Value = nul.json().await.unwrap();
+    assert_eq!(b["code"], "validation_failed", "{b}");
+    assert_eq!(b["details"]["field"], "facts", "{b}");
+
+    // In a nested string field: named by its JSON path.
     let nul = app
         .register_as(
             &t,
