@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod input;
+pub mod input_guard;
 pub mod pii;
 pub mod runtime;
 pub mod settings;

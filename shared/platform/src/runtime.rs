@@ -427,7 +427,7 @@ where
     let mut server = HttpServer::new(move || {
         App::new()
             // Innermost: the shared input rule (NUL characters, the JSON body kept for errors).
-            .wrap(from_fn(crate::input::guard))
+            .wrap(from_fn(crate::input_guard::guard))
             .wrap(from_fn(http::observe))
             .wrap(TracingLogger::default())
             .app_data(
@@ -435,7 +435,7 @@ where
                     .limit(json_limit)
                     .error_handler(json_error_handler),
             )
-            .app_data(crate::input::JsonBodyLimit(json_limit))
+            .app_data(crate::input_guard::JsonBodyLimit(json_limit))
             .app_data(web::QueryConfig::default().error_handler(query_error_handler))
             .app_data(web::PathConfig::default().error_handler(path_error_handler))
             .app_data(probe.clone())
