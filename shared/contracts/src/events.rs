@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::envelope::{ContractError, Envelope, Event, Producer};
+use crate::notices::{
+    MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
+    ReviewNoticeRequestedV1,
+};
 
 /// Channel by which a petition arrived (信访渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -543,6 +547,11 @@ domain_events!(
     SupervisionOrderIssued(SupervisionOrderIssuedV1),
     FindingRaised(FindingRaisedV1),
     UnitChanged(UnitChangedV1),
+    ReviewNoticeRequested(ReviewNoticeRequestedV1),
+    MediationNoticeRequested(MediationNoticeRequestedV1),
+    NoticeDelivered(NoticeDeliveredV1),
+    NoticeDeliveryFailed(NoticeDeliveryFailedV1),
+    MediationConcluded(MediationConcludedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

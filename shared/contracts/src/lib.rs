@@ -7,6 +7,7 @@
 
 pub mod envelope;
 pub mod events;
+pub mod notices;
 pub mod topology;
 
 pub use envelope::{ContractError, Envelope, Event, Producer};

@@ -11,9 +11,12 @@ pub fn bindings(service: Producer) -> &'static [&'static str] {
     match service {
         Producer::Intake => &["administrative-review.#", "supervision.#"],
         Producer::Mediation => &["intake.petition.#"],
-        Producer::AdministrativeReview => {
-            &["intake.petition.#", "intake.assignment.#", "mediation.#"]
-        }
+        Producer::AdministrativeReview => &[
+            "intake.petition.#",
+            "intake.assignment.#",
+            "mediation.#",
+            "notification.notice.#",
+        ],
         Producer::Supervision => &["#"],
         Producer::Notification => &[
             "intake.petition.#",
