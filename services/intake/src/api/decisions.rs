@@ -43,10 +43,18 @@ pub enum DecisionRequest {
         /// 简易办理 (first-time simple matters; accept within 3 working days of receipt)
         #[serde(default)]
         simple_track: bool,
+        /// Required when the routing rules send the matter to a legal channel: why it is
+        /// nevertheless accepted as a petition (偏离法定途径建议的理由).
+        #[serde(default)]
+        override_reason: Option<String>,
     },
     /// 不予受理 (不予受理告知书) with the legal channel to use
     Decline {
         reason: String,
+        /// 不予受理的依据: `legal_channel` (art 31, the default when a channel is given) or
+        /// `outside_remit` (art 23, not within this organ's remit; the default otherwise)
+        #[serde(default)]
+        ground: Option<String>,
         #[serde(default)]
         legal_channel: Option<String>,
         /// 告知的途径和方式; defaults to the routing rule's guidance or the channel's name
@@ -60,12 +68,21 @@ pub enum DecisionRequest {
         reason: Option<String>,
     },
     /// 转送 to another organ; the petitioner is told
-    Transfer { to_unit: String, reason: String },
+    Transfer {
+        to_unit: String,
+        reason: String,
+        /// As for `accept`, when the rules suggest a legal channel.
+        #[serde(default)]
+        override_reason: Option<String>,
+    },
     /// 交办 to a unit with a deadline
     Assign {
         to_unit: String,
         due_on: NaiveDate,
         instructions: String,
+        /// As for `accept`, when the rules suggest a legal channel.
+        #[serde(default)]
+        override_reason: Option<String>,
     },
 }
 
@@ -147,6 +164,19 @@ pub async fn decide(
     .await?;
     uow.enqueue(&publish::decision(&case, &decision, today, &actor.unit))
         .await?;
+    if let Some(o) = &decision.channel_override {
+        uow.enqueue(&publish::legal_channel_overridden(
+            &case, &decision, o, today, &actor,
+        ))
+        .await?;
+        uow.audit(AuditEntry::by(
+            &actor,
+            "petition.legal_channel_override",
+            Some(id),
+            json!({ "decision_id": decision_id, "kind": decision.kind(), "suggested_channel": o.suggested_channel, "reason": o.reason }),
+        ))
+        .await?;
+    }
     uow.audit(AuditEntry::by(
             &actor,
             &format!("petition.{}", decision.kind()),
@@ -182,11 +212,12 @@ async fn rule(
     today: NaiveDate,
 ) -> Result<Decision, IntakeError> {
     let limits = state.working_day_limits();
-    match body {
+    let mut decision = match body {
         DecisionRequest::Accept {
             reason,
             handling_unit,
             simple_track,
+            ..
         } => decision::accept(
             case,
             reason,
@@ -198,10 +229,12 @@ async fn rule(
         ),
         DecisionRequest::Decline {
             reason,
+            ground,
             legal_channel,
             guidance,
         } => decision::decline(
             reason,
+            ground.as_deref(),
             legal_channel.as_deref(),
             guidance.as_deref(),
             suggestion,
@@ -212,9 +245,11 @@ async fn rule(
         } => {
             decision::ensure_prior_is_other(case, *prior_petition_id)?;
             let prior = decisions::prior_case(uow.conn(), actor, *prior_petition_id).await?;
-            decision::bar(&prior, reason.as_deref())
+            decision::bar(&prior, reason.as_deref(), today)
         }
-        DecisionRequest::Transfer { to_unit, reason } => {
+        DecisionRequest::Transfer {
+            to_unit, reason, ..
+        } => {
             let object_by = decision::objection_deadline(&state.calendar, today, limits)?;
             decision::transfer(case, to_unit, reason, object_by)
         }
@@ -222,11 +257,35 @@ async fn rule(
             to_unit,
             due_on,
             instructions,
+            ..
         } => {
             let object_by = decision::objection_deadline(&state.calendar, today, limits)?;
             decision::assign(case, to_unit, *due_on, instructions, today, object_by)
         }
+    }?;
+    let override_reason = match body {
+        DecisionRequest::Accept {
+            override_reason, ..
+        }
+        | DecisionRequest::Transfer {
+            override_reason, ..
+        }
+        | DecisionRequest::Assign {
+            override_reason, ..
+        } => Some(override_reason.as_deref()),
+        DecisionRequest::Decline { .. } | DecisionRequest::Bar { .. } => None,
+    };
+    if let Some(override_reason) = override_reason {
+        let to_unit = match &decision.outcome {
+            Outcome::Transferred { to_unit, .. } | Outcome::Assigned { to_unit, .. } => {
+                Some(to_unit.as_str())
+            }
+            _ => None,
+        };
+        decision.channel_override =
+            decision::channel_override(suggestion, to_unit, override_reason)?;
     }
+    Ok(decision)
 }
 
 /// What a decision writes besides its record: the simple track, the repeat link of a bar, the
@@ -239,8 +298,28 @@ async fn apply(
     today: NaiveDate,
 ) -> Result<(), ApiError> {
     match &decision.outcome {
-        Outcome::Accepted { simple_track, .. } => {
+        Outcome::Accepted {
+            simple_track,
+            handling_unit,
+            ..
+        } => {
             decisions::set_simple_track(uow.conn(), case.id, *simple_track).await?;
+            // 受理并明确办理单位: the handling unit receives the case (查阅授权, audited).
+            if let Some(unit) = handling_unit
+                .as_deref()
+                .filter(|u| *u != case.registering_unit)
+            {
+                let reason = "受理并交由办理单位办理";
+                if decisions::grant_access(uow.conn(), actor, case.id, unit, reason).await? {
+                    uow.audit(AuditEntry::by(
+                        actor,
+                        "petition.access_granted",
+                        Some(case.id),
+                        json!({ "unit": unit, "reason": reason }),
+                    ))
+                    .await?;
+                }
+            }
         }
         Outcome::Barred {
             prior_petition_id,
@@ -255,6 +334,7 @@ async fn apply(
                     uow.conn(),
                     case.id,
                     kind,
+                    &actor.unit,
                     to_unit,
                     today,
                     due_on,

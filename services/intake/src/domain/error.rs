@@ -92,6 +92,9 @@ pub enum IntakeError {
         status_zh: &'static str,
     },
 
+    #[error("分类规则建议导入法定途径（{channel_zh}），如仍作为信访事项受理、转送或交办，须填写偏离建议的理由（override_reason）")]
+    LegalChannelOverrideMissing { channel_zh: &'static str },
+
     #[error("不能认定为自身的重复信访")]
     EarlierIsThisCase,
     #[error("所引前案须早于本件登记")]
@@ -107,6 +110,14 @@ pub enum IntakeError {
     NoPendingHandOff,
     #[error("只有接收转送、交办的单位可以签收或提出异议")]
     NotReceivingUnit,
+    #[error("该信访件没有待核实的异议")]
+    NoObjectionPending,
+    #[error("只有作出转送、交办的信访部门或上级机关可以核实异议")]
+    NotTransferringOrgan,
+    #[error(
+        "该信访件不是本单位作为上级转送、交办件登记的，也没有待签收的转送、交办，不能提出异议"
+    )]
+    NoObjectionRoute,
     #[error(
         "已超过 5 个工作日的异议期限（截止 {object_by}，《信访工作条例》第二十三条），请签收办理"
     )]
@@ -148,6 +159,7 @@ impl IntakeError {
             GuidanceMissing => Some("guidance"),
             DueOnNotAfterToday => Some("due_on"),
             PriorIsThisCase | PriorDoesNotBar { .. } => Some("prior_petition_id"),
+            LegalChannelOverrideMissing { .. } => Some("override_reason"),
             EarlierIsThisCase | EarlierNotBefore | EarlierMissing => Some("earlier_petition_id"),
             InvalidRepeatDecision => Some("decision"),
             ObjectionTooLate { .. } => Some("reasons"),
