@@ -12,6 +12,7 @@ use xinfang_contracts::events::{
     AssignmentAcceptedV1, AssignmentObjectedV1, CaseFinalizedV1, Category, Channel,
     PetitionAcceptedV1, PetitionAssignedV1, PetitionTransferredV1, VisitLoggedV1,
 };
+use xinfang_contracts::intake_legal::AssignmentObjectionRuledV1;
 use xinfang_platform::Role;
 use xinfang_test_support::{token, TestEnv};
 
@@ -102,7 +103,8 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
         .iter()
         .all(|(_, _, s)| s == "cancelled"));
 
-    // Assignment with a date; the unit objects: its clocks close, the assignment is cancelled.
+    // Assignment with a date; the unit objects: its clocks close; the assignment is cancelled
+    // only when the assigning organ agrees (核实同意, art 23 ¶3).
     let b = new_case(&r, d("2025-09-26")).await;
     r.apply(
         &PetitionAssignedV1 {
@@ -129,8 +131,22 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
         Some(b),
     )
     .await;
-    assert_eq!(r.deadline(b, "assignment").await.1, "cancelled");
     assert_eq!(r.deadline(b, "objection_window").await.1, "met");
+    assert_eq!(r.deadline(b, "assignment").await.1, "open");
+    r.apply(
+        &AssignmentObjectionRuledV1 {
+            petition_id: b,
+            case_number: "x".into(),
+            unit: LABOUR.into(),
+            agreed: true,
+            reason: "核实同意".into(),
+            ruled_on: d("2025-10-09"),
+            ruled_by_unit: BUREAU.into(),
+        },
+        Some(b),
+    )
+    .await;
+    assert_eq!(r.deadline(b, "assignment").await.1, "cancelled");
 
     // Acceptance of a claim: handling 60 日 (2025-11-25); the simple track: 10 个工作日.
     let c = new_case(&r, d("2025-09-26")).await;

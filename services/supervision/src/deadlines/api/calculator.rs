@@ -30,6 +30,9 @@ pub struct DueAnswer {
     pub due: NaiveDate,
     /// 计算过程
     pub explanation: Vec<String>,
+    /// 暂定: a year the period touches has no published holiday arrangement yet; the date is
+    /// computed from the statutory holidays and weekends (the explanation says so).
+    pub provisional: bool,
 }
 
 /// Compute a statutory due date (计算法定期限届满日). Public: no token needed.
@@ -71,6 +74,7 @@ pub async fn due(
             unit: unit.as_str().to_string(),
             due: d.due,
             explanation: d.explanation,
+            provisional: d.provisional,
         })),
         Err(e @ CalendarError::OutsideCalendar { .. }) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -227,6 +227,12 @@ pub fn reprojection_note(
         d.map(|x| x.to_string())
             .unwrap_or_else(|| "未能计算".into())
     };
+    if old.is_some() && old == new {
+        return format!(
+            "重新计算：{today} 加载 {years_text} 年节假日安排后，暂定届满日 {} 经确认不变",
+            shown(new)
+        );
+    }
     format!(
         "重新计算：{today} 加载 {years_text} 年节假日安排后，届满日由 {} 改为 {}，提醒时间随之调整",
         shown(old),
