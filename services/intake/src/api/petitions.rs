@@ -103,6 +103,7 @@ pub struct RegisterPetitionRequest {
     #[serde(default)]
     pub petitioners: Vec<PetitionerInput>,
     /// 信访人数 (defaults to the number of petitioners listed, at least 1)
+    #[schema(minimum = 1, maximum = 2000)]
     pub petitioner_count: Option<u32>,
     /// 多人走访 (defaults to true for a visit by 5 or more people)
     #[serde(default, skip_serializing_if = "Option::is_none")]
