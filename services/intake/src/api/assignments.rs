@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
@@ -22,7 +23,9 @@ use xinfang_platform::{
 use super::state::IntakeState;
 use crate::{
     domain::{
-        decision::{acceptance_procedure, ensure_objection_in_time, objection_deadline, required},
+        decision::{
+            acceptance_procedure, act_date, ensure_objection_in_time, objection_deadline, required,
+        },
         IntakeError,
     },
     events::publish,
@@ -34,6 +37,10 @@ use crate::{
 pub struct ObjectionRequest {
     /// 异议理由 (why the matter is outside this unit's remit)
     pub reasons: String,
+    /// 提出异议的日期 (date of the act), when entered later than it was made: not in the future,
+    /// not before the hand-off; default today. The 5 working days count to it.
+    #[serde(default)]
+    pub objected_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -116,7 +123,15 @@ pub async fn object_assignment(
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let case = decisions::load_case(uow.conn(), &actor, id).await?;
     let reasons = required("reasons", "异议理由", &body.reasons, 2000)?;
-    let today = today_in_china();
+    let entered_on = today_in_china();
+    let follows = decisions::last_step_on(uow.conn(), id).await?;
+    let today =
+        act_date(body.objected_on, entered_on, case.received_on, follows).map_err(|e| match e {
+            IntakeError::ActDateInFuture | IntakeError::ActDateBeforeStep { .. } => {
+                ApiError::validation("objected_on", e.to_string())
+            }
+            other => other.into(),
+        })?;
     let hand_off_id = match decisions::pending_hand_off(uow.conn(), &actor, id).await {
         Ok(pending) => {
             ensure_objection_in_time(pending.object_by, today)?;
@@ -171,7 +186,8 @@ pub async fn object_assignment(
         &actor,
         "assignment.object",
         Some(id),
-        json!({ "hand_off_id": hand_off_id, "reasons": reasons }),
+        json!({ "hand_off_id": hand_off_id, "reasons": reasons, "objected_on": today,
+                "entered_on": entered_on, "entered_late": today < entered_on }),
     ))
     .await?;
     uow.commit().await?;

@@ -32,7 +32,7 @@ use crate::{
 
 /// A decision on a registered petition. `kind` selects the decision.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DecisionRequest {
     /// 受理 (受理告知书)
     Accept {
@@ -47,6 +47,10 @@ pub enum DecisionRequest {
         /// nevertheless accepted as a petition (偏离法定途径建议的理由).
         #[serde(default)]
         override_reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// 不予受理 (不予受理告知书) with the legal channel to use
     Decline {
@@ -60,12 +64,20 @@ pub enum DecisionRequest {
         /// 告知的途径和方式; defaults to the routing rule's guidance or the channel's name
         #[serde(default)]
         guidance: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// 不再受理 (art 36) / 不予受理 while an earlier case is in its period (art 19)
     Bar {
         prior_petition_id: Uuid,
         #[serde(default)]
         reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// 转送 to another organ; the petitioner is told
     Transfer {
@@ -74,6 +86,10 @@ pub enum DecisionRequest {
         /// As for `accept`, when the rules suggest a legal channel.
         #[serde(default)]
         override_reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// 交办 to a unit with a deadline
     Assign {
@@ -83,7 +99,24 @@ pub enum DecisionRequest {
         /// As for `accept`, when the rules suggest a legal channel.
         #[serde(default)]
         override_reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
+}
+
+impl DecisionRequest {
+    /// The date of the act the clerk entered, if any.
+    fn decided_on(&self) -> Option<NaiveDate> {
+        match self {
+            DecisionRequest::Accept { decided_on, .. }
+            | DecisionRequest::Decline { decided_on, .. }
+            | DecisionRequest::Bar { decided_on, .. }
+            | DecisionRequest::Transfer { decided_on, .. }
+            | DecisionRequest::Assign { decided_on, .. } => *decided_on,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -141,8 +174,11 @@ pub async fn decide(
     let (version, rule_set) = rules::current(uow.conn()).await?;
     let suggestion = suggest(version, &rule_set, &case.subject());
     let today = today_in_china();
-    let decision = rule(&mut uow, &state, &actor, &case, &body, &suggestion, today).await?;
-    apply(&mut uow, &actor, &case, &decision, today).await?;
+    // The date of the act (作出决定之日), entered late or today; every window counts from it.
+    let follows = decisions::last_step_on(uow.conn(), id).await?;
+    let act_on = decision::act_date(body.decided_on(), today, case.received_on, follows)?;
+    let decision = rule(&mut uow, &state, &actor, &case, &body, &suggestion, act_on).await?;
+    apply(&mut uow, &actor, &case, &decision, act_on).await?;
 
     let decision_id = Uuid::now_v7();
     let details = decision.details(&suggestion);
@@ -154,7 +190,7 @@ pub async fn decide(
             id: decision_id,
             petition_id: id,
             kind: decision.kind(),
-            decided_on: today,
+            decided_on: act_on,
             reason: &decision.reason,
             details: &details,
             rule_version: suggestion.rule_version,
@@ -162,11 +198,11 @@ pub async fn decide(
         },
     )
     .await?;
-    uow.enqueue(&publish::decision(&case, &decision, today, &actor.unit))
+    uow.enqueue(&publish::decision(&case, &decision, act_on, &actor.unit))
         .await?;
     if let Some(o) = &decision.channel_override {
         uow.enqueue(&publish::legal_channel_overridden(
-            &case, &decision, o, today, &actor,
+            &case, &decision, o, act_on, &actor,
         ))
         .await?;
         uow.audit(AuditEntry::by(
@@ -181,7 +217,8 @@ pub async fn decide(
             &actor,
             &format!("petition.{}", decision.kind()),
             Some(id),
-            json!({ "decision_id": decision_id, "reason": decision.reason, "details": details, "rule_version": suggestion.rule_version }),
+            json!({ "decision_id": decision_id, "reason": decision.reason, "details": details, "rule_version": suggestion.rule_version,
+                    "decided_on": act_on, "entered_on": today, "entered_late": act_on < today }),
         ))
     .await?;
     let view = DecisionView {
@@ -190,7 +227,7 @@ pub async fn decide(
         case_number: case.case_number.clone(),
         kind: decision.kind().to_string(),
         status: decision.status().to_string(),
-        decided_on: today,
+        decided_on: act_on,
         notice: decision.notice().to_string(),
         reason: decision.reason,
         details,
@@ -232,6 +269,7 @@ async fn rule(
             ground,
             legal_channel,
             guidance,
+            ..
         } => decision::decline(
             reason,
             ground.as_deref(),
@@ -242,6 +280,7 @@ async fn rule(
         DecisionRequest::Bar {
             prior_petition_id,
             reason,
+            ..
         } => {
             decision::ensure_prior_is_other(case, *prior_petition_id)?;
             let prior = decisions::prior_case(uow.conn(), actor, *prior_petition_id).await?;

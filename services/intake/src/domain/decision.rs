@@ -549,6 +549,27 @@ pub fn bar(
     })
 }
 
+/// The date of an act (作出之日) entered by a clerk: `requested` or today; never in the future,
+/// never before the petition was received, never before the step it follows (`follows`).
+pub fn act_date(
+    requested: Option<NaiveDate>,
+    today: NaiveDate,
+    received_on: NaiveDate,
+    follows: Option<NaiveDate>,
+) -> Result<NaiveDate, IntakeError> {
+    let Some(on) = requested else {
+        return Ok(today);
+    };
+    if on > today {
+        return Err(IntakeError::ActDateInFuture);
+    }
+    let earliest = follows.map_or(received_on, |f| f.max(received_on));
+    if on < earliest {
+        return Err(IntakeError::ActDateBeforeStep { earliest });
+    }
+    Ok(on)
+}
+
 /// The last day the receiving unit may object (异议期限, art 23 ¶3).
 pub fn objection_deadline(
     calendar: &HolidayCalendar,
@@ -808,6 +829,28 @@ mod tests {
             channel_override(&with_unit, Some("140423-JW"), None).unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn the_date_of_an_act_is_checked() {
+        assert_eq!(act_date(None, day(20), day(1), None).unwrap(), day(20));
+        assert_eq!(
+            act_date(Some(day(10)), day(20), day(1), Some(day(5))).unwrap(),
+            day(10)
+        );
+        assert!(matches!(
+            act_date(Some(day(21)), day(20), day(1), None),
+            Err(IntakeError::ActDateInFuture)
+        ));
+        let e = act_date(Some(day(4)), day(20), day(1), Some(day(5))).unwrap_err();
+        assert_eq!(e.field(), Some("decided_on"));
+        assert!(act_date(
+            Some(NaiveDate::from_ymd_opt(2025, 8, 31).unwrap()),
+            day(20),
+            day(1),
+            None
+        )
+        .is_err());
     }
 
     #[test]

@@ -82,8 +82,12 @@ pub enum IntakeError {
         "不予受理须告知信访人应当通过的途径：请填写法定途径（legal_channel）或告知内容（guidance）"
     )]
     GuidanceMissing,
-    #[error("交办期限须晚于今天")]
+    #[error("交办期限须晚于交办之日")]
     DueOnNotAfterToday,
+    #[error("作出决定的日期不能晚于今天")]
+    ActDateInFuture,
+    #[error("作出决定的日期不能早于收到信访事项之日或前一步骤之日（{earliest}）")]
+    ActDateBeforeStep { earliest: NaiveDate },
     #[error("前案不能是本件自身")]
     PriorIsThisCase,
     #[error("所引前案 {case_number} 状态为“{status_zh}”，既未办理终结也不在办理期限内，不能据此不再受理")]
@@ -158,6 +162,7 @@ impl IntakeError {
             SimpleTrackForRepeat | SimpleTrackTooLate { .. } => Some("simple_track"),
             GuidanceMissing => Some("guidance"),
             DueOnNotAfterToday => Some("due_on"),
+            ActDateInFuture | ActDateBeforeStep { .. } => Some("decided_on"),
             PriorIsThisCase | PriorDoesNotBar { .. } => Some("prior_petition_id"),
             LegalChannelOverrideMissing { .. } => Some("override_reason"),
             EarlierIsThisCase | EarlierNotBefore | EarlierMissing => Some("earlier_petition_id"),

@@ -535,3 +535,22 @@ pub async fn rule_objection(
         .rows_affected();
     Ok(revoked > 0)
 }
+
+/// The date of the case's last procedural step (前一步骤之日): its latest decision or objection
+/// ruling; a later decision may not be dated before it.
+pub async fn last_step_on(
+    conn: &mut PgConnection,
+    petition_id: Uuid,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT max(on_) FROM (
+             SELECT decided_on AS on_ FROM decisions WHERE petition_id = $1
+             UNION ALL
+             SELECT (ruled_at AT TIME ZONE 'Asia/Shanghai')::date FROM hand_offs
+             WHERE petition_id = $1 AND ruled_at IS NOT NULL
+         ) steps",
+    )
+    .bind(petition_id)
+    .fetch_one(&mut *conn)
+    .await
+}

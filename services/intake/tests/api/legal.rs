@@ -348,3 +348,74 @@ async fn a_self_registered_transferred_in_case_has_an_objection_route() {
     assert_eq!(s, 409);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn decisions_carry_the_date_of_the_act() {
+    let app = TestApp::spawn().await;
+    let clerk = clerk_token();
+    let today = xinfang_platform::time::today_in_china();
+    let ago = |n: u64| (today - chrono::Days::new(n)).to_string();
+    let mut body = claim(11, "labour_social_security");
+    body["received_on"] = json!(ago(10));
+    let id = registered(&app, body).await;
+    // never before the receipt, never in the future
+    for (on, why) in [
+        (ago(11), "before receipt"),
+        ((today + chrono::Days::new(1)).to_string(), "future"),
+    ] {
+        let (s, e) = app
+            .decide(
+                &clerk,
+                &id,
+                json!({"kind": "accept", "reason": "受理", "decided_on": on}),
+            )
+            .await;
+        assert_eq!(s, 422, "{why}: {e}");
+        assert_eq!(e["details"]["field"], "decided_on", "{why}");
+    }
+    // an unknown field is refused, not dropped
+    let (s, e) = app
+        .decide(
+            &clerk,
+            &id,
+            json!({"kind": "accept", "reason": "受理", "decided_at": ago(2)}),
+        )
+        .await;
+    assert!(s == 400 || s == 422, "{s} {e}");
+    // a decision made on paper five days ago, entered today
+    let (s, d) = app
+        .decide(&clerk, &id, json!({"kind": "transfer", "to_unit": "140423-RSJ", "reason": "属人社局职责", "decided_on": ago(5)}))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["decided_on"], ago(5));
+    let event: Value = sqlx::query_scalar(
+        "SELECT envelope->'payload' FROM outbox WHERE envelope->>'event_type' = 'petition.transferred'",
+    )
+    .fetch_one(&app.service.pool)
+    .await
+    .unwrap();
+    assert_eq!(event["decided_on"], ago(5), "windows count from the act");
+    let (_, v) = app.get(&clerk, &format!("/api/v1/petitions/{id}")).await;
+    let entry = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["action"] == "petition.transfer")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["details"]["entered_late"], true, "{entry}");
+    assert_eq!(entry["details"]["entered_on"], today.to_string());
+    assert_eq!(entry["actor"], "clerk-1");
+    // the unit's objection cannot predate the transfer
+    let rsj = token("h-rsj", "140423-RSJ", &[Role::UnitHead]);
+    let (s, e) = app
+        .post(
+            &rsj,
+            &format!("/api/v1/petitions/{id}/assignment/objection"),
+            json!({"reasons": "不属于本单位职责", "objected_on": ago(6)}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["details"]["field"], "objected_on");
+    app.stop().await;
+}
