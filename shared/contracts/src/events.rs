@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::deadline_changes::DeadlineChangedV1;
 use crate::envelope::{ContractError, Envelope, Event, Producer};
 use crate::intake_legal::{
     AssignmentObjectionRuledV1, IntakeNoticeRequestedV1, LegalChannelOverriddenV1,
@@ -580,6 +581,7 @@ domain_events!(
     LegalChannelOverridden(LegalChannelOverriddenV1),
     AssignmentObjectionRuled(AssignmentObjectionRuledV1),
     IntakeNoticeRequested(IntakeNoticeRequestedV1),
+    DeadlineChanged(DeadlineChangedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {
