@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use supervision::deadlines::{domain::calendar::ManualClock, workers::fire_due_steps};
 use uuid::Uuid;
-use xinfang_calendar::{compute_due, DeadlineSpec};
 use xinfang_contracts::events::{
     AssignmentAcceptedV1, AssignmentObjectedV1, CaseFinalizedV1, Category, Channel,
     PetitionAcceptedV1, PetitionAssignedV1, PetitionTransferredV1, VisitLoggedV1,
