@@ -279,7 +279,7 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
     )
     .await;
     assert_eq!(r.deadline(c, "handling").await.1, "met");
-    // (its steps fired by the run on 2026-06-30 above stay fired; none is left pending)
+    // (none of its steps is left pending)
     assert!(r
         .steps(handling)
         .await
@@ -564,4 +564,48 @@ async fn each_assessment_finding_is_raised_by_a_constructed_case() {
             .unwrap();
     assert_eq!(late_flag, Some(true));
     r.stop().await;
+}
+
+#[tokio::test]
+async fn a_backdated_registration_raises_its_current_state_once() {
+    let env = TestEnv::new();
+    let r = start(&env, &ManualClock::new(d("2025-12-01")), json!({})).await;
+    let limits = r.engine.limits.engine.clone();
+    // Received 2025-06-02, registered (entered) only on 2025-12-01: its acceptance deadline
+    // (2025-06-17) is long overdue already.
+    let case = new_case(&r, d("2025-06-02")).await;
+    let (id, _, due) = r.deadline(case, "acceptance").await;
+    assert_eq!(due, Some(d("2025-06-17")));
+    fire_due_steps(r.pool(), d("2025-12-01")).await.unwrap();
+    let steps = r.steps(id).await;
+    let state = |name: &str| steps.iter().find(|s| s.0 == name).unwrap().2.clone();
+    assert_eq!(state("long_overdue"), "fired", "{steps:?}");
+    for earlier in ["warning", "due", "overdue"] {
+        assert_eq!(
+            state(earlier),
+            "cancelled",
+            "{earlier} superseded: {steps:?}"
+        );
+    }
+    let events: Vec<Value> = sqlx::query_scalar(
+        "SELECT envelope->'payload' FROM outbox WHERE routing_key = 'supervision.deadline.step_reached.v1'",
+    )
+    .fetch_all(r.pool())
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 1, "one reminder, not four: {events:?}");
+    assert_eq!(events[0]["due_on"], "2025-06-17", "overdue since");
+    // one finding (应受理不受理), not also 应追责不追责 at once: the grace runs from now
+    assert_eq!(r.findings("unaccepted").await.len(), 1);
+    supervision::findings::workers::sweep(r.pool(), &limits, d("2025-12-02"))
+        .await
+        .unwrap();
+    assert!(r.findings("unaccounted").await.is_empty());
+    supervision::findings::workers::sweep(r.pool(), &limits, d("2026-01-05"))
+        .await
+        .unwrap();
+    assert_eq!(r.findings("unaccounted").await.len(), 1);
+    // firing again changes nothing
+    fire_due_steps(r.pool(), d("2025-12-02")).await.unwrap();
+    assert_eq!(r.findings("unaccepted").await.len(), 1);
 }
