@@ -336,8 +336,9 @@ async fn rule(
             }
             _ => None,
         };
+        let kind = to_unit.and_then(|u| state.directory.get(u)).map(|e| e.kind);
         decision.channel_override =
-            decision::channel_override(suggestion, to_unit, override_reason)?;
+            decision::channel_override(suggestion, to_unit, kind.as_deref(), override_reason)?;
     }
     Ok(decision)
 }

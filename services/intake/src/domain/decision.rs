@@ -225,12 +225,22 @@ pub struct ChannelOverride {
 pub fn channel_override(
     suggestion: &Suggestion,
     to_unit: Option<&str>,
+    to_unit_kind: Option<&str>,
     override_reason: Option<&str>,
 ) -> Result<Option<ChannelOverride>, IntakeError> {
     let Some(channel) = &suggestion.legal_channel else {
         return Ok(None);
     };
     if to_unit.is_some() && to_unit == suggestion.unit.as_deref() {
+        return Ok(None);
+    }
+    // Handing the matter to an organ of the channel itself follows it (纪检监察机关, 政法部门).
+    let organ_of_channel = match channel.as_str() {
+        "discipline_inspection" => &["discipline_inspection"][..],
+        "political_legal" | "litigation" => &["court", "procuratorate", "public_security"][..],
+        _ => &[][..],
+    };
+    if to_unit_kind.is_some_and(|k| organ_of_channel.contains(&k)) {
         return Ok(None);
     }
     let label = parse_legal_channel("legal_channel", channel)
@@ -808,16 +818,26 @@ mod tests {
             guidance: Some("请向政法部门提出".into()),
             ..no_suggestion()
         };
-        let e = channel_override(&suggestion, None, None).unwrap_err();
+        let e = channel_override(&suggestion, None, None, None).unwrap_err();
         assert_eq!(e.field(), Some("override_reason"));
         assert!(e.to_string().contains("政法部门"));
-        assert!(channel_override(&suggestion, None, Some("  ")).is_err());
-        let o = channel_override(&suggestion, Some("140423-RSJ"), Some("已终结，转为帮扶"))
-            .unwrap()
-            .unwrap();
+        assert!(channel_override(&suggestion, None, None, Some("  ")).is_err());
+        // a court is an organ of the political-legal channel
+        assert_eq!(
+            channel_override(&suggestion, Some("140423-FY"), Some("court"), None).unwrap(),
+            None
+        );
+        let o = channel_override(
+            &suggestion,
+            Some("140423-RSJ"),
+            Some("department"),
+            Some("已终结，转为帮扶"),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(o.suggested_channel, "political_legal");
         assert_eq!(
-            channel_override(&no_suggestion(), None, None).unwrap(),
+            channel_override(&no_suggestion(), None, None, None).unwrap(),
             None
         );
         // the unit the same rule names follows the rule
@@ -826,7 +846,7 @@ mod tests {
             ..suggestion
         };
         assert_eq!(
-            channel_override(&with_unit, Some("140423-JW"), None).unwrap(),
+            channel_override(&with_unit, Some("140423-JW"), None, None).unwrap(),
             None
         );
     }
