@@ -20,6 +20,7 @@ use xinfang_platform::{
 use super::state::IntakeState;
 use crate::{
     domain::{
+        access::{may_read_text, ACCUSATION_WITHHELD},
         petition::{IdNumber, NewPetition, Phone, RawAttachment, RawPetition, RawPetitioner},
         repeat::Candidate,
         text::{scope_of, search_tokens},
@@ -436,6 +437,20 @@ pub async fn get_petition(
         ))
         .await?;
     }
+    // Accusation text (检举控告内容) only for the roles that handle accusations.
+    let readable = may_read_text(&actor, r.category.as_deref());
+    let withheld = |t: Option<String>| {
+        if readable {
+            t
+        } else {
+            t.map(|_| ACCUSATION_WITHHELD.to_string())
+        }
+    };
+    let (summary, facts, requests) = (
+        withheld(Some(r.summary.clone())).unwrap_or_default(),
+        withheld(r.facts.clone()),
+        withheld(r.requests.clone()),
+    );
     let file = petitions::case_file(uow.conn(), id).await?;
     uow.commit().await?;
     let view = PetitionView {
@@ -446,12 +461,12 @@ pub async fn get_petition(
         registered_at: r.registered_at,
         registering_unit_name: directory.name_of(&r.registering_unit),
         registering_unit: r.registering_unit,
-        summary: r.summary,
+        summary,
         petitioner_count: r.petitioner_count,
         anonymous: r.anonymous,
         status: r.status,
-        facts: r.facts,
-        requests: r.requests,
+        facts,
+        requests,
         category: r.category,
         field: r.field,
         subfield: r.subfield,

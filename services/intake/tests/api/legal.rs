@@ -419,3 +419,56 @@ async fn decisions_carry_the_date_of_the_act() {
     assert_eq!(e["details"]["field"], "objected_on");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn identity_search_and_accusation_text_follow_the_roles_that_need_them() {
+    let app = TestApp::spawn().await;
+    let clerk = clerk_token();
+    let mediator = token("m-1", BUREAU, &[Role::Mediator]);
+    let supervisor = token("s-1", BUREAU, &[Role::Supervisor]);
+    let mut acc = claim(12, "other");
+    acc["category"] = json!("accusation");
+    acc["facts"] = json!("某局干部收受贿赂的具体经过");
+    let id = registered(&app, acc).await;
+
+    // accusation text: the clerk reads it, a mediator at the bureau does not
+    let (s, v) = app.get(&clerk, &format!("/api/v1/petitions/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(v["facts"].as_str().unwrap().contains("收受贿赂"));
+    let (s, v) = app.get(&mediator, &format!("/api/v1/petitions/{id}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(!v.to_string().contains("收受贿赂"), "{v}");
+    assert!(v["facts"].as_str().unwrap().contains("仅限"));
+    let (_, page) = app.get(&mediator, "/api/v1/petitions?limit=10").await;
+    let line = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert!(line["summary"].as_str().unwrap().contains("仅限"), "{line}");
+
+    // search by identity number: not for a mediator; a supervisor needs a reason; all audited
+    let by_id = format!("/api/v1/petitions?id_number={}", id_number(12));
+    let (s, _) = app.get(&mediator, &by_id).await;
+    assert_eq!(s, 403);
+    let (s, e) = app.get(&supervisor, &by_id).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["details"]["field"], "reason");
+    let (s, page) = app
+        .get(&supervisor, &format!("{by_id}&reason=%E7%9D%A3%E6%9F%A5"))
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let (s, _) = app.get(&clerk, &by_id).await;
+    assert_eq!(s, 200);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'petition.search_by_identity'",
+    )
+    .fetch_one(&app.service.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+    app.stop().await;
+}
