@@ -472,3 +472,53 @@ async fn identity_search_and_accusation_text_follow_the_roles_that_need_them() {
     assert_eq!(audited, 2);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_says_what_the_server_does() {
+    let app = TestApp::spawn().await;
+    let (s, doc) = app.get(&clerk_token(), "/api-docs/openapi.json").await;
+    assert_eq!(s, 200);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = &op["responses"];
+            assert!(
+                responses["400"].is_object(),
+                "{method} {path}: 400 undocumented"
+            );
+            if op.get("requestBody").is_some() {
+                assert!(
+                    responses["415"].is_object(),
+                    "{method} {path}: 415 undocumented"
+                );
+            }
+        }
+    }
+    let details = &doc["components"]["schemas"]["ErrorBody"]["properties"]["details"];
+    assert!(
+        details.to_string().contains("null"),
+        "details may be null: {details}"
+    );
+    let limit = doc["paths"]["/api/v1/petitions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(limit["schema"]["minimum"], 1, "{limit}");
+    assert_eq!(limit["schema"]["maximum"], 200, "{limit}");
+    let count =
+        &doc["components"]["schemas"]["RegisterPetitionRequest"]["properties"]["petitioner_count"];
+    assert_eq!(count["maximum"], 2000, "{count}");
+    // TRACE is served nowhere: 405 in the shared shape
+    for path in ["/api/v1/petitions", "/nowhere"] {
+        let res = app
+            .client
+            .request(reqwest::Method::TRACE, format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 405, "{path}");
+    }
+    app.stop().await;
+}

@@ -16,6 +16,7 @@ pub struct DueQuery {
     /// 起算日 (the day of receipt, delivery, …), YYYY-MM-DD; not itself counted.
     pub start: NaiveDate,
     /// 期间, 1–3650
+    #[param(minimum = 1, maximum = 3650)]
     pub days: u32,
     /// `calendar` (日) or `working` (工作日); default `calendar`
     pub unit: Option<String>,
