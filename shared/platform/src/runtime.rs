@@ -512,7 +512,14 @@ where
             .route("/health/ready", web::get().to(http::ready))
             .route("/metrics", web::get().to(http::metrics))
             .configure(configure.clone())
-            .default_service(web::to(|| async {
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                use actix_web::http::Method;
+                // No route serves TRACE or CONNECT anywhere: 405, not 404.
+                if matches!(*req.method(), Method::TRACE | Method::CONNECT) {
+                    return Err::<actix_web::HttpResponse, _>(crate::error::method_not_allowed(
+                        req.method(),
+                    ));
+                }
                 Err::<actix_web::HttpResponse, _>(not_found_route().await)
             }))
     })
