@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::envelope::{ContractError, Envelope, Event, Producer};
+use crate::review::{
+    CaseClosedV1, DeadlineProjectedV1, ExtensionDecidedV1, ExtensionRequestedV1, FollowUpRecordedV1,
+    HandlingStartedV1, HearingHeldV1, ImplementationCompletedV1, OpinionDeliveredV1, OpinionIssuedV1,
+    ReviewRefusedV1, ReviewRequestedV1,
+};
 use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
@@ -552,6 +557,18 @@ domain_events!(
     NoticeDelivered(NoticeDeliveredV1),
     NoticeDeliveryFailed(NoticeDeliveryFailedV1),
     MediationConcluded(MediationConcludedV1),
+    HandlingStarted(HandlingStartedV1),
+    ExtensionRequested(ExtensionRequestedV1),
+    ExtensionDecided(ExtensionDecidedV1),
+    OpinionIssued(OpinionIssuedV1),
+    OpinionDelivered(OpinionDeliveredV1),
+    ReviewRequested(ReviewRequestedV1),
+    ReviewRefused(ReviewRefusedV1),
+    HearingHeld(HearingHeldV1),
+    CaseClosed(CaseClosedV1),
+    ImplementationCompleted(ImplementationCompletedV1),
+    FollowUpRecorded(FollowUpRecordedV1),
+    DeadlineProjected(DeadlineProjectedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

@@ -16,6 +16,8 @@ pub fn bindings(service: Producer) -> &'static [&'static str] {
             "intake.assignment.#",
             "mediation.#",
             "notification.notice.#",
+            "supervision.deadline.#",
+            "console.unit.#",
         ],
         Producer::Supervision => &["#"],
         Producer::Notification => &[
