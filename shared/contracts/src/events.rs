@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::envelope::{ContractError, Envelope, Event, Producer};
-use crate::review::{
-    CaseClosedV1, DeadlineProjectedV1, ExtensionDecidedV1, ExtensionRequestedV1, FollowUpRecordedV1,
-    HandlingStartedV1, HearingHeldV1, ImplementationCompletedV1, OpinionDeliveredV1, OpinionIssuedV1,
-    ReviewRefusedV1, ReviewRequestedV1,
-};
 use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
+};
+use crate::review::{
+    CaseClosedV1, DeadlineProjectedV1, ExtensionDecidedV1, ExtensionRequestedV1,
+    FollowUpRecordedV1, HandlingStartedV1, HearingHeldV1, ImplementationCompletedV1,
+    OpinionDeliveredV1, OpinionIssuedV1, ReviewRefusedV1, ReviewRequestedV1,
 };
 
 /// Channel by which a petition arrived (信访渠道).
