@@ -14,66 +14,71 @@ use xinfang_platform::case_registry;
 
 /// Every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    case_registry::configure(cfg);
     cfg.service(
-        web::scope("/api/v1/handling")
-            .route("/queue", web::get().to(cases::queue))
-            .route("/cases/{case_id}", web::get().to(cases::get_case))
-            .route(
-                "/cases/{case_id}/entries",
-                web::post().to(handling::add_entry),
-            )
-            .route(
-                "/cases/{case_id}/extensions",
-                web::post().to(handling::request_extension),
-            )
-            .route(
-                "/cases/{case_id}/extensions/{extension_id}/decision",
-                web::post().to(handling::decide_extension),
-            )
-            .route("/cases/{case_id}/closure", web::post().to(handling::close))
-            .route("/cases/{case_id}/opinions", web::post().to(opinions::draft))
-            .route(
-                "/cases/{case_id}/external-decisions",
-                web::post().to(opinions::external_decision),
-            )
-            .route(
-                "/cases/{case_id}/review-requests",
-                web::post().to(reviews::request_review),
-            )
-            .route(
-                "/cases/{case_id}/hearings",
-                web::post().to(reviews::schedule_hearing),
-            )
-            .route(
-                "/cases/{case_id}/follow-ups",
-                web::post().to(reviews::follow_up),
-            )
-            .route(
-                "/cases/{case_id}/follow-ups/{follow_up_id}/outcome",
-                web::post().to(reviews::referral_outcome),
-            )
-            .route(
-                "/opinions/{opinion_id}/approval",
-                web::post().to(opinions::approve),
-            )
-            .route(
-                "/opinions/{opinion_id}/issue",
-                web::post().to(opinions::issue),
-            )
-            .route(
-                "/opinions/{opinion_id}/delivery",
-                web::post().to(opinions::deliver),
-            )
-            .route(
-                "/opinions/{opinion_id}/implementation",
-                web::post().to(opinions::implemented),
-            )
-            .route(
-                "/hearings/{hearing_id}/record",
-                web::post().to(reviews::record_hearing),
-            ),
+        web::scope("/api/v1")
+            .route("/cases/{case_id}", web::get().to(case_registry::get_case))
+            .service(handling_routes()),
     );
+}
+
+fn handling_routes() -> actix_web::Scope {
+    web::scope("/handling")
+        .route("/queue", web::get().to(cases::queue))
+        .route("/cases/{case_id}", web::get().to(cases::get_case))
+        .route(
+            "/cases/{case_id}/entries",
+            web::post().to(handling::add_entry),
+        )
+        .route(
+            "/cases/{case_id}/extensions",
+            web::post().to(handling::request_extension),
+        )
+        .route(
+            "/cases/{case_id}/extensions/{extension_id}/decision",
+            web::post().to(handling::decide_extension),
+        )
+        .route("/cases/{case_id}/closure", web::post().to(handling::close))
+        .route("/cases/{case_id}/opinions", web::post().to(opinions::draft))
+        .route(
+            "/cases/{case_id}/external-decisions",
+            web::post().to(opinions::external_decision),
+        )
+        .route(
+            "/cases/{case_id}/review-requests",
+            web::post().to(reviews::request_review),
+        )
+        .route(
+            "/cases/{case_id}/hearings",
+            web::post().to(reviews::schedule_hearing),
+        )
+        .route(
+            "/cases/{case_id}/follow-ups",
+            web::post().to(reviews::follow_up),
+        )
+        .route(
+            "/cases/{case_id}/follow-ups/{follow_up_id}/outcome",
+            web::post().to(reviews::referral_outcome),
+        )
+        .route(
+            "/opinions/{opinion_id}/approval",
+            web::post().to(opinions::approve),
+        )
+        .route(
+            "/opinions/{opinion_id}/issue",
+            web::post().to(opinions::issue),
+        )
+        .route(
+            "/opinions/{opinion_id}/delivery",
+            web::post().to(opinions::deliver),
+        )
+        .route(
+            "/opinions/{opinion_id}/implementation",
+            web::post().to(opinions::implemented),
+        )
+        .route(
+            "/hearings/{hearing_id}/record",
+            web::post().to(reviews::record_hearing),
+        )
 }
 
 #[derive(utoipa::OpenApi)]
