@@ -72,9 +72,13 @@ pub async fn on_event(
         DomainEvent::PetitionAssigned(e) => on_assigned(uow, cal, limits, envelope, e).await,
         DomainEvent::AssignmentAccepted(e) => on_assignment_accepted(uow, e, &by).await,
         DomainEvent::AssignmentObjected(e) => on_assignment_objected(uow, e, &by).await,
-        DomainEvent::CaseFinalized(e) => on_case_finalized(uow, e, &by).await,
+        DomainEvent::CaseFinalized(e) => {
+            super::review::on_event(uow, cal, limits, envelope, event).await?;
+            on_case_finalized(uow, e, &by).await
+        }
         DomainEvent::VisitLogged(e) => on_visit_logged(uow, cal, limits, e).await,
-        _ => Ok(()),
+        // Administrative review's clocks (办理, 复查, 复核, 送达, 落实): `deadlines::review`.
+        _ => super::review::on_event(uow, cal, limits, envelope, event).await,
     }
 }
 
@@ -228,7 +232,7 @@ async fn on_assignment_objected(
     Ok(())
 }
 
-/// 办结: every live clock of the case is met.
+/// 终结: every live clock of the case is met (but implementation, which goes on).
 async fn on_case_finalized(
     uow: &mut UnitOfWork<'_>,
     e: &CaseFinalizedV1,
@@ -237,7 +241,7 @@ async fn on_case_finalized(
     deadlines::close(
         uow.conn(),
         e.petition_id,
-        &DeadlineKind::ALL,
+        &super::review::closed_by_finality(),
         None,
         e.concluded_on,
         Closing::Met,
