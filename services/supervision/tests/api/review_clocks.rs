@@ -400,3 +400,76 @@ async fn an_undelivered_opinion_is_a_finding_and_implementation_outlives_finalit
     assert_eq!(r.deadline(case, "implementation").await.1, "open");
     r.stop().await;
 }
+
+#[tokio::test]
+async fn statistics_read_closure_kinds_and_the_ladder_outcomes() {
+    let env = TestEnv::new();
+    let r = start(&env, &ManualClock::new(d("2024-01-01")), json!({})).await;
+    let closed = |case: Uuid, closure: &str, ground: &str, on: &str| CaseClosedV1 {
+        petition_id: case,
+        case_number: "x".into(),
+        unit: LABOUR.into(),
+        closure: closure.into(),
+        ground: ground.into(),
+        reason: "r".into(),
+        closed_on: d(on),
+        outcome: None,
+    };
+    // Two substantive (one by opinion in time, one by mediation late) and one procedural.
+    let a = new_case(&r, d("2025-03-01")).await;
+    r.apply(&started(a, "2025-03-01"), Some(a)).await;
+    r.apply(&issued(a, "handling", LABOUR, "2025-04-01"), Some(a))
+        .await;
+    r.apply(&closed(a, "substantive", "opinion", "2025-04-01"), Some(a))
+        .await;
+    let b = new_case(&r, d("2025-03-01")).await;
+    r.apply(&started(b, "2025-03-01"), Some(b)).await;
+    r.apply(
+        &closed(b, "substantive", "mediation", "2025-06-01"),
+        Some(b),
+    )
+    .await;
+    let c = new_case(&r, d("2025-03-01")).await;
+    r.apply(&started(c, "2025-03-01"), Some(c)).await;
+    r.apply(&closed(c, "procedural", "withdrawn", "2025-03-20"), Some(c))
+        .await;
+    // The ladder: a delivered handling opinion, a review upheld, another revoked.
+    r.apply(&delivered(a, "handling", LABOUR, "2025-04-03"), Some(a))
+        .await;
+    r.apply(&requested(a, "review", COUNTY, "2025-04-20"), Some(a))
+        .await;
+    r.apply(&issued(a, "review", COUNTY, "2025-05-10"), Some(a))
+        .await;
+    let mut revoked = issued(b, "review", COUNTY, "2025-05-11");
+    revoked.outcome = "revoke".into();
+    r.apply(&revoked, Some(b)).await;
+
+    let supervisor =
+        xinfang_test_support::token("s", BUREAU, &[xinfang_platform::Role::Supervisor]);
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let (client, token) = (client.clone(), supervisor.clone());
+        async move {
+            let r = client.get(path).bearer_auth(token).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let i = get(r.url("/api/v1/statistics/indicators?from=2025-01-01&to=2025-12-31")).await;
+    let t = &i["total"];
+    assert_eq!(t["substantive_closures"]["value"].as_f64(), Some(2.0));
+    assert_eq!(t["procedural_closures"]["value"].as_f64(), Some(1.0));
+    // a: in time; b: closed 06-01 after its 60 日 (due 04-30); c: in time.
+    assert_eq!(t["on_time_closure_rate"]["numerator"], 2);
+    assert_eq!(t["on_time_closure_rate"]["denominator"], 3);
+
+    let l = get(r.url("/api/v1/statistics/review-ladder?from=2025-01-01&to=2025-12-31")).await;
+    assert_eq!(l["handling"]["opinions_issued"], 1);
+    assert_eq!(l["handling"]["delivery_rate"], 1.0);
+    assert_eq!(l["review"]["requests"], 1);
+    assert_eq!(l["review"]["opinions_issued"], 2);
+    assert_eq!(l["review"]["outcomes"]["uphold"], 1);
+    assert_eq!(l["review"]["outcome_rates"]["revoke"], 0.5);
+    assert_eq!(l["review"]["delivery_rate"], 0.0);
+    r.stop().await;
+}
