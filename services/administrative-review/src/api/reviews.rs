@@ -87,6 +87,15 @@ pub async fn request_review(
         return Err(ReviewError::CaseHidden.into());
     }
     let level = position.requestable()?;
+    if let Some(delivered_on) = current.as_ref().and_then(|o| o.delivered_on) {
+        if requested_on < delivered_on {
+            return Err(ReviewError::invalid(
+                "requested_on",
+                format!("收到请求日期不能早于意见书送达日期 {delivered_on}"),
+            )
+            .into());
+        }
+    }
     let organ = organ.ok_or_else(|| ReviewError::NoOrganAbove {
         unit: issuing_unit.clone(),
         level_zh: level.label_zh(),
