@@ -581,3 +581,96 @@ async fn a_mediation_that_resolves_the_petition_closes_handling_substantively() 
     assert_eq!(closed[0]["ground"], "withdrawn");
     a.stop().await;
 }
+
+#[tokio::test]
+async fn an_assigned_case_reports_its_completion_and_a_correction_is_a_new_linked_opinion() {
+    use xinfang_contracts::events::{AssignmentAcceptedV1, Category, PetitionAssignedV1};
+    let a = App::spawn().await;
+    let mut registered =
+        xinfang_test_support::case_register::registered_letter("140423-2026-900001");
+    registered.category = Some(Category::Claim);
+    registered.upstream_reference = Some("长信复交〔2026〕5号".into());
+    let id = registered.petition_id;
+    a.apply(&registered, Some(id)).await;
+    a.apply(
+        &PetitionAssignedV1 {
+            petition_id: id,
+            case_number: registered.case_number.clone(),
+            decided_on: days_ago(30),
+            decided_by_unit: xinfang_test_support::BUREAU.into(),
+            to_unit: RSJ.into(),
+            due_on: today(),
+            instructions: "请依法办理并报告结果".into(),
+        },
+        Some(id),
+    )
+    .await;
+    a.apply(
+        &AssignmentAcceptedV1 {
+            petition_id: id,
+            case_number: registered.case_number.clone(),
+            unit: RSJ.into(),
+            accepted_on: days_ago(29),
+        },
+        Some(id),
+    )
+    .await;
+    let case = a.case(id, &handler(RSJ)).await;
+    assert_eq!(case["origin"], "assigned");
+    assert_eq!(case["assigned_by_unit"], xinfang_test_support::BUREAU);
+    let started = a
+        .published("administrative-review.handling.started.v1", id)
+        .await;
+    assert_eq!(started[0]["started_on"], days_ago(29).to_string());
+
+    let first = a.opinion(id, RSJ, "explain", days_ago(10)).await;
+    let report = &a.notices(id, templates::COMPLETION_REPORT).await[0];
+    assert_eq!(report["recipient"], "unit");
+    assert_eq!(report["recipient_unit"], xinfang_test_support::BUREAU);
+    assert_eq!(
+        report["fields"]["upstream_reference"],
+        "长信复交〔2026〕5号"
+    );
+    assert_eq!(report["fields"]["closure"], "实体性办结");
+    a.deliver(id, first, RSJ, days_ago(8)).await;
+
+    // A correction: a new opinion linked to the first, issued and sent; the case stays where it was.
+    let v = a.act(id, &format!("/api/v1/handling/cases/{id}/opinions"), &handler(RSJ),
+        json!({ "outcome": "explain", "facts": "更正：事实部分笔误", "reasons": "理由", "legal_basis": "依据",
+                "corrects": first }), 201).await;
+    let correction = v["id"].as_str().unwrap().to_string();
+    a.act(
+        id,
+        &format!("/api/v1/handling/opinions/{correction}/approval"),
+        &head(RSJ),
+        json!({}),
+        200,
+    )
+    .await;
+    a.act(
+        id,
+        &format!("/api/v1/handling/opinions/{correction}/issue"),
+        &handler(RSJ),
+        json!({}),
+        200,
+    )
+    .await;
+    let case = a.case(id, &handler(RSJ)).await;
+    assert_eq!(case["step"], "delivered");
+    assert_eq!(
+        case["opinions"][0]["facts"], "经调查核实",
+        "the issued original is unchanged"
+    );
+    assert_eq!(case["opinions"][1]["corrects"], first.to_string());
+    let issued = a
+        .published("administrative-review.opinion.issued.v1", id)
+        .await;
+    assert_eq!(issued[1]["corrects"], first.to_string());
+    assert_eq!(a.notices(id, templates::HANDLING_OPINION).await.len(), 2);
+    assert_eq!(
+        a.notices(id, templates::COMPLETION_REPORT).await.len(),
+        1,
+        "one report"
+    );
+    a.stop().await;
+}
