@@ -12,9 +12,8 @@ use uuid::Uuid;
 use xinfang_calendar::HolidayCalendar;
 use xinfang_contracts::{
     review::{
-        levels, CaseClosedV1, DeadlineProjectedV1, ExtensionDecidedV1, HandlingStartedV1,
-        HearingHeldV1, ImplementationCompletedV1, OpinionDeliveredV1, OpinionIssuedV1,
-        ReviewRequestedV1,
+        levels, CaseClosedV1, ExtensionDecidedV1, HandlingStartedV1, HearingHeldV1,
+        ImplementationCompletedV1, OpinionDeliveredV1, OpinionIssuedV1, ReviewRequestedV1,
     },
     DomainEvent, Envelope,
 };
@@ -27,6 +26,7 @@ use crate::{
         domain::{
             deadline::{Closing, OpenClock, StoredDeadline},
             kind::DeadlineKind,
+            projection::projected,
         },
         store::deadlines::{self, StoredDeadlineRow},
     },
@@ -147,18 +147,10 @@ async fn project_live(
     let Some(d) = live(uow, case_id, kind).await? else {
         return Ok(());
     };
-    let event = DeadlineProjectedV1 {
-        deadline_id: d.id,
-        petition_id: d.case_id,
-        case_number: d.case_number.clone(),
-        kind: kind.as_str().to_string(),
-        unit: d.unit_code.clone(),
-        start_on: d.start_date,
-        due_on: d.due_date,
-        explanation: d.explanation.clone(),
-        extensions: d.extensions.len() as u32,
-    };
-    uow.enqueue(&Envelope::caused_by(&event, envelope)).await
+    match projected(&d, d.due_date, &d.explanation) {
+        Some(event) => uow.enqueue(&Envelope::caused_by(&event, envelope)).await,
+        None => Ok(()),
+    }
 }
 
 async fn close(

@@ -473,3 +473,38 @@ async fn statistics_read_closure_kinds_and_the_ladder_outcomes() {
     assert_eq!(l["review"]["delivery_rate"], 0.0);
     r.stop().await;
 }
+
+#[tokio::test]
+async fn a_newly_published_year_sends_the_due_dates_it_gives_back_to_administrative_review() {
+    let env = TestEnv::new();
+    let r = start(&env, &ManualClock::new(d("2026-12-18")), json!({})).await;
+    let case = new_case(&r, d("2026-12-10")).await;
+    // 12-10 + 60 日 falls in 2027, not published yet: no due date, and administrative review is told so.
+    r.apply(&started(case, "2026-12-10"), Some(case)).await;
+    assert_eq!(
+        projections(&r, case).await,
+        vec![("handling".into(), None, 0)]
+    );
+    let admin = xinfang_test_support::token("admin-1", BUREAU, &[xinfang_platform::Role::Admin]);
+    let res = r
+        .client
+        .post(r.url("/api/v1/calendar/years"))
+        .bearer_auth(admin)
+        .json(&json!({
+            "year": 2027,
+            "source": "测试用：虚构的 2027 年节假日安排",
+            "holidays": [ { "name": "春节", "from": "2027-02-05", "to": "2027-02-11" } ],
+            "make_up_working_days": []
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // 12-10 + 60 日 = 2027-02-08, in the (fictional) Spring Festival: the first working day after.
+    assert_eq!(r.deadline(case, "handling").await.2, Some(d("2027-02-12")));
+    assert_eq!(
+        projections(&r, case).await.last().unwrap(),
+        &("handling".to_string(), Some("2027-02-12".to_string()), 0)
+    );
+    r.stop().await;
+}
