@@ -10,17 +10,12 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use serde_json::{json, Value};
-use xinfang_contracts::{
-    events::{UnitChangedV1, UnitRecordV1},
-    Envelope, Producer,
-};
 use xinfang_e2e::Platform;
 use xinfang_platform::{time::today_in_china, Role};
-use xinfang_test_support::{clerk_token, publish, publisher, token, wait_for};
+use xinfang_test_support::{clerk_token, token, wait_for};
 
-const CENTRE: &str = "140423-RSJ-JY";
+const CENTRE: &str = "140423-LDJC";
 const RSJ: &str = "140423-RSJ";
 const COUNTY: &str = "140423-ZF";
 
@@ -127,38 +122,7 @@ async fn deliver(p: &Platform, id: &str, opinion: &str, unit: &str) {
 async fn a_claim_goes_from_registration_through_review_and_re_review_to_finality() {
     let p = Platform::start().await;
     let today = today_in_china().to_string();
-    // The units directory as the console publishes it: centre → 人社局 → 县政府 → 市政府.
-    let (console, stop_console) = publisher(&p.env, Producer::Console).await;
-    let units: Vec<Envelope> = [
-        (CENTRE, "襄垣县就业服务中心", "county", Some(RSJ)),
-        (RSJ, "襄垣县人力资源和社会保障局", "county", Some(COUNTY)),
-        (COUNTY, "襄垣县人民政府", "county", Some("140400-ZF")),
-        ("140400-ZF", "长治市人民政府", "city", None),
-    ]
-    .into_iter()
-    .map(|(code, name, level, parent)| {
-        let e = UnitChangedV1 {
-            change: "created".into(),
-            unit: UnitRecordV1 {
-                code: code.into(),
-                division_code: code[..6].into(),
-                name: name.into(),
-                short_name: name.into(),
-                kind: "government".into(),
-                level: level.into(),
-                parent_code: parent.map(str::to_string),
-                supervisor_code: None,
-                township_code: None,
-                active: true,
-                version: 1,
-            },
-            changed_at: Utc::now(),
-            changed_by: "admin".into(),
-        };
-        Envelope::new(&e, None, None, None)
-    })
-    .collect();
-    publish(&console, &units).await;
+    // The seeded units directory: 劳动保障监察大队 → 人社局 → 县政府 → 市政府 (outside).
     // Today's clocks end in 2027: the operator publishes that year's arrangement (a fixture here,
     // not the State Council's text), as supervision's calendar API allows at run time.
     let admin = token("admin", xinfang_test_support::BUREAU, &[Role::Admin]);
@@ -468,6 +432,5 @@ async fn a_claim_goes_from_registration_through_review_and_re_review_to_finality
     .await;
     assert_eq!(indicators["total"]["on_time_closure_rate"]["numerator"], 1);
 
-    stop_console.cancel();
     p.stop().await;
 }

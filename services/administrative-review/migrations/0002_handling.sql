@@ -179,17 +179,6 @@ CREATE TABLE notice_requests (
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- The units directory (单位目录), kept from console.unit.changed.v1.
-CREATE TABLE directory_units (
-    code        TEXT PRIMARY KEY,
-    name        TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    level       TEXT NOT NULL,
-    parent_code TEXT,
-    active      BOOLEAN NOT NULL,
-    version     BIGINT NOT NULL
-);
-
 -- What this service needs to know of a registered case besides the shared register's columns.
 ALTER TABLE cases
     ADD COLUMN category           TEXT,

@@ -45,13 +45,15 @@ pub async fn build_with_options(
         registration.writers,
         registration.batch_size,
     ));
+    let builder = Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR);
     let state = web::Data::new(IntakeState {
         settings: settings.intake.clone(),
         options,
         vault,
         calendar,
+        directory: builder.directory(),
     });
-    Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR)
+    builder
         .consumer(Arc::new(IntakeEvents), hooks)
         .openapi(api::ApiDoc::openapi())
         .app_data(state)

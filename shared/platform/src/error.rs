@@ -78,16 +78,18 @@ impl ApiError {
             .map(|(f, m)| format!("{f}: {m}"))
             .collect::<Vec<_>>()
             .join("；");
+        let first = errors.first().map(|(f, _)| f.clone());
         let details: Vec<Value> = errors
             .into_iter()
             .map(|(f, m)| serde_json::json!({ "field": f, "message": m }))
             .collect();
+        // `field` names the first failing field, as a single failure does; `errors` lists them all.
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
             format!("提交的内容有误：{message}"),
         )
-        .with_details(serde_json::json!({ "errors": details }))
+        .with_details(serde_json::json!({ "field": first, "errors": details }))
     }
     /// An unexpected failure: logged with its cause, returned without it.
     pub fn internal(error: impl std::fmt::Display) -> ApiError {

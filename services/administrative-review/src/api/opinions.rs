@@ -11,8 +11,8 @@ use uuid::Uuid;
 use xinfang_contracts::review::ImplementationCompletedV1;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
-    audit::AuditExt, error::ErrorBody, idempotency, time::today_in_china, Actor, ApiError,
-    Permission,
+    audit::AuditExt, directory::Directory, error::ErrorBody, idempotency, time::today_in_china,
+    Actor, ApiError, Permission,
 };
 
 use crate::{
@@ -244,6 +244,7 @@ pub async fn issue(
     body: web::Json<IssueBody>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let today = today_in_china();
@@ -286,6 +287,7 @@ pub async fn issue(
     let version = if opinion.corrects.is_some() {
         issue_correction(
             &mut uow,
+            &directory,
             &actor,
             &case,
             &opinion,
@@ -296,6 +298,7 @@ pub async fn issue(
     } else {
         steps::issue_opinion(
             &mut uow,
+            &directory,
             Who::Person(&actor),
             &case,
             &opinion,
@@ -315,6 +318,7 @@ pub async fn issue(
 /// A correction (更正意见书) is issued and sent like the original, without moving the case.
 async fn issue_correction(
     uow: &mut UnitOfWork<'_>,
+    directory: &Directory,
     actor: &Actor,
     case: &CaseRow,
     opinion: &OpinionRow,
@@ -327,6 +331,7 @@ async fn issue_correction(
     as_in_progress.step = "in_progress".into();
     steps::issue_opinion(
         uow,
+        directory,
         Who::Person(actor),
         &as_in_progress,
         opinion,
@@ -502,6 +507,7 @@ pub async fn external_decision(
     body: web::Json<ExternalDecisionBody>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let today = today_in_china();
@@ -557,6 +563,7 @@ pub async fn external_decision(
     )?;
     let version = steps::issue_opinion(
         &mut uow,
+        &directory,
         Who::Person(&actor),
         &case,
         &opinion,

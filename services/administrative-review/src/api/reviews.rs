@@ -14,7 +14,8 @@ use xinfang_contracts::{
 };
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
-    audit::AuditExt, error::ErrorBody, time::today_in_china, Actor, ApiError, Permission,
+    audit::AuditExt, directory::Directory, error::ErrorBody, time::today_in_china, Actor, ApiError,
+    Permission,
 };
 
 use crate::{
@@ -22,13 +23,14 @@ use crate::{
     domain::{
         inputs::{optional_text, past_date, text, NewFollowUp},
         ladder::{check_window, Position, Step},
+        organs::Organ,
         ReviewError,
     },
     events::{
         publish::{envelope, Notice},
         steps::{self, Who},
     },
-    store::{cases, clocks, directory, records},
+    store::{cases, clocks, records},
 };
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,6 +58,7 @@ pub async fn request_review(
     body: web::Json<ReviewRequestBody>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     if !(actor.has(Permission::HandleCase) || actor.has(Permission::DecidePetition)) {
         actor.require(Permission::HandleCase)?;
@@ -78,7 +81,7 @@ pub async fn request_review(
         .as_ref()
         .map(|o| o.issuing_unit.clone())
         .unwrap_or_else(|| case.level_unit.clone());
-    let organ = directory::organ_above(uow.conn(), &issuing_unit).await?;
+    let organ: Option<Organ> = directory.parent_of(&issuing_unit).map(Organ::from);
     // The organ above, the bureau, or (to forward) the organ that issued the opinion.
     let may_record = actor.bureau
         || organ.as_ref().is_some_and(|o| o.code == actor.unit)

@@ -1,5 +1,6 @@
 //! The organ one level above (上一级行政机关), which reviews (复查) a handling opinion and re-reviews
-//! (复核) a review opinion (arts 35, 36), from the units directory (单位目录).
+//! (复核) a review opinion (arts 35, 36), from the units directory copy (单位目录,
+//! `xinfang_platform::directory`).
 
 /// A unit as the directory knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,19 @@ pub fn organ_above<'a>(
     lookup: impl Fn(&str) -> Option<&'a Organ>,
 ) -> Option<&'a Organ> {
     unit.parent_code.as_deref().and_then(lookup)
+}
+
+impl From<xinfang_platform::directory::UnitEntry> for Organ {
+    fn from(u: xinfang_platform::directory::UnitEntry) -> Organ {
+        Organ {
+            code: u.code,
+            name: u.name,
+            kind: u.kind,
+            level: u.level,
+            parent_code: u.parent_code,
+            active: u.active,
+        }
+    }
 }
 
 #[cfg(test)]

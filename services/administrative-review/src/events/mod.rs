@@ -5,8 +5,9 @@
 //! - a mediation that resolves the petition closes handling substantively (调解结案);
 //! - notification's delivery reports record the delivery of an opinion (送达);
 //! - supervision's projections give the clocks' due dates; a petitioner's window lapsing unused
-//!   (its 超期 step) makes the case final;
-//! - the units directory (单位目录) copy.
+//!   (its 超期 step) makes the case final.
+//!
+//! The units directory copy (单位目录) is kept by the platform's wrapper around this handler.
 
 pub mod publish;
 pub mod steps;
@@ -34,7 +35,7 @@ use crate::{
         publish::Notice,
         steps::{Closing, Who},
     },
-    store::{cases, clocks, directory, records, registrations},
+    store::{cases, clocks, records, registrations},
 };
 
 /// The handler of administrative review's queue.
@@ -126,10 +127,6 @@ async fn dispatch(
         DomainEvent::NoticeDelivered(e) => on_notice_delivered(uow, envelope, e).await,
         DomainEvent::DeadlineProjected(e) => on_projected(uow, envelope, e).await,
         DomainEvent::DeadlineStepReached(e) => on_step(uow, envelope, e).await,
-        DomainEvent::UnitChanged(e) => {
-            directory::upsert(uow.conn(), &e.unit).await?;
-            Ok(())
-        }
         _ => Ok(()),
     }
 }

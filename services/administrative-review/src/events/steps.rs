@@ -13,6 +13,7 @@ use xinfang_contracts::{
 use xinfang_messaging::UnitOfWork;
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     Actor,
 };
 
@@ -25,7 +26,7 @@ use crate::{
     events::publish::{envelope, Notice},
     store::{
         cases::{self, CaseRow, NewCase},
-        directory, notices, records,
+        notices, records,
         records::OpinionRow,
     },
 };
@@ -96,6 +97,7 @@ pub async fn start_handling(
 /// (实体性办结). Returns the new case version.
 pub async fn issue_opinion(
     uow: &mut UnitOfWork<'_>,
+    directory: &Directory,
     who: Who<'_>,
     case: &CaseRow,
     opinion: &OpinionRow,
@@ -105,12 +107,10 @@ pub async fn issue_opinion(
     let level = Level::parse(&opinion.level).unwrap_or(Level::Handling);
     let next = case.position()?.issue(level)?;
     let next_organ = match level.next() {
-        Some(_) => directory::organ_above(uow.conn(), &opinion.issuing_unit)
-            .await?
-            .map(|o| o.name),
+        Some(_) => directory.parent_of(&opinion.issuing_unit).map(|o| o.name),
         None => None,
     };
-    let issuing_name = directory::name_of(uow.conn(), &opinion.issuing_unit).await?;
+    let issuing_name = directory.name_of(&opinion.issuing_unit);
     let mut fields = vec![
         (
             "outcome",

@@ -3,7 +3,6 @@
 
 pub mod cases;
 pub mod clocks;
-pub mod directory;
 pub mod notices;
 pub mod records;
 pub mod registrations;

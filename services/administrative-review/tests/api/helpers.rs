@@ -5,14 +5,11 @@
 use std::sync::Arc;
 
 use administrative_review::{configuration::Settings, events, startup};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use xinfang_contracts::{
-    events::{
-        Category, DeadlineStep, DeadlineStepReachedV1, PetitionAcceptedV1, UnitChangedV1,
-        UnitRecordV1,
-    },
+    events::{Category, DeadlineStep, DeadlineStepReachedV1, PetitionAcceptedV1},
     review::DeadlineProjectedV1,
     Envelope, Event,
 };
@@ -20,8 +17,9 @@ use xinfang_messaging::{InboxProcessor, Outcome};
 use xinfang_platform::Role;
 use xinfang_test_support::{case_register::registered_letter, spawn_app, TestApp, TestEnv};
 
-/// 人社局就业服务中心 (handles), under 人社局 (reviews), under 县政府 (re-reviews), under the city.
-pub const CENTRE: &str = "140423-RSJ-JY";
+/// From the county's seeded directory: 劳动保障监察大队 (handles), under 人社局 (reviews), under 县政府
+/// (re-reviews), under the city (outside the deployment).
+pub const CENTRE: &str = "140423-LDJC";
 pub const RSJ: &str = "140423-RSJ";
 pub const COUNTY: &str = "140423-ZF";
 pub const CITY: &str = "140400-ZF";
@@ -70,42 +68,11 @@ impl App {
         .await;
         let inbox = InboxProcessor::new(app.pool.clone(), Arc::new(events::handler()), None)
             .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter));
-        let a = App {
+        App {
             app,
             inbox,
             _env: env,
-        };
-        for (code, name, level, parent) in [
-            (CENTRE, "襄垣县就业服务中心", "county", Some(RSJ)),
-            (RSJ, "襄垣县人力资源和社会保障局", "county", Some(COUNTY)),
-            (COUNTY, "襄垣县人民政府", "county", Some(CITY)),
-            (CITY, "长治市人民政府", "city", None),
-            (OTHER, "襄垣县住房和城乡建设管理局", "county", Some(COUNTY)),
-        ] {
-            a.apply(
-                &UnitChangedV1 {
-                    change: "created".into(),
-                    unit: UnitRecordV1 {
-                        code: code.into(),
-                        division_code: code[..6].into(),
-                        name: name.into(),
-                        short_name: name.into(),
-                        kind: "government".into(),
-                        level: level.into(),
-                        parent_code: parent.map(str::to_string),
-                        supervisor_code: None,
-                        township_code: None,
-                        active: true,
-                        version: 1,
-                    },
-                    changed_at: Utc::now(),
-                    changed_by: "admin".into(),
-                },
-                None,
-            )
-            .await;
         }
-        a
     }
 
     /// Apply one event as the consumer would; it must apply.

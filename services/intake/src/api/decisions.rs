@@ -13,6 +13,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::{Directory, UnitRefused},
     error::ErrorBody,
     idempotency,
     time::today_in_china,
@@ -121,6 +122,7 @@ pub async fn decide(
     }
     let case = decisions::load_case(uow.conn(), &actor, id).await?;
     case.ensure_decidable_by(&actor)?;
+    check_units(&state.directory, &body)?;
     let (version, rule_set) = rules::current(uow.conn()).await?;
     let suggestion = suggest(version, &rule_set, &case.subject());
     let today = today_in_china();
@@ -168,6 +170,19 @@ pub async fn decide(
     };
     tracing::info!(kind = view.kind, case_number = %case.case_number, "decision recorded");
     idempotency::created(uow, &actor, key.as_deref(), &view).await
+}
+
+/// A unit a decision names must be an active unit of the directory (单位目录).
+fn check_units(directory: &Directory, body: &DecisionRequest) -> Result<(), UnitRefused> {
+    match body {
+        DecisionRequest::Accept { handling_unit, .. } => directory
+            .require_active_opt("handling_unit", handling_unit.as_deref())
+            .map(|_| ()),
+        DecisionRequest::Transfer { to_unit, .. } | DecisionRequest::Assign { to_unit, .. } => {
+            directory.require_active("to_unit", to_unit).map(|_| ())
+        }
+        DecisionRequest::Decline { .. } | DecisionRequest::Bar { .. } => Ok(()),
+    }
 }
 
 /// The decision the request asks for, checked against the case (and, for a bar, the earlier case

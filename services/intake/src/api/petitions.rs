@@ -10,6 +10,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     idempotency,
     time::today_in_china,
@@ -194,6 +195,9 @@ pub async fn register(
     actor.require(Permission::RegisterPetition)?;
     let key = idempotency::key_of(&req)?;
     let body = body.into_inner();
+    state
+        .directory
+        .require_active_opt("respondent_unit", body.respondent_unit.as_deref())?;
     let petition = NewPetition::parse(raw_of(&body), today_in_china(), &state.options.taxonomy)
         .map_err(IntakeError::Invalid)?;
     let request_hash = match &key {
@@ -321,6 +325,8 @@ pub struct PetitionView {
     pub received_on: NaiveDate,
     pub registered_at: DateTime<Utc>,
     pub registering_unit: String,
+    /// 登记单位名称
+    pub registering_unit_name: String,
     pub summary: String,
     pub petitioner_count: i32,
     pub anonymous: bool,
@@ -333,12 +339,16 @@ pub struct PetitionView {
     pub township: Option<String>,
     pub village: Option<String>,
     pub respondent_unit: Option<String>,
+    /// 被反映单位名称
+    pub respondent_unit_name: Option<String>,
     pub group_visit: bool,
     pub visit_id: Option<Uuid>,
     pub upstream_reference: Option<String>,
     pub upstream_organ: Option<String>,
     pub upstream_due_on: Option<NaiveDate>,
     pub handling_unit: Option<String>,
+    /// 办理单位名称
+    pub handling_unit_name: Option<String>,
     pub simple_track: bool,
     pub finalized_on: Option<NaiveDate>,
     pub repeat_of: Option<Uuid>,
@@ -386,6 +396,7 @@ pub async fn get_petition(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<IntakeState>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let id = path.into_inner();
@@ -432,6 +443,7 @@ pub async fn get_petition(
         channel: r.channel,
         received_on: r.received_on,
         registered_at: r.registered_at,
+        registering_unit_name: directory.name_of(&r.registering_unit),
         registering_unit: r.registering_unit,
         summary: r.summary,
         petitioner_count: r.petitioner_count,
@@ -444,12 +456,14 @@ pub async fn get_petition(
         subfield: r.subfield,
         township: r.township,
         village: r.village,
+        respondent_unit_name: directory.name_of_opt(r.respondent_unit.as_deref()),
         respondent_unit: r.respondent_unit,
         group_visit: r.group_visit,
         visit_id: r.visit_id,
         upstream_reference: r.upstream_reference,
         upstream_organ: r.upstream_organ,
         upstream_due_on: r.upstream_due_on,
+        handling_unit_name: directory.name_of_opt(r.handling_unit.as_deref()),
         handling_unit: r.handling_unit,
         simple_track: r.simple_track,
         finalized_on: r.finalized_on,

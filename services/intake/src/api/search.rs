@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use xinfang_platform::{error::ErrorBody, Actor, ApiError, Permission};
+use xinfang_platform::{directory::Directory, error::ErrorBody, Actor, ApiError, Permission};
 
 use super::state::IntakeState;
 use crate::{
@@ -53,7 +53,11 @@ pub struct PetitionSummary {
     pub received_on: NaiveDate,
     pub registered_at: DateTime<Utc>,
     pub registering_unit: String,
+    /// 登记单位名称
+    pub registering_unit_name: String,
     pub handling_unit: Option<String>,
+    /// 办理单位名称
+    pub handling_unit_name: Option<String>,
     pub category: Option<String>,
     pub field: Option<String>,
     pub township: Option<String>,
@@ -67,9 +71,11 @@ pub struct PetitionPage {
     pub next_cursor: Option<Uuid>,
 }
 
-impl From<PetitionLine> for PetitionSummary {
-    fn from(line: PetitionLine) -> PetitionSummary {
+impl PetitionSummary {
+    fn of(line: PetitionLine, directory: &Directory) -> PetitionSummary {
         PetitionSummary {
+            registering_unit_name: directory.name_of(&line.registering_unit),
+            handling_unit_name: directory.name_of_opt(line.handling_unit.as_deref()),
             id: line.id,
             case_number: line.case_number,
             channel: line.channel,
@@ -100,9 +106,13 @@ pub async fn list_petitions(
     query: xinfang_platform::http::Query<ListQuery>,
     pool: web::Data<PgPool>,
     state: web::Data<IntakeState>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let q = query.into_inner();
+    if let Some(unit) = &q.unit {
+        directory.require_known("unit", unit)?;
+    }
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(IntakeError::PageSizeOutOfRange.into());
@@ -147,7 +157,7 @@ pub async fn list_petitions(
     let items: Vec<PetitionSummary> = petitions::list(pool.get_ref(), &actor, &filter)
         .await?
         .into_iter()
-        .map(PetitionSummary::from)
+        .map(|line| PetitionSummary::of(line, &directory))
         .collect();
     let next_cursor = (items.len() as i64 == limit)
         .then(|| items.last().map(|i| i.id))

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use xinfang_platform::directory::Directory;
 use xinfang_platform::{Actor, ApiError, Permission};
 
 use crate::{
@@ -50,6 +51,17 @@ impl Problems {
             self.push(field, format!("不能超过 {max} 个字符"));
         }
         v.to_string()
+    }
+    /// A required unit code (单位代码) that must name an active unit of the directory.
+    pub fn unit(&mut self, directory: &Directory, field: &str, value: &str) -> String {
+        let before = self.0.len();
+        let v = self.text(field, value, 64);
+        if self.0.len() == before {
+            if let Err(refused) = directory.require_active(field, &v) {
+                self.push(field, refused.to_string());
+            }
+        }
+        v
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     idempotency,
     time::today_in_china,
@@ -129,6 +130,8 @@ async fn load(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<OrderView, ApiEr
     security(("bearer" = []))
 )]
 #[tracing::instrument(name = "issue_order", skip_all, fields(user = %actor.user_id))]
+// Actix extractors, one per kind of shared state.
+#[allow(clippy::too_many_arguments)]
 pub async fn issue(
     req: HttpRequest,
     actor: Actor,
@@ -137,6 +140,7 @@ pub async fn issue(
     calendar: web::Data<SharedCalendar>,
     settings: web::Data<OversightSettings>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let body = body.into_inner();
@@ -148,7 +152,7 @@ pub async fn issue(
             "只能是 reminder（催办）、supervision（督办）、listed（挂牌督办）、interview（约谈）或 circular（通报）",
         );
     }
-    let unit = p.text("unit", &body.unit, 64);
+    let unit = p.unit(&directory, "unit", &body.unit);
     let summary = p.text("summary", &body.summary, 2000);
     let pattern = body.pattern.as_deref().map(|s| p.text("pattern", s, 500));
     if body.case_id.is_none() && pattern.is_none() {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     time::today_in_china,
     Actor, ApiError, Permission,
@@ -114,6 +115,7 @@ pub async fn issue(
     waker: web::Data<OutboxWaker>,
     calendar: web::Data<SharedCalendar>,
     settings: web::Data<OversightSettings>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let mut p = Problems::default();
@@ -121,7 +123,7 @@ pub async fn issue(
     if kind.is_none() {
         p.push("kind", "只能是 improve_work（改进工作建议）、improve_policy（完善政策建议）或 pursue_accountability（追究责任建议）");
     }
-    let unit = p.text("unit", &body.unit, 64);
+    let unit = p.unit(&directory, "unit", &body.unit);
     let content = p.text("content", &body.content, 5000);
     let today = today_in_china();
     if matches!(body.feedback_due, Some(d) if d <= today) {
