@@ -10,8 +10,8 @@ use uuid::Uuid;
 use xinfang_contracts::review::{ExtensionDecidedV1, ExtensionRequestedV1};
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
-    audit::AuditExt, error::ErrorBody, idempotency, time::today_in_china, Actor, ApiError,
-    Permission,
+    audit::AuditExt, directory::Directory, error::ErrorBody, idempotency, time::today_in_china,
+    Actor, ApiError, Permission,
 };
 
 use crate::{
@@ -63,9 +63,18 @@ pub async fn add_entry(
     body: web::Json<EntryBody>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let key = idempotency::key_of(&req)?;
+    if let Some(unit) = body
+        .consulted_unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        directory.require_active("consulted_unit", unit)?;
+    }
     let today = today_in_china();
     let entry = NewEntry::parse(
         &body.kind,

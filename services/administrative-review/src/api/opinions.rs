@@ -69,9 +69,13 @@ pub async fn draft(
     body: web::Json<DraftBody>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let key = idempotency::key_of(&req)?;
+    if let Some(unit) = body.implementing_unit.as_deref() {
+        directory.require_active("implementing_unit", unit.trim())?;
+    }
     let case_id = path.into_inner();
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     if let Some(replay) =

@@ -308,6 +308,12 @@ async fn a_unit_sees_its_own_queue_and_cases_only_and_the_bureau_sees_all() {
         403,
     )
     .await;
+    // Unit codes are checked against the directory.
+    let v = a.act(later, &format!("/api/v1/handling/cases/{later}/entries"), &handler(RSJ),
+        json!({ "kind": "consultation", "occurred_on": today(), "summary": "征求意见", "consulted_unit": "140423-NOPE" }), 422).await;
+    assert_eq!(v["details"]["field"], "consulted_unit");
+    a.act(later, &format!("/api/v1/handling/cases/{later}/entries"), &handler(RSJ),
+        json!({ "kind": "consultation", "occurred_on": today(), "summary": "征求意见", "consulted_unit": OTHER }), 201).await;
     // Without a token: 401.
     let r = a
         .app
