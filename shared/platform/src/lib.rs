@@ -14,6 +14,7 @@ pub mod input_guard;
 pub mod pii;
 pub mod runtime;
 pub mod settings;
+pub mod sql_gauges;
 pub mod telemetry;
 pub mod time;
 

@@ -81,6 +81,7 @@ pub struct ServiceBuilder {
     openapi: Option<utoipa::openapi::OpenApi>,
     routes: Vec<Configure>,
     verifier: Option<Verifier>,
+    sql_gauges: Vec<crate::sql_gauges::SqlGauge>,
 }
 
 impl ServiceBuilder {
@@ -117,6 +118,14 @@ impl ServiceBuilder {
         self
     }
 
+    /// A gauge `name` read from the service's database with `sql` (one bigint) every 30 s
+    /// (see [`crate::sql_gauges`]).
+    pub fn sql_gauge(mut self, name: &'static str, help: &'static str, sql: &'static str) -> Self {
+        self.sql_gauges
+            .push(crate::sql_gauges::SqlGauge { name, help, sql });
+        self
+    }
+
     /// The service's OpenAPI document, served merged with the platform's at
     /// `/api-docs/openapi.json`.
     pub fn openapi(mut self, api: utoipa::openapi::OpenApi) -> Self {
@@ -149,10 +158,11 @@ impl ServiceBuilder {
             migrator,
             consumer,
             writers,
-            workers,
+            mut workers,
             openapi,
             mut routes,
             verifier,
+            sql_gauges,
         } = self;
         // Refuse a bad configuration before touching the database.
         let keys = match verifier {
@@ -171,6 +181,13 @@ impl ServiceBuilder {
         let registry = Registry::new();
         let metrics = MessagingMetrics::new(&registry)?;
         let http_metrics = HttpMetrics::new(&registry)?;
+        if !sql_gauges.is_empty() {
+            let gauges = crate::sql_gauges::register(&registry, sql_gauges)?;
+            let worker: Worker = Box::new(move |ctx: WorkerContext| {
+                Box::pin(crate::sql_gauges::refresh_loop(ctx.pool, gauges, ctx.shutdown))
+            });
+            workers.push(("sql-gauges", worker));
+        }
         let broker = Broker::new(settings.broker.clone(), producer, metrics.clone());
         let listener = TcpListener::bind((
             settings.application.host.as_str(),
@@ -266,6 +283,7 @@ impl Service {
             openapi: None,
             routes: Vec::new(),
             verifier: None,
+            sql_gauges: Vec::new(),
         }
     }
 
