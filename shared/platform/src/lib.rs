@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod input;
 pub mod input_guard;
 pub mod pii;
+pub mod pii_rotation;
 pub mod runtime;
 pub mod settings;
 pub mod sql_gauges;

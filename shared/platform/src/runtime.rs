@@ -184,7 +184,11 @@ impl ServiceBuilder {
         if !sql_gauges.is_empty() {
             let gauges = crate::sql_gauges::register(&registry, sql_gauges)?;
             let worker: Worker = Box::new(move |ctx: WorkerContext| {
-                Box::pin(crate::sql_gauges::refresh_loop(ctx.pool, gauges, ctx.shutdown))
+                Box::pin(crate::sql_gauges::refresh_loop(
+                    ctx.pool,
+                    gauges,
+                    ctx.shutdown,
+                ))
             });
             workers.push(("sql-gauges", worker));
         }

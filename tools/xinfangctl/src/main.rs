@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{AuditCommand, Cli, Command, DlqCommand},
+    cli::{AuditCommand, Cli, Command, DlqCommand, PiiCommand},
     error::CliResult,
 };
 
@@ -51,5 +51,10 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Audit {
             command: AuditCommand::Verify(a),
         } => commands::audit::verify(dir, a).await,
+        Command::Backup(a) => commands::backup::backup(dir, a).await,
+        Command::Restore(a) => commands::backup::restore(dir, a).await,
+        Command::Pii {
+            command: PiiCommand::Rotate(a),
+        } => commands::pii::rotate(dir, a).await,
     }
 }

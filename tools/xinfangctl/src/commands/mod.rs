@@ -1,7 +1,9 @@
 //! The subcommands (子命令).
 
 pub mod audit;
+pub mod backup;
 pub mod dlq;
 pub mod migrate;
 pub mod outbox;
+pub mod pii;
 pub mod token;
