@@ -100,11 +100,16 @@ async fn rotation_reseals_everything_resumably_while_intake_runs() {
     for seq in 1..=30 {
         register(&client, &v1, seq).await;
     }
-    let pool = v1.app.pool.clone();
     v1.stop().await;
 
     // Restarted with version 2, version 1 still opens.
     let v2 = start_intake(&env, pii(2, &[(1, KEY_1)])).await;
+    // The operator's own connection to intake's database.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(env.settings("intake").database.with_db())
+        .await
+        .unwrap();
     let vault = PiiVault::new(&pii(2, &[(1, KEY_1)])).unwrap();
 
     // An interrupted run: two batches of 5, then stop.
