@@ -374,5 +374,16 @@ async fn two_replicas_of_every_service_apply_publish_and_fire_once() {
             pair[0].name
         );
     }
+
+    // The operators' gauge of overdue deadlines (xinfang_deadlines_overdue, read from supervision's
+    // database every 30 s): the unaccepted petitions' acceptance clocks are past due.
+    let unaccepted = (PETITIONS as i64 - accepted) as f64;
+    let sup = &r.supervision;
+    wait_for("the overdue gauge", Duration::from_secs(45), || async {
+        let a = metric(&client, &sup[0], "xinfang_deadlines_overdue").await;
+        let b = metric(&client, &sup[1], "xinfang_deadlines_overdue").await;
+        (a == unaccepted && b == unaccepted).then_some(())
+    })
+    .await;
     r.stop().await;
 }
