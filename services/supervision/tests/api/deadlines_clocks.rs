@@ -521,6 +521,11 @@ async fn each_assessment_finding_is_raised_by_a_constructed_case() {
             .as_u16(),
         404
     );
+    // A unit code the directory does not know is refused, naming the filter.
+    let unknown = list(sup.clone(), "?unit=140423-NOPE").await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 422);
+    let unknown: Value = unknown.json().await.unwrap();
+    assert_eq!(unknown["details"]["field"], "unit");
     assert_eq!(
         list(sup.clone(), "?question=nope")
             .await
