@@ -479,8 +479,8 @@ async fn a_newly_published_year_sends_the_due_dates_it_gives_back_to_administrat
     let env = TestEnv::new();
     let r = start(&env, &ManualClock::new(d("2026-12-18")), json!({})).await;
     let case = new_case(&r, d("2026-12-10")).await;
-    // 12-10 + 60 日 falls in 2027, not published yet: a provisional (暂定) due date from the
-    // statutory holidays (春节 2027-02-05..08 with 补假 09, 10), and administrative review is told so.
+    // 12-10 + 60 日 falls in 2027, whose arrangement is not published yet: a provisional (暂定) due
+    // date from the statutory holidays and weekends, and administrative review is told it.
     r.apply(&started(case, "2026-12-10"), Some(case)).await;
     assert_eq!(
         projections(&r, case).await,
