@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{AuditCommand, Cli, Command, DlqCommand, PiiCommand},
+    cli::{AuditCommand, Cli, Command, DirectoryCommand, DlqCommand, PiiCommand},
     error::CliResult,
 };
 
@@ -56,5 +56,8 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Pii {
             command: PiiCommand::Rotate(a),
         } => commands::pii::rotate(dir, a).await,
+        Command::Directory {
+            command: DirectoryCommand::Republish(a),
+        } => commands::directory::republish(dir, a).await,
     }
 }
