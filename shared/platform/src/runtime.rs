@@ -82,8 +82,8 @@ pub struct ServiceBuilder {
     openapi: Option<utoipa::openapi::OpenApi>,
     routes: Vec<Configure>,
     verifier: Option<Verifier>,
-    sql_gauges: Vec<crate::sql_gauges::SqlGauge>,
     directory: Directory,
+    sql_gauges: Vec<crate::sql_gauges::SqlGauge>,
 }
 
 /// How often a replica checks whether another replica applied a directory change.
@@ -181,8 +181,8 @@ impl ServiceBuilder {
             mut routes,
             mut workers,
             verifier,
-            sql_gauges,
             directory,
+            sql_gauges,
         } = self;
         // Refuse a bad configuration before touching the database.
         let keys = match verifier {
@@ -346,8 +346,8 @@ impl Service {
             openapi: None,
             routes: Vec::new(),
             verifier: None,
-            sql_gauges: Vec::new(),
             directory: Directory::new(),
+            sql_gauges: Vec::new(),
         }
     }
 

@@ -47,6 +47,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Units directory (单位目录).
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
     /// Back up services' databases (备份): pg_dump custom format plus a manifest of row counts
     /// taken in the same snapshot.
     Backup(BackupArgs),
@@ -57,11 +62,23 @@ pub enum Command {
         #[command(subcommand)]
         command: PiiCommand,
     },
-    /// Units directory (单位目录).
-    Directory {
-        #[command(subcommand)]
-        command: DirectoryCommand,
-    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Announce every unit again through the console's outbox (重新发布单位目录), so that a
+    /// service that joined later or restored its database catches up. Reads the console's settings.
+    Republish(DirectoryRepublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DirectoryRepublishArgs {
+    /// Who asks (操作人), recorded in the audit log as `ops:<operator>`.
+    #[arg(long, default_value = "xinfangctl")]
+    pub operator: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -125,23 +142,6 @@ pub struct PiiRotateArgs {
     /// Seconds to keep retrying rows locked by the running services (等待锁定行的秒数).
     #[arg(long, default_value_t = 30)]
     pub locked_wait_secs: u64,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum DirectoryCommand {
-    /// Announce every unit again through the console's outbox (重新发布单位目录), so that a
-    /// service that joined later or restored its database catches up. Reads the console's settings.
-    Republish(DirectoryRepublishArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct DirectoryRepublishArgs {
-    /// Who asks (操作人), recorded in the audit log as `ops:<operator>`.
-    #[arg(long, default_value = "xinfangctl")]
-    pub operator: String,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -51,13 +51,13 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Audit {
             command: AuditCommand::Verify(a),
         } => commands::audit::verify(dir, a).await,
+        Command::Directory {
+            command: DirectoryCommand::Republish(a),
+        } => commands::directory::republish(dir, a).await,
         Command::Backup(a) => commands::backup::backup(dir, a).await,
         Command::Restore(a) => commands::backup::restore(dir, a).await,
         Command::Pii {
             command: PiiCommand::Rotate(a),
         } => commands::pii::rotate(dir, a).await,
-        Command::Directory {
-            command: DirectoryCommand::Republish(a),
-        } => commands::directory::republish(dir, a).await,
     }
 }
