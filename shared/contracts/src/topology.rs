@@ -23,6 +23,7 @@ pub fn bindings(service: Producer) -> &'static [&'static str] {
         Producer::Notification => &[
             "intake.petition.#",
             "intake.assignment.#",
+            "intake.notice.#",
             "mediation.#",
             "administrative-review.#",
             "supervision.#",

@@ -161,6 +161,7 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
                         reason: "已进入诉讼程序".into(),
                         legal_channel: None,
                         guidance: "请向人民法院反映".into(),
+                        ground: None,
                     },
                     id,
                 )

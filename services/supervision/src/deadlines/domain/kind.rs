@@ -82,6 +82,31 @@ impl DeadlineKind {
         DeadlineKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The law that stops this clock (中止计时的法律依据), if any: only where a statute says a
+    /// period is not counted (复核听证所需时间不计算在期限内, art 36 ¶2). Only the re-review period
+    /// has one (its hearing); acceptance, notice, objection, assignment, handling, review and the
+    /// petitioner's windows run on.
+    pub fn stop_basis(self) -> Option<&'static str> {
+        match self {
+            DeadlineKind::Acceptance
+            | DeadlineKind::UpstreamAssignment
+            | DeadlineKind::ReceiptNotice
+            | DeadlineKind::ObjectionWindow
+            | DeadlineKind::Assignment
+            | DeadlineKind::Handling
+            | DeadlineKind::SimpleAcceptance
+            | DeadlineKind::SimpleOpinion
+            | DeadlineKind::OpinionDelivery
+            | DeadlineKind::ReviewWindow
+            | DeadlineKind::Review
+            | DeadlineKind::ReReviewWindow
+            | DeadlineKind::Implementation => None,
+            DeadlineKind::ReReview => Some(
+                "《信访工作条例》第三十六条第二款：复核机关举行听证的，听证所需时间不计算在复核期限内",
+            ),
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             DeadlineKind::Acceptance => "受理期限",
