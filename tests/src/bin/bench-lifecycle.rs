@@ -76,7 +76,7 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
         &client,
         format!("{}/api/v1/petitions", urls.intake),
         &clerk,
-        json!({ "channel": "letter", "summary": summary(seed), "category": "claim",
+        json!({ "channel": "visit", "summary": summary(seed), "category": "claim",
                 "field": "labour_social_security", "petitioners": [{ "name": "张三" }] }),
     )
     .await?;
