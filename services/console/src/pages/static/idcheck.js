@@ -44,5 +44,12 @@
     var t = e.target;
     if (t && t.hasAttribute && t.hasAttribute("data-idnumber")) show(t);
   });
+  // Numbers already filled in (a form shown again after an error) are checked at once.
+  function checkAll() {
+    var all = document.querySelectorAll("input[data-idnumber]");
+    for (var i = 0; i < all.length; i++) if (all[i].value) show(all[i]);
+  }
+  if (document.readyState !== "loading") checkAll();
+  else document.addEventListener("DOMContentLoaded", checkAll);
   window.xinfangIdCheck = check;
 })();
