@@ -50,7 +50,9 @@ pub async fn build_with(
     options: SupervisionOptions,
 ) -> anyhow::Result<(Service, Engine)> {
     let dir = xinfang_calendar::calendar_dir(&settings.supervision.calendar_dir);
-    let loaded = xinfang_calendar::load_calendars(&dir)?;
+    // Years not yet published answer provisionally (暂定), so that no due date stays empty.
+    let loaded = xinfang_calendar::load_calendars(&dir)?
+        .with_provisional_years(crate::deadlines::domain::calendar::PROVISIONAL_YEARS_AHEAD);
     tracing::info!(years = ?loaded.years(), dir = %dir.display(), "holiday calendars loaded");
     let calendar: SharedCalendar = Arc::new(RwLock::new(Arc::new(loaded)));
     let limits = settings.supervision.limits.clone();
@@ -69,6 +71,13 @@ pub async fn build_with(
         (engine.clone(), calendar.clone(), oversight.clone());
     let service = Service::builder(Producer::Supervision, settings.platform, &crate::MIGRATOR)
         .consumer(Arc::new(handler), options.hooks)
+        // Operations (运维告警): open deadlines past their due date, China time (超期未办结).
+        .sql_gauge(
+            "xinfang_deadlines_overdue",
+            "Open statutory deadlines past their due date (China date)",
+            "SELECT count(*) FROM deadlines WHERE status = 'open' \
+             AND COALESCE(fixed_due, due_date) < (now() AT TIME ZONE 'Asia/Shanghai')::date",
+        )
         // At the end of each batch, after the audit rows: the timeline and case units, then the
         // statistics rollup, whose shared rows are locked last.
         .batch_writer(Arc::new(TimelineBatchWriter))

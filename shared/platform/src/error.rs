@@ -19,7 +19,7 @@ pub struct ErrorBody {
     /// Chinese message for people.
     pub message: String,
     /// Structured details (e.g. the field that failed), may be null.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>, nullable = true)]
     pub details: Value,
 }
 
@@ -267,4 +267,13 @@ fn quoted(detail: &str) -> String {
 /// Fallback for unknown routes.
 pub async fn not_found_route() -> ApiError {
     ApiError::not_found("请求的地址不存在")
+}
+
+/// The answer to a method no route serves (TRACE, CONNECT, …): 405 in the shared shape.
+pub fn method_not_allowed(method: &actix_web::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("不支持的请求方法：{method}"),
+    )
 }

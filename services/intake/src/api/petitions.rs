@@ -20,6 +20,7 @@ use xinfang_platform::{
 use super::state::IntakeState;
 use crate::{
     domain::{
+        access::{may_read_text, ACCUSATION_WITHHELD},
         petition::{IdNumber, NewPetition, Phone, RawAttachment, RawPetition, RawPetitioner},
         repeat::Candidate,
         text::{scope_of, search_tokens},
@@ -104,6 +105,7 @@ pub struct RegisterPetitionRequest {
     #[serde(default)]
     pub petitioners: Vec<PetitionerInput>,
     /// 信访人数 (defaults to the number of petitioners listed, at least 1)
+    #[schema(minimum = 1, maximum = 2000)]
     pub petitioner_count: Option<u32>,
     /// 多人走访 (defaults to true for a visit by 5 or more people)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -435,6 +437,20 @@ pub async fn get_petition(
         ))
         .await?;
     }
+    // Accusation text (检举控告内容) only for the roles that handle accusations.
+    let readable = may_read_text(&actor, r.category.as_deref());
+    let withheld = |t: Option<String>| {
+        if readable {
+            t
+        } else {
+            t.map(|_| ACCUSATION_WITHHELD.to_string())
+        }
+    };
+    let (summary, facts, requests) = (
+        withheld(Some(r.summary.clone())).unwrap_or_default(),
+        withheld(r.facts.clone()),
+        withheld(r.requests.clone()),
+    );
     let file = petitions::case_file(uow.conn(), id).await?;
     uow.commit().await?;
     let view = PetitionView {
@@ -445,12 +461,12 @@ pub async fn get_petition(
         registered_at: r.registered_at,
         registering_unit_name: directory.name_of(&r.registering_unit),
         registering_unit: r.registering_unit,
-        summary: r.summary,
+        summary,
         petitioner_count: r.petitioner_count,
         anonymous: r.anonymous,
         status: r.status,
-        facts: r.facts,
-        requests: r.requests,
+        facts,
+        requests,
         category: r.category,
         field: r.field,
         subfield: r.subfield,

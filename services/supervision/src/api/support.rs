@@ -84,6 +84,7 @@ pub struct PageQuery {
     /// 上一页最后一条的 id
     pub after: Option<Uuid>,
     /// 每页条数 1–200, 默认 50
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -177,7 +177,18 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
         .await;
     assert_ne!(page2["items"][0]["id"], page["items"][0]["id"]);
 
-    // Only the addressed unit answers, once.
+    // Only the addressed unit answers, once. Another unit learns nothing, not even from an
+    // invalid body (authorize first, then validate: 404, not 422).
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/orders/{id}/response"),
+            &unit_head("140423-ZJJ"),
+            json!({ "response": " " })
+        )
+        .await
+        .0,
+        404
+    );
     let answer = json!({ "response": "已召开专题会议，限期办结" });
     assert_eq!(
         app.post(
@@ -480,6 +491,17 @@ async fn leaders_campaigns_and_recommendations() {
         .await
         .0,
         422
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/recommendations/{rid}/feedback"),
+            &unit_head("140423-ZJJ"),
+            json!({ "adoption": "maybe", "feedback": " " })
+        )
+        .await
+        .0,
+        404,
+        "authorize first, then validate"
     );
     let fb = json!({ "adoption": "partially_adopted", "feedback": "已采纳第一条，第二条需省级政策支持" });
     assert_eq!(

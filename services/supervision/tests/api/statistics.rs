@@ -161,6 +161,7 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
                         reason: "已进入诉讼程序".into(),
                         legal_channel: None,
                         guidance: "请向人民法院反映".into(),
+                        ground: None,
                     },
                     id,
                 )
@@ -279,17 +280,15 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
     assert_eq!(t["findings"]["unhandled"], 1);
     assert_eq!(t["findings"]["unaccounted"], 0);
     // Not measured yet: absent, never zero.
-    for k in [
-        "satisfaction_rate",
-        "on_time_closure_rate",
-        "mediation_success_rate",
-        "substantive_closures",
-        "procedural_closures",
-    ] {
+    for k in ["satisfaction_rate", "mediation_success_rate"] {
         assert_eq!(t[k]["status"], "not_yet_measured", "{k}");
         assert!(t[k]["value"].is_null(), "{k}");
         assert!(!t[k]["awaiting_events"].as_array().unwrap().is_empty());
     }
+    // Closures are measured (administrative review's case.closed); the fixture has none.
+    assert_eq!(t["on_time_closure_rate"]["status"], "no_cases");
+    assert_eq!(t["substantive_closures"]["value"].as_f64(), Some(0.0));
+    assert_eq!(t["procedural_closures"]["value"].as_f64(), Some(0.0));
     let by_unit = groups(&r);
     assert_eq!(
         by_unit.keys().cloned().collect::<Vec<_>>(),

@@ -33,9 +33,10 @@ use crate::{
     },
 };
 
+/// Accountability material (追责问责材料) is for county supervision staff only: the right is a
+/// function of role and unit ([`Permission::ReadAccountability`]), not of the unit alone.
 fn county_reader(actor: &Actor) -> Result<(), ApiError> {
-    actor.require(Permission::ReadCases)?;
-    if !actor.county_wide() {
+    if !actor.has(Permission::ReadAccountability) {
         return Err(ApiError::forbidden("追责问责材料仅限县级督查人员查阅"));
     }
     Ok(())

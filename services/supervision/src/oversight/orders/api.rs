@@ -259,15 +259,16 @@ pub async fn respond(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
-    let mut p = Problems::default();
-    let response = p.text("response", &body.response, 5000);
-    p.finish()?;
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let state = store::lock_state(uow.conn(), id)
         .await?
-        // Only the addressed unit answers; other units do not learn that the order exists.
+        // Only the addressed unit answers; other units do not learn that the order exists, so
+        // the body is checked only after that (authorize first, then validate).
         .filter(|s| s.unit_code == actor.unit)
         .ok_or(SupervisionError::OrderNotFound)?;
+    let mut p = Problems::default();
+    let response = p.text("response", &body.response, 5000);
+    p.finish()?;
     ensure_answerable(&state.status)?;
     store::record_response(uow.conn(), id, &response, &actor.user_id).await?;
     uow.audit(AuditEntry::by(

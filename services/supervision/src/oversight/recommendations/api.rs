@@ -198,6 +198,12 @@ pub async fn feedback(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    // Authorize first: another unit learns nothing of the recommendation, not even from a 422.
+    let state = store::lock_feedback_state(uow.conn(), id)
+        .await?
+        .filter(|s| s.unit_code == actor.unit)
+        .ok_or(SupervisionError::RecommendationNotFound)?;
     let mut p = Problems::default();
     if adoption_label(&body.adoption).is_none() {
         p.push(
@@ -207,11 +213,6 @@ pub async fn feedback(
     }
     let text = p.text("feedback", &body.feedback, 5000);
     p.finish()?;
-    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
-    let state = store::lock_feedback_state(uow.conn(), id)
-        .await?
-        .filter(|s| s.unit_code == actor.unit)
-        .ok_or(SupervisionError::RecommendationNotFound)?;
     if state.adoption.is_some() {
         return Err(SupervisionError::FeedbackGiven.into());
     }
