@@ -156,7 +156,10 @@ async fn axe_check(c: &Client, page: &str) {
         .iter()
         .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
         .collect();
-    assert!(bad.is_empty(), "accessibility violations on {page}: {bad:#?}");
+    assert!(
+        bad.is_empty(),
+        "accessibility violations on {page}: {bad:#?}"
+    );
 }
 
 /// With `XINFANG_SCREENSHOTS=1`, the page into `docs/console/<name>.png` (whole page height).
@@ -171,7 +174,9 @@ async fn screenshot(c: &Client, name: &str, width: u32) {
     let m = c.execute(measure, vec![]).await.unwrap();
     let page = m[0].as_u64().unwrap_or(768) as u32;
     let frame = m[1].as_u64().unwrap_or(0) as u32;
-    c.set_window_size(width, page.max(600) + frame).await.unwrap();
+    c.set_window_size(width, page.max(600) + frame)
+        .await
+        .unwrap();
     c.execute("window.scrollTo(0, 0); return true;", vec![])
         .await
         .unwrap();
@@ -183,7 +188,12 @@ async fn screenshot(c: &Client, name: &str, width: u32) {
 }
 
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {
@@ -243,10 +253,10 @@ async fn pages_carry_the_security_headers_and_refuse_a_form_without_its_token() 
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 403);
-    assert!(res.headers().get("set-cookie").is_none_or(|c| !c
-        .to_str()
-        .unwrap()
-        .starts_with("xf_console=")));
+    assert!(res
+        .headers()
+        .get("set-cookie")
+        .is_none_or(|c| !c.to_str().unwrap().starts_with("xf_console=")));
     // The staff pages need a session.
     let res = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -355,11 +365,17 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     // The ID number is checked as it is typed.
     fill(&c, "#rep_name_0", "王大山").await;
     fill(&c, "#rep_id_number_0", &good[0][..10]).await;
-    assert!(text(&c, "#rep_id_number_0-check").await.contains("已输入 10 位"));
+    assert!(text(&c, "#rep_id_number_0-check")
+        .await
+        .contains("已输入 10 位"));
     fill(&c, "#rep_id_number_0", &wrong_check_digit(&good[0])).await;
-    assert!(text(&c, "#rep_id_number_0-check").await.contains("校验位不正确"));
+    assert!(text(&c, "#rep_id_number_0-check")
+        .await
+        .contains("校验位不正确"));
     fill(&c, "#rep_id_number_0", &good[0]).await;
-    assert!(text(&c, "#rep_id_number_0-check").await.contains("校验通过"));
+    assert!(text(&c, "#rep_id_number_0-check")
+        .await
+        .contains("校验通过"));
     // Representatives 2..5 with the button; the sixth is refused on the page with the article.
     for n in 1..5 {
         c.find(Locator::Css("#add-rep"))
@@ -372,7 +388,11 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
             .execute("return document.activeElement.id;", vec![])
             .await
             .unwrap();
-        assert_eq!(focused, format!("rep_name_{n}"), "focus moves to the new row");
+        assert_eq!(
+            focused,
+            format!("rep_name_{n}"),
+            "focus moves to the new row"
+        );
     }
     let refused = c.find(Locator::Css("#reps-refused")).await.unwrap();
     assert!(!refused.is_displayed().await.unwrap());
@@ -408,7 +428,9 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         .await
         .unwrap();
     assert!(!err.text().await.unwrap().is_empty());
-    assert!(text(&c, "#error-summary").await.contains(&err.text().await.unwrap()));
+    assert!(text(&c, "#error-summary")
+        .await
+        .contains(&err.text().await.unwrap()));
     // What was typed is kept.
     assert_eq!(
         c.find(Locator::Css("#summary"))
@@ -442,7 +464,9 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     let code = text(&c, "#query_code").await;
     assert!(case.starts_with("140423-") && case.len() == 18, "{case}");
     assert_eq!(code.len(), 8, "{code}");
-    assert!(text(&c, ".receipt").await.contains("王大山、李小河、赵春花"));
+    assert!(text(&c, ".receipt")
+        .await
+        .contains("王大山、李小河、赵春花"));
     axe_check(&c, "receipt").await;
     screenshot(&c, "receipt", 1366).await;
     // Registered in intake with the three representatives and the count.
@@ -500,11 +524,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         .click()
         .await
         .unwrap();
-    let status = c
-        .wait()
-        .for_element(Locator::Css("#status"))
-        .await
-        .unwrap();
+    let status = c.wait().for_element(Locator::Css("#status")).await.unwrap();
     assert_eq!(status.text().await.unwrap(), "已登记");
     assert!(!c.current_url().await.unwrap().as_str().contains(&case));
     let overflow = c

@@ -353,7 +353,7 @@ pub async fn login_session(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(256).collect::<String>());
-    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let mut uow = UnitOfWork::begin(pool, waker).await?;
     store::throttle::clear_account(uow.conn(), &login_key).await?;
     store::sessions::create(
         uow.conn(),
