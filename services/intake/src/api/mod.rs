@@ -5,6 +5,7 @@ use actix_web::web;
 pub mod assignments;
 pub mod decisions;
 pub mod error;
+pub mod lookup;
 pub mod petitions;
 pub mod repeat;
 pub mod rules;
@@ -33,8 +34,11 @@ pub mod visits;
         rules::publish_rules,
         visits::log_visit,
         visits::list_visits,
+        lookup::lookup,
     ),
     components(schemas(
+        lookup::LookupRequest,
+        lookup::LookupAnswer,
         petitions::RegisterPetitionRequest,
         petitions::PetitionerInput,
         petitions::AttachmentInput,
@@ -63,6 +67,13 @@ pub struct ApiDoc;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .service(
+                web::resource("/petitions/lookup")
+                    .app_data(web::Data::new(
+                        xinfang_platform::auth::AcceptServiceScopes::new([lookup::LOOKUP_SCOPE]),
+                    ))
+                    .route(web::post().to(lookup::lookup)),
+            )
             .route("/petitions", web::post().to(petitions::register))
             .route("/petitions", web::get().to(search::list_petitions))
             .route("/petitions/{id}", web::get().to(petitions::get_petition))

@@ -6,6 +6,7 @@ use crate::domain::IntakeError;
 
 pub mod access;
 pub mod decisions;
+pub mod lookup;
 pub mod numbering;
 pub mod petitions;
 pub mod repeat;
