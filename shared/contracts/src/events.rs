@@ -5,6 +5,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::envelope::{ContractError, Envelope, Event, Producer};
+use crate::mediation::{
+    AgreementNotPerformedV1, AgreementPerformedV1, DisputeRegisteredV1, DisputeResolvedV1,
+    JudicialConfirmationAppliedV1, JudicialConfirmationRuledV1, MediationAgreementReachedV1,
+    MediationConsentRecordedV1, MediationConsentRefusedV1, MediationEndedV1, MediationReferredV1,
+    MediationSessionHeldV1, MediationSessionScheduledV1, MediatorAssignedV1,
+};
 use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
@@ -552,6 +558,20 @@ domain_events!(
     NoticeDelivered(NoticeDeliveredV1),
     NoticeDeliveryFailed(NoticeDeliveryFailedV1),
     MediationConcluded(MediationConcludedV1),
+    MediationReferred(MediationReferredV1),
+    MediationConsentRecorded(MediationConsentRecordedV1),
+    MediationConsentRefused(MediationConsentRefusedV1),
+    MediatorAssigned(MediatorAssignedV1),
+    MediationSessionScheduled(MediationSessionScheduledV1),
+    MediationSessionHeld(MediationSessionHeldV1),
+    MediationAgreementReached(MediationAgreementReachedV1),
+    JudicialConfirmationApplied(JudicialConfirmationAppliedV1),
+    JudicialConfirmationRuled(JudicialConfirmationRuledV1),
+    AgreementPerformed(AgreementPerformedV1),
+    AgreementNotPerformed(AgreementNotPerformedV1),
+    MediationEnded(MediationEndedV1),
+    DisputeRegistered(DisputeRegisteredV1),
+    DisputeResolved(DisputeResolvedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

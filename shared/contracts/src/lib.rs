@@ -7,6 +7,7 @@
 
 pub mod envelope;
 pub mod events;
+pub mod mediation;
 pub mod notices;
 pub mod topology;
 
