@@ -169,7 +169,10 @@ pub struct JudicialConfirmationAppliedV1 {
     pub court: String,
     pub applied_on: NaiveDate,
 }
-mediation_event!(JudicialConfirmationAppliedV1, "judicial_confirmation.applied");
+mediation_event!(
+    JudicialConfirmationAppliedV1,
+    "judicial_confirmation.applied"
+);
 
 /// `mediation.judicial_confirmation.ruled.v1`: the court's ruling (确认有效 / 驳回申请).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
