@@ -67,6 +67,7 @@ pub async fn apply(
         DomainEvent::AssignmentObjected(e) => e.petition_id,
         DomainEvent::RepeatLinked(e) => e.petition_id,
         DomainEvent::CaseFinalized(e) => e.petition_id,
+        DomainEvent::MediationConcluded(e) => e.petition_id,
         _ => return Ok(()),
     };
     let Some(old) = case_facts::load(uow.conn(), case_id).await? else {
@@ -112,6 +113,7 @@ pub async fn apply(
         }
         DomainEvent::RepeatLinked(_) => f.repeat = true,
         DomainEvent::CaseFinalized(_) => f.status = "finalized".into(),
+        DomainEvent::MediationConcluded(e) => crate::mediation::domain::conclude(&mut f, e),
         _ => {}
     }
     if f != old {

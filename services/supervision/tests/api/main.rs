@@ -8,5 +8,6 @@ mod deadlines_calendar;
 mod deadlines_clocks;
 mod deadlines_timers;
 mod helpers;
+mod mediation;
 mod oversight;
 mod statistics;

@@ -26,10 +26,13 @@ pub enum DeadlineKind {
     SimpleAcceptance,
     /// 简易办理答复期限: opinion within 10 个工作日.
     SimpleOpinion,
+    /// 司法确认申请期限: the parties may apply within 30 日 of the mediation agreement taking
+    /// effect (人民调解法 art 33); a window, not a duty (kept in `crate::mediation`).
+    JudicialConfirmation,
 }
 
 impl DeadlineKind {
-    pub const ALL: [DeadlineKind; 8] = [
+    pub const ALL: [DeadlineKind; 9] = [
         DeadlineKind::Acceptance,
         DeadlineKind::UpstreamAssignment,
         DeadlineKind::ReceiptNotice,
@@ -38,6 +41,7 @@ impl DeadlineKind {
         DeadlineKind::Handling,
         DeadlineKind::SimpleAcceptance,
         DeadlineKind::SimpleOpinion,
+        DeadlineKind::JudicialConfirmation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +54,7 @@ impl DeadlineKind {
             DeadlineKind::Handling => "handling",
             DeadlineKind::SimpleAcceptance => "simple_acceptance",
             DeadlineKind::SimpleOpinion => "simple_opinion",
+            DeadlineKind::JudicialConfirmation => "judicial_confirmation",
         }
     }
 
@@ -67,6 +72,7 @@ impl DeadlineKind {
             DeadlineKind::Handling => "办理期限",
             DeadlineKind::SimpleAcceptance => "简易办理受理期限",
             DeadlineKind::SimpleOpinion => "简易办理答复期限",
+            DeadlineKind::JudicialConfirmation => "司法确认申请期限",
         }
     }
 
@@ -97,6 +103,9 @@ impl DeadlineKind {
             DeadlineKind::SimpleOpinion => {
                 "国家信访局简易办理规定：自受理之日起10个工作日内作出处理意见"
             }
+            DeadlineKind::JudicialConfirmation => {
+                "《人民调解法》第三十三条：双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认"
+            }
         }
     }
 
@@ -112,6 +121,8 @@ impl DeadlineKind {
             | DeadlineKind::SimpleOpinion => Some(Question::Unhandled),
             // A right of the receiving organ, not a duty: its lapse is no finding.
             DeadlineKind::ObjectionWindow => None,
+            // A right of the parties: its lapse is no finding.
+            DeadlineKind::JudicialConfirmation => None,
         }
     }
 }
@@ -134,6 +145,10 @@ pub fn period_of(kind: DeadlineKind, limits: &Limits) -> (u32, PeriodUnit) {
         DeadlineKind::Assignment | DeadlineKind::UpstreamAssignment => {
             (0, PeriodUnit::CalendarDays)
         }
+        DeadlineKind::JudicialConfirmation => (
+            crate::mediation::domain::JUDICIAL_CONFIRMATION_DAYS,
+            PeriodUnit::CalendarDays,
+        ),
     }
 }
 
@@ -147,7 +162,9 @@ pub fn steps_of(kind: DeadlineKind) -> &'static [DeadlineStep] {
     ];
     match kind {
         // A window, not a duty: remind before it closes, nothing after.
-        DeadlineKind::ObjectionWindow => &[DeadlineStep::Warning, DeadlineStep::Due],
+        DeadlineKind::ObjectionWindow | DeadlineKind::JudicialConfirmation => {
+            &[DeadlineStep::Warning, DeadlineStep::Due]
+        }
         // Recorded when the decision is known, already closed.
         DeadlineKind::SimpleAcceptance => &[],
         _ => ALL,
