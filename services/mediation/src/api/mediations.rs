@@ -352,22 +352,11 @@ pub async fn suggestions(
         .ok_or_else(|| ApiError::not_found("调解不存在或无权查看"))?;
     access::may_read(&actor, &[&m.body_unit, &m.matter_unit])?;
     access::may_mediate(&actor, &m.body_unit)?;
-    let excluded: Vec<Uuid> = mediations::exclusions(&mut conn, m.id)
-        .await?
-        .iter()
-        .map(|x| x.mediator_id)
-        .collect();
-    let parties: Vec<String> = mediations::parties(&mut conn, m.id)
-        .await?
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
     let candidates = suggest::candidates(
         &mut conn,
+        m.id,
         &m.field,
         &m.township,
-        &excluded,
-        &parties,
         m.respondent_unit.as_deref(),
         limit,
     )
