@@ -4,7 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::deadline_changes::DeadlineChangedV1;
 use crate::envelope::{ContractError, Envelope, Event, Producer};
+use crate::intake_legal::{
+    AssignmentObjectionRuledV1, IntakeNoticeRequestedV1, LegalChannelOverriddenV1,
+};
 use crate::mediation::{
     AgreementNotPerformedV1, AgreementPerformedV1, DisputeRegisteredV1, DisputeResolvedV1,
     JudicialConfirmationAppliedV1, JudicialConfirmationRuledV1, MediationAgreementReachedV1,
@@ -14,6 +18,11 @@ use crate::mediation::{
 use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
+};
+use crate::review::{
+    CaseClosedV1, DeadlineProjectedV1, ExtensionDecidedV1, ExtensionRequestedV1,
+    FollowUpRecordedV1, HandlingStartedV1, HearingHeldV1, ImplementationCompletedV1,
+    OpinionDeliveredV1, OpinionIssuedV1, ReviewRefusedV1, ReviewRequestedV1,
 };
 
 /// Channel by which a petition arrived (信访渠道).
@@ -211,6 +220,18 @@ pub enum LegalChannel {
     PartyAppeal,
     /// 其他法定途径
     Other,
+    /// 行政复议 (art 31(4))
+    AdministrativeReconsideration,
+    /// 行政裁决 (art 31(4))
+    AdministrativeRuling,
+    /// 行政确认 (art 31(4))
+    AdministrativeConfirmation,
+    /// 行政许可 (art 31(4))
+    AdministrativeLicensing,
+    /// 行政处罚 (art 31(4))
+    AdministrativePenalty,
+    /// 申请复审 (art 31(3), beside 党员申诉)
+    PartyReview,
 }
 
 impl LegalChannel {
@@ -223,6 +244,12 @@ impl LegalChannel {
             LegalChannel::PoliticalLegal => "政法部门",
             LegalChannel::PartyAppeal => "党员申诉程序",
             LegalChannel::Other => "其他法定途径",
+            LegalChannel::AdministrativeReconsideration => "行政复议",
+            LegalChannel::AdministrativeRuling => "行政裁决",
+            LegalChannel::AdministrativeConfirmation => "行政确认",
+            LegalChannel::AdministrativeLicensing => "行政许可",
+            LegalChannel::AdministrativePenalty => "行政处罚",
+            LegalChannel::PartyReview => "申请复审程序",
         }
     }
 }
@@ -269,6 +296,10 @@ pub struct PetitionDeclinedV1 {
     pub legal_channel: Option<LegalChannel>,
     /// 告知的途径和方式 (guidance for the petitioner)
     pub guidance: String,
+    /// The ground (不予受理的依据): `legal_channel` (art 31, the matter belongs in a legal
+    /// channel) or `outside_remit` (art 23, not within the organ's remit); absent in older events.
+    #[serde(default)]
+    pub ground: Option<String>,
 }
 event!(PetitionDeclinedV1, Producer::Intake, "petition.declined", 1);
 
@@ -558,6 +589,22 @@ domain_events!(
     NoticeDelivered(NoticeDeliveredV1),
     NoticeDeliveryFailed(NoticeDeliveryFailedV1),
     MediationConcluded(MediationConcludedV1),
+    LegalChannelOverridden(LegalChannelOverriddenV1),
+    AssignmentObjectionRuled(AssignmentObjectionRuledV1),
+    IntakeNoticeRequested(IntakeNoticeRequestedV1),
+    DeadlineChanged(DeadlineChangedV1),
+    HandlingStarted(HandlingStartedV1),
+    ExtensionRequested(ExtensionRequestedV1),
+    ExtensionDecided(ExtensionDecidedV1),
+    OpinionIssued(OpinionIssuedV1),
+    OpinionDelivered(OpinionDeliveredV1),
+    ReviewRequested(ReviewRequestedV1),
+    ReviewRefused(ReviewRefusedV1),
+    HearingHeld(HearingHeldV1),
+    CaseClosed(CaseClosedV1),
+    ImplementationCompleted(ImplementationCompletedV1),
+    FollowUpRecorded(FollowUpRecordedV1),
+    DeadlineProjected(DeadlineProjectedV1),
     MediationReferred(MediationReferredV1),
     MediationConsentRecorded(MediationConsentRecordedV1),
     MediationConsentRefused(MediationConsentRefusedV1),

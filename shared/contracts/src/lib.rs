@@ -5,10 +5,13 @@
 //! compatibly (consumers ignore unknown fields); a breaking change is a new version, and consumers
 //! accept both versions during a rollout.
 
+pub mod deadline_changes;
 pub mod envelope;
 pub mod events;
+pub mod intake_legal;
 pub mod mediation;
 pub mod notices;
+pub mod review;
 pub mod topology;
 
 pub use envelope::{ContractError, Envelope, Event, Producer};

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{AuditCommand, Cli, Command, DlqCommand},
+    cli::{AuditCommand, Cli, Command, DirectoryCommand, DlqCommand},
     error::CliResult,
 };
 
@@ -51,5 +51,8 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Audit {
             command: AuditCommand::Verify(a),
         } => commands::audit::verify(dir, a).await,
+        Command::Directory {
+            command: DirectoryCommand::Republish(a),
+        } => commands::directory::republish(dir, a).await,
     }
 }

@@ -26,6 +26,7 @@ pub mod visits;
         repeat::decide_repeat,
         assignments::accept_assignment,
         assignments::object_assignment,
+        assignments::rule_objection,
         decisions::routing_suggestion,
         rules::get_rules,
         rules::get_rule_version,
@@ -47,6 +48,7 @@ pub mod visits;
         decisions::DecisionView,
         repeat::RepeatRequest,
         assignments::ObjectionRequest,
+        assignments::ObjectionRulingRequest,
         crate::domain::routing::RoutingRule,
         crate::domain::routing::Suggestion,
         rules::RuleSet,
@@ -78,6 +80,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/petitions/{id}/assignment/objection",
                 web::post().to(assignments::object_assignment),
+            )
+            .route(
+                "/petitions/{id}/assignment/objection/ruling",
+                web::post().to(assignments::rule_objection),
             )
             .route(
                 "/petitions/{id}/routing-suggestion",

@@ -94,6 +94,23 @@ pub fn acceptance(e: &PetitionAcceptedV1, case: Option<&CaseContext>) -> Vec<Not
         format!("信访事项受理告知书（{}）", e.case_number),
         body,
     ));
+    // Accepted with a handling unit: the unit receives the case in its inbox (办理通知).
+    if let Some(handling) = e
+        .handling_unit
+        .as_deref()
+        .filter(|u| *u != e.decided_by_unit)
+    {
+        out.push(unit(
+            handling,
+            "handling_to_unit",
+            format!("信访事项办理通知（{}）", e.case_number),
+            format!(
+                "{}号信访事项已于{}受理，现交由你单位办理，请依法按期办结并出具处理意见。",
+                e.case_number,
+                date_zh(e.accepted_on)
+            ),
+        ));
+    }
     out
 }
 
@@ -104,16 +121,27 @@ pub fn decline(e: &PetitionDeclinedV1, case: Option<&CaseContext>) -> Vec<Notice
         return Vec::new();
     };
     let mut out = Vec::new();
-    let channel = e
-        .legal_channel
-        .map(|c| format!("请您依法通过{}提出。", c.label_zh()))
-        .unwrap_or_default();
+    // The guidance sentence is printed once: the one intake recorded, or the channel's own.
+    let guidance = if e.guidance.trim().is_empty() {
+        e.legal_channel
+            .map(|c| format!("请您依法通过{}提出。", c.label_zh()))
+            .unwrap_or_default()
+    } else {
+        e.guidance.clone()
+    };
+    // Outside the organ's remit the notice cites art 23; a legal channel, art 31.
+    let article = match e.ground.as_deref() {
+        Some("outside_remit") => "第二十三条",
+        Some(_) => "第三十一条",
+        None if e.legal_channel.is_some() => "第三十一条",
+        None => "第二十三条",
+    };
     let body = format!(
-        "{}号信访事项：经审查，{}，依照《信访工作条例》第三十一条，本机关不予受理。{}{}",
+        "{}号信访事项：经审查，{}，依照《信访工作条例》{}，本机关不予受理。{}",
         e.case_number,
         e.reason.trim_end_matches('。'),
-        channel,
-        e.guidance
+        article,
+        guidance
     );
     out.extend(petitioner(
         ctx,
@@ -142,10 +170,16 @@ pub fn bar(e: &PetitionBarredV1, case: Option<&CaseContext>) -> Vec<NoticeDraft>
                     e.case_number, e.prior_case_number, e.reason
                 )
     };
+    // 不再受理 is for art 36 only; an earlier case in its period (art 19) is 不予受理.
+    let title = if e.ground == "earlier_case_in_progress" {
+        "不予受理告知书"
+    } else {
+        "不再受理告知书"
+    };
     out.extend(petitioner(
         ctx,
         "bar_notice",
-        format!("不再受理告知书（{}）", e.case_number),
+        format!("{title}（{}）", e.case_number),
         body,
     ));
     out
@@ -371,6 +405,15 @@ mod tests {
         };
         let n = acceptance(&simple, Some(&ctx(false)));
         assert!(n[0].body.contains("10个工作日"));
+        assert_eq!(n.len(), 1);
+        // accepted with a handling unit: the unit gets its notice in its inbox
+        let handed = PetitionAcceptedV1 {
+            handling_unit: Some("140423-RSJ".into()),
+            ..simple
+        };
+        let n = acceptance(&handed, Some(&ctx(false)));
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[1].recipient, Recipient::Unit("140423-RSJ".into()));
     }
 
     #[test]
@@ -382,10 +425,27 @@ mod tests {
             decided_by_unit: "140423-XFJ".into(),
             reason: "该事项属于劳动争议".into(),
             legal_channel: Some(LegalChannel::Arbitration),
-            guidance: "可向县劳动人事争议仲裁委员会申请仲裁。".into(),
+            guidance: "请依法通过仲裁提出".into(),
+            ground: None,
         };
         let n = decline(&e, Some(&ctx(false)));
         assert!(n[0].body.contains("仲裁") && n[0].body.contains("第三十一条"));
+        // the guidance sentence is printed once
+        assert_eq!(
+            n[0].body.matches("通过仲裁提出").count(),
+            1,
+            "{}",
+            n[0].body
+        );
+        // outside the organ's remit: art 23, not art 31
+        let remit = PetitionDeclinedV1 {
+            legal_channel: None,
+            guidance: "请向县自然资源局提出。".into(),
+            ground: Some("outside_remit".into()),
+            ..e
+        };
+        let n = decline(&remit, Some(&ctx(false)));
+        assert!(n[0].body.contains("第二十三条") && !n[0].body.contains("第三十一条"));
         let b = PetitionBarredV1 {
             petition_id: Uuid::now_v7(),
             case_number: "c3".into(),
@@ -398,12 +458,14 @@ mod tests {
         };
         let n = bar(&b, Some(&ctx(false)));
         assert!(n[0].body.contains("第三十六条第三款") && n[0].body.contains("140423-2024-000001"));
+        assert!(n[0].title.starts_with("不再受理告知书"));
         let in_progress = PetitionBarredV1 {
             ground: "earlier_case_in_progress".into(),
             ..b
         };
         let n = bar(&in_progress, Some(&ctx(false)));
         assert!(n[0].body.contains("第十九条"));
+        assert!(n[0].title.starts_with("不予受理告知书"), "{}", n[0].title);
     }
 
     #[test]

@@ -168,8 +168,8 @@ pub fn warning_message(days_left: i64) -> String {
 }
 
 /// A petition's mediation ended (调解结束): its outcome counts in the mediation indicators (a
-/// refusal of consent is no mediation), and an agreement closes the case substantively
-/// (实体性办结) on the day it was reached.
+/// refusal of consent is no mediation). The closure itself (实体性办结 on an agreement) is counted
+/// from administrative review's `case.closed`, which it publishes when it acts on this event.
 pub fn conclude(
     f: &mut crate::statistics::domain::read_model::CaseFacts,
     e: &xinfang_contracts::notices::MediationConcludedV1,
@@ -178,11 +178,6 @@ pub fn conclude(
         "consent_refused" => {}
         _ if e.resolves_petition => f.mediation_outcome = Some("success".into()),
         _ => f.mediation_outcome = Some("failure".into()),
-    }
-    if e.resolves_petition {
-        f.closure_kind = Some("substantive".into());
-        f.closed_on = Some(e.concluded_on);
-        f.status = "closed".into();
     }
 }
 

@@ -4,10 +4,12 @@
 // The helpers outside `#[test]` functions may panic too: a panic there is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authorization;
 mod deadlines_calendar;
 mod deadlines_clocks;
 mod deadlines_timers;
 mod helpers;
 mod mediation;
 mod oversight;
+mod review_clocks;
 mod statistics;

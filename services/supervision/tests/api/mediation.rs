@@ -1,6 +1,6 @@
 //! Mediation in supervision: the judicial-confirmation window as a clock, the warning when a
 //! mediation outlasts the handling period, the figures by body, mediator, field and township, and
-//! a petition closed substantively by its agreement in the indicators.
+//! the mediation outcomes in the indicators.
 
 use crate::helpers::replica::*;
 use supervision::deadlines::domain::calendar::ManualClock;
@@ -445,12 +445,16 @@ async fn mediation_clocks_warnings_and_figures() {
         (m["numerator"].as_i64(), m["denominator"].as_i64()),
         (Some(1), Some(2))
     );
-    let closed: (Option<String>, String) =
-        sqlx::query_as("SELECT closure_kind, status FROM case_facts WHERE case_id = $1")
-            .bind(a)
-            .fetch_one(r.pool())
-            .await
-            .unwrap();
-    assert_eq!(closed, (Some("substantive".into()), "closed".into()));
+    let outcomes: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT mediation_outcome FROM case_facts WHERE case_id = ANY($1) ORDER BY case_id",
+    )
+    .bind(vec![a, b])
+    .fetch_all(r.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![Some("success".to_string()), Some("failure".to_string())]
+    );
     r.stop().await;
 }

@@ -1,6 +1,7 @@
 //! The subcommands (子命令).
 
 pub mod audit;
+pub mod directory;
 pub mod dlq;
 pub mod migrate;
 pub mod outbox;

@@ -26,13 +26,26 @@ pub enum DeadlineKind {
     SimpleAcceptance,
     /// 简易办理答复期限: opinion within 10 个工作日.
     SimpleOpinion,
+    /// 意见书送达期限: an issued opinion must reach the petitioner (configurable); undelivered, it
+    /// keeps the petitioner's window closed and is a finding.
+    OpinionDelivery,
+    /// 复查请求期限: the petitioner may ask for review within 30 日 of delivery (art 35).
+    ReviewWindow,
+    /// 复查期限: review opinion within 30 日 of the request (art 35).
+    Review,
+    /// 复核请求期限: re-review may be asked within 30 日 of the review opinion's delivery (art 36).
+    ReReviewWindow,
+    /// 复核期限: re-review opinion within 30 日; hearing days not counted (art 36).
+    ReReview,
+    /// 落实期限: what a 支持 opinion requires, by the date the organ set (art 32 ¶2).
+    Implementation,
     /// 司法确认申请期限: the parties may apply within 30 日 of the mediation agreement taking
     /// effect (人民调解法 art 33); a window, not a duty (kept in `crate::mediation`).
     JudicialConfirmation,
 }
 
 impl DeadlineKind {
-    pub const ALL: [DeadlineKind; 9] = [
+    pub const ALL: [DeadlineKind; 15] = [
         DeadlineKind::Acceptance,
         DeadlineKind::UpstreamAssignment,
         DeadlineKind::ReceiptNotice,
@@ -41,6 +54,12 @@ impl DeadlineKind {
         DeadlineKind::Handling,
         DeadlineKind::SimpleAcceptance,
         DeadlineKind::SimpleOpinion,
+        DeadlineKind::OpinionDelivery,
+        DeadlineKind::ReviewWindow,
+        DeadlineKind::Review,
+        DeadlineKind::ReReviewWindow,
+        DeadlineKind::ReReview,
+        DeadlineKind::Implementation,
         DeadlineKind::JudicialConfirmation,
     ];
 
@@ -54,12 +73,44 @@ impl DeadlineKind {
             DeadlineKind::Handling => "handling",
             DeadlineKind::SimpleAcceptance => "simple_acceptance",
             DeadlineKind::SimpleOpinion => "simple_opinion",
+            DeadlineKind::OpinionDelivery => "opinion_delivery",
+            DeadlineKind::ReviewWindow => "review_window",
+            DeadlineKind::Review => "review",
+            DeadlineKind::ReReviewWindow => "re_review_window",
+            DeadlineKind::ReReview => "re_review",
+            DeadlineKind::Implementation => "implementation",
             DeadlineKind::JudicialConfirmation => "judicial_confirmation",
         }
     }
 
     pub fn parse(s: &str) -> Option<DeadlineKind> {
         DeadlineKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The law that stops this clock (中止计时的法律依据), if any: only where a statute says a
+    /// period is not counted (复核听证所需时间不计算在期限内, art 36 ¶2). Only the re-review period
+    /// has one (its hearing); acceptance, notice, objection, assignment, handling, review and the
+    /// petitioner's windows run on.
+    pub fn stop_basis(self) -> Option<&'static str> {
+        match self {
+            DeadlineKind::Acceptance
+            | DeadlineKind::UpstreamAssignment
+            | DeadlineKind::ReceiptNotice
+            | DeadlineKind::ObjectionWindow
+            | DeadlineKind::Assignment
+            | DeadlineKind::Handling
+            | DeadlineKind::SimpleAcceptance
+            | DeadlineKind::SimpleOpinion
+            | DeadlineKind::OpinionDelivery
+            | DeadlineKind::ReviewWindow
+            | DeadlineKind::Review
+            | DeadlineKind::ReReviewWindow
+            | DeadlineKind::Implementation
+            | DeadlineKind::JudicialConfirmation => None,
+            DeadlineKind::ReReview => Some(
+                "《信访工作条例》第三十六条第二款：复核机关举行听证的，听证所需时间不计算在复核期限内",
+            ),
+        }
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -72,6 +123,12 @@ impl DeadlineKind {
             DeadlineKind::Handling => "办理期限",
             DeadlineKind::SimpleAcceptance => "简易办理受理期限",
             DeadlineKind::SimpleOpinion => "简易办理答复期限",
+            DeadlineKind::OpinionDelivery => "意见书送达期限",
+            DeadlineKind::ReviewWindow => "复查请求期限",
+            DeadlineKind::Review => "复查期限",
+            DeadlineKind::ReReviewWindow => "复核请求期限",
+            DeadlineKind::ReReview => "复核期限",
+            DeadlineKind::Implementation => "落实期限",
             DeadlineKind::JudicialConfirmation => "司法确认申请期限",
         }
     }
@@ -103,6 +160,24 @@ impl DeadlineKind {
             DeadlineKind::SimpleOpinion => {
                 "国家信访局简易办理规定：自受理之日起10个工作日内作出处理意见"
             }
+            DeadlineKind::OpinionDelivery => {
+                "《信访工作条例》第三十二条、第三十五条：处理意见书应当书面答复信访人，请求复查期限自收到书面答复之日起算"
+            }
+            DeadlineKind::ReviewWindow => {
+                "《信访工作条例》第三十五条：信访人可以自收到书面答复之日起30日内请求复查"
+            }
+            DeadlineKind::Review => {
+                "《信访工作条例》第三十五条：自收到复查请求之日起30日内提出复查意见"
+            }
+            DeadlineKind::ReReviewWindow => {
+                "《信访工作条例》第三十六条：信访人可以自收到书面答复之日起30日内请求复核"
+            }
+            DeadlineKind::ReReview => {
+                "《信访工作条例》第三十六条：自收到复核请求之日起30日内提出复核意见，听证所需时间不计算在内"
+            }
+            DeadlineKind::Implementation => {
+                "《信访工作条例》第三十二条第二款：作出支持信访请求意见的，应当督促有关机关、单位执行"
+            }
             DeadlineKind::JudicialConfirmation => {
                 "《人民调解法》第三十三条：双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认"
             }
@@ -118,9 +193,15 @@ impl DeadlineKind {
             DeadlineKind::UpstreamAssignment
             | DeadlineKind::Assignment
             | DeadlineKind::Handling
-            | DeadlineKind::SimpleOpinion => Some(Question::Unhandled),
+            | DeadlineKind::SimpleOpinion
+            | DeadlineKind::OpinionDelivery
+            | DeadlineKind::Review
+            | DeadlineKind::ReReview
+            | DeadlineKind::Implementation => Some(Question::Unhandled),
             // A right of the receiving organ, not a duty: its lapse is no finding.
             DeadlineKind::ObjectionWindow => None,
+            // The petitioner's windows: their lapse makes the case final, no one failed.
+            DeadlineKind::ReviewWindow | DeadlineKind::ReReviewWindow => None,
             // A right of the parties: its lapse is no finding.
             DeadlineKind::JudicialConfirmation => None,
         }
@@ -142,9 +223,14 @@ pub fn period_of(kind: DeadlineKind, limits: &Limits) -> (u32, PeriodUnit) {
         DeadlineKind::SimpleOpinion => {
             (engine.simple_opinion_working_days, PeriodUnit::WorkingDays)
         }
-        DeadlineKind::Assignment | DeadlineKind::UpstreamAssignment => {
-            (0, PeriodUnit::CalendarDays)
-        }
+        DeadlineKind::OpinionDelivery => (engine.opinion_delivery_days, PeriodUnit::CalendarDays),
+        DeadlineKind::ReviewWindow => (engine.review_request_days, PeriodUnit::CalendarDays),
+        DeadlineKind::Review => (engine.review_days, PeriodUnit::CalendarDays),
+        DeadlineKind::ReReviewWindow => (engine.re_review_request_days, PeriodUnit::CalendarDays),
+        DeadlineKind::ReReview => (engine.re_review_days, PeriodUnit::CalendarDays),
+        DeadlineKind::Assignment
+        | DeadlineKind::UpstreamAssignment
+        | DeadlineKind::Implementation => (0, PeriodUnit::CalendarDays),
         DeadlineKind::JudicialConfirmation => (
             crate::mediation::domain::JUDICIAL_CONFIRMATION_DAYS,
             PeriodUnit::CalendarDays,
@@ -167,6 +253,8 @@ pub fn steps_of(kind: DeadlineKind) -> &'static [DeadlineStep] {
         }
         // Recorded when the decision is known, already closed.
         DeadlineKind::SimpleAcceptance => &[],
+        // The petitioner's windows: only the day after the last day matters (finality).
+        DeadlineKind::ReviewWindow | DeadlineKind::ReReviewWindow => &[DeadlineStep::Overdue],
         _ => ALL,
     }
 }

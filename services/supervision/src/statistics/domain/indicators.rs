@@ -5,6 +5,7 @@
 //! `status = "not_yet_measured"`, never as 0.
 
 use std::collections::BTreeMap;
+use xinfang_platform::directory::Directory;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -128,7 +129,7 @@ impl Measure {
 }
 
 /// Events that closure, satisfaction and mediation figures will come from (services not built yet).
-pub const CLOSURE_EVENTS: [&str; 1] = ["administrative-review.handling.closed.v1"];
+pub const CLOSURE_EVENTS: [&str; 1] = ["administrative-review.case.closed.v1"];
 pub const SATISFACTION_EVENTS: [&str; 1] = ["intake.satisfaction.rated.v1"];
 /// `MediationConcludedV1` (调解结束).
 pub const MEDIATION_EVENTS: [&str; 1] = ["mediation.mediation.concluded.v1"];
@@ -234,6 +235,19 @@ pub struct IndicatorReport {
     pub groups: Vec<Group>,
 }
 
+impl IndicatorReport {
+    /// Units by their names for people (单位名称): the labels of a grouping by unit.
+    pub fn name_units(&mut self, directory: &Directory) {
+        if self.group_by.as_deref() == Some(Dim::Unit.as_str()) {
+            for g in &mut self.groups {
+                if !g.key.is_empty() {
+                    g.label = directory.name_of(&g.key);
+                }
+            }
+        }
+    }
+}
+
 pub fn label_of(dim: Dim, key: &str) -> String {
     match dim {
         Dim::Field => field_label_zh(key).to_string(),
@@ -288,7 +302,10 @@ mod tests {
         let i = indicators_from(&[0; 16], empty_findings());
         assert_eq!(i.satisfaction_rate.status, "not_yet_measured");
         assert_eq!(i.satisfaction_rate.value, None);
-        assert_eq!(i.on_time_closure_rate.status, "not_yet_measured");
+        // Closure is measured since administrative review publishes case.closed.
+        assert_eq!(i.on_time_closure_rate.status, "no_cases");
+        assert_eq!(i.substantive_closures.status, "measured");
+        // Mediation is measured since mediation publishes mediation.concluded.
         assert_eq!(i.mediation_success_rate.status, "no_cases");
         assert!(i.volume.is_measured());
         assert_eq!(i.findings.len(), 5);
