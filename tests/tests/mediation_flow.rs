@@ -184,15 +184,31 @@ async fn a_claim_mediated_to_a_written_agreement_closes_substantively_and_counts
         ),
         (Some("measured"), Some(1), Some(1.0))
     );
-    let closure: (Option<String>, String) =
-        sqlx::query_as("SELECT closure_kind, status FROM case_facts WHERE case_id = $1::uuid")
-            .bind(&case_id)
-            .fetch_one(&p.supervision.app.pool)
-            .await
-            .unwrap();
+    // Administrative review closed handling on the agreement (实体性办结, case.closed), and the
+    // indicators count it as a substantive closure.
+    let ind = until(
+        &p,
+        "the substantive closure in the indicators",
+        p.supervision
+            .url(&format!("/api/v1/statistics/indicators?{period}")),
+        &supervisor,
+        |r| r["total"]["substantive_closures"]["value"].as_f64() == Some(1.0),
+    )
+    .await;
+    assert_eq!(
+        ind["total"]["procedural_closures"]["value"].as_f64(),
+        Some(0.0)
+    );
+    let closure: (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT closure_kind, mediation_outcome FROM case_facts WHERE case_id = $1::uuid",
+    )
+    .bind(&case_id)
+    .fetch_one(&p.supervision.app.pool)
+    .await
+    .unwrap();
     assert_eq!(
         closure,
-        (Some("substantive".to_string()), "closed".to_string())
+        (Some("substantive".to_string()), Some("success".to_string()))
     );
     let deadlines = until(
         &p,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use xinfang_messaging::OutboxWaker;
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     idempotency, Actor, ApiError, Permission,
 };
@@ -23,6 +24,17 @@ use crate::{
     },
     store::directory::{self, BodyRow, MediatorRow},
 };
+
+/// A unit code must name an active unit of the units directory (单位目录).
+fn unit_known(units: &Directory, field: &str, code: Option<&str>) -> Result<(), ApiError> {
+    match code.map(|c| units.require_active(field, c)) {
+        Some(Err(refused)) => {
+            let field = refused.field().to_string();
+            Err(ApiError::validation(&field, refused.to_string()))
+        }
+        _ => Ok(()),
+    }
+}
 
 fn may_read(actor: &Actor) -> Result<(), ApiError> {
     if actor.has(Permission::ReadCases) || actor.has(Permission::Mediate) {
@@ -47,9 +59,11 @@ pub async fn create_body(
     body: web::Json<BodyDraft>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    units: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner();
     let new = NewBody::parse(&draft)?;
+    unit_known(&units, "unit_code", Some(&new.unit_code))?;
     access::may_maintain(&actor, &new.unit_code)?;
     let (mut uow, key) = match begin(&req, &actor, &pool, &waker, &draft).await? {
         Begun::Go(uow, key) => (uow, key),
@@ -119,9 +133,11 @@ pub async fn create_mediator(
     body: web::Json<MediatorDraft>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    units: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner();
     let new = NewMediator::parse(&draft)?;
+    unit_known(&units, "employer_unit", new.employer_unit.as_deref())?;
     let (mut uow, key) = match begin(&req, &actor, &pool, &waker, &draft).await? {
         Begun::Go(uow, key) => (uow, key),
         Begun::Replay(r) => return Ok(r),
@@ -159,10 +175,12 @@ pub async fn update_mediator(
     body: web::Json<MediatorDraft>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    units: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let draft = body.into_inner();
     let new = NewMediator::parse(&draft)?;
+    unit_known(&units, "employer_unit", new.employer_unit.as_deref())?;
     let (mut uow, key) = match begin(&req, &actor, &pool, &waker, &(id, &draft)).await? {
         Begun::Go(uow, key) => (uow, key),
         Begun::Replay(r) => return Ok(r),

@@ -256,6 +256,22 @@ async fn every_step_needs_its_right_and_the_bodys_unit() {
     let (s, v) = ctx.post("/api/v1/mediators", &bureau_mediator, json!({
         "name": "钱八", "body_id": ctx.body_id, "kind": "five_elders", "fields": ["x"], "townships": ["古韩镇"] })).await;
     assert_eq!(s, 201, "{v}");
+    // A body's unit and a mediator's employer must be units of the directory.
+    let admin = token("admin", BUREAU, &[Role::Admin]);
+    let (s, v) = ctx.post("/api/v1/mediation-bodies", &admin, json!({
+        "name": "无名委员会", "kind": "studio", "township": "古韩镇", "fields": ["x"], "contact": "1", "unit_code": "140423-NOPE" })).await;
+    assert_eq!(
+        (s, v["details"]["field"].as_str()),
+        (422, Some("unit_code")),
+        "{v}"
+    );
+    let (s, v) = ctx.post("/api/v1/mediators", &ctx.head(), json!({
+        "name": "钱九", "body_id": ctx.body_id, "kind": "lawyer", "fields": ["x"], "townships": ["古韩镇"], "employer_unit": "140423-NOPE" })).await;
+    assert_eq!(
+        (s, v["details"]["field"].as_str()),
+        (422, Some("employer_unit")),
+        "{v}"
+    );
     // Bad input names its field.
     let (s, v) = ctx.post("/api/v1/mediators", &ctx.head(), json!({
         "name": "钱八", "body_id": ctx.body_id, "kind": "wizard", "fields": ["x"], "townships": ["古韩镇"] })).await;
