@@ -479,11 +479,12 @@ async fn a_newly_published_year_sends_the_due_dates_it_gives_back_to_administrat
     let env = TestEnv::new();
     let r = start(&env, &ManualClock::new(d("2026-12-18")), json!({})).await;
     let case = new_case(&r, d("2026-12-10")).await;
-    // 12-10 + 60 日 falls in 2027, not published yet: no due date, and administrative review is told so.
+    // 12-10 + 60 日 falls in 2027, whose arrangement is not published yet: a provisional (暂定) due
+    // date from the statutory holidays and weekends, and administrative review is told it.
     r.apply(&started(case, "2026-12-10"), Some(case)).await;
     assert_eq!(
         projections(&r, case).await,
-        vec![("handling".into(), None, 0)]
+        vec![("handling".into(), Some("2027-02-11".to_string()), 0)]
     );
     let admin = xinfang_test_support::token("admin-1", BUREAU, &[xinfang_platform::Role::Admin]);
     let res = r
