@@ -8,6 +8,7 @@ pub mod deadlines;
 pub mod domain;
 pub mod events;
 pub mod findings;
+pub mod mediation;
 pub mod oversight;
 pub mod startup;
 pub mod statistics;

@@ -94,7 +94,11 @@ pub async fn build_with(
                 ctx.shutdown,
             )
         })
-        .openapi(api::ApiDoc::openapi())
+        .openapi({
+            let mut doc = api::ApiDoc::openapi();
+            doc.merge(crate::mediation::api::MediationApiDoc::openapi());
+            doc
+        })
         .app_data(web::Data::new(calendar.clone()))
         .app_data(web::Data::new(engine.clone()))
         .app_data(web::Data::new(oversight))

@@ -9,6 +9,12 @@ use crate::envelope::{ContractError, Envelope, Event, Producer};
 use crate::intake_legal::{
     AssignmentObjectionRuledV1, IntakeNoticeRequestedV1, LegalChannelOverriddenV1,
 };
+use crate::mediation::{
+    AgreementNotPerformedV1, AgreementPerformedV1, DisputeRegisteredV1, DisputeResolvedV1,
+    JudicialConfirmationAppliedV1, JudicialConfirmationRuledV1, MediationAgreementReachedV1,
+    MediationConsentRecordedV1, MediationConsentRefusedV1, MediationEndedV1, MediationReferredV1,
+    MediationSessionHeldV1, MediationSessionScheduledV1, MediatorAssignedV1,
+};
 use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
@@ -599,6 +605,20 @@ domain_events!(
     ImplementationCompleted(ImplementationCompletedV1),
     FollowUpRecorded(FollowUpRecordedV1),
     DeadlineProjected(DeadlineProjectedV1),
+    MediationReferred(MediationReferredV1),
+    MediationConsentRecorded(MediationConsentRecordedV1),
+    MediationConsentRefused(MediationConsentRefusedV1),
+    MediatorAssigned(MediatorAssignedV1),
+    MediationSessionScheduled(MediationSessionScheduledV1),
+    MediationSessionHeld(MediationSessionHeldV1),
+    MediationAgreementReached(MediationAgreementReachedV1),
+    JudicialConfirmationApplied(JudicialConfirmationAppliedV1),
+    JudicialConfirmationRuled(JudicialConfirmationRuledV1),
+    AgreementPerformed(AgreementPerformedV1),
+    AgreementNotPerformed(AgreementNotPerformedV1),
+    MediationEnded(MediationEndedV1),
+    DisputeRegistered(DisputeRegisteredV1),
+    DisputeResolved(DisputeResolvedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

@@ -9,6 +9,7 @@ pub mod deadline_changes;
 pub mod envelope;
 pub mod events;
 pub mod intake_legal;
+pub mod mediation;
 pub mod notices;
 pub mod review;
 pub mod topology;

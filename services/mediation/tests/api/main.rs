@@ -1,4 +1,14 @@
-//! The service's integration tests: the case register it keeps from intake's registrations.
+//! The service's integration tests: the case register it keeps from intake's registrations, and the
+//! mediation paths (flows.rs), the refusing rules (rules.rs), the dispute register (disputes.rs).
+
+#[cfg(test)]
+mod disputes;
+#[cfg(test)]
+mod flows;
+#[cfg(test)]
+mod helpers;
+#[cfg(test)]
+mod rules;
 
 use mediation::{configuration::Settings, startup};
 use xinfang_test_support::{case_register::check_case_register, spawn_app, TestEnv};

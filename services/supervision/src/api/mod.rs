@@ -147,6 +147,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(clocks::resume),
             )
             .route("/findings", web::get().to(findings::list))
+            .configure(crate::mediation::api::routes)
             .configure(oversight_routes),
     );
 }

@@ -11,6 +11,7 @@ use crate::{
         domain::calendar::{current, SharedCalendar},
         events as deadlines,
     },
+    mediation::events as mediation,
     statistics::events as statistics,
     timeline::events as timeline,
 };
@@ -35,6 +36,8 @@ impl EventHandler for SupervisionEvents {
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         deadlines::on_event(uow, &self.calendar, &self.limits, envelope, &event).await?;
+        let calendar = current(&self.calendar);
+        mediation::on_event(uow, calendar.as_ref(), &self.limits, envelope, &event).await?;
         timeline::on_event(uow, envelope, &event).await?;
         // The statistics rollup updates shared daily rows (the county's, the unit's): it runs last,
         // so that those row locks are held only from here to the commit.

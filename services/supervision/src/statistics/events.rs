@@ -69,6 +69,7 @@ pub async fn apply(
         DomainEvent::RepeatLinked(e) => e.petition_id,
         DomainEvent::CaseFinalized(e) => e.petition_id,
         DomainEvent::CaseClosed(e) => e.petition_id,
+        DomainEvent::MediationConcluded(e) => e.petition_id,
         _ => return Ok(()),
     };
     let Some(old) = case_facts::load(uow.conn(), case_id).await? else {
@@ -122,6 +123,7 @@ pub async fn apply(
                 crate::statistics::store::review::handling_on_time(uow.conn(), e.petition_id)
                     .await?;
         }
+        DomainEvent::MediationConcluded(e) => crate::mediation::domain::conclude(&mut f, e),
         _ => {}
     }
     if f != old {

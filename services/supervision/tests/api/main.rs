@@ -9,6 +9,7 @@ mod deadlines_calendar;
 mod deadlines_clocks;
 mod deadlines_timers;
 mod helpers;
+mod mediation;
 mod oversight;
 mod review_clocks;
 mod statistics;

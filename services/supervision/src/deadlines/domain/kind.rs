@@ -39,10 +39,13 @@ pub enum DeadlineKind {
     ReReview,
     /// 落实期限: what a 支持 opinion requires, by the date the organ set (art 32 ¶2).
     Implementation,
+    /// 司法确认申请期限: the parties may apply within 30 日 of the mediation agreement taking
+    /// effect (人民调解法 art 33); a window, not a duty (kept in `crate::mediation`).
+    JudicialConfirmation,
 }
 
 impl DeadlineKind {
-    pub const ALL: [DeadlineKind; 14] = [
+    pub const ALL: [DeadlineKind; 15] = [
         DeadlineKind::Acceptance,
         DeadlineKind::UpstreamAssignment,
         DeadlineKind::ReceiptNotice,
@@ -57,6 +60,7 @@ impl DeadlineKind {
         DeadlineKind::ReReviewWindow,
         DeadlineKind::ReReview,
         DeadlineKind::Implementation,
+        DeadlineKind::JudicialConfirmation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,7 @@ impl DeadlineKind {
             DeadlineKind::ReReviewWindow => "re_review_window",
             DeadlineKind::ReReview => "re_review",
             DeadlineKind::Implementation => "implementation",
+            DeadlineKind::JudicialConfirmation => "judicial_confirmation",
         }
     }
 
@@ -100,7 +105,8 @@ impl DeadlineKind {
             | DeadlineKind::ReviewWindow
             | DeadlineKind::Review
             | DeadlineKind::ReReviewWindow
-            | DeadlineKind::Implementation => None,
+            | DeadlineKind::Implementation
+            | DeadlineKind::JudicialConfirmation => None,
             DeadlineKind::ReReview => Some(
                 "《信访工作条例》第三十六条第二款：复核机关举行听证的，听证所需时间不计算在复核期限内",
             ),
@@ -123,6 +129,7 @@ impl DeadlineKind {
             DeadlineKind::ReReviewWindow => "复核请求期限",
             DeadlineKind::ReReview => "复核期限",
             DeadlineKind::Implementation => "落实期限",
+            DeadlineKind::JudicialConfirmation => "司法确认申请期限",
         }
     }
 
@@ -171,6 +178,9 @@ impl DeadlineKind {
             DeadlineKind::Implementation => {
                 "《信访工作条例》第三十二条第二款：作出支持信访请求意见的，应当督促有关机关、单位执行"
             }
+            DeadlineKind::JudicialConfirmation => {
+                "《人民调解法》第三十三条：双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认"
+            }
         }
     }
 
@@ -192,6 +202,8 @@ impl DeadlineKind {
             DeadlineKind::ObjectionWindow => None,
             // The petitioner's windows: their lapse makes the case final, no one failed.
             DeadlineKind::ReviewWindow | DeadlineKind::ReReviewWindow => None,
+            // A right of the parties: its lapse is no finding.
+            DeadlineKind::JudicialConfirmation => None,
         }
     }
 }
@@ -219,6 +231,10 @@ pub fn period_of(kind: DeadlineKind, limits: &Limits) -> (u32, PeriodUnit) {
         DeadlineKind::Assignment
         | DeadlineKind::UpstreamAssignment
         | DeadlineKind::Implementation => (0, PeriodUnit::CalendarDays),
+        DeadlineKind::JudicialConfirmation => (
+            crate::mediation::domain::JUDICIAL_CONFIRMATION_DAYS,
+            PeriodUnit::CalendarDays,
+        ),
     }
 }
 
@@ -232,7 +248,9 @@ pub fn steps_of(kind: DeadlineKind) -> &'static [DeadlineStep] {
     ];
     match kind {
         // A window, not a duty: remind before it closes, nothing after.
-        DeadlineKind::ObjectionWindow => &[DeadlineStep::Warning, DeadlineStep::Due],
+        DeadlineKind::ObjectionWindow | DeadlineKind::JudicialConfirmation => {
+            &[DeadlineStep::Warning, DeadlineStep::Due]
+        }
         // Recorded when the decision is known, already closed.
         DeadlineKind::SimpleAcceptance => &[],
         // The petitioner's windows: only the day after the last day matters (finality).

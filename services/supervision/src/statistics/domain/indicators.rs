@@ -131,7 +131,8 @@ impl Measure {
 /// Events that closure, satisfaction and mediation figures will come from (services not built yet).
 pub const CLOSURE_EVENTS: [&str; 1] = ["administrative-review.case.closed.v1"];
 pub const SATISFACTION_EVENTS: [&str; 1] = ["intake.satisfaction.rated.v1"];
-pub const MEDIATION_EVENTS: [&str; 1] = ["mediation.case.concluded.v1"];
+/// `MediationConcludedV1` (调解结束).
+pub const MEDIATION_EVENTS: [&str; 1] = ["mediation.mediation.concluded.v1"];
 
 fn measured(sources: &[&str]) -> bool {
     let handled = handled_events();
@@ -304,7 +305,8 @@ mod tests {
         // Closure is measured since administrative review publishes case.closed.
         assert_eq!(i.on_time_closure_rate.status, "no_cases");
         assert_eq!(i.substantive_closures.status, "measured");
-        assert_eq!(i.mediation_success_rate.status, "not_yet_measured");
+        // Mediation is measured since mediation publishes mediation.concluded.
+        assert_eq!(i.mediation_success_rate.status, "no_cases");
         assert!(i.volume.is_measured());
         assert_eq!(i.findings.len(), 5);
     }

@@ -48,6 +48,7 @@ pub fn handled_events() -> Vec<String> {
         RepeatLinkedV1::routing_key(),
         CaseFinalizedV1::routing_key(),
         xinfang_contracts::review::CaseClosedV1::routing_key(),
+        xinfang_contracts::notices::MediationConcludedV1::routing_key(),
     ]
 }
 
