@@ -9,6 +9,7 @@ use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
 };
+use crate::satisfaction::SatisfactionRatedV1;
 
 /// Channel by which a petition arrived (信访渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -552,6 +553,7 @@ domain_events!(
     NoticeDelivered(NoticeDeliveredV1),
     NoticeDeliveryFailed(NoticeDeliveryFailedV1),
     MediationConcluded(MediationConcludedV1),
+    SatisfactionRated(SatisfactionRatedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

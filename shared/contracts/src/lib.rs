@@ -8,6 +8,7 @@
 pub mod envelope;
 pub mod events;
 pub mod notices;
+pub mod satisfaction;
 pub mod topology;
 
 pub use envelope::{ContractError, Envelope, Event, Producer};

@@ -1,5 +1,9 @@
+use std::sync::Arc;
+
 use chrono::{NaiveDate, Utc};
-use notification::{configuration::Settings, startup};
+use notification::configuration::{NotificationSettings, Settings};
+use notification::domain::names::NameTable;
+use notification::startup::{self, Options};
 use uuid::Uuid;
 use xinfang_contracts::events::{Channel, PetitionRegisteredV1};
 use xinfang_test_support::{TestEnv, BUREAU};
@@ -19,10 +23,34 @@ pub fn registered(anonymous: bool) -> PetitionRegisteredV1 {
     }
 }
 
+/// The organs of the tests, by name.
+pub fn names() -> NameTable {
+    NameTable::of(&[
+        (BUREAU, "襄垣县信访局"),
+        ("140423-RSJ", "襄垣县人力资源和社会保障局"),
+        ("140423-ZJJ", "襄垣县住房和城乡建设管理局"),
+        ("140400-XFJ", "长治市信访局"),
+    ])
+}
+
+/// Settings of the service on `env`'s fresh database, with the dispatcher polling quickly.
+pub fn settings(env: &TestEnv) -> Settings {
+    let mut notification = NotificationSettings::default();
+    notification.delivery.poll_interval_ms = 50;
+    Settings {
+        platform: env.settings("notification"),
+        notification,
+    }
+}
+
 /// The notification service on `env`'s fresh database, not yet running.
 pub async fn build(env: &TestEnv) -> anyhow::Result<xinfang_platform::Service> {
-    startup::build(Settings {
-        platform: env.settings("notification"),
-    })
+    startup::build_with(
+        settings(env),
+        Options {
+            names: Some(Arc::new(names())),
+            ..Options::default()
+        },
+    )
     .await
 }
