@@ -6,4 +6,6 @@
 
 mod batches;
 mod decisions;
+mod delivery;
 mod helpers;
+mod servers;
