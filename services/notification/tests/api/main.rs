@@ -7,5 +7,6 @@
 mod batches;
 mod decisions;
 mod delivery;
+mod documents;
 mod helpers;
 mod servers;
