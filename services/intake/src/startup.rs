@@ -53,7 +53,7 @@ pub async fn build_with_options(
     });
     Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR)
         .consumer(Arc::new(IntakeEvents), hooks)
-        .openapi(api::ApiDoc::openapi())
+        .openapi(api::ApiDoc::openapi().merge_from(api::internal::InternalApi::openapi()))
         .app_data(state)
         .app_data(registrar)
         .routes(api::configure)

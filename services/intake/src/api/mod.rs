@@ -5,6 +5,7 @@ use actix_web::web;
 pub mod assignments;
 pub mod decisions;
 pub mod error;
+pub mod internal;
 pub mod petitions;
 pub mod repeat;
 pub mod rules;
@@ -58,6 +59,7 @@ pub mod visits;
 pub struct ApiDoc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    internal::configure(cfg);
     cfg.service(
         web::scope("/api/v1")
             .route("/petitions", web::post().to(petitions::register))

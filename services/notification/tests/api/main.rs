@@ -9,4 +9,5 @@ mod decisions;
 mod delivery;
 mod documents;
 mod helpers;
+mod self_service;
 mod servers;
