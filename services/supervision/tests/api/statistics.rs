@@ -273,8 +273,10 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
     assert_eq!(t["findings"]["unhandled"], 1);
     assert_eq!(t["findings"]["unaccounted"], 0);
     // Not measured yet: absent, never zero.
+    // Satisfaction is measured (notification's ratings) but nobody has rated yet.
+    assert_eq!(t["satisfaction_rate"]["status"], "no_cases");
+    assert!(t["satisfaction_rate"]["value"].is_null());
     for k in [
-        "satisfaction_rate",
         "on_time_closure_rate",
         "mediation_success_rate",
         "substantive_closures",
@@ -634,6 +636,66 @@ async fn hotspots_flag_a_field_and_township_that_jumps_against_its_baseline() {
         .await
         .0,
         403
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn satisfaction_ratings_from_the_self_service_are_counted_once_per_case() {
+    let app = TestApp::spawn().await;
+    let rated = |id: Uuid, rating: &str| xinfang_contracts::satisfaction::SatisfactionRatedV1 {
+        petition_id: id,
+        case_number: "c".into(),
+        rating: rating.into(),
+        rated_on: date(2025, 3, 20),
+        registering_unit: BUREAU.into(),
+        has_comment: false,
+    };
+    let a = app
+        .register(
+            date(2025, 3, 3),
+            "labour_social_security",
+            "城关镇",
+            Channel::Visit,
+            None,
+        )
+        .await;
+    let b = app
+        .register(
+            date(2025, 3, 4),
+            "labour_social_security",
+            "城关镇",
+            Channel::Visit,
+            None,
+        )
+        .await;
+    let c = app
+        .register(
+            date(2025, 3, 5),
+            "labour_social_security",
+            "城关镇",
+            Channel::Visit,
+            None,
+        )
+        .await;
+    app.apply_event(&rated(a, "satisfied"), a).await;
+    app.apply_event(&rated(b, "basically_satisfied"), b).await;
+    app.apply_event(&rated(c, "dissatisfied"), c).await;
+    // A second rating of the same case (another event) changes nothing.
+    app.apply_event(&rated(c, "satisfied"), c).await;
+    let auditor = token("au", BUREAU, &[Role::Auditor]);
+    let (s, r) = app
+        .get(
+            "/api/v1/statistics/indicators?from=2025-03-01&to=2025-03-31",
+            &auditor,
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let m = &r["total"]["satisfaction_rate"];
+    assert_eq!(m["status"], "measured");
+    assert_eq!(
+        (m["numerator"].as_i64(), m["denominator"].as_i64()),
+        (Some(2), Some(3))
     );
     app.stop().await;
 }
