@@ -403,7 +403,7 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
         "{md}"
     );
     assert!(
-        md.contains("群众满意率：暂未统计（相关业务尚未上线）"),
+        md.contains("群众满意率：无可统计件"),
         "{md}"
     );
     assert!(md.contains("转送1件，交办8件"), "{md}");
