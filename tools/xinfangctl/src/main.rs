@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{AuditCommand, Cli, Command, DlqCommand},
+    cli::{AuditCommand, Cli, Command, DeliveriesCommand, DlqCommand},
     error::CliResult,
 };
 
@@ -51,5 +51,11 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Audit {
             command: AuditCommand::Verify(a),
         } => commands::audit::verify(dir, a).await,
+        Command::Deliveries {
+            command: DeliveriesCommand::List(a),
+        } => commands::deliveries::list(dir, a).await,
+        Command::Deliveries {
+            command: DeliveriesCommand::Retry(a),
+        } => commands::deliveries::retry(dir, a).await,
     }
 }

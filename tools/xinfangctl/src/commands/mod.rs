@@ -1,6 +1,7 @@
 //! The subcommands (子命令).
 
 pub mod audit;
+pub mod deliveries;
 pub mod dlq;
 pub mod migrate;
 pub mod outbox;
