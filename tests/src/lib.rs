@@ -4,6 +4,8 @@
 // Only tests and the benchmark use this crate, and a harness that cannot set up must fail loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod console;
+
 use std::time::Duration;
 
 use serde_json::Value;
@@ -143,6 +145,14 @@ impl Platform {
             );
         }
         p
+    }
+
+    /// Add units beyond the seeded directory to every service's copy (as if the console had
+    /// published them).
+    pub async fn add_units(&self, units: &[xinfang_contracts::events::UnitRecordV1]) {
+        for s in self.services() {
+            s.app.add_units(units).await;
+        }
     }
 
     pub fn services(&self) -> [&Service; 5] {

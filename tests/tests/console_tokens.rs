@@ -9,55 +9,23 @@
 use std::time::Duration;
 
 use console::{
-    configuration::*,
     domain::{
         account::LoginName,
         password::{HashCost, NewPassword, PasswordHasher},
     },
     store,
 };
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use uuid::Uuid;
+use xinfang_e2e::console::start_console;
 use xinfang_test_support::{spawn_app, test_client, wait_for, TestEnv, BUREAU};
 
 const ACCESS_TTL_SECS: i64 = 3;
 
-fn console_settings(env: &TestEnv) -> Settings {
-    Settings {
-        platform: env.settings("console"),
-        environment: "local".into(),
-        console: ConsoleSettings {
-            tokens: TokenSettings {
-                access_ttl_secs: ACCESS_TTL_SECS,
-                service_ttl_secs: 60,
-                leeway_secs: 0,
-                // Local without keys: an in-memory key, unknown to anyone but the console's JWKS.
-                signing_keys: Vec::new(),
-                dev_key_file: None,
-                service_clients: Vec::new(),
-            },
-            sessions: SessionSettings::default(),
-            login: LoginSettings::default(),
-            password: PasswordSettings {
-                memory_kib: 19 * 1024,
-                iterations: 2,
-                parallelism: 1,
-            },
-            totp: TotpSettings {
-                issuer: "襄垣县信访平台".into(),
-                encryption_key: SecretString::from("ZGV2LW9ubHktdG90cC1rZXktY2hhbmdlLW1lLTAwMDA="),
-            },
-            workers: WorkerSettings::default(),
-            bootstrap_admin: None,
-        },
-    }
-}
-
 #[tokio::test]
 async fn a_console_token_works_at_mediation_until_its_session_is_revoked() {
     let env = TestEnv::new();
-    let console_app = spawn_app(console::startup::build(console_settings(&env))).await;
+    let console_app = start_console(&env, ACCESS_TTL_SECS).await;
 
     // Mediation trusts the console's JWKS only: no development key, a small leeway.
     let mut platform = env.settings("mediation");

@@ -178,6 +178,11 @@ pub struct LoginSettings {
     pub max_failures_per_address: i64,
     pub window_secs: i64,
     pub lockout_secs: i64,
+    /// Reverse proxies (反向代理) whose `X-Forwarded-For` is believed, by IP address. Empty (the
+    /// default): the TCP peer is the client. With a proxy in front and this empty, every client
+    /// would share the proxy's address and one attacker could lock the address out for all.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for LoginSettings {
@@ -187,6 +192,7 @@ impl Default for LoginSettings {
             max_failures_per_address: 20,
             window_secs: 15 * 60,
             lockout_secs: 15 * 60,
+            trusted_proxies: Vec::new(),
         }
     }
 }

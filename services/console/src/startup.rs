@@ -45,6 +45,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     .worker("session-cleanup", move |ctx| {
         workers::cleanup::run(ctx.pool, cleanup, ctx.shutdown)
     })
+    .worker("directory-announce", |ctx| {
+        workers::announce::run(ctx.pool, ctx.waker, ctx.shutdown)
+    })
     .openapi(api::ApiDoc::openapi())
     .routes({
         let state = state.clone();

@@ -27,7 +27,11 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
-use xinfang_test_support::{clerk_token, drop_databases, TestEnv};
+use xinfang_test_support::{
+    clerk_token,
+    directory::{add_units, department},
+    drop_databases, TestEnv,
+};
 
 const FIELDS: [&str; 6] = [
     "urban_rural_construction",
@@ -285,6 +289,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?
     .without_signal_handling();
+    let units: Vec<_> = (0..respondents())
+        .map(|i| department(&format!("140423-U{i:02}"), &format!("测试部门{i:02}")))
+        .collect();
+    add_units(app.pool(), app.directory(), &units).await;
     let shutdown = app.shutdown_token();
     let url = format!("http://127.0.0.1:{}/api/v1/petitions", app.port());
     let handle = tokio::spawn(app.run_until_stopped());

@@ -35,7 +35,9 @@ pub async fn build_with_options(
     // Refuse bad keys or calendars before touching the database.
     let vault = Arc::new(PiiVault::new(&options.pii).map_err(|e| anyhow::anyhow!("{e}"))?);
     let calendar =
-        xinfang_calendar::load_calendars(&xinfang_calendar::calendar_dir(&options.calendar_dir))?;
+        xinfang_calendar::load_calendars(&xinfang_calendar::calendar_dir(&options.calendar_dir))?
+            // Objection windows in a year not yet published are counted provisionally (暂定).
+            .with_provisional_years(3);
     let registration = options.registration.clone();
     let registrar = web::Data::new(Registrar::start(
         Arc::new(RegistrarContext {
@@ -45,13 +47,15 @@ pub async fn build_with_options(
         registration.writers,
         registration.batch_size,
     ));
+    let builder = Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR);
     let state = web::Data::new(IntakeState {
         settings: settings.intake.clone(),
         options,
         vault,
         calendar,
+        directory: builder.directory(),
     });
-    Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR)
+    builder
         .consumer(Arc::new(IntakeEvents), hooks)
         .openapi(api::ApiDoc::openapi().merge_from(api::internal::InternalApi::openapi()))
         .app_data(state)

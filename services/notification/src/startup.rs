@@ -11,7 +11,7 @@ use crate::api::{self, state::AppState};
 use crate::channels::contacts::{ContactSource, IntakeContacts};
 use crate::channels::{email::Mailer, sms::SmsGateway};
 use crate::configuration::Settings;
-use crate::domain::names::{NameTable, OrganNames};
+use crate::domain::names::OrganNames;
 use crate::events::NotificationEvents;
 use crate::pdf::FontBook;
 use crate::workers::dispatcher::Dispatcher;
@@ -22,7 +22,7 @@ pub struct Options {
     pub hooks: ConsumerHooks,
     /// Contact details and query-code checks (default: intake's internal endpoints).
     pub contacts: Option<Arc<dyn ContactSource>>,
-    /// Organ names (default: the units directory copy).
+    /// Organ names (default: the service's units directory copy, `xinfang_platform::directory`).
     pub names: Option<Arc<dyn OrganNames>>,
 }
 
@@ -52,9 +52,11 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
         Some(c) => c,
         None => Arc::new(IntakeContacts::new(n.contacts.clone())?),
     };
-    let names: Arc<dyn OrganNames> = options
-        .names
-        .unwrap_or_else(|| Arc::new(NameTable::default()));
+    let builder = Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR);
+    let names: Arc<dyn OrganNames> = match options.names {
+        Some(n) => n,
+        None => Arc::new(builder.directory()),
+    };
     let sms = n
         .sms
         .clone()
@@ -78,7 +80,7 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
         self_service: n.self_service.clone(),
     });
     let delivery = n.delivery.clone();
-    Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR)
+    builder
         .consumer(Arc::new(NotificationEvents { names }), options.hooks)
         .openapi(api::ApiDoc::openapi())
         .app_data(state)

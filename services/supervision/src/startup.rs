@@ -50,7 +50,9 @@ pub async fn build_with(
     options: SupervisionOptions,
 ) -> anyhow::Result<(Service, Engine)> {
     let dir = xinfang_calendar::calendar_dir(&settings.supervision.calendar_dir);
-    let loaded = xinfang_calendar::load_calendars(&dir)?;
+    // Years not yet published answer provisionally (暂定), so that no due date stays empty.
+    let loaded = xinfang_calendar::load_calendars(&dir)?
+        .with_provisional_years(crate::deadlines::domain::calendar::PROVISIONAL_YEARS_AHEAD);
     tracing::info!(years = ?loaded.years(), dir = %dir.display(), "holiday calendars loaded");
     let calendar: SharedCalendar = Arc::new(RwLock::new(Arc::new(loaded)));
     let limits = settings.supervision.limits.clone();

@@ -187,6 +187,11 @@ impl YearTable {
 #[derive(Debug, Clone, Default)]
 pub struct HolidayCalendar {
     years: BTreeMap<i32, YearTable>,
+    /// Provisional years (暂定年度) computed from the statutory holidays, for years after the
+    /// first loaded one whose arrangement is not loaded; see [`HolidayCalendar::with_provisional_years`].
+    provisional: BTreeMap<i32, YearTable>,
+    /// How many years past the last loaded one get a provisional arrangement (0: none).
+    provisional_ahead: u32,
 }
 
 impl HolidayCalendar {
@@ -294,7 +299,47 @@ impl HolidayCalendar {
     pub fn add_year(&mut self, arrangement: YearArrangement) -> Result<bool, CalendarError> {
         let year = arrangement.year;
         let table = YearTable::build(arrangement)?;
-        Ok(self.years.insert(year, table).is_some())
+        let replaced = self.years.insert(year, table).is_some();
+        self.refresh_provisional();
+        Ok(replaced)
+    }
+
+    /// Answer for years whose arrangement is not loaded yet with a provisional arrangement
+    /// (暂定安排, [`YearArrangement::provisional`]): every missing year from the first loaded one to
+    /// `ahead` years past the last loaded one. Deadlines that use such a year are marked
+    /// provisional ([`crate::Deadline::provisional`]); loading the year's real arrangement
+    /// replaces it. Without this, such dates are [`CalendarError::OutsideCalendar`].
+    #[must_use]
+    pub fn with_provisional_years(mut self, ahead: u32) -> Self {
+        self.provisional_ahead = ahead;
+        self.refresh_provisional();
+        self
+    }
+
+    fn refresh_provisional(&mut self) {
+        self.provisional.clear();
+        let (Some(&first), Some(&last)) = (self.years.keys().next(), self.years.keys().last())
+        else {
+            return;
+        };
+        if self.provisional_ahead == 0 {
+            return;
+        }
+        let ahead = i32::try_from(self.provisional_ahead).unwrap_or(i32::MAX);
+        for year in first..=last.saturating_add(ahead) {
+            if self.years.contains_key(&year) {
+                continue;
+            }
+            if let Ok(table) = YearArrangement::provisional(year).and_then(YearTable::build) {
+                self.provisional.insert(year, table);
+            }
+        }
+    }
+
+    /// Whether `year` is answered by a provisional arrangement (暂定).
+    #[must_use]
+    pub fn is_provisional(&self, year: i32) -> bool {
+        !self.years.contains_key(&year) && self.provisional.contains_key(&year)
     }
 
     /// Loaded years (已加载年份), ascending.
@@ -343,7 +388,10 @@ impl HolidayCalendar {
 
     /// The table of `year`, or `OutsideCalendar { date: needed }`.
     fn table(&self, year: i32, needed: NaiveDate) -> Result<&YearTable, CalendarError> {
-        self.years.get(&year).ok_or_else(|| self.outside(needed))
+        self.years
+            .get(&year)
+            .or_else(|| self.provisional.get(&year))
+            .ok_or_else(|| self.outside(needed))
     }
 
     /// The `n`-th working day on or after `from` (`n >= 1`).

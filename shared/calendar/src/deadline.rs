@@ -173,6 +173,10 @@ pub struct Deadline {
     pub due: NaiveDate,
     /// Short Chinese sentences explaining every step (计算说明), for clerks.
     pub explanation: Vec<String>,
+    /// 暂定: computed with a provisional arrangement (the year's 调休 not yet published); the
+    /// explanation says so and why.
+    #[serde(default)]
+    pub provisional: bool,
 }
 
 /// Compute the deadline (计算期满日) and a Chinese explanation of every step.
@@ -802,9 +806,21 @@ fn explained(
     }
 
     lines.push(format!("期满日：{}。", date_with_day_kind(calendar, due)));
+    let provisional_years: Vec<String> = (start.year()..=due.year())
+        .filter(|y| calendar.is_provisional(*y))
+        .map(|y| y.to_string())
+        .collect();
+    let provisional = !provisional_years.is_empty();
+    if provisional {
+        lines.push(format!(
+            "暂定：{} 年国务院办公厅节假日安排尚未公布，本期满日按《全国年节及纪念日放假办法》规定的法定节假日（含按农历推算的春节、端午、中秋和清明节气）及周末推算，未计调休；安排公布后自动重新计算。",
+            provisional_years.join("、")
+        ));
+    }
     Ok(Deadline {
         due,
         explanation: lines,
+        provisional,
     })
 }
 

@@ -4,8 +4,12 @@
 //! The State Council publishes each year's holiday arrangement (节假日安排)
 //! every autumn; the platform loads it as data from `deploy/calendars/YYYY.json`
 //! ([`HolidayCalendar::load_dir`]) and computes statutory clocks with it
-//! ([`compute_due`]). A date in a year that is not loaded is always an error
-//! ([`CalendarError::OutsideCalendar`]), never a guess.
+//! ([`compute_due`]). A date in a year that is not loaded is an error
+//! ([`CalendarError::OutsideCalendar`]), unless the calendar was asked to answer
+//! provisionally ([`HolidayCalendar::with_provisional_years`]): then the year's
+//! statutory holidays (fixed and lunar, with 补假) and weekends stand in for the
+//! unpublished arrangement, and a deadline using them is marked 暂定
+//! ([`Deadline::provisional`]).
 //!
 //! # Day classification (日期分类)
 //! A day is a working day (工作日) iff it is an announced make-up working day
@@ -109,6 +113,7 @@ mod arrangement;
 mod calendar;
 mod deadline;
 mod error;
+mod provisional;
 mod source;
 
 pub use arrangement::{Holiday, MakeUpWorkingDay, YearArrangement};
@@ -120,4 +125,5 @@ pub use deadline::{
     compute_due, compute_due_date_only, ClockStop, Deadline, DeadlineSpec, Extension, PeriodUnit,
 };
 pub use error::CalendarError;
+pub use provisional::PROVISIONAL_SOURCE;
 pub use source::{calendar_dir, load_calendars, shipped_dir, LoadError};

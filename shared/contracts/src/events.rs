@@ -4,7 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::deadline_changes::DeadlineChangedV1;
 use crate::envelope::{ContractError, Envelope, Event, Producer};
+use crate::intake_legal::{
+    AssignmentObjectionRuledV1, IntakeNoticeRequestedV1, LegalChannelOverriddenV1,
+};
 use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
@@ -206,6 +210,18 @@ pub enum LegalChannel {
     PartyAppeal,
     /// 其他法定途径
     Other,
+    /// 行政复议 (art 31(4))
+    AdministrativeReconsideration,
+    /// 行政裁决 (art 31(4))
+    AdministrativeRuling,
+    /// 行政确认 (art 31(4))
+    AdministrativeConfirmation,
+    /// 行政许可 (art 31(4))
+    AdministrativeLicensing,
+    /// 行政处罚 (art 31(4))
+    AdministrativePenalty,
+    /// 申请复审 (art 31(3), beside 党员申诉)
+    PartyReview,
 }
 
 impl LegalChannel {
@@ -218,6 +234,12 @@ impl LegalChannel {
             LegalChannel::PoliticalLegal => "政法部门",
             LegalChannel::PartyAppeal => "党员申诉程序",
             LegalChannel::Other => "其他法定途径",
+            LegalChannel::AdministrativeReconsideration => "行政复议",
+            LegalChannel::AdministrativeRuling => "行政裁决",
+            LegalChannel::AdministrativeConfirmation => "行政确认",
+            LegalChannel::AdministrativeLicensing => "行政许可",
+            LegalChannel::AdministrativePenalty => "行政处罚",
+            LegalChannel::PartyReview => "申请复审程序",
         }
     }
 }
@@ -264,6 +286,10 @@ pub struct PetitionDeclinedV1 {
     pub legal_channel: Option<LegalChannel>,
     /// 告知的途径和方式 (guidance for the petitioner)
     pub guidance: String,
+    /// The ground (不予受理的依据): `legal_channel` (art 31, the matter belongs in a legal
+    /// channel) or `outside_remit` (art 23, not within the organ's remit); absent in older events.
+    #[serde(default)]
+    pub ground: Option<String>,
 }
 event!(PetitionDeclinedV1, Producer::Intake, "petition.declined", 1);
 
@@ -553,6 +579,10 @@ domain_events!(
     NoticeDelivered(NoticeDeliveredV1),
     NoticeDeliveryFailed(NoticeDeliveryFailedV1),
     MediationConcluded(MediationConcludedV1),
+    LegalChannelOverridden(LegalChannelOverriddenV1),
+    AssignmentObjectionRuled(AssignmentObjectionRuledV1),
+    IntakeNoticeRequested(IntakeNoticeRequestedV1),
+    DeadlineChanged(DeadlineChangedV1),
     SatisfactionRated(SatisfactionRatedV1),
 );
 

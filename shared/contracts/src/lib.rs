@@ -5,8 +5,10 @@
 //! compatibly (consumers ignore unknown fields); a breaking change is a new version, and consumers
 //! accept both versions during a rollout.
 
+pub mod deadline_changes;
 pub mod envelope;
 pub mod events;
+pub mod intake_legal;
 pub mod notices;
 pub mod satisfaction;
 pub mod topology;

@@ -9,24 +9,28 @@ use crate::envelope::Producer;
 /// Binding keys of the queue of `service`.
 pub fn bindings(service: Producer) -> &'static [&'static str] {
     match service {
-        Producer::Intake => &["administrative-review.#", "supervision.#"],
-        Producer::Mediation => &["intake.petition.#"],
+        Producer::Intake => &["administrative-review.#", "supervision.#", "console.unit.#"],
+        Producer::Mediation => &["intake.petition.#", "console.unit.#"],
         Producer::AdministrativeReview => &[
             "intake.petition.#",
             "intake.assignment.#",
             "mediation.#",
             "notification.notice.#",
+            "console.unit.#",
         ],
         Producer::Supervision => &["#"],
         Producer::Notification => &[
             "intake.petition.#",
             "intake.assignment.#",
+            "intake.notice.#",
             "mediation.#",
             "administrative-review.#",
             "supervision.#",
+            "console.unit.#",
         ],
-        // The console consumes nothing yet: its queue is declared (every service has one) and
-        // stays unbound, so it never fills.
+        // The console consumes nothing: it owns the units directory that the others copy from
+        // `console.unit.changed.v1`. Its queue is declared (every service has one) and stays
+        // unbound, so it never fills.
         Producer::Console => &[],
     }
 }
@@ -41,5 +45,11 @@ mod tests {
             assert_eq!(bindings(p).is_empty(), p == Producer::Console, "{p}");
         }
         assert_eq!(bindings(Producer::Supervision), &["#"]);
+        // Every other service keeps a copy of the units directory.
+        for p in Producer::ALL {
+            if p != Producer::Console && p != Producer::Supervision {
+                assert!(bindings(p).contains(&"console.unit.#"), "{p}");
+            }
+        }
     }
 }

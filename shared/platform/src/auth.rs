@@ -111,7 +111,75 @@ pub enum Permission {
     ReadAudit,
     /// 系统管理（分类规则等）
     Administer,
+    /// 查阅追责问责材料（追责案件、工作人员问题反映）: county supervision staff only
+    ReadAccountability,
+    /// 按身份证号、电话查找信访人 (confirms whether a person has petitioned): registration and
+    /// repeat checks, and 督查 with a reason; every such search is audited
+    SearchByIdentity,
+    /// 查阅检举控告内容: only the roles that handle accusations
+    ReadAccusationText,
 }
+
+/// Which units a role holds a right in (权限的单位范围).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitScope {
+    /// In whatever unit the person belongs to.
+    AnyUnit,
+    /// Only at the county petition bureau (县信访局), whose staff act county-wide.
+    Bureau,
+}
+
+/// The one table of rights (权限矩阵): (right, role, the units in which that role holds it). Every
+/// permission check of every service goes through [`Actor::has`], which reads this table.
+pub const PERMISSION_MATRIX: &[(Permission, Role, UnitScope)] = {
+    use Permission as P;
+    use Role::*;
+    use UnitScope::*;
+    &[
+        (P::RegisterPetition, Clerk, AnyUnit),
+        (P::RegisterPetition, Admin, AnyUnit),
+        (P::DecidePetition, Clerk, AnyUnit),
+        (P::DecidePetition, UnitHead, AnyUnit),
+        (P::DecidePetition, Admin, AnyUnit),
+        (P::HandleCase, Handler, AnyUnit),
+        (P::HandleCase, UnitHead, AnyUnit),
+        (P::ReadCases, Clerk, AnyUnit),
+        (P::ReadCases, Handler, AnyUnit),
+        (P::ReadCases, UnitHead, AnyUnit),
+        (P::ReadCases, Mediator, AnyUnit),
+        (P::ReadCases, Supervisor, AnyUnit),
+        (P::ReadCases, Leader, AnyUnit),
+        (P::ReadCases, Auditor, AnyUnit),
+        (P::ReadCases, Admin, AnyUnit),
+        (P::ViewPersonalData, PiiViewer, AnyUnit),
+        (P::Mediate, Mediator, AnyUnit),
+        (P::Mediate, UnitHead, AnyUnit),
+        (P::Supervise, Supervisor, AnyUnit),
+        (P::Supervise, Leader, AnyUnit),
+        (P::Supervise, Admin, AnyUnit),
+        (P::ReadStatistics, Supervisor, AnyUnit),
+        (P::ReadStatistics, Leader, AnyUnit),
+        (P::ReadStatistics, UnitHead, AnyUnit),
+        (P::ReadStatistics, Auditor, AnyUnit),
+        (P::ReadStatistics, Admin, AnyUnit),
+        (P::ReadAudit, Auditor, AnyUnit),
+        (P::ReadAudit, Admin, AnyUnit),
+        (P::Administer, Admin, AnyUnit),
+        // 监督追责: the bureau's supervisors (督查专员) and the county leaders; not the bureau's
+        // clerks or mediators, not a department's staff.
+        (P::ReadAccountability, Supervisor, Bureau),
+        (P::ReadAccountability, Leader, AnyUnit),
+        // Identity search: the registering clerk (登记、重复核查) and the bureau's supervisors.
+        (P::SearchByIdentity, Clerk, AnyUnit),
+        (P::SearchByIdentity, Supervisor, Bureau),
+        // 检举控告: those who register, handle and supervise them; not mediators, auditors or admins.
+        (P::ReadAccusationText, Clerk, AnyUnit),
+        (P::ReadAccusationText, Handler, AnyUnit),
+        (P::ReadAccusationText, UnitHead, AnyUnit),
+        (P::ReadAccusationText, Supervisor, AnyUnit),
+        (P::ReadAccusationText, Leader, AnyUnit),
+    ]
+};
 
 impl Permission {
     pub fn label_zh(self) -> &'static str {
@@ -126,26 +194,33 @@ impl Permission {
             Permission::ReadStatistics => "查阅统计",
             Permission::ReadAudit => "查阅审计日志",
             Permission::Administer => "系统管理",
+            Permission::ReadAccountability => "查阅追责问责材料",
+            Permission::SearchByIdentity => "按身份证号或电话查找信访人",
+            Permission::ReadAccusationText => "查阅检举控告内容",
         }
     }
 
-    /// The roles that hold this right.
-    pub fn roles(self) -> &'static [Role] {
-        use Role::*;
-        match self {
-            Permission::RegisterPetition => &[Clerk, Admin],
-            Permission::DecidePetition => &[Clerk, UnitHead, Admin],
-            Permission::HandleCase => &[Handler, UnitHead],
-            Permission::ReadCases => &[
-                Clerk, Handler, UnitHead, Mediator, Supervisor, Leader, Auditor, Admin,
-            ],
-            Permission::ViewPersonalData => &[PiiViewer],
-            Permission::Mediate => &[Mediator, UnitHead],
-            Permission::Supervise => &[Supervisor, Leader, Admin],
-            Permission::ReadStatistics => &[Supervisor, Leader, UnitHead, Auditor, Admin],
-            Permission::ReadAudit => &[Auditor, Admin],
-            Permission::Administer => &[Admin],
+    /// The roles that hold this right in some unit (see [`PERMISSION_MATRIX`]).
+    pub fn roles(self) -> Vec<Role> {
+        let mut roles = Vec::new();
+        for (p, r, _) in PERMISSION_MATRIX {
+            if *p == self && !roles.contains(r) {
+                roles.push(*r);
+            }
         }
+        roles
+    }
+
+    /// Whether `role` holds this right in a unit (`bureau`: the county petition bureau).
+    pub fn granted(self, role: Role, bureau: bool) -> bool {
+        PERMISSION_MATRIX.iter().any(|(p, r, scope)| {
+            *p == self
+                && *r == role
+                && match scope {
+                    UnitScope::AnyUnit => true,
+                    UnitScope::Bureau => bureau,
+                }
+        })
     }
 }
 
@@ -226,8 +301,9 @@ impl Actor {
         matches!(self.kind, ActorKind::Service { .. })
     }
 
+    /// Whether the caller holds `p`: a function of its roles and its unit ([`PERMISSION_MATRIX`]).
     pub fn has(&self, p: Permission) -> bool {
-        self.kind == ActorKind::Person && p.roles().iter().any(|r| self.roles.contains(r))
+        self.kind == ActorKind::Person && self.roles.iter().any(|r| p.granted(*r, self.bureau))
     }
 
     pub fn require(&self, p: Permission) -> Result<(), ApiError> {

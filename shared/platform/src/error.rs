@@ -19,7 +19,7 @@ pub struct ErrorBody {
     /// Chinese message for people.
     pub message: String,
     /// Structured details (e.g. the field that failed), may be null.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>, nullable = true)]
     pub details: Value,
 }
 
@@ -78,16 +78,18 @@ impl ApiError {
             .map(|(f, m)| format!("{f}: {m}"))
             .collect::<Vec<_>>()
             .join("；");
+        let first = errors.first().map(|(f, _)| f.clone());
         let details: Vec<Value> = errors
             .into_iter()
             .map(|(f, m)| serde_json::json!({ "field": f, "message": m }))
             .collect();
+        // `field` names the first failing field, as a single failure does; `errors` lists them all.
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
             format!("提交的内容有误：{message}"),
         )
-        .with_details(serde_json::json!({ "errors": details }))
+        .with_details(serde_json::json!({ "field": first, "errors": details }))
     }
     /// An unexpected failure: logged with its cause, returned without it.
     pub fn internal(error: impl std::fmt::Display) -> ApiError {
@@ -265,4 +267,13 @@ fn quoted(detail: &str) -> String {
 /// Fallback for unknown routes.
 pub async fn not_found_route() -> ApiError {
     ApiError::not_found("请求的地址不存在")
+}
+
+/// The answer to a method no route serves (TRACE, CONNECT, …): 405 in the shared shape.
+pub fn method_not_allowed(method: &actix_web::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("不支持的请求方法：{method}"),
+    )
 }

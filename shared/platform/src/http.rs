@@ -178,7 +178,48 @@ pub fn openapi_json(mut service: utoipa::openapi::OpenApi) -> Result<String, ser
     use utoipa::OpenApi;
     service.merge(PlatformApi::openapi());
     BearerAuth.modify_into(&mut service);
+    document_common_answers(&mut service);
     service.to_pretty_json()
+}
+
+/// Every operation may answer 400 (a malformed path, query or body: the shared input rule) and,
+/// when it takes a body, 415 (not JSON); both in the shared error shape. Added where an operation
+/// does not document them itself, so the documents say what the servers do.
+pub fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let answer = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in api.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("400".to_string())
+                .or_insert_with(|| answer("请求格式有误（路径、查询参数或请求体）").into());
+            if op.request_body.is_some() {
+                responses.entry("415".to_string()).or_insert_with(|| {
+                    answer("请求体须为 JSON（Content-Type: application/json）").into()
+                });
+            }
+        }
+    }
 }
 
 trait ModifyInto {

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod case_registry;
+pub mod directory;
 pub mod error;
 pub mod http;
 pub mod idempotency;

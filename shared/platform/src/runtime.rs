@@ -20,6 +20,7 @@ use xinfang_messaging::{
 
 use crate::{
     auth::Verifier,
+    directory::{self, Directory},
     error::{json_error_handler, not_found_route, path_error_handler, query_error_handler},
     http::{self, HttpMetrics, Probe},
     settings::{DatabaseSettings, PlatformSettings},
@@ -81,9 +82,27 @@ pub struct ServiceBuilder {
     openapi: Option<utoipa::openapi::OpenApi>,
     routes: Vec<Configure>,
     verifier: Option<Verifier>,
+    directory: Directory,
+}
+
+/// How often a replica checks whether another replica applied a directory change.
+const DIRECTORY_REFRESH: Duration = Duration::from_secs(2);
+
+/// Whether `producer` keeps a copy of the units directory (every service the console publishes
+/// it to: its queue binds `console.unit.#`).
+fn keeps_directory(producer: Producer) -> bool {
+    xinfang_contracts::topology::bindings(producer)
+        .iter()
+        .any(|b| b.starts_with("console.unit") || *b == "#")
 }
 
 impl ServiceBuilder {
+    /// The service's units directory copy (单位目录副本), loaded when the service is built and kept
+    /// current by its consumer: hand it to the event handler or state that needs it.
+    pub fn directory(&self) -> Directory {
+        self.directory.clone()
+    }
+
     /// Verify tokens with `verifier` instead of one built from `auth.*` (the console, which
     /// verifies with its own key set).
     pub fn verifier(mut self, verifier: Verifier) -> Self {
@@ -149,10 +168,11 @@ impl ServiceBuilder {
             migrator,
             consumer,
             writers,
-            workers,
             openapi,
             mut routes,
+            mut workers,
             verifier,
+            directory,
         } = self;
         // Refuse a bad configuration before touching the database.
         let keys = match verifier {
@@ -168,6 +188,39 @@ impl ServiceBuilder {
             .connect_with(settings.database.with_db())
             .await?;
         migrate(&pool, migrator).await?;
+        let consumer = if keeps_directory(producer) {
+            directory.reload(&pool).await?;
+            let refresh = directory.clone();
+            workers.push((
+                "directory-refresh",
+                Box::new(move |ctx: WorkerContext| {
+                    Box::pin(directory::refresh(
+                        refresh,
+                        ctx.pool,
+                        DIRECTORY_REFRESH,
+                        ctx.shutdown,
+                    ))
+                }),
+            ));
+            let data = web::Data::new(directory.clone());
+            // First: a service's own `/api/v1` scope would otherwise swallow these paths.
+            routes.insert(
+                0,
+                Arc::new(move |cfg| {
+                    cfg.app_data(data.clone());
+                    directory::api::configure(cfg);
+                }),
+            );
+            consumer.map(|(handler, hooks)| {
+                let wrapped: Arc<dyn EventHandler> = Arc::new(directory::events::WithDirectory {
+                    inner: handler,
+                    directory: directory.clone(),
+                });
+                (wrapped, hooks)
+            })
+        } else {
+            consumer
+        };
         let registry = Registry::new();
         let metrics = MessagingMetrics::new(&registry)?;
         let http_metrics = HttpMetrics::new(&registry)?;
@@ -199,7 +252,11 @@ impl ServiceBuilder {
                 hooks: ConsumerHooks::default(),
             });
         }
-        if let Some(api) = openapi {
+        if let Some(mut api) = openapi {
+            if keeps_directory(producer) {
+                use utoipa::OpenApi;
+                api.merge(directory::api::DirectoryApi::openapi());
+            }
             let document = Arc::new(http::openapi_json(api)?);
             routes.insert(
                 0,
@@ -223,6 +280,7 @@ impl ServiceBuilder {
             workers,
             routes,
             handle_signals: true,
+            directory,
         })
     }
 }
@@ -246,6 +304,7 @@ pub struct Service {
     routes: Vec<Configure>,
     /// Whether SIGTERM/SIGINT stop the service (production); tests stop it through `shutdown`.
     handle_signals: bool,
+    directory: Directory,
 }
 
 impl Service {
@@ -266,7 +325,13 @@ impl Service {
             openapi: None,
             routes: Vec::new(),
             verifier: None,
+            directory: Directory::new(),
         }
+    }
+
+    /// The service's units directory copy (单位目录副本).
+    pub fn directory(&self) -> &Directory {
+        &self.directory
     }
 
     /// The bound HTTP port (the real one when the settings asked for port 0).
@@ -447,7 +512,14 @@ where
             .route("/health/ready", web::get().to(http::ready))
             .route("/metrics", web::get().to(http::metrics))
             .configure(configure.clone())
-            .default_service(web::to(|| async {
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                use actix_web::http::Method;
+                // No route serves TRACE or CONNECT anywhere: 405, not 404.
+                if matches!(*req.method(), Method::TRACE | Method::CONNECT) {
+                    return Err::<actix_web::HttpResponse, _>(crate::error::method_not_allowed(
+                        req.method(),
+                    ));
+                }
                 Err::<actix_web::HttpResponse, _>(not_found_route().await)
             }))
     })

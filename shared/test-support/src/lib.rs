@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod case_register;
+pub mod directory;
 
 use std::{future::Future, time::Duration};
 
@@ -290,6 +291,8 @@ pub struct TestApp {
     pub waker: xinfang_messaging::OutboxWaker,
     pub shutdown: tokio_util::sync::CancellationToken,
     pub client: reqwest::Client,
+    /// The service's units directory copy.
+    pub directory: xinfang_platform::directory::Directory,
     handle: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
@@ -301,11 +304,17 @@ where
     F: Future<Output = anyhow::Result<xinfang_platform::Service>>,
 {
     let app = build.await.expect("build the service");
-    TestApp::run(app)
+    TestApp::start(app).await
 }
 
 impl TestApp {
-    /// Run an already built service.
+    /// Run an already built service with the county's seeded units directory in its copy.
+    pub async fn start(app: xinfang_platform::Service) -> TestApp {
+        directory::add_units(app.pool(), app.directory(), &directory::seed_units()).await;
+        TestApp::run(app)
+    }
+
+    /// Run an already built service as it is (its units directory copy as the database holds it).
     pub fn run(app: xinfang_platform::Service) -> TestApp {
         let app = app.without_signal_handling();
         let port = app.port();
@@ -313,6 +322,7 @@ impl TestApp {
         let broker = app.broker().clone();
         let waker = app.waker().clone();
         let shutdown = app.shutdown_token();
+        let directory = app.directory().clone();
         let handle = tokio::spawn(app.run_until_stopped());
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
@@ -322,8 +332,14 @@ impl TestApp {
             waker,
             shutdown,
             client: test_client(),
+            directory,
             handle,
         }
+    }
+
+    /// Add units (beyond the seed) to this service's directory copy.
+    pub async fn add_units(&self, units: &[xinfang_contracts::events::UnitRecordV1]) {
+        directory::add_units(&self.pool, &self.directory, units).await;
     }
 
     pub fn url(&self, path: &str) -> String {

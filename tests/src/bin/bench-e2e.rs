@@ -22,7 +22,7 @@ use lapin::{options::*, types::FieldTable, BasicProperties, Connection, Connecti
 use sqlx::{Connection as _, PgConnection};
 use tokio::sync::Semaphore;
 use xinfang_e2e::{petition, Hooks, Platform};
-use xinfang_test_support::{clerk_token, TestEnv, AMQP_URL};
+use xinfang_test_support::{clerk_token, directory::department, TestEnv, AMQP_URL};
 
 /// A summary of 30 Chinese characters drawn from the 3,000 most common code points of the CJK block,
 /// so that, as in real life, most petitions share few character pairs (repeat detection stays on).
@@ -299,6 +299,11 @@ async fn main() -> anyhow::Result<()> {
         env.consumer_batch, env.lanes, env.batch_linger_ms
     );
     let p = Platform::start_in(env, Hooks::default()).await;
+    // The respondent units the generated petitions name, beyond the seeded directory.
+    let units: Vec<_> = (0..60)
+        .map(|i| department(&format!("140423-U{i:02}"), &format!("测试部门{i:02}")))
+        .collect();
+    p.add_units(&units).await;
     let token = clerk_token();
     let url = p.intake.url("/api/v1/petitions");
 

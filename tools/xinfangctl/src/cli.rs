@@ -52,6 +52,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DeliveriesCommand,
     },
+    /// Units directory (单位目录).
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +88,23 @@ pub struct DeliveriesRetryArgs {
     /// Delivery id (送达记录编号).
     #[arg(long)]
     pub id: uuid::Uuid,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Announce every unit again through the console's outbox (重新发布单位目录), so that a
+    /// service that joined later or restored its database catches up. Reads the console's settings.
+    Republish(DirectoryRepublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DirectoryRepublishArgs {
+    /// Who asks (操作人), recorded in the audit log as `ops:<operator>`.
+    #[arg(long, default_value = "xinfangctl")]
+    pub operator: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

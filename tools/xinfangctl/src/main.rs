@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{AuditCommand, Cli, Command, DeliveriesCommand, DlqCommand},
+    cli::{AuditCommand, Cli, Command, DeliveriesCommand, DirectoryCommand, DlqCommand},
     error::CliResult,
 };
 
@@ -57,5 +57,8 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Deliveries {
             command: DeliveriesCommand::Retry(a),
         } => commands::deliveries::retry(dir, a).await,
+        Command::Directory {
+            command: DirectoryCommand::Republish(a),
+        } => commands::directory::republish(dir, a).await,
     }
 }

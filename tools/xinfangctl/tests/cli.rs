@@ -491,3 +491,37 @@ async fn outbox_shows_the_backlog() {
     assert_eq!(v["pending"][0]["event_id"], event_id.to_string());
     assert_eq!(v["pending"][0]["last_error"], "unroutable: 312 NO_ROUTE");
 }
+
+#[tokio::test]
+async fn directory_republish_writes_every_unit_into_the_consoles_outbox() {
+    let ctl = Ctl::new();
+    let r = ctl.run(&["migrate", "--service", "console"]).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = ctl
+        .run(&["directory", "republish", "--operator", "ops.wang", "--json"])
+        .await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let units = r.json()["units"].as_i64().expect("units");
+    let pool = ctl.pool().await;
+    let seeded: i64 = sqlx::query_scalar("SELECT count(*) FROM units")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(units, seeded);
+    let announced: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE routing_key = 'console.unit.changed.v1' \
+         AND envelope->'payload'->>'change' = 'republished' \
+         AND envelope->'payload'->>'changed_by' = 'ops:ops.wang'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(announced, seeded);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'unit.republished'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+    pool.close().await;
+}

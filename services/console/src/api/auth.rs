@@ -103,11 +103,29 @@ pub struct Me {
     pub session_id: Uuid,
 }
 
-/// The client's address: the TCP peer (a trusted proxy in front would need its own setting).
-pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The client's address (客户端地址): the TCP peer, unless the peer is a trusted reverse proxy;
+/// then the nearest address in `X-Forwarded-For` that is not itself a trusted proxy (addresses
+/// further left were written by the client and prove nothing).
+pub fn client_address(req: &HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    if !trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted_proxies.contains(a))
+        .unwrap_or(peer)
+        .to_string()
 }
 
 fn refresh_hash(secret: &str) -> Vec<u8> {
@@ -218,7 +236,7 @@ pub async fn login(
     let body = body.into_inner();
     let now = Utc::now();
     let login_key = LoginName::throttle_key(&body.login_name);
-    let address = client_address(&req);
+    let address = client_address(&req, &state.settings.login.trusted_proxies);
 
     let mut conn = pool.acquire().await?;
     let locks = store::throttle::locks_in_force(&mut conn, &login_key, &address, now).await?;

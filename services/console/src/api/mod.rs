@@ -18,14 +18,14 @@ use xinfang_platform::http::BearerAuth;
     info(title = "xinfang console (管理控制台): units directory, accounts, login, tokens"),
     modifiers(&BearerAuth),
     paths(
-        units::list, units::get, units::ancestors, units::history, units::create, units::update, units::retire,
+        units::list, units::get, units::ancestors, units::history, units::create, units::update, units::retire, units::republish,
         accounts::create, accounts::list, accounts::get, accounts::update, accounts::reset_password,
         accounts::reset_totp, accounts::sessions, accounts::revoke_sessions, accounts::revoke_session,
         auth::login, auth::refresh, auth::logout, auth::change_password, auth::totp_enrol, auth::totp_confirm, auth::me,
         tokens::jwks, tokens::service_token,
     ),
     components(schemas(
-        units::UnitView, units::CreateUnit, units::UpdateUnit, units::UnitInput, units::RetireUnit, units::UnitHistoryView,
+        units::UnitView, units::CreateUnit, units::UpdateUnit, units::UnitInput, units::RetireUnit, units::UnitHistoryView, units::Republished,
         accounts::AccountView, accounts::CreateAccount, accounts::UpdateAccount, accounts::ResetPassword, accounts::SessionView,
         auth::LoginRequest, auth::SessionTokens, auth::RefreshRequest, auth::ChangePassword, auth::TotpCode, auth::TotpEnrolment, auth::Me,
         tokens::ServiceTokenRequest, tokens::ServiceToken, xinfang_platform::auth::Jwks, xinfang_platform::auth::Jwk,
@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<state::AppState>
                 .route("/me", web::get().to(auth::me))
                 .route("/units", web::get().to(units::list))
                 .route("/units", web::post().to(units::create))
+                .route("/units/republish", web::post().to(units::republish))
                 .route("/units/{code}", web::get().to(units::get))
                 .route("/units/{code}", web::put().to(units::update))
                 .route("/units/{code}/ancestors", web::get().to(units::ancestors))

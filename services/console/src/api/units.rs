@@ -469,3 +469,26 @@ pub async fn retire(
     waker.wake();
     Ok(HttpResponse::Ok().json(UnitView::from(row)))
 }
+
+/// How many units a republication announced.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Republished {
+    pub units: usize,
+}
+
+/// Announce the whole directory again (重新发布单位目录), e.g. after a service joined the
+/// deployment or restored its database: every service's copy catches up within seconds. Audited.
+#[utoipa::path(post, path = "/api/v1/units/republish", tag = "单位目录",
+    responses((status = 200, body = Republished), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
+pub async fn republish(
+    caller: Caller,
+    pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let (actor, unit) = caller.audit_actor();
+    let units = unit_changed::republish_all(&pool, Some(&waker), &actor, &unit).await?;
+    Ok(HttpResponse::Ok().json(Republished { units }))
+}

@@ -257,6 +257,10 @@ pub enum UnitChange {
     Created,
     Updated,
     Retired,
+    /// The current record announced again (重新发布), unchanged: at the console's start and on an
+    /// administrator's request, so that a service that joined later, or restored an old copy,
+    /// catches up.
+    Republished,
 }
 
 impl UnitChange {
@@ -265,6 +269,7 @@ impl UnitChange {
             UnitChange::Created => "created",
             UnitChange::Updated => "updated",
             UnitChange::Retired => "retired",
+            UnitChange::Republished => "republished",
         }
     }
 }

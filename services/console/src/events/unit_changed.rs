@@ -6,7 +6,14 @@ use xinfang_contracts::{
     Envelope,
 };
 
-use crate::{domain::unit::UnitChange, store::units::UnitRow};
+use sqlx::PgPool;
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
+use xinfang_platform::audit::{AuditEntry, AuditExt};
+
+use crate::{
+    domain::unit::UnitChange,
+    store::units::{self, UnitFilter, UnitRow},
+};
 
 /// The published record of a unit row.
 pub fn record(row: &UnitRow) -> UnitRecordV1 {
@@ -37,4 +44,41 @@ pub fn unit_changed(row: &UnitRow, change: UnitChange, at: DateTime<Utc>) -> Uni
 
 pub fn envelope(event: &UnitChangedV1) -> Envelope {
     Envelope::new(event, None, None, None)
+}
+
+/// Announce every unit again (重新发布单位目录), unchanged, in one transaction: consumers keep a
+/// record only when its version is newer than theirs, so a republication never moves a copy back.
+/// Returns how many units were announced.
+#[tracing::instrument(skip_all, fields(by = %by))]
+pub async fn republish_all(
+    pool: &PgPool,
+    waker: Option<&OutboxWaker>,
+    by: &str,
+    by_unit: &str,
+) -> Result<usize, sqlx::Error> {
+    let rows = units::list(pool, &UnitFilter::default()).await?;
+    let mut uow = match waker {
+        Some(w) => UnitOfWork::begin(pool, w).await?,
+        None => UnitOfWork::begin_without_waker(pool).await?,
+    };
+    let now = Utc::now();
+    let events: Vec<Envelope> = rows
+        .iter()
+        .map(|row| {
+            let mut event = unit_changed(row, UnitChange::Republished, now);
+            event.changed_by = by.to_string();
+            envelope(&event)
+        })
+        .collect();
+    uow.enqueue_many(&events.iter().collect::<Vec<_>>()).await?;
+    uow.audit(AuditEntry {
+        actor: by.to_string(),
+        unit: by_unit.to_string(),
+        action: "unit.republished".into(),
+        case_id: None,
+        details: serde_json::json!({ "units": rows.len() }),
+    })
+    .await?;
+    uow.commit().await?;
+    Ok(rows.len())
 }

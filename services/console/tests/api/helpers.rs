@@ -74,6 +74,7 @@ pub fn settings(env: &TestEnv) -> Settings {
                 max_failures_per_address: 100,
                 window_secs: 600,
                 lockout_secs: 600,
+                trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
             },
             password: PasswordSettings {
                 memory_kib: 19 * 1024,

@@ -222,3 +222,55 @@ async fn totp_is_required_for_admin_and_pii_viewer_and_a_wrong_code_is_refused()
     assert_eq!(s, StatusCode::OK);
     app.stop().await;
 }
+
+/// Behind a trusted reverse proxy the address lockout applies to the client the proxy names, not
+/// to the proxy (which would lock everyone out), and an address the client wrote itself further
+/// left in `X-Forwarded-For` is not believed.
+#[tokio::test]
+async fn the_address_lockout_follows_the_client_behind_a_trusted_proxy() {
+    let app = App::spawn(|s| s.console.login.max_failures_per_address = 3).await;
+    app.account(
+        "zhao.liu",
+        "140423-XFJ",
+        &["clerk"],
+        "correct horse battery",
+        None,
+    )
+    .await;
+    let login = |forwarded: &'static str, name: &'static str, password: &'static str| {
+        let http = app.http.clone();
+        let url = format!("{}/api/v1/auth/login", app.base);
+        async move {
+            let res = http
+                .post(url)
+                .header("X-Forwarded-For", forwarded)
+                .json(&json!({ "login_name": name, "password": password }))
+                .send()
+                .await
+                .unwrap();
+            res.status()
+        }
+    };
+    // Three failures from 10.0.0.1, each for a different (unknown) name: the address is locked.
+    for name in ["nobody.a", "nobody.b", "nobody.c"] {
+        assert_eq!(
+            login("10.0.0.1", name, "wrong password!").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login("10.0.0.1", "zhao.liu", "correct horse battery").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A forged address on the left changes nothing: the proxy saw 10.0.0.1.
+    assert_eq!(
+        login("10.9.9.9, 10.0.0.1", "zhao.liu", "correct horse battery").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not locked out.
+    assert_eq!(
+        login("10.0.0.2", "zhao.liu", "correct horse battery").await,
+        StatusCode::OK
+    );
+    app.stop().await;
+}

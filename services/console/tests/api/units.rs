@@ -83,11 +83,14 @@ async fn a_unit_change_is_versioned_audited_and_published_through_the_outbox() {
         (StatusCode::CONFLICT, Some("version_conflict"))
     );
 
-    let rows: Vec<(String, sqlx::types::Json<Envelope>)> =
-        sqlx::query_as("SELECT routing_key, envelope FROM outbox ORDER BY id")
-            .fetch_all(&app.app.pool)
-            .await
-            .unwrap();
+    // The changes, apart from the announcement of the whole directory at start.
+    let rows: Vec<(String, sqlx::types::Json<Envelope>)> = sqlx::query_as(
+        "SELECT routing_key, envelope FROM outbox \
+         WHERE envelope->'payload'->>'change' <> 'republished' ORDER BY id",
+    )
+    .fetch_all(&app.app.pool)
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|(k, _)| k == "console.unit.changed.v1"));
     let events: Vec<_> = rows
@@ -211,5 +214,65 @@ async fn the_directory_is_seeded_filtered_and_walks_up() {
         .map(|r| (r.status(), ()))
         .unwrap();
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+/// At its start the console announces the whole directory (重新发布), so that every service's copy
+/// holds the seed; the seed the other services' tests start from is the same data.
+#[tokio::test]
+async fn the_directory_is_announced_at_start_and_matches_the_services_test_seed() {
+    let app = App::spawn(|_| {}).await;
+    let pool = app.app.pool.clone();
+    let announced = xinfang_test_support::wait_for(
+        "the announcement at start",
+        std::time::Duration::from_secs(10),
+        || {
+            let pool = pool.clone();
+            async move {
+                let rows: Vec<(sqlx::types::Json<Envelope>,)> = sqlx::query_as(
+                    "SELECT envelope FROM outbox \
+                     WHERE envelope->'payload'->>'change' = 'republished' ORDER BY id",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                (!rows.is_empty()).then_some(rows)
+            }
+        },
+    )
+    .await;
+    let mut published: Vec<_> = announced
+        .iter()
+        .map(|(e,)| match DomainEvent::decode(&e.0).unwrap() {
+            DomainEvent::UnitChanged(u) => u.unit,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    published.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut seed = xinfang_test_support::directory::seed_units();
+    seed.sort_by(|a, b| a.code.cmp(&b.code));
+    assert_eq!(
+        published, seed,
+        "shared/test-support/data/units.tsv must match the console's seed"
+    );
+
+    // An administrator may announce it again; a person without the role may not.
+    let admin = app.admin().await;
+    let (s, b) = app
+        .post("/api/v1/units/republish", Some(&admin), json!({}))
+        .await;
+    assert_eq!(
+        (s, b["units"].as_u64()),
+        (StatusCode::OK, Some(seed.len() as u64))
+    );
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'unit.republished'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        audited, 2,
+        "the start and the administrator's republication are audited"
+    );
     app.stop().await;
 }

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::{Directory, UnitRefused},
     error::ErrorBody,
     idempotency,
     time::today_in_china,
@@ -32,7 +33,7 @@ use crate::{
 
 /// A decision on a registered petition. `kind` selects the decision.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DecisionRequest {
     /// 受理 (受理告知书)
     Accept {
@@ -43,30 +44,80 @@ pub enum DecisionRequest {
         /// 简易办理 (first-time simple matters; accept within 3 working days of receipt)
         #[serde(default)]
         simple_track: bool,
+        /// Required when the routing rules send the matter to a legal channel: why it is
+        /// nevertheless accepted as a petition (偏离法定途径建议的理由).
+        #[serde(default)]
+        override_reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// 不予受理 (不予受理告知书) with the legal channel to use
     Decline {
         reason: String,
+        /// 不予受理的依据: `legal_channel` (art 31, the default when a channel is given) or
+        /// `outside_remit` (art 23, not within this organ's remit; the default otherwise)
+        #[serde(default)]
+        ground: Option<String>,
         #[serde(default)]
         legal_channel: Option<String>,
         /// 告知的途径和方式; defaults to the routing rule's guidance or the channel's name
         #[serde(default)]
         guidance: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// 不再受理 (art 36) / 不予受理 while an earlier case is in its period (art 19)
     Bar {
         prior_petition_id: Uuid,
         #[serde(default)]
         reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
     /// 转送 to another organ; the petitioner is told
-    Transfer { to_unit: String, reason: String },
+    Transfer {
+        to_unit: String,
+        reason: String,
+        /// As for `accept`, when the rules suggest a legal channel.
+        #[serde(default)]
+        override_reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
+    },
     /// 交办 to a unit with a deadline
     Assign {
         to_unit: String,
         due_on: NaiveDate,
         instructions: String,
+        /// As for `accept`, when the rules suggest a legal channel.
+        #[serde(default)]
+        override_reason: Option<String>,
+        /// 作出决定的日期 (date of the act), when entered later than it was made: not in the
+        /// future, not before the petition was received or the step it follows; default today.
+        #[serde(default)]
+        decided_on: Option<NaiveDate>,
     },
+}
+
+impl DecisionRequest {
+    /// The date of the act the clerk entered, if any.
+    fn decided_on(&self) -> Option<NaiveDate> {
+        match self {
+            DecisionRequest::Accept { decided_on, .. }
+            | DecisionRequest::Decline { decided_on, .. }
+            | DecisionRequest::Bar { decided_on, .. }
+            | DecisionRequest::Transfer { decided_on, .. }
+            | DecisionRequest::Assign { decided_on, .. } => *decided_on,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -121,11 +172,15 @@ pub async fn decide(
     }
     let case = decisions::load_case(uow.conn(), &actor, id).await?;
     case.ensure_decidable_by(&actor)?;
+    check_units(&state.directory, &body)?;
     let (version, rule_set) = rules::current(uow.conn()).await?;
     let suggestion = suggest(version, &rule_set, &case.subject());
     let today = today_in_china();
-    let decision = rule(&mut uow, &state, &actor, &case, &body, &suggestion, today).await?;
-    apply(&mut uow, &actor, &case, &decision, today).await?;
+    // The date of the act (作出决定之日), entered late or today; every window counts from it.
+    let follows = decisions::last_step_on(uow.conn(), id).await?;
+    let act_on = decision::act_date(body.decided_on(), today, case.received_on, follows)?;
+    let decision = rule(&mut uow, &state, &actor, &case, &body, &suggestion, act_on).await?;
+    apply(&mut uow, &actor, &case, &decision, act_on).await?;
 
     let decision_id = Uuid::now_v7();
     let details = decision.details(&suggestion);
@@ -137,7 +192,7 @@ pub async fn decide(
             id: decision_id,
             petition_id: id,
             kind: decision.kind(),
-            decided_on: today,
+            decided_on: act_on,
             reason: &decision.reason,
             details: &details,
             rule_version: suggestion.rule_version,
@@ -145,13 +200,27 @@ pub async fn decide(
         },
     )
     .await?;
-    uow.enqueue(&publish::decision(&case, &decision, today, &actor.unit))
+    uow.enqueue(&publish::decision(&case, &decision, act_on, &actor.unit))
         .await?;
+    if let Some(o) = &decision.channel_override {
+        uow.enqueue(&publish::legal_channel_overridden(
+            &case, &decision, o, act_on, &actor,
+        ))
+        .await?;
+        uow.audit(AuditEntry::by(
+            &actor,
+            "petition.legal_channel_override",
+            Some(id),
+            json!({ "decision_id": decision_id, "kind": decision.kind(), "suggested_channel": o.suggested_channel, "reason": o.reason }),
+        ))
+        .await?;
+    }
     uow.audit(AuditEntry::by(
             &actor,
             &format!("petition.{}", decision.kind()),
             Some(id),
-            json!({ "decision_id": decision_id, "reason": decision.reason, "details": details, "rule_version": suggestion.rule_version }),
+            json!({ "decision_id": decision_id, "reason": decision.reason, "details": details, "rule_version": suggestion.rule_version,
+                    "decided_on": act_on, "entered_on": today, "entered_late": act_on < today }),
         ))
     .await?;
     let view = DecisionView {
@@ -160,7 +229,7 @@ pub async fn decide(
         case_number: case.case_number.clone(),
         kind: decision.kind().to_string(),
         status: decision.status().to_string(),
-        decided_on: today,
+        decided_on: act_on,
         notice: decision.notice().to_string(),
         reason: decision.reason,
         details,
@@ -168,6 +237,19 @@ pub async fn decide(
     };
     tracing::info!(kind = view.kind, case_number = %case.case_number, "decision recorded");
     idempotency::created(uow, &actor, key.as_deref(), &view).await
+}
+
+/// A unit a decision names must be an active unit of the directory (单位目录).
+fn check_units(directory: &Directory, body: &DecisionRequest) -> Result<(), UnitRefused> {
+    match body {
+        DecisionRequest::Accept { handling_unit, .. } => directory
+            .require_active_opt("handling_unit", handling_unit.as_deref())
+            .map(|_| ()),
+        DecisionRequest::Transfer { to_unit, .. } | DecisionRequest::Assign { to_unit, .. } => {
+            directory.require_active("to_unit", to_unit).map(|_| ())
+        }
+        DecisionRequest::Decline { .. } | DecisionRequest::Bar { .. } => Ok(()),
+    }
 }
 
 /// The decision the request asks for, checked against the case (and, for a bar, the earlier case
@@ -182,11 +264,12 @@ async fn rule(
     today: NaiveDate,
 ) -> Result<Decision, IntakeError> {
     let limits = state.working_day_limits();
-    match body {
+    let mut decision = match body {
         DecisionRequest::Accept {
             reason,
             handling_unit,
             simple_track,
+            ..
         } => decision::accept(
             case,
             reason,
@@ -198,10 +281,13 @@ async fn rule(
         ),
         DecisionRequest::Decline {
             reason,
+            ground,
             legal_channel,
             guidance,
+            ..
         } => decision::decline(
             reason,
+            ground.as_deref(),
             legal_channel.as_deref(),
             guidance.as_deref(),
             suggestion,
@@ -209,12 +295,15 @@ async fn rule(
         DecisionRequest::Bar {
             prior_petition_id,
             reason,
+            ..
         } => {
             decision::ensure_prior_is_other(case, *prior_petition_id)?;
             let prior = decisions::prior_case(uow.conn(), actor, *prior_petition_id).await?;
-            decision::bar(&prior, reason.as_deref())
+            decision::bar(&prior, reason.as_deref(), today)
         }
-        DecisionRequest::Transfer { to_unit, reason } => {
+        DecisionRequest::Transfer {
+            to_unit, reason, ..
+        } => {
             let object_by = decision::objection_deadline(&state.calendar, today, limits)?;
             decision::transfer(case, to_unit, reason, object_by)
         }
@@ -222,11 +311,36 @@ async fn rule(
             to_unit,
             due_on,
             instructions,
+            ..
         } => {
             let object_by = decision::objection_deadline(&state.calendar, today, limits)?;
             decision::assign(case, to_unit, *due_on, instructions, today, object_by)
         }
+    }?;
+    let override_reason = match body {
+        DecisionRequest::Accept {
+            override_reason, ..
+        }
+        | DecisionRequest::Transfer {
+            override_reason, ..
+        }
+        | DecisionRequest::Assign {
+            override_reason, ..
+        } => Some(override_reason.as_deref()),
+        DecisionRequest::Decline { .. } | DecisionRequest::Bar { .. } => None,
+    };
+    if let Some(override_reason) = override_reason {
+        let to_unit = match &decision.outcome {
+            Outcome::Transferred { to_unit, .. } | Outcome::Assigned { to_unit, .. } => {
+                Some(to_unit.as_str())
+            }
+            _ => None,
+        };
+        let kind = to_unit.and_then(|u| state.directory.get(u)).map(|e| e.kind);
+        decision.channel_override =
+            decision::channel_override(suggestion, to_unit, kind.as_deref(), override_reason)?;
     }
+    Ok(decision)
 }
 
 /// What a decision writes besides its record: the simple track, the repeat link of a bar, the
@@ -239,8 +353,28 @@ async fn apply(
     today: NaiveDate,
 ) -> Result<(), ApiError> {
     match &decision.outcome {
-        Outcome::Accepted { simple_track, .. } => {
+        Outcome::Accepted {
+            simple_track,
+            handling_unit,
+            ..
+        } => {
             decisions::set_simple_track(uow.conn(), case.id, *simple_track).await?;
+            // 受理并明确办理单位: the handling unit receives the case (查阅授权, audited).
+            if let Some(unit) = handling_unit
+                .as_deref()
+                .filter(|u| *u != case.registering_unit)
+            {
+                let reason = "受理并交由办理单位办理";
+                if decisions::grant_access(uow.conn(), actor, case.id, unit, reason).await? {
+                    uow.audit(AuditEntry::by(
+                        actor,
+                        "petition.access_granted",
+                        Some(case.id),
+                        json!({ "unit": unit, "reason": reason }),
+                    ))
+                    .await?;
+                }
+            }
         }
         Outcome::Barred {
             prior_petition_id,
@@ -255,6 +389,7 @@ async fn apply(
                     uow.conn(),
                     case.id,
                     kind,
+                    &actor.unit,
                     to_unit,
                     today,
                     due_on,

@@ -17,8 +17,13 @@ impl From<IntakeError> for ApiError {
             VisitAlreadyRegistered => ApiError::conflict("visit_already_registered", e.to_string()),
             DecisionNotAllowed { .. } => ApiError::conflict("invalid_state", e.to_string()),
             RepeatAlreadyDecided => ApiError::conflict("already_decided", e.to_string()),
-            NoPendingHandOff => ApiError::conflict("no_pending_hand_off", e.to_string()),
-            NotDecidingUnit | NotReceivingUnit => ApiError::forbidden(e.to_string()),
+            NoPendingHandOff | NoObjectionRoute => {
+                ApiError::conflict("no_pending_hand_off", e.to_string())
+            }
+            NoObjectionPending => ApiError::conflict("no_objection_pending", e.to_string()),
+            NotDecidingUnit | NotReceivingUnit | NotTransferringOrgan => {
+                ApiError::forbidden(e.to_string())
+            }
             Calendar(message) => ApiError::internal(message),
             PersonalData(_) | StoredData(_) | NumberingIncomplete { .. } => ApiError::internal(e),
             Database(cause) => match cause.downcast::<sqlx::Error>() {

@@ -27,6 +27,7 @@ pub mod visits;
         repeat::decide_repeat,
         assignments::accept_assignment,
         assignments::object_assignment,
+        assignments::rule_objection,
         decisions::routing_suggestion,
         rules::get_rules,
         rules::get_rule_version,
@@ -48,6 +49,7 @@ pub mod visits;
         decisions::DecisionView,
         repeat::RepeatRequest,
         assignments::ObjectionRequest,
+        assignments::ObjectionRulingRequest,
         crate::domain::routing::RoutingRule,
         crate::domain::routing::Suggestion,
         rules::RuleSet,
@@ -80,6 +82,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/petitions/{id}/assignment/objection",
                 web::post().to(assignments::object_assignment),
+            )
+            .route(
+                "/petitions/{id}/assignment/objection/ruling",
+                web::post().to(assignments::rule_objection),
             )
             .route(
                 "/petitions/{id}/routing-suggestion",

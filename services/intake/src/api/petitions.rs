@@ -10,6 +10,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     idempotency,
     time::today_in_china,
@@ -19,6 +20,7 @@ use xinfang_platform::{
 use super::state::IntakeState;
 use crate::{
     domain::{
+        access::{may_read_text, ACCUSATION_WITHHELD},
         petition::{IdNumber, NewPetition, Phone, RawAttachment, RawPetition, RawPetitioner},
         repeat::Candidate,
         text::{scope_of, search_tokens},
@@ -103,6 +105,7 @@ pub struct RegisterPetitionRequest {
     #[serde(default)]
     pub petitioners: Vec<PetitionerInput>,
     /// 信访人数 (defaults to the number of petitioners listed, at least 1)
+    #[schema(minimum = 1, maximum = 2000)]
     pub petitioner_count: Option<u32>,
     /// 多人走访 (defaults to true for a visit by 5 or more people)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,6 +197,9 @@ pub async fn register(
     actor.require(Permission::RegisterPetition)?;
     let key = idempotency::key_of(&req)?;
     let body = body.into_inner();
+    state
+        .directory
+        .require_active_opt("respondent_unit", body.respondent_unit.as_deref())?;
     let petition = NewPetition::parse(raw_of(&body), today_in_china(), &state.options.taxonomy)
         .map_err(IntakeError::Invalid)?;
     let request_hash = match &key {
@@ -321,6 +327,8 @@ pub struct PetitionView {
     pub received_on: NaiveDate,
     pub registered_at: DateTime<Utc>,
     pub registering_unit: String,
+    /// 登记单位名称
+    pub registering_unit_name: String,
     pub summary: String,
     pub petitioner_count: i32,
     pub anonymous: bool,
@@ -333,12 +341,16 @@ pub struct PetitionView {
     pub township: Option<String>,
     pub village: Option<String>,
     pub respondent_unit: Option<String>,
+    /// 被反映单位名称
+    pub respondent_unit_name: Option<String>,
     pub group_visit: bool,
     pub visit_id: Option<Uuid>,
     pub upstream_reference: Option<String>,
     pub upstream_organ: Option<String>,
     pub upstream_due_on: Option<NaiveDate>,
     pub handling_unit: Option<String>,
+    /// 办理单位名称
+    pub handling_unit_name: Option<String>,
     pub simple_track: bool,
     pub finalized_on: Option<NaiveDate>,
     pub repeat_of: Option<Uuid>,
@@ -386,6 +398,7 @@ pub async fn get_petition(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<IntakeState>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let id = path.into_inner();
@@ -424,6 +437,20 @@ pub async fn get_petition(
         ))
         .await?;
     }
+    // Accusation text (检举控告内容) only for the roles that handle accusations.
+    let readable = may_read_text(&actor, r.category.as_deref());
+    let withheld = |t: Option<String>| {
+        if readable {
+            t
+        } else {
+            t.map(|_| ACCUSATION_WITHHELD.to_string())
+        }
+    };
+    let (summary, facts, requests) = (
+        withheld(Some(r.summary.clone())).unwrap_or_default(),
+        withheld(r.facts.clone()),
+        withheld(r.requests.clone()),
+    );
     let file = petitions::case_file(uow.conn(), id).await?;
     uow.commit().await?;
     let view = PetitionView {
@@ -432,24 +459,27 @@ pub async fn get_petition(
         channel: r.channel,
         received_on: r.received_on,
         registered_at: r.registered_at,
+        registering_unit_name: directory.name_of(&r.registering_unit),
         registering_unit: r.registering_unit,
-        summary: r.summary,
+        summary,
         petitioner_count: r.petitioner_count,
         anonymous: r.anonymous,
         status: r.status,
-        facts: r.facts,
-        requests: r.requests,
+        facts,
+        requests,
         category: r.category,
         field: r.field,
         subfield: r.subfield,
         township: r.township,
         village: r.village,
+        respondent_unit_name: directory.name_of_opt(r.respondent_unit.as_deref()),
         respondent_unit: r.respondent_unit,
         group_visit: r.group_visit,
         visit_id: r.visit_id,
         upstream_reference: r.upstream_reference,
         upstream_organ: r.upstream_organ,
         upstream_due_on: r.upstream_due_on,
+        handling_unit_name: directory.name_of_opt(r.handling_unit.as_deref()),
         handling_unit: r.handling_unit,
         simple_track: r.simple_track,
         finalized_on: r.finalized_on,

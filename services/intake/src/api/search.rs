@@ -3,14 +3,22 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use xinfang_platform::{error::ErrorBody, Actor, ApiError, Permission};
+use xinfang_messaging::{OutboxWaker, UnitOfWork};
+use xinfang_platform::{
+    audit::{AuditEntry, AuditExt},
+    directory::Directory,
+    error::ErrorBody,
+    Actor, ApiError, Permission, Role,
+};
 
 use super::state::IntakeState;
 use crate::{
     domain::{
+        access::{may_read_text, ACCUSATION_WITHHELD},
         petition::{IdNumber, Phone},
         IntakeError,
     },
@@ -36,11 +44,15 @@ pub struct ListQuery {
     pub id_number: Option<String>,
     /// Petitioner's phone (blind index).
     pub phone: Option<String>,
+    /// Why a search by identity number or phone is made (查询事由): required of supervisors
+    /// (督查); registering clerks search for registration and repeat checks. Audited.
+    pub reason: Option<String>,
     /// Text in summary, facts or requests.
     pub q: Option<String>,
     /// Keyset cursor: the `next_cursor` of the previous page.
     pub after: Option<Uuid>,
     /// 1–200, default 50
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -53,7 +65,11 @@ pub struct PetitionSummary {
     pub received_on: NaiveDate,
     pub registered_at: DateTime<Utc>,
     pub registering_unit: String,
+    /// 登记单位名称
+    pub registering_unit_name: String,
     pub handling_unit: Option<String>,
+    /// 办理单位名称
+    pub handling_unit_name: Option<String>,
     pub category: Option<String>,
     pub field: Option<String>,
     pub township: Option<String>,
@@ -67,9 +83,16 @@ pub struct PetitionPage {
     pub next_cursor: Option<Uuid>,
 }
 
-impl From<PetitionLine> for PetitionSummary {
-    fn from(line: PetitionLine) -> PetitionSummary {
+impl PetitionSummary {
+    fn of(line: PetitionLine, directory: &Directory, actor: &Actor) -> PetitionSummary {
+        let summary = if may_read_text(actor, line.category.as_deref()) {
+            line.summary
+        } else {
+            ACCUSATION_WITHHELD.to_string()
+        };
         PetitionSummary {
+            registering_unit_name: directory.name_of(&line.registering_unit),
+            handling_unit_name: directory.name_of_opt(line.handling_unit.as_deref()),
             id: line.id,
             case_number: line.case_number,
             channel: line.channel,
@@ -81,7 +104,7 @@ impl From<PetitionLine> for PetitionSummary {
             category: line.category,
             field: line.field,
             township: line.township,
-            summary: line.summary,
+            summary,
         }
     }
 }
@@ -100,9 +123,31 @@ pub async fn list_petitions(
     query: xinfang_platform::http::Query<ListQuery>,
     pool: web::Data<PgPool>,
     state: web::Data<IntakeState>,
+    directory: web::Data<Directory>,
+    waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let q = query.into_inner();
+    // A search by identity number or phone confirms whether a person has petitioned: only the
+    // roles that need it, a supervisor with a reason, and every such search audited.
+    let by_identity = q.id_number.is_some() || q.phone.is_some();
+    let reason = q.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if by_identity {
+        actor.require(Permission::SearchByIdentity)?;
+        let registering_clerk = actor.roles.contains(&Role::Clerk);
+        if !registering_clerk && reason.is_none() {
+            return Err(ApiError::validation(
+                "reason",
+                "按身份证号或电话查询须填写查询事由（reason）",
+            ));
+        }
+        if reason.is_some_and(|r| r.chars().count() > 200) {
+            return Err(ApiError::validation("reason", "查询事由不能超过 200 个字"));
+        }
+    }
+    if let Some(unit) = &q.unit {
+        directory.require_known("unit", unit)?;
+    }
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(IntakeError::PageSizeOutOfRange.into());
@@ -125,6 +170,8 @@ pub async fn list_petitions(
         }
         None => None,
     };
+    let (q_had_id, q_had_phone) = (q.id_number.is_some(), q.phone.is_some());
+    let reason_kept = reason.map(str::to_string);
     let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if text.is_some_and(|t| t.chars().count() > 100) {
         return Err(IntakeError::SearchTextTooLong.into());
@@ -147,8 +194,26 @@ pub async fn list_petitions(
     let items: Vec<PetitionSummary> = petitions::list(pool.get_ref(), &actor, &filter)
         .await?
         .into_iter()
-        .map(PetitionSummary::from)
+        .map(|line| PetitionSummary::of(line, &directory, &actor))
         .collect();
+    if by_identity {
+        let mut by = Vec::new();
+        if q_had_id {
+            by.push("id_number");
+        }
+        if q_had_phone {
+            by.push("phone");
+        }
+        let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+        uow.audit(AuditEntry::by(
+            &actor,
+            "petition.search_by_identity",
+            None,
+            json!({ "by": by, "reason": reason_kept, "results": items.len() }),
+        ))
+        .await?;
+        uow.commit().await?;
+    }
     let next_cursor = (items.len() as i64 == limit)
         .then(|| items.last().map(|i| i.id))
         .flatten();

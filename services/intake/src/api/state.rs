@@ -1,6 +1,7 @@
 //! What the handlers share: settings, personal-data keys, holiday calendars.
 
 use std::sync::Arc;
+use xinfang_platform::directory::Directory;
 
 use xinfang_calendar::HolidayCalendar;
 use xinfang_platform::pii::PiiVault;
@@ -15,6 +16,8 @@ pub struct IntakeState {
     pub options: IntakeOptions,
     pub vault: Arc<PiiVault>,
     pub calendar: HolidayCalendar,
+    /// The units directory copy (单位目录副本).
+    pub directory: Directory,
 }
 
 impl IntakeState {

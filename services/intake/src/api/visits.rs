@@ -26,6 +26,7 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct LogVisitRequest {
     /// 来访人数
+    #[schema(minimum = 1, maximum = 2000)]
     pub visitor_count: u32,
     /// 备注 (no identity data)
     #[serde(default)]
@@ -72,10 +73,11 @@ pub async fn log_visit(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::RegisterPetition)?;
     let mut errors = Vec::new();
-    if body.visitor_count == 0 || body.visitor_count > 100_000 {
+    let max = crate::domain::petition::MAX_PETITIONER_COUNT;
+    if body.visitor_count == 0 || body.visitor_count > max {
         errors.push(FieldError::new(
             "visitor_count",
-            "来访人数应在 1 至 100000 之间",
+            format!("来访人数应在 1 至 {max} 之间，请核对是否多输了数字"),
         ));
     }
     let note = body

@@ -14,6 +14,14 @@ pub struct Scope {
     pub granted: bool,
 }
 
+/// What a caller without the right reads instead of an accusation's text (检举控告内容).
+pub const ACCUSATION_WITHHELD: &str = "（检举控告内容，仅限办理检举控告的人员查阅）";
+
+/// Whether the caller may read the text of a case of `category` (检举控告内容仅限办理人员).
+pub fn may_read_text(actor: &Actor, category: Option<&str>) -> bool {
+    category != Some("accusation") || actor.has(xinfang_platform::Permission::ReadAccusationText)
+}
+
 pub fn can_see(actor: &Actor, s: &Scope) -> bool {
     if s.category.as_deref() == Some("accusation")
         && s.respondent_unit.as_deref() == Some(actor.unit.as_str())

@@ -143,6 +143,116 @@ pub struct PriorCase {
     pub case_number: String,
     pub status: String,
     pub finalized_on: Option<NaiveDate>,
+    /// When its handling began (the latest 受理、转送 or 交办 decision).
+    pub handled_since: Option<NaiveDate>,
+    /// The date set for its result by an assignment (交办期限), if any.
+    pub due_on: Option<NaiveDate>,
+}
+
+/// The longest handling period of a case without its own date (办理期限): 60 日 and the one
+/// extension of at most 30 日 (art 34). An earlier case is "within its period" (art 19) until then.
+pub const LONGEST_HANDLING_DAYS: u64 = 90;
+
+impl PriorCase {
+    /// Whether the earlier case is actually being handled within its period (art 19): accepted,
+    /// transferred, assigned or in handling (not merely registered or returned), and its period not
+    /// yet over on `today`.
+    pub fn in_handling_within_period(&self, today: NaiveDate) -> bool {
+        if !matches!(
+            self.status.as_str(),
+            "accepted" | "transferred" | "assigned" | "in_handling"
+        ) {
+            return false;
+        }
+        let end = match (self.due_on, self.handled_since) {
+            (Some(due), _) => Some(due),
+            (None, Some(since)) => since.checked_add_days(chrono::Days::new(LONGEST_HANDLING_DAYS)),
+            (None, None) => None,
+        };
+        end.is_some_and(|end| today <= end)
+    }
+}
+
+/// Why a matter is not accepted (不予受理的依据).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclineGround {
+    /// It belongs in a legal channel (导入法定途径, art 31).
+    LegalChannel,
+    /// It is not within this organ's remit; the petitioner is told to go to the competent organ
+    /// (不属于本机关职权范围, art 23).
+    OutsideRemit,
+}
+
+impl DeclineGround {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeclineGround::LegalChannel => "legal_channel",
+            DeclineGround::OutsideRemit => "outside_remit",
+        }
+    }
+
+    /// The article the notice cites.
+    pub fn legal_basis(self) -> &'static str {
+        match self {
+            DeclineGround::LegalChannel => "《信访工作条例》第三十一条",
+            DeclineGround::OutsideRemit => "《信访工作条例》第二十三条",
+        }
+    }
+
+    pub fn parse(field: &'static str, s: &str) -> Result<DeclineGround, IntakeError> {
+        match s {
+            "legal_channel" => Ok(DeclineGround::LegalChannel),
+            "outside_remit" => Ok(DeclineGround::OutsideRemit),
+            _ => Err(IntakeError::InvalidField(super::error::FieldError::new(
+                field,
+                "不予受理依据无效，应为 legal_channel（导入法定途径，第三十一条）或 outside_remit（不属于本机关职权范围，第二十三条）",
+            ))),
+        }
+    }
+}
+
+/// A decision against the routing rules' legal-channel suggestion (偏离法定途径建议): the suggested
+/// channel and the recorded reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelOverride {
+    pub suggested_channel: String,
+    pub reason: String,
+}
+
+/// A matter the rules send to a legal channel may be accepted, transferred or assigned as a
+/// petition only with an explicit override and its reason (依法分类处理, art 31). A transfer or
+/// assignment to the unit the same rule names follows the rule.
+pub fn channel_override(
+    suggestion: &Suggestion,
+    to_unit: Option<&str>,
+    to_unit_kind: Option<&str>,
+    override_reason: Option<&str>,
+) -> Result<Option<ChannelOverride>, IntakeError> {
+    let Some(channel) = &suggestion.legal_channel else {
+        return Ok(None);
+    };
+    if to_unit.is_some() && to_unit == suggestion.unit.as_deref() {
+        return Ok(None);
+    }
+    // Handing the matter to an organ of the channel itself follows it (纪检监察机关, 政法部门).
+    let organ_of_channel = match channel.as_str() {
+        "discipline_inspection" => &["discipline_inspection"][..],
+        "political_legal" | "litigation" => &["court", "procuratorate", "public_security"][..],
+        _ => &[][..],
+    };
+    if to_unit_kind.is_some_and(|k| organ_of_channel.contains(&k)) {
+        return Ok(None);
+    }
+    let label = parse_legal_channel("legal_channel", channel)
+        .map(LegalChannel::label_zh)
+        .unwrap_or("法定途径");
+    match override_reason.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Err(IntakeError::LegalChannelOverrideMissing { channel_zh: label }),
+        Some(r) => Ok(Some(ChannelOverride {
+            suggested_channel: channel.clone(),
+            reason: required("override_reason", "偏离法定途径的理由", r, 2000)?,
+        })),
+    }
 }
 
 /// What a decision leads to, with what its event carries.
@@ -155,6 +265,7 @@ pub enum Outcome {
         simple_deadlines: Option<(NaiveDate, NaiveDate)>,
     },
     Declined {
+        ground: DeclineGround,
         legal_channel: Option<LegalChannel>,
         guidance: String,
     },
@@ -179,6 +290,8 @@ pub enum Outcome {
 pub struct Decision {
     pub outcome: Outcome,
     pub reason: String,
+    /// Set when the decision goes against a legal-channel suggestion (偏离法定途径建议).
+    pub channel_override: Option<ChannelOverride>,
 }
 
 impl Decision {
@@ -271,10 +384,11 @@ impl Decision {
                 d
             }
             Outcome::Declined {
+                ground,
                 legal_channel,
                 guidance,
             } => {
-                json!({ "legal_channel": legal_channel.map(legal_channel_code), "guidance": guidance })
+                json!({ "ground": ground.code(), "legal_basis": ground.legal_basis(), "legal_channel": legal_channel.map(legal_channel_code), "guidance": guidance })
             }
             Outcome::Barred {
                 ground,
@@ -294,6 +408,10 @@ impl Decision {
                 object_by,
             } => json!({ "to_unit": to_unit, "due_on": due_on, "object_by": object_by }),
         };
+        if let Some(o) = &self.channel_override {
+            details["legal_channel_override"] =
+                json!({ "suggested_channel": o.suggested_channel, "reason": o.reason });
+        }
         details["notice"] = json!(self.notice());
         details["followed_suggestion"] = json!(self.followed(suggestion));
         details
@@ -341,6 +459,7 @@ pub fn accept(
             simple_deadlines,
         },
         reason,
+        channel_override: None,
     })
 }
 
@@ -348,6 +467,7 @@ pub fn accept(
 /// from the routing rule that suggested the same channel.
 pub fn decline(
     reason: &str,
+    ground: Option<&str>,
     legal_channel: Option<&str>,
     guidance: Option<&str>,
     suggestion: &Suggestion,
@@ -356,6 +476,17 @@ pub fn decline(
     let channel = legal_channel
         .map(|c| parse_legal_channel("legal_channel", c))
         .transpose()?;
+    let ground = match ground {
+        Some(g) => DeclineGround::parse("ground", g)?,
+        None if channel.is_some() => DeclineGround::LegalChannel,
+        None => DeclineGround::OutsideRemit,
+    };
+    if ground == DeclineGround::LegalChannel && channel.is_none() {
+        return Err(IntakeError::Required {
+            field: "legal_channel",
+            label: "法定途径",
+        });
+    }
     let guidance = match guidance.map(str::trim).filter(|g| !g.is_empty()) {
         Some(g) => required("guidance", "告知途径", g, 1000)?,
         None => match (channel, &suggestion.guidance, &suggestion.legal_channel) {
@@ -366,10 +497,12 @@ pub fn decline(
     };
     Ok(Decision {
         outcome: Outcome::Declined {
+            ground,
             legal_channel: channel,
             guidance,
         },
         reason,
+        channel_override: None,
     })
 }
 
@@ -383,7 +516,11 @@ pub fn ensure_prior_is_other(case: &CaseFacts, prior: Uuid) -> Result<(), Intake
 
 /// 不再受理 / 不予受理 because of an earlier case: it concluded after re-review (art 36 ¶3), or it is
 /// still being handled (art 19).
-pub fn bar(prior: &PriorCase, extra_reason: Option<&str>) -> Result<Decision, IntakeError> {
+pub fn bar(
+    prior: &PriorCase,
+    extra_reason: Option<&str>,
+    today: NaiveDate,
+) -> Result<Decision, IntakeError> {
     let extra = extra_reason
         .map(|r| required("reason", "理由", r, 2000))
         .transpose()?;
@@ -395,10 +532,7 @@ pub fn bar(prior: &PriorCase, extra_reason: Option<&str>) -> Result<Decision, In
                 "您反映的事项已于 {on} 办理终结（前案编号 {case_number}），现以同一事实和理由再次提出，依据《信访工作条例》第三十六条第三款，不再受理。"
             ),
         )
-    } else if matches!(
-        prior.status.as_str(),
-        "accepted" | "transferred" | "assigned" | "in_handling" | "registered" | "returned"
-    ) {
+    } else if prior.in_handling_within_period(today) {
         (
             BarGround::EarlierCaseInProgress,
             format!(
@@ -421,7 +555,29 @@ pub fn bar(prior: &PriorCase, extra_reason: Option<&str>) -> Result<Decision, In
             prior_case_number: prior.case_number.clone(),
         },
         reason,
+        channel_override: None,
     })
+}
+
+/// The date of an act (作出之日) entered by a clerk: `requested` or today; never in the future,
+/// never before the petition was received, never before the step it follows (`follows`).
+pub fn act_date(
+    requested: Option<NaiveDate>,
+    today: NaiveDate,
+    received_on: NaiveDate,
+    follows: Option<NaiveDate>,
+) -> Result<NaiveDate, IntakeError> {
+    let Some(on) = requested else {
+        return Ok(today);
+    };
+    if on > today {
+        return Err(IntakeError::ActDateInFuture);
+    }
+    let earliest = follows.map_or(received_on, |f| f.max(received_on));
+    if on < earliest {
+        return Err(IntakeError::ActDateBeforeStep { earliest });
+    }
+    Ok(on)
 }
 
 /// The last day the receiving unit may object (异议期限, art 23 ¶3).
@@ -450,6 +606,7 @@ pub fn transfer(
     Ok(Decision {
         outcome: Outcome::Transferred { to_unit, object_by },
         reason,
+        channel_override: None,
     })
 }
 
@@ -475,7 +632,19 @@ pub fn assign(
             object_by,
         },
         reason: instructions,
+        channel_override: None,
     })
+}
+
+/// The route and procedure the written acceptance notice states (处理途径和程序, art 23 ¶3), by the
+/// kind of matter.
+pub fn acceptance_procedure(category: Option<Category>) -> &'static str {
+    match category {
+        Some(Category::Claim) => "本单位将依照《信访工作条例》第三十一条办理，自受理之日起60日内办结并出具信访处理意见书；情况复杂的，经批准可延长不超过30日，并告知延期理由。对处理意见不服的，可自收到书面答复之日起30日内请求上一级机关复查。",
+        Some(Category::Accusation) => "本单位将依照《信访工作条例》第三十条依规依纪依法处理，并对检举控告人的信息严格保密。",
+        Some(Category::Suggestion) => "本单位将依照《信访工作条例》第二十九条研究论证，并将采纳情况告知您。",
+        None => "本单位将依照《信访工作条例》的规定办理，并将办理结果告知您。",
+    }
 }
 
 /// The receiving unit may object only until the objection deadline (异议期限).
@@ -555,13 +724,49 @@ mod tests {
 
     #[test]
     fn a_decline_names_its_channel_or_guidance() {
-        let e = decline("不属于信访事项", None, None, &no_suggestion()).unwrap_err();
+        let e = decline("不属于信访事项", None, None, None, &no_suggestion()).unwrap_err();
         assert!(matches!(e, IntakeError::GuidanceMissing));
-        let d = decline("诉讼", Some("litigation"), None, &no_suggestion()).unwrap();
+        let d = decline("诉讼", None, Some("litigation"), None, &no_suggestion()).unwrap();
         let details = d.details(&no_suggestion());
         assert_eq!(details["legal_channel"], "litigation");
+        assert_eq!(details["ground"], "legal_channel");
+        assert_eq!(details["legal_basis"], "《信访工作条例》第三十一条");
         assert_eq!(details["followed_suggestion"], false);
         assert_eq!(details["notice"], "不予受理告知书");
+        // outside the organ's remit: art 23, and the competent organ must be named
+        let d = decline(
+            "不属于本机关职权",
+            None,
+            None,
+            Some("请向县自然资源局提出"),
+            &no_suggestion(),
+        )
+        .unwrap();
+        let details = d.details(&no_suggestion());
+        assert_eq!(details["ground"], "outside_remit");
+        assert_eq!(details["legal_basis"], "《信访工作条例》第二十三条");
+        // a legal-channel ground needs its channel
+        let e = decline(
+            "x",
+            Some("legal_channel"),
+            None,
+            Some("g"),
+            &no_suggestion(),
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("legal_channel"));
+        let d = decline(
+            "x",
+            None,
+            Some("administrative_reconsideration"),
+            None,
+            &no_suggestion(),
+        )
+        .unwrap();
+        assert!(d.details(&no_suggestion())["guidance"]
+            .as_str()
+            .unwrap()
+            .contains("行政复议"));
     }
 
     #[test]
@@ -571,16 +776,101 @@ mod tests {
             case_number: "140423-2024-000009".into(),
             status: status.into(),
             finalized_on,
+            handled_since: Some(day(1)),
+            due_on: None,
         };
-        let d = bar(&prior("accepted", Some(day(2))), Some("另查明")).unwrap();
+        let today = day(20);
+        let d = bar(&prior("accepted", Some(day(2))), Some("另查明"), today).unwrap();
         assert_eq!(d.notice(), "不再受理告知书");
         assert!(d.reason.ends_with("另查明"));
-        let d = bar(&prior("in_handling", None), None).unwrap();
+        assert!(d.reason.contains("第三十六条"));
+        let d = bar(&prior("in_handling", None), None, today).unwrap();
         assert_eq!(d.notice(), "不予受理告知书");
+        assert!(d.reason.contains("第十九条"));
+        for status in ["declined", "registered", "returned"] {
+            assert!(
+                matches!(
+                    bar(&prior(status, None), None, today),
+                    Err(IntakeError::PriorDoesNotBar { .. })
+                ),
+                "{status}"
+            );
+        }
+        // past its handling period (60 + 30 日), an earlier case no longer bars under art 19
+        let late = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
         assert!(matches!(
-            bar(&prior("declined", None), None),
+            bar(&prior("in_handling", None), None, late),
             Err(IntakeError::PriorDoesNotBar { .. })
         ));
+        // an assignment's own date is its period
+        let assigned = PriorCase {
+            due_on: Some(day(10)),
+            ..prior("assigned", None)
+        };
+        assert!(bar(&assigned, None, day(10)).is_ok());
+        assert!(bar(&assigned, None, day(11)).is_err());
+    }
+
+    #[test]
+    fn going_against_a_legal_channel_suggestion_needs_a_reason() {
+        let suggestion = Suggestion {
+            legal_channel: Some("political_legal".into()),
+            guidance: Some("请向政法部门提出".into()),
+            ..no_suggestion()
+        };
+        let e = channel_override(&suggestion, None, None, None).unwrap_err();
+        assert_eq!(e.field(), Some("override_reason"));
+        assert!(e.to_string().contains("政法部门"));
+        assert!(channel_override(&suggestion, None, None, Some("  ")).is_err());
+        // a court is an organ of the political-legal channel
+        assert_eq!(
+            channel_override(&suggestion, Some("140423-FY"), Some("court"), None).unwrap(),
+            None
+        );
+        let o = channel_override(
+            &suggestion,
+            Some("140423-RSJ"),
+            Some("department"),
+            Some("已终结，转为帮扶"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.suggested_channel, "political_legal");
+        assert_eq!(
+            channel_override(&no_suggestion(), None, None, None).unwrap(),
+            None
+        );
+        // the unit the same rule names follows the rule
+        let with_unit = Suggestion {
+            unit: Some("140423-JW".into()),
+            ..suggestion
+        };
+        assert_eq!(
+            channel_override(&with_unit, Some("140423-JW"), None, None).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn the_date_of_an_act_is_checked() {
+        assert_eq!(act_date(None, day(20), day(1), None).unwrap(), day(20));
+        assert_eq!(
+            act_date(Some(day(10)), day(20), day(1), Some(day(5))).unwrap(),
+            day(10)
+        );
+        assert!(matches!(
+            act_date(Some(day(21)), day(20), day(1), None),
+            Err(IntakeError::ActDateInFuture)
+        ));
+        let e = act_date(Some(day(4)), day(20), day(1), Some(day(5))).unwrap_err();
+        assert_eq!(e.field(), Some("decided_on"));
+        assert!(act_date(
+            Some(NaiveDate::from_ymd_opt(2025, 8, 31).unwrap()),
+            day(20),
+            day(1),
+            None
+        )
+        .is_err());
     }
 
     #[test]

@@ -82,8 +82,12 @@ pub enum IntakeError {
         "不予受理须告知信访人应当通过的途径：请填写法定途径（legal_channel）或告知内容（guidance）"
     )]
     GuidanceMissing,
-    #[error("交办期限须晚于今天")]
+    #[error("交办期限须晚于交办之日")]
     DueOnNotAfterToday,
+    #[error("作出决定的日期不能晚于今天")]
+    ActDateInFuture,
+    #[error("作出决定的日期不能早于收到信访事项之日或前一步骤之日（{earliest}）")]
+    ActDateBeforeStep { earliest: NaiveDate },
     #[error("前案不能是本件自身")]
     PriorIsThisCase,
     #[error("所引前案 {case_number} 状态为“{status_zh}”，既未办理终结也不在办理期限内，不能据此不再受理")]
@@ -91,6 +95,9 @@ pub enum IntakeError {
         case_number: String,
         status_zh: &'static str,
     },
+
+    #[error("分类规则建议导入法定途径（{channel_zh}），如仍作为信访事项受理、转送或交办，须填写偏离建议的理由（override_reason）")]
+    LegalChannelOverrideMissing { channel_zh: &'static str },
 
     #[error("不能认定为自身的重复信访")]
     EarlierIsThisCase,
@@ -107,6 +114,14 @@ pub enum IntakeError {
     NoPendingHandOff,
     #[error("只有接收转送、交办的单位可以签收或提出异议")]
     NotReceivingUnit,
+    #[error("该信访件没有待核实的异议")]
+    NoObjectionPending,
+    #[error("只有作出转送、交办的信访部门或上级机关可以核实异议")]
+    NotTransferringOrgan,
+    #[error(
+        "该信访件不是本单位作为上级转送、交办件登记的，也没有待签收的转送、交办，不能提出异议"
+    )]
+    NoObjectionRoute,
     #[error(
         "已超过 5 个工作日的异议期限（截止 {object_by}，《信访工作条例》第二十三条），请签收办理"
     )]
@@ -147,7 +162,9 @@ impl IntakeError {
             SimpleTrackForRepeat | SimpleTrackTooLate { .. } => Some("simple_track"),
             GuidanceMissing => Some("guidance"),
             DueOnNotAfterToday => Some("due_on"),
+            ActDateInFuture | ActDateBeforeStep { .. } => Some("decided_on"),
             PriorIsThisCase | PriorDoesNotBar { .. } => Some("prior_petition_id"),
+            LegalChannelOverrideMissing { .. } => Some("override_reason"),
             EarlierIsThisCase | EarlierNotBefore | EarlierMissing => Some("earlier_petition_id"),
             InvalidRepeatDecision => Some("decision"),
             ObjectionTooLate { .. } => Some("reasons"),

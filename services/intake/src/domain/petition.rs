@@ -120,6 +120,10 @@ impl IdNumber {
     pub fn pii(&self) -> &PlainPii {
         &self.0
     }
+    /// The date of birth the number carries (出生日期), checked by [`IdNumber::parse`].
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(self.0.expose().get(6..14)?, "%Y%m%d").ok()
+    }
 }
 
 /// ISO 7064 MOD 11-2 check character of the first 17 digits.
@@ -355,6 +359,13 @@ pub struct RawPetition<'a> {
 pub const MAX_REPRESENTATIVES: usize = 5;
 /// A visit by five or more people is a group visit (多人走访) unless the clerk says otherwise.
 pub const GROUP_VISIT_MIN: u32 = 5;
+/// The most people one registration or visit may count (信访人数上限): a plausibility bound that
+/// catches keying errors (an extra digit), far above any group visit a reception hall receives.
+pub const MAX_PETITIONER_COUNT: u32 = 2000;
+/// No petition predates the People's Republic (中华人民共和国成立).
+pub fn earliest_receipt() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1949, 10, 1).unwrap_or(NaiveDate::MIN)
+}
 
 impl NewPetition {
     /// Validate every field and report every failure at once.
@@ -404,6 +415,9 @@ impl NewPetition {
         let received_on = raw.received_on.unwrap_or(today);
         if received_on > today {
             errors.push(err("received_on", "收到日期不能晚于今天"));
+        }
+        if received_on < earliest_receipt() {
+            errors.push(err("received_on", "收到日期不能早于 1949年10月1日"));
         }
         let summary = Summary::parse(raw.summary).map_err(|e| errors.push(e)).ok();
         let category = raw
@@ -483,6 +497,14 @@ impl NewPetition {
                     None
                 }
             };
+            if let Some(born) = id_number.as_ref().and_then(IdNumber::birth_date) {
+                if received_on < born {
+                    errors.push(err(
+                        "received_on",
+                        format!("收到日期早于第 {} 位信访人的出生日期，请核对", i + 1),
+                    ));
+                }
+            }
             if let Some(name) = name {
                 petitioners.push(NewPetitioner {
                     name,
@@ -495,8 +517,11 @@ impl NewPetition {
         let petitioner_count = raw
             .petitioner_count
             .unwrap_or(raw.petitioners.len().max(1) as u32);
-        if petitioner_count == 0 || petitioner_count > 100_000 {
-            errors.push(err("petitioner_count", "信访人数应在 1 至 100000 之间"));
+        if petitioner_count == 0 || petitioner_count > MAX_PETITIONER_COUNT {
+            errors.push(err(
+                "petitioner_count",
+                format!("信访人数应在 1 至 {MAX_PETITIONER_COUNT} 之间，请核对是否多输了数字"),
+            ));
         } else if (petitioner_count as usize) < raw.petitioners.len() {
             errors.push(err("petitioner_count", "信访人数不能少于所列信访人"));
         }
@@ -755,6 +780,28 @@ mod tests {
         assert_eq!(p.petitioner_count, 1);
         assert!(!p.anonymous());
         assert!(!p.group_visit);
+    }
+
+    #[test]
+    fn implausible_dates_and_counts_are_refused() {
+        let mut r = raw(vec!["张三"]);
+        r.received_on = Some(NaiveDate::from_ymd_opt(1948, 5, 1).unwrap());
+        assert!(fields(&parse(r).unwrap_err()).contains(&"received_on"));
+        // received before the petitioner was born (ID number of someone born 2001-03-04)
+        let first = "14042320010304001";
+        let id = format!("{first}{}", check_char(first));
+        let mut r = raw(vec!["张三"]);
+        r.petitioners[0].id_number = Some(&id);
+        r.received_on = Some(NaiveDate::from_ymd_opt(2000, 5, 1).unwrap());
+        let e = parse(r).unwrap_err();
+        assert!(fields(&e).contains(&"received_on"), "{e:?}");
+        let mut r = raw(vec!["张三"]);
+        r.petitioner_count = Some(100_000);
+        assert!(fields(&parse(r).unwrap_err()).contains(&"petitioner_count"));
+        let mut r = raw(vec!["张三"]);
+        r.petitioner_count = Some(MAX_PETITIONER_COUNT);
+        r.group_visit = Some(true);
+        assert!(parse(r).is_ok());
     }
 
     #[test]

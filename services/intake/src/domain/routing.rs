@@ -27,8 +27,10 @@ pub struct RoutingRule {
     /// Responsible unit (责任单位) to transfer or assign to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    /// litigation | arbitration | administrative_procedure | discipline_inspection |
-    /// political_legal | party_appeal | other
+    /// litigation | arbitration | administrative_reconsideration | administrative_ruling |
+    /// administrative_confirmation | administrative_licensing | administrative_penalty |
+    /// administrative_procedure | discipline_inspection | political_legal | party_appeal |
+    /// party_review | other
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_channel: Option<String>,
     /// Guidance for the petitioner (告知的途径和方式) when diverted.
@@ -40,7 +42,7 @@ pub fn parse_legal_channel(field: &str, s: &str) -> Result<LegalChannel, FieldEr
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
         FieldError::new(
             field,
-            "法定途径无效，应为 litigation（诉讼）、arbitration（仲裁）、administrative_procedure（行政复议等行政程序）、discipline_inspection（纪检监察）、political_legal（政法部门）、party_appeal（党员申诉）或 other（其他）",
+            "法定途径无效，应为 litigation（诉讼）、arbitration（仲裁）、administrative_reconsideration（行政复议）、administrative_ruling（行政裁决）、administrative_confirmation（行政确认）、administrative_licensing（行政许可）、administrative_penalty（行政处罚）、administrative_procedure（其他行政程序）、discipline_inspection（纪检监察）、political_legal（政法部门）、party_appeal（党员申诉）、party_review（申请复审）或 other（其他）",
         )
     })
 }

@@ -1,6 +1,7 @@
 //! The events intake publishes (发布的事件), as envelopes for the outbox.
 
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 use xinfang_contracts::{
     events::{
@@ -8,11 +9,14 @@ use xinfang_contracts::{
         PetitionBarredV1, PetitionDeclinedV1, PetitionRegisteredV1, PetitionTransferredV1,
         RepeatLinkedV1, VisitLoggedV1,
     },
+    intake_legal::{AssignmentObjectionRuledV1, IntakeNoticeRequestedV1, LegalChannelOverriddenV1},
+    notices::{templates, NoticeRecipient, NoticeRequest},
     Envelope, Event,
 };
+use xinfang_platform::Actor;
 
 use crate::{
-    domain::decision::{CaseFacts, Decision, Outcome},
+    domain::decision::{CaseFacts, ChannelOverride, Decision, Outcome},
     store::petitions::{Registration, RegistrationRows},
 };
 
@@ -92,6 +96,7 @@ pub fn decision(
             case,
         ),
         Outcome::Declined {
+            ground,
             legal_channel,
             guidance,
         } => of_case(
@@ -103,6 +108,7 @@ pub fn decision(
                 reason,
                 legal_channel: *legal_channel,
                 guidance: guidance.clone(),
+                ground: Some(ground.code().to_string()),
             },
             case,
         ),
@@ -149,6 +155,29 @@ pub fn decision(
             case,
         ),
     }
+}
+
+/// `legal_channel.overridden.v1`: the decision went against the rules' legal-channel suggestion.
+pub fn legal_channel_overridden(
+    case: &CaseFacts,
+    decision: &Decision,
+    o: &ChannelOverride,
+    decided_on: NaiveDate,
+    actor: &Actor,
+) -> Envelope {
+    of_case(
+        &LegalChannelOverriddenV1 {
+            petition_id: case.id,
+            case_number: case.case_number.clone(),
+            suggested_channel: o.suggested_channel.clone(),
+            decision_kind: decision.kind().to_string(),
+            reason: o.reason.clone(),
+            decided_on,
+            decided_by_unit: actor.unit.clone(),
+            decided_by: actor.user_id.clone(),
+        },
+        case,
+    )
 }
 
 /// `repeat.linked.v1`: the case was found to repeat an earlier one.
@@ -199,4 +228,54 @@ pub fn assignment_objected(
 /// A walk-in visitor was logged (来访登记).
 pub fn visit_logged(event: &VisitLoggedV1) -> Envelope {
     Envelope::new(event, None, None, None)
+}
+
+/// `assignment.objection_ruled.v1`: the transferring organ verified an objection.
+pub fn objection_ruled(
+    case: &CaseFacts,
+    unit: &str,
+    agreed: bool,
+    reason: &str,
+    ruled_on: NaiveDate,
+    ruled_by_unit: &str,
+) -> Envelope {
+    of_case(
+        &AssignmentObjectionRuledV1 {
+            petition_id: case.id,
+            case_number: case.case_number.clone(),
+            unit: unit.to_string(),
+            agreed,
+            reason: reason.to_string(),
+            ruled_on,
+            ruled_by_unit: ruled_by_unit.to_string(),
+        },
+        case,
+    )
+}
+
+/// `notice.requested.v1` for the written acceptance notice (书面告知接收情况以及处理途径和程序,
+/// art 23 ¶3) the accepting unit sends the petitioner.
+pub fn acceptance_notice_requested(
+    case: &CaseFacts,
+    unit: &str,
+    accepted_on: NaiveDate,
+    fields: BTreeMap<String, String>,
+) -> Envelope {
+    of_case(
+        &IntakeNoticeRequestedV1 {
+            request: NoticeRequest {
+                request_id: Uuid::now_v7(),
+                petition_id: case.id,
+                case_number: case.case_number.clone(),
+                template: templates::ASSIGNMENT_ACCEPTANCE_NOTICE.to_string(),
+                issuing_unit: unit.to_string(),
+                recipient: NoticeRecipient::Petitioner,
+                recipient_unit: None,
+                document_number: None,
+                dated_on: accepted_on,
+                fields,
+            },
+        },
+        case,
+    )
 }

@@ -82,13 +82,36 @@ pub async fn prior_case(
     prior: Uuid,
 ) -> Result<PriorCase, IntakeError> {
     ensure_referenced_visible(conn, actor, prior, "prior_petition_id").await?;
-    Ok(sqlx::query_as!(
-        PriorCase,
-        "SELECT id, case_number, status, finalized_on FROM petitions WHERE id = $1",
-        prior
+    let r: PriorRow = sqlx::query_as(
+        "SELECT id, case_number, status, finalized_on,
+                (SELECT max(d.decided_on) FROM decisions d
+                 WHERE d.petition_id = p.id AND d.kind IN ('accept', 'transfer', 'assign')) AS handled_since,
+                (SELECT h.due_on FROM hand_offs h
+                 WHERE h.petition_id = p.id AND h.status <> 'objected'
+                 ORDER BY h.handed_on DESC, h.id DESC LIMIT 1) AS due_on
+         FROM petitions p WHERE id = $1",
     )
+    .bind(prior)
     .fetch_one(&mut *conn)
-    .await?)
+    .await?;
+    Ok(PriorCase {
+        id: r.id,
+        case_number: r.case_number,
+        status: r.status,
+        finalized_on: r.finalized_on,
+        handled_since: r.handled_since,
+        due_on: r.due_on,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct PriorRow {
+    id: Uuid,
+    case_number: String,
+    status: String,
+    finalized_on: Option<NaiveDate>,
+    handled_since: Option<NaiveDate>,
+    due_on: Option<NaiveDate>,
 }
 
 pub async fn set_simple_track(
@@ -160,27 +183,30 @@ pub async fn insert_decision(
     Ok(())
 }
 
-/// Record a transfer or assignment with its objection window (异议期限).
+/// Record a transfer or assignment by `from_unit` with its objection window (异议期限).
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_hand_off(
     conn: &mut PgConnection,
     petition_id: Uuid,
     kind: &str,
+    from_unit: &str,
     to_unit: &str,
     handed_on: NaiveDate,
     due_on: Option<NaiveDate>,
     object_by: NaiveDate,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "INSERT INTO hand_offs (id, petition_id, kind, to_unit, handed_on, due_on, object_by, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
-        Uuid::now_v7(),
-        petition_id,
-        kind,
-        to_unit,
-        handed_on,
-        due_on,
-        object_by,
+    sqlx::query(
+        "INSERT INTO hand_offs (id, petition_id, kind, from_unit, to_unit, handed_on, due_on, object_by, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')",
     )
+    .bind(Uuid::now_v7())
+    .bind(petition_id)
+    .bind(kind)
+    .bind(from_unit)
+    .bind(to_unit)
+    .bind(handed_on)
+    .bind(due_on)
+    .bind(object_by)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -363,28 +389,168 @@ pub async fn accept_hand_off(
     Ok(())
 }
 
-/// The receiving unit objects (提出异议): the case returns for re-routing.
+/// The receiving unit objects (提出异议): the objection waits for the transferring organ's
+/// verification (核实); the case stays where it is until then.
 pub async fn object_to_hand_off(
     conn: &mut PgConnection,
     actor: &Actor,
     hand_off_id: Uuid,
-    petition_id: Uuid,
     reasons: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+    sqlx::query(
         "UPDATE hand_offs SET status = 'objected', responded_by = $2, responded_at = $3, response = $4 WHERE id = $1",
-        hand_off_id,
-        actor.user_id,
-        Utc::now(),
-        reasons
     )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "UPDATE petitions SET status = 'returned', handling_unit = NULL WHERE id = $1",
-        petition_id
-    )
+    .bind(hand_off_id)
+    .bind(&actor.user_id)
+    .bind(Utc::now())
+    .bind(reasons)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A case the unit registered itself as transferred or assigned in from above (上级转送、交办件):
+/// its objection is recorded as a hand-off from the upstream organ (`from_unit` NULL), already
+/// objected, awaiting verification.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_upstream_objection(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    petition_id: Uuid,
+    kind: &str,
+    handed_on: NaiveDate,
+    due_on: Option<NaiveDate>,
+    object_by: NaiveDate,
+    reasons: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO hand_offs (id, petition_id, kind, from_unit, to_unit, handed_on, due_on, object_by, status,
+                                responded_by, responded_at, response)
+         VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, 'objected', $8, $9, $10)",
+    )
+    .bind(id)
+    .bind(petition_id)
+    .bind(kind)
+    .bind(&actor.unit)
+    .bind(handed_on)
+    .bind(due_on)
+    .bind(object_by)
+    .bind(&actor.user_id)
+    .bind(Utc::now())
+    .bind(reasons)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// How a self-registered case came in from above, if it did (上级转送、交办件).
+#[derive(sqlx::FromRow)]
+pub struct UpstreamEntry {
+    pub channel: String,
+    pub registering_unit: String,
+    pub received_on: NaiveDate,
+    pub upstream_due_on: Option<NaiveDate>,
+    pub status: String,
+    pub objected_before: bool,
+}
+
+pub async fn upstream_entry(
+    conn: &mut PgConnection,
+    petition_id: Uuid,
+) -> Result<UpstreamEntry, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT channel, registering_unit, received_on, upstream_due_on, status,
+                EXISTS (SELECT 1 FROM hand_offs h WHERE h.petition_id = p.id AND h.from_unit IS NULL) AS objected_before
+         FROM petitions p WHERE id = $1",
+    )
+    .bind(petition_id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// An objection awaiting verification (待核实的异议), locked.
+#[derive(sqlx::FromRow)]
+pub struct PendingObjection {
+    pub id: Uuid,
+    pub kind: String,
+    pub from_unit: Option<String>,
+    pub to_unit: String,
+}
+
+pub async fn pending_objection(
+    conn: &mut PgConnection,
+    petition_id: Uuid,
+) -> Result<PendingObjection, IntakeError> {
+    sqlx::query_as(
+        "SELECT id, kind, from_unit, to_unit FROM hand_offs
+         WHERE petition_id = $1 AND status = 'objected' FOR UPDATE",
+    )
+    .bind(petition_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(IntakeError::NoObjectionPending)
+}
+
+/// The transferring organ's ruling (核实): on agreement the material returns for re-routing and
+/// the objecting unit loses its access (returns `true` when a grant was revoked); on rejection the
+/// unit keeps the case and handles it.
+pub async fn rule_objection(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    objection: &PendingObjection,
+    petition_id: Uuid,
+    agreed: bool,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE hand_offs SET status = $2, ruled_by = $3, ruled_at = $4, ruling_reason = $5 WHERE id = $1",
+    )
+    .bind(objection.id)
+    .bind(if agreed { "objection_agreed" } else { "objection_rejected" })
+    .bind(&actor.user_id)
+    .bind(Utc::now())
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    if !agreed {
+        sqlx::query(
+            "UPDATE petitions SET status = 'in_handling', handling_unit = $2 WHERE id = $1",
+        )
+        .bind(petition_id)
+        .bind(&objection.to_unit)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(false);
+    }
+    sqlx::query("UPDATE petitions SET status = 'returned', handling_unit = NULL WHERE id = $1")
+        .bind(petition_id)
+        .execute(&mut *conn)
+        .await?;
+    let revoked = sqlx::query("DELETE FROM case_access WHERE petition_id = $1 AND unit = $2")
+        .bind(petition_id)
+        .bind(&objection.to_unit)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(revoked > 0)
+}
+
+/// The date of the case's last procedural step (前一步骤之日): its latest decision or objection
+/// ruling; a later decision may not be dated before it.
+pub async fn last_step_on(
+    conn: &mut PgConnection,
+    petition_id: Uuid,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT max(on_) FROM (
+             SELECT decided_on AS on_ FROM decisions WHERE petition_id = $1
+             UNION ALL
+             SELECT (ruled_at AT TIME ZONE 'Asia/Shanghai')::date FROM hand_offs
+             WHERE petition_id = $1 AND ruled_at IS NOT NULL
+         ) steps",
+    )
+    .bind(petition_id)
+    .fetch_one(&mut *conn)
+    .await
 }

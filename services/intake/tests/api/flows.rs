@@ -433,13 +433,24 @@ async fn every_decision_path_requests_its_notice() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "objection_pending");
+    let head = token("h4", BUREAU, &[Role::UnitHead]);
+    let (s, b) = app
+        .post(
+            &head,
+            &format!("/api/v1/petitions/{pid}/assignment/objection/ruling"),
+            json!({"agreed": true, "reason": "核实同意"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
     assert_eq!(b["status"], "returned");
     let (s, d) = app.decide(&clerk, pid, json!({"kind": "assign", "to_unit": "140423-RSJ", "due_on": due, "instructions": "请办理"})).await;
     assert_eq!(s, 201, "{d}");
     let (_, v) = app.get(&clerk, &format!("/api/v1/petitions/{pid}")).await;
     assert_eq!(v["hand_offs"].as_array().unwrap().len(), 2);
-    assert_eq!(v["hand_offs"][0]["status"], "objected");
-    assert_eq!(v["access_grants"].as_array().unwrap().len(), 2);
+    assert_eq!(v["hand_offs"][0]["status"], "objection_agreed");
+    // the objecting unit's grant was revoked when its objection was agreed
+    assert_eq!(v["access_grants"].as_array().unwrap().len(), 1);
     assert!(v["history"].as_array().unwrap().len() >= 4);
 
     // accusation material never goes to the accused unit

@@ -9,4 +9,6 @@ mod flows;
 #[cfg(test)]
 mod helpers;
 #[cfg(test)]
+mod legal;
+#[cfg(test)]
 mod registration;

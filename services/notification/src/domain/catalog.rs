@@ -108,6 +108,14 @@ pub const DECLINE_IN_PROGRESS: TemplateSpec = spec!(
      {{reason}}"
 );
 
+pub const DECLINE_OUTSIDE_REMIT: TemplateSpec = spec!(
+    "decline_notice_outside_remit", "不予受理告知书（第二十三条）", Petitioner, true,
+    [req("reason"), opt("guidance")],
+    "不予受理告知书",
+    "经审查，您反映的信访事项（信访件编号{{case_number}}）{{reason}}，不属于本机关职责范围。依照《信访工作条例》第二十三条，本机关不予受理。\n\
+     {{guidance}}"
+);
+
 pub const BAR_NOTICE: TemplateSpec = spec!(
     "bar_notice", "不再受理告知书（第三十六条）", Petitioner, true,
     [req("prior_case_number"), opt("reason")],
@@ -129,6 +137,13 @@ pub const TRANSFER_LETTER: TemplateSpec = spec!(
     "信访事项转送函",
     "现将{{case_number}}号信访事项转送你单位（转送日期{{decided_on}}）。属于你单位职责范围的，请自收到之日起15日内书面告知信访人是否受理；不属于你单位职责范围的，请自收到之日起5个工作日内向{{organ_name}}提出异议并详细说明理由（《信访工作条例》第二十三条）。\n\
      {{reason}}"
+);
+
+pub const HANDLING_TO_UNIT: TemplateSpec = spec!(
+    "handling_to_unit", "办理通知", Unit, false,
+    [req("accepted_on")],
+    "信访事项办理通知",
+    "{{case_number}}号信访事项已于{{accepted_on}}受理，现交由你单位办理，请依法按期办结并出具处理意见。"
 );
 
 pub const ASSIGNMENT_INFO: TemplateSpec = spec!(
@@ -294,9 +309,11 @@ pub const ALL: &[TemplateSpec] = &[
     ACCEPTANCE_NOTICE,
     DECLINE_NOTICE,
     DECLINE_IN_PROGRESS,
+    DECLINE_OUTSIDE_REMIT,
     BAR_NOTICE,
     TRANSFER_NOTICE,
     TRANSFER_LETTER,
+    HANDLING_TO_UNIT,
     ASSIGNMENT_INFO,
     ASSIGNMENT_SLIP,
     OBJECTION_RECEIVED,
@@ -352,6 +369,7 @@ mod tests {
     fn decline_and_bar_notices_cite_their_own_articles() {
         assert!(DECLINE_NOTICE.body.contains("第三十一条"));
         assert!(DECLINE_IN_PROGRESS.body.contains("第十九条"));
+        assert!(DECLINE_OUTSIDE_REMIT.body.contains("第二十三条"));
         assert!(BAR_NOTICE.body.contains("第三十六条"));
         assert!(!BAR_NOTICE.body.contains("第十九条"));
     }

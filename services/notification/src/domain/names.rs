@@ -12,6 +12,14 @@ pub trait OrganNames: Send + Sync {
     fn name(&self, code: &str) -> Option<String>;
 }
 
+/// The service's copy of the units directory (单位目录副本), kept by the runner from
+/// `console.unit.changed.v1`.
+impl OrganNames for xinfang_platform::directory::Directory {
+    fn name(&self, code: &str) -> Option<String> {
+        self.get(code).map(|u| u.name)
+    }
+}
+
 /// A fixed table of names (tests, benchmark, and a deployment without the directory yet).
 #[derive(Debug, Clone, Default)]
 pub struct NameTable(pub HashMap<String, String>);

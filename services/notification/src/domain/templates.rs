@@ -115,11 +115,27 @@ pub fn acceptance(e: &PetitionAcceptedV1, case: Option<&CaseContext>) -> Vec<Not
     petitioner(ctx, draft).into_iter().collect()
 }
 
-/// 不予受理告知书 under art 31, pointing to the legal channel (法定途径).
+/// 不予受理告知书 under art 31, pointing to the legal channel (法定途径); outside the organ's remit,
+/// under art 23.
 pub fn decline(e: &PetitionDeclinedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
     let Some(ctx) = case else {
         return Vec::new();
     };
+    let outside_remit = match e.ground.as_deref() {
+        Some(g) => g == "outside_remit",
+        None => e.legal_channel.is_none(),
+    };
+    if outside_remit {
+        let draft = NoticeDraft::new(
+            catalog::DECLINE_OUTSIDE_REMIT.code,
+            Recipient::Petitioner,
+            e.decided_on,
+        )
+        .with("reason", e.reason.trim().trim_end_matches('。'))
+        .with("guidance", e.guidance.trim())
+        .issued_by(&e.decided_by_unit);
+        return petitioner(ctx, draft).into_iter().collect();
+    }
     let channel = e
         .legal_channel
         .map(|c| c.label_zh())
@@ -437,6 +453,14 @@ mod tests {
         };
         let n = render(acceptance(&simple, Some(&ctx(false))));
         assert!(n[0].body.contains("10个工作日"));
+        assert_eq!(n.len(), 2, "the handling unit gets its notice in its inbox");
+        assert_eq!(n[1].recipient_unit.as_deref(), Some("140423-RSJ"));
+        assert_eq!(n[1].kind, "handling_to_unit");
+        let own = PetitionAcceptedV1 {
+            handling_unit: None,
+            ..simple
+        };
+        assert_eq!(render(acceptance(&own, Some(&ctx(false)))).len(), 1);
     }
 
     #[test]
@@ -448,11 +472,28 @@ mod tests {
             decided_by_unit: "140423-XFJ".into(),
             reason: "该事项属于劳动争议".into(),
             legal_channel: Some(LegalChannel::Arbitration),
-            guidance: "可向县劳动人事争议仲裁委员会申请仲裁。".into(),
+            guidance: "请依法通过仲裁提出".into(),
+            ground: None,
         };
         let n = render(decline(&e, Some(&ctx(false))));
         assert!(n[0].body.contains("仲裁") && n[0].body.contains("第三十一条"));
         assert_eq!(n[0].title, "不予受理告知书");
+        // the guidance sentence is printed once
+        assert_eq!(
+            n[0].body.matches("通过仲裁提出").count(),
+            1,
+            "{}",
+            n[0].body
+        );
+        // outside the organ's remit: art 23, not art 31
+        let remit = PetitionDeclinedV1 {
+            legal_channel: None,
+            guidance: "请向县自然资源局提出。".into(),
+            ground: Some("outside_remit".into()),
+            ..e
+        };
+        let n = render(decline(&remit, Some(&ctx(false))));
+        assert!(n[0].body.contains("第二十三条") && !n[0].body.contains("第三十一条"));
         let b = PetitionBarredV1 {
             petition_id: Uuid::now_v7(),
             case_number: "c3".into(),

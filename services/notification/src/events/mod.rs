@@ -75,6 +75,9 @@ impl EventHandler for NotificationEvents {
             DomainEvent::MediationNoticeRequested(e) => {
                 requests::notice_requested(conn, names, envelope, &e.request).await?
             }
+            DomainEvent::IntakeNoticeRequested(e) => {
+                requests::notice_requested(conn, names, envelope, &e.request).await?
+            }
             DomainEvent::CaseFinalized(e) => requests::case_finalized(conn, e).await?,
             DomainEvent::MediationConcluded(e) => requests::mediation_concluded(conn, e).await?,
             _ => 0,

@@ -26,11 +26,13 @@ impl From<SupervisionError> for ApiError {
             | E::AccountabilityNotFound
             | E::MisconductNotFound => ApiError::not_found(message),
             E::ExtensionTooLong { .. } => ApiError::validation("days", message),
+            E::NotDeadlineUnitHead => ApiError::forbidden(message),
             E::InvalidStop(_) => ApiError::validation("to", message),
             E::DeadlineNotLive(_)
             | E::NotExtendable(_)
             | E::TooManyExtensions { .. }
             | E::FixedDate
+            | E::NotStoppable(_)
             | E::NotPaused
             | E::AlreadyPaused => ApiError::conflict("deadline_state", message),
             E::CalendarConflict { .. } => ApiError::conflict("calendar_year_conflict", message),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use xinfang_platform::directory::Directory;
 use xinfang_platform::{Actor, ApiError, Permission};
 
 use crate::{
@@ -51,6 +52,17 @@ impl Problems {
         }
         v.to_string()
     }
+    /// A required unit code (单位代码) that must name an active unit of the directory.
+    pub fn unit(&mut self, directory: &Directory, field: &str, value: &str) -> String {
+        let before = self.0.len();
+        let v = self.text(field, value, 64);
+        if self.0.len() == before {
+            if let Err(refused) = directory.require_active(field, &v) {
+                self.push(field, refused.to_string());
+            }
+        }
+        v
+    }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -72,6 +84,7 @@ pub struct PageQuery {
     /// 上一页最后一条的 id
     pub after: Option<Uuid>,
     /// 每页条数 1–200, 默认 50
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

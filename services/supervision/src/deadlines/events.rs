@@ -9,6 +9,7 @@ use xinfang_contracts::{
         AssignmentAcceptedV1, AssignmentObjectedV1, CaseFinalizedV1, Category, PetitionAcceptedV1,
         PetitionAssignedV1, PetitionRegisteredV1, VisitLoggedV1,
     },
+    intake_legal::AssignmentObjectionRuledV1,
     DomainEvent, Envelope,
 };
 use xinfang_messaging::UnitOfWork;
@@ -72,6 +73,9 @@ pub async fn on_event(
         DomainEvent::PetitionAssigned(e) => on_assigned(uow, cal, limits, envelope, e).await,
         DomainEvent::AssignmentAccepted(e) => on_assignment_accepted(uow, e, &by).await,
         DomainEvent::AssignmentObjected(e) => on_assignment_objected(uow, e, &by).await,
+        DomainEvent::AssignmentObjectionRuled(e) if e.agreed => {
+            on_objection_agreed(uow, e, &by).await
+        }
         DomainEvent::CaseFinalized(e) => on_case_finalized(uow, e, &by).await,
         DomainEvent::VisitLogged(e) => on_visit_logged(uow, cal, limits, e).await,
         _ => Ok(()),
@@ -207,20 +211,29 @@ async fn on_assignment_accepted(
     close_receiving(uow, e.petition_id, &e.unit, e.accepted_on, by).await
 }
 
-/// The receiving organ objected (异议): its two clocks are met, and the matter returns to the
-/// bureau, so the objecting unit no longer owes the result.
+/// The receiving organ objected (异议): its two clocks are met. The objection still awaits the
+/// transferring organ's verification (核实), so the result is still owed.
 async fn on_assignment_objected(
     uow: &mut UnitOfWork<'_>,
     e: &AssignmentObjectedV1,
     by: &str,
 ) -> Result<(), sqlx::Error> {
-    close_receiving(uow, e.petition_id, &e.unit, e.objected_on, by).await?;
+    close_receiving(uow, e.petition_id, &e.unit, e.objected_on, by).await
+}
+
+/// The transferring organ agreed to the objection (核实同意): the matter returns to the bureau, so
+/// the objecting unit no longer owes the result.
+async fn on_objection_agreed(
+    uow: &mut UnitOfWork<'_>,
+    e: &AssignmentObjectionRuledV1,
+    by: &str,
+) -> Result<(), sqlx::Error> {
     deadlines::close(
         uow.conn(),
         e.petition_id,
         &[DeadlineKind::Assignment],
         Some(&e.unit),
-        e.objected_on,
+        e.ruled_on,
         Closing::Cancelled,
         by,
     )

@@ -101,15 +101,25 @@ pub async fn fire_batch(
         return Ok(0);
     }
     let n = due.len();
+    // A deadline entered late (补录) has several steps due at once: only its latest is raised,
+    // the current state with the date it holds since; the earlier ones are superseded, never fired.
+    let ids: Vec<Uuid> = due.iter().map(|r| r.deadline_id).collect();
+    let latest = steps::latest_due(uow.conn(), &ids, today).await?;
     let mut fired = FiredSteps::default();
     let mut overdue = Vec::new();
     for r in due {
+        if latest.get(&r.deadline_id).is_some_and(|l| *l != r.step) {
+            steps::cancel_step(uow.conn(), r.deadline_id, &r.step).await?;
+            tracing::info!(deadline_id = %r.deadline_id, step = %r.step, "step superseded by a later one due at once");
+            continue;
+        }
         let (Some(due_on), Some(step)) = (r.due_date, parse_step(&r.step)) else {
             tracing::warn!(deadline_id = %r.deadline_id, step = %r.step, "step without a due date cancelled");
             steps::cancel_step(uow.conn(), r.deadline_id, &r.step).await?;
             continue;
         };
-        if step == DeadlineStep::Overdue {
+        // Overdue (or long overdue, when the overdue step was superseded): the finding, once.
+        if matches!(step, DeadlineStep::Overdue | DeadlineStep::LongOverdue) {
             overdue.extend(overdue_finding(
                 &r.kind,
                 r.deadline_id,

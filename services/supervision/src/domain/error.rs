@@ -22,6 +22,12 @@ pub enum SupervisionError {
     ExtensionTooLong { max: u32 },
     #[error("交办机关确定日期的期限不适用中止计时")]
     FixedDate,
+    /// No law stops this clock (中止计时须有法律依据: e.g. 复核听证, art 36).
+    #[error("{0}没有法定的中止计时事由（仅复核听证等法律明定的情形可以中止计时）")]
+    NotStoppable(&'static str),
+    /// Extensions and stops are decided by the unit head of the unit the deadline binds.
+    #[error("延期、中止计时须由承办该件的单位负责人批准")]
+    NotDeadlineUnitHead,
     /// Field `to` (中止计时).
     #[error("{0}")]
     InvalidStop(String),

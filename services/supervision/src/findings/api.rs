@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use xinfang_platform::directory::Directory;
 use xinfang_platform::{error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
@@ -89,6 +90,7 @@ pub async fn list(
     actor: Actor,
     query: xinfang_platform::http::Query<FindingsQuery>,
     pool: web::Data<PgPool>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;
     let q = query.into_inner();
@@ -114,6 +116,13 @@ pub async fn list(
         if f > t {
             problems.push("to", "to 不得早于 from");
         }
+    }
+    if let Some(Err(refused)) = q
+        .unit
+        .as_deref()
+        .map(|u| directory.require_known("unit", u))
+    {
+        problems.push("unit", refused.to_string());
     }
     problems.finish()?;
     let unit = if actor.county_wide() {

@@ -123,19 +123,21 @@ pub async fn unaccounted_deadlines(
     grace_days: i32,
     limit: i64,
 ) -> Result<Vec<UnaccountedRow>, sqlx::Error> {
-    sqlx::query_as!(
-        UnaccountedRow,
-        "SELECT d.id, d.case_id, d.case_number, d.unit_code, d.kind, s.fire_on AS \"fire_on!\"
+    // The grace period runs from when the step was raised, not from when it would have been: a
+    // deadline entered late (补录) gets its grace too.
+    sqlx::query_as(
+        "SELECT d.id, d.case_id, d.case_number, d.unit_code, d.kind, s.fire_on
          FROM deadline_steps s JOIN deadlines d ON d.id = s.deadline_id
-         WHERE s.step = 'long_overdue' AND s.fired_at IS NOT NULL AND s.fire_on + $2::int < $1
+         WHERE s.step = 'long_overdue' AND s.fired_at IS NOT NULL
+           AND greatest(s.fire_on, s.fired_for) + $2::int < $1
            AND NOT EXISTS (SELECT 1 FROM accountability_cases a WHERE a.case_id = d.case_id)
            AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.question = 'unaccounted'
                            AND f.subject_ref = 'deadline:' || d.id::text)
          LIMIT $3",
-        today,
-        grace_days,
-        limit
     )
+    .bind(today)
+    .bind(grace_days)
+    .bind(limit)
     .fetch_all(conn)
     .await
 }

@@ -49,8 +49,17 @@ async fn the_public_calculator_answers_the_worked_examples_and_the_corner_cases(
         assert_eq!(body["due"], expected, "{start_on} + {days} {unit}: {body}");
         assert!(!body["explanation"].as_array().unwrap().is_empty());
     }
-    // Outside the loaded calendars: a clear 4xx naming the loaded years, not a guess.
+    let (_, body) = due(&r, "2026-02-12", 3, "working").await;
+    assert_eq!(body["provisional"], false, "{body}");
+    // A year whose arrangement is not published: a provisional answer (暂定) from the statutory
+    // holidays and weekends, marked so, with the reason in the explanation.
     let (status, body) = due(&r, "2026-12-20", 15, "calendar").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["due"], "2027-01-04");
+    assert_eq!(body["provisional"], true);
+    assert!(body["explanation"].to_string().contains("暂定"), "{body}");
+    // Beyond the provisional years: a clear 4xx naming the loaded years, not a guess.
+    let (status, body) = due(&r, "2035-12-20", 15, "calendar").await;
     assert_eq!(status, 422);
     assert_eq!(body["code"], "outside_calendar");
     let (status, _) = due(&r, "2025-01-01", 5, "fortnights").await;
@@ -78,15 +87,30 @@ async fn a_published_year_is_loaded_everywhere_and_reprojects_the_deadlines_it_a
     let a = start(&env, &clock, limits.clone()).await;
     let b = start(&env, &clock, limits.clone()).await;
 
-    // Received 2026-12-17: + 15 = 2027-01-01, in a year not yet published.
+    // Received 2026-12-17: + 15 = 2027-01-01, in a year not yet published: a provisional due
+    // date (元旦 is statutory: Friday 01-01, then the weekend), with its reminders dated.
     let case = new_case(&a, d("2026-12-17")).await;
     let (id, status, due_date) = a.deadline(case, "acceptance").await;
-    assert_eq!((status.as_str(), due_date), ("open", None));
+    assert_eq!((status.as_str(), due_date), ("open", Some(d("2027-01-04"))));
     assert!(a
         .steps(id)
         .await
         .iter()
-        .all(|(_, on, state)| on.is_none() && state == "pending"));
+        .all(|(_, on, state)| on.is_some() && state == "pending"));
+    let view: Value = a
+        .client
+        .get(a.url(&format!("/api/v1/cases/{case}/deadlines")))
+        .bearer_auth(clerk_token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        view[0]["explanation"].to_string().contains("暂定"),
+        "{view}"
+    );
 
     let post = |r: &Replica, tok: Option<String>, body: Value| {
         let mut req = r.client.post(r.url("/api/v1/calendar/years")).json(&body);
@@ -153,6 +177,10 @@ async fn a_published_year_is_loaded_everywhere_and_reprojects_the_deadlines_it_a
         .unwrap();
     let explanation = view[0]["explanation"].to_string();
     assert!(explanation.contains("重新计算"), "{explanation}");
+    assert!(
+        !explanation.contains("暂定："),
+        "confirmed, no longer provisional: {explanation}"
+    );
     assert!(explanation.contains("2027"), "{explanation}");
     assert_eq!(view[0]["steps"].as_array().unwrap().len(), 4);
 
@@ -174,7 +202,7 @@ async fn a_published_year_is_loaded_everywhere_and_reprojects_the_deadlines_it_a
     // The other running replica picks the year up on its rescan; a new one at start-up.
     wait_for("replica b loads 2027", Duration::from_secs(15), || async {
         let (status, body) = due(&b, "2026-12-17", 15, "calendar").await;
-        (status == 200 && body["due"] == "2027-01-04").then_some(())
+        (status == 200 && body["due"] == "2027-01-04" && body["provisional"] == false).then_some(())
     })
     .await;
     let c = start(&env, &clock, limits).await;

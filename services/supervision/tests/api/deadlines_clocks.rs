@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use supervision::deadlines::{domain::calendar::ManualClock, workers::fire_due_steps};
 use uuid::Uuid;
-use xinfang_calendar::{compute_due, DeadlineSpec};
 use xinfang_contracts::events::{
     AssignmentAcceptedV1, AssignmentObjectedV1, CaseFinalizedV1, Category, Channel,
     PetitionAcceptedV1, PetitionAssignedV1, PetitionTransferredV1, VisitLoggedV1,
 };
+use xinfang_contracts::intake_legal::AssignmentObjectionRuledV1;
 use xinfang_platform::Role;
 use xinfang_test_support::{token, TestEnv};
 
@@ -102,7 +102,8 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
         .iter()
         .all(|(_, _, s)| s == "cancelled"));
 
-    // Assignment with a date; the unit objects: its clocks close, the assignment is cancelled.
+    // Assignment with a date; the unit objects: its clocks close; the assignment is cancelled
+    // only when the assigning organ agrees (核实同意, art 23 ¶3).
     let b = new_case(&r, d("2025-09-26")).await;
     r.apply(
         &PetitionAssignedV1 {
@@ -129,8 +130,22 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
         Some(b),
     )
     .await;
-    assert_eq!(r.deadline(b, "assignment").await.1, "cancelled");
     assert_eq!(r.deadline(b, "objection_window").await.1, "met");
+    assert_eq!(r.deadline(b, "assignment").await.1, "open");
+    r.apply(
+        &AssignmentObjectionRuledV1 {
+            petition_id: b,
+            case_number: "x".into(),
+            unit: LABOUR.into(),
+            agreed: true,
+            reason: "核实同意".into(),
+            ruled_on: d("2025-10-09"),
+            ruled_by_unit: BUREAU.into(),
+        },
+        Some(b),
+    )
+    .await;
+    assert_eq!(r.deadline(b, "assignment").await.1, "cancelled");
 
     // Acceptance of a claim: handling 60 日 (2025-11-25); the simple track: 10 个工作日.
     let c = new_case(&r, d("2025-09-26")).await;
@@ -199,49 +214,58 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
         409
     );
 
-    // Clock stop (中止计时) until resumed: no timer fires while paused; resuming moves the date.
+    // The bureau's unit head cannot extend another unit's handling deadline (it sees it, but
+    // the extension is the handling unit's head's to approve).
+    let bureau_head = token("head-xfj", BUREAU, &[Role::UnitHead]);
+    let res = r
+        .client
+        .post(r.url(&format!("/api/v1/deadlines/{handling}/extensions")))
+        .bearer_auth(bureau_head.clone())
+        .json(&json!({ "days": 10, "reason": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    // The extension is on the case timeline's feed: an event with who and why.
+    let changed: Vec<Value> = sqlx::query_scalar(
+        "SELECT envelope->'payload' FROM outbox WHERE routing_key = 'supervision.deadline.changed.v1'",
+    )
+    .fetch_all(r.pool())
+    .await
+    .unwrap();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0]["change"], "extend");
+    assert_eq!(changed[0]["by_user"], "head-zjj");
+    assert_eq!(changed[0]["reason"], "需现场核查多方材料");
+
+    // Clock stops (中止计时) only where a law stops the clock: the handling period (art 34) has
+    // no such rule; a handler may not even ask; a head of another unit neither.
     let p = new_case(&r, d("2025-09-26")).await;
     r.apply(&accepted(p, "2025-09-26", HOUSING, false), Some(p))
         .await;
     let (ph, _, _) = r.deadline(p, "handling").await;
     let stops = r.url(&format!("/api/v1/deadlines/{ph}/stops"));
-    let res = r
-        .client
-        .post(stops.clone())
-        .bearer_auth(head.clone())
-        .json(&json!({ "from": "2025-10-20", "reason": "听证" }))
-        .send()
+    let stop_as = |tok: String| {
+        r.client
+            .post(stops.clone())
+            .bearer_auth(tok)
+            .json(&json!({ "from": "2025-10-20", "reason": "听证" }))
+            .send()
+    };
+    let res = stop_as(token("h", HOUSING, &[Role::Handler]))
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(res.json::<Value>().await.unwrap()["status"], "paused");
-    fire_due_steps(r.pool(), d("2026-06-30")).await.unwrap();
-    assert!(r.steps(ph).await.iter().all(|(_, _, s)| s == "pending"));
-    let res = r
-        .client
-        .post(format!("{stops}/resume"))
-        .bearer_auth(head.clone())
-        .json(&json!({ "to": "2025-10-29" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let view: Value = res.json().await.unwrap();
-    let cal = supervision::deadlines::domain::calendar::current(&r.engine.calendar);
-    let expected = compute_due(
-        &cal,
-        &DeadlineSpec::calendar_days(d("2025-09-26"), 60).with_stop(
-            d("2025-10-20"),
-            d("2025-10-29"),
-            "听证",
-        ),
-    )
-    .unwrap()
-    .due;
-    assert!(expected > d("2025-11-25"));
-    assert_eq!(view["status"], "open");
-    assert_eq!(view["due_date"], expected.to_string());
-    assert_eq!(r.steps(ph).await[1].1, Some(expected));
+    assert_eq!(res.status().as_u16(), 403);
+    let res = stop_as(bureau_head.clone()).await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let res = stop_as(head.clone()).await.unwrap();
+    assert_eq!(res.status().as_u16(), 409);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("中止计时"),
+        "{body}"
+    );
+    assert_eq!(r.deadline(p, "handling").await.1, "open");
 
     // The case concludes: every live clock is met and its timers cancelled.
     r.apply(
@@ -255,7 +279,7 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
     )
     .await;
     assert_eq!(r.deadline(c, "handling").await.1, "met");
-    // (its steps fired by the run on 2026-06-30 above stay fired; none is left pending)
+    // (none of its steps is left pending)
     assert!(r
         .steps(handling)
         .await
@@ -497,6 +521,11 @@ async fn each_assessment_finding_is_raised_by_a_constructed_case() {
             .as_u16(),
         404
     );
+    // A unit code the directory does not know is refused, naming the filter.
+    let unknown = list(sup.clone(), "?unit=140423-NOPE").await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 422);
+    let unknown: Value = unknown.json().await.unwrap();
+    assert_eq!(unknown["details"]["field"], "unit");
     assert_eq!(
         list(sup.clone(), "?question=nope")
             .await
@@ -540,4 +569,48 @@ async fn each_assessment_finding_is_raised_by_a_constructed_case() {
             .unwrap();
     assert_eq!(late_flag, Some(true));
     r.stop().await;
+}
+
+#[tokio::test]
+async fn a_backdated_registration_raises_its_current_state_once() {
+    let env = TestEnv::new();
+    let r = start(&env, &ManualClock::new(d("2025-12-01")), json!({})).await;
+    let limits = r.engine.limits.engine.clone();
+    // Received 2025-06-02, registered (entered) only on 2025-12-01: its acceptance deadline
+    // (2025-06-17) is long overdue already.
+    let case = new_case(&r, d("2025-06-02")).await;
+    let (id, _, due) = r.deadline(case, "acceptance").await;
+    assert_eq!(due, Some(d("2025-06-17")));
+    fire_due_steps(r.pool(), d("2025-12-01")).await.unwrap();
+    let steps = r.steps(id).await;
+    let state = |name: &str| steps.iter().find(|s| s.0 == name).unwrap().2.clone();
+    assert_eq!(state("long_overdue"), "fired", "{steps:?}");
+    for earlier in ["warning", "due", "overdue"] {
+        assert_eq!(
+            state(earlier),
+            "cancelled",
+            "{earlier} superseded: {steps:?}"
+        );
+    }
+    let events: Vec<Value> = sqlx::query_scalar(
+        "SELECT envelope->'payload' FROM outbox WHERE routing_key = 'supervision.deadline.step_reached.v1'",
+    )
+    .fetch_all(r.pool())
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 1, "one reminder, not four: {events:?}");
+    assert_eq!(events[0]["due_on"], "2025-06-17", "overdue since");
+    // one finding (应受理不受理), not also 应追责不追责 at once: the grace runs from now
+    assert_eq!(r.findings("unaccepted").await.len(), 1);
+    supervision::findings::workers::sweep(r.pool(), &limits, d("2025-12-02"))
+        .await
+        .unwrap();
+    assert!(r.findings("unaccounted").await.is_empty());
+    supervision::findings::workers::sweep(r.pool(), &limits, d("2026-01-05"))
+        .await
+        .unwrap();
+    assert_eq!(r.findings("unaccounted").await.len(), 1);
+    // firing again changes nothing
+    fire_due_steps(r.pool(), d("2025-12-02")).await.unwrap();
+    assert_eq!(r.findings("unaccepted").await.len(), 1);
 }

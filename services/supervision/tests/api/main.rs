@@ -4,6 +4,7 @@
 // The helpers outside `#[test]` functions may panic too: a panic there is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authorization;
 mod deadlines_calendar;
 mod deadlines_clocks;
 mod deadlines_timers;

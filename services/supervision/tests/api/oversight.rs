@@ -76,8 +76,8 @@ fn clerk() -> String {
 #[tokio::test]
 async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
     let app = TestApp::spawn().await;
-    let (case_id, _) = app.case(Some("RSJ")).await;
-    let body = json!({ "kind": "reminder", "unit": "RSJ", "case_id": case_id, "summary": "请加快办理", "respond_by": today_in_china() + Days::days(5) });
+    let (case_id, _) = app.case(Some("140423-RSJ")).await;
+    let body = json!({ "kind": "reminder", "unit": "140423-RSJ", "case_id": case_id, "summary": "请加快办理", "respond_by": today_in_china() + Days::days(5) });
 
     // Rights: a clerk may not issue orders; no token is 401.
     assert_eq!(
@@ -108,7 +108,7 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
         .post(
             "/api/v1/orders",
             &supervisor(),
-            json!({ "kind": "reminder", "unit": "RSJ", "case_id": Uuid::now_v7(), "summary": "x" }),
+            json!({ "kind": "reminder", "unit": "140423-RSJ", "case_id": Uuid::now_v7(), "summary": "x" }),
         )
         .await;
     assert_eq!(s, 404);
@@ -131,7 +131,7 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
 
     // The default deadline is N working days by the shared calendar (or a clear 422 when the
     // calendar does not cover it).
-    let (s, pattern) = app.post("/api/v1/orders", &supervisor(), json!({ "kind": "supervision", "unit": "ZJJ", "pattern": "多件交办事项逾期未办结", "summary": "请书面说明原因" })).await;
+    let (s, pattern) = app.post("/api/v1/orders", &supervisor(), json!({ "kind": "supervision", "unit": "140423-ZJJ", "pattern": "多件交办事项逾期未办结", "summary": "请书面说明原因" })).await;
     match app.calendar.add_working_days(today_in_china(), 10) {
         Ok(due) => {
             assert_eq!(s, 201, "{pattern}");
@@ -146,23 +146,23 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
 
     // Scoping: another unit does not see it; the addressed unit does; the bureau sees all.
     assert_eq!(
-        app.get(&format!("/api/v1/orders/{id}"), &unit_head("ZJJ"))
+        app.get(&format!("/api/v1/orders/{id}"), &unit_head("140423-ZJJ"))
             .await
             .0,
         404
     );
     assert_eq!(
-        app.get(&format!("/api/v1/orders/{id}"), &unit_head("RSJ"))
+        app.get(&format!("/api/v1/orders/{id}"), &unit_head("140423-RSJ"))
             .await
             .0,
         200
     );
-    let (_, page) = app.get("/api/v1/orders", &unit_head("RSJ")).await;
+    let (_, page) = app.get("/api/v1/orders", &unit_head("140423-RSJ")).await;
     assert!(page["items"]
         .as_array()
         .unwrap()
         .iter()
-        .all(|o| o["unit"] == "RSJ"));
+        .all(|o| o["unit"] == "140423-RSJ"));
     let (_, page) = app.get("/api/v1/orders?limit=1", &supervisor()).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     let after = page["next_after"]
@@ -177,12 +177,23 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
         .await;
     assert_ne!(page2["items"][0]["id"], page["items"][0]["id"]);
 
-    // Only the addressed unit answers, once.
+    // Only the addressed unit answers, once. Another unit learns nothing, not even from an
+    // invalid body (authorize first, then validate: 404, not 422).
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/orders/{id}/response"),
+            &unit_head("140423-ZJJ"),
+            json!({ "response": " " })
+        )
+        .await
+        .0,
+        404
+    );
     let answer = json!({ "response": "已召开专题会议，限期办结" });
     assert_eq!(
         app.post(
             &format!("/api/v1/orders/{id}/response"),
-            &unit_head("ZJJ"),
+            &unit_head("140423-ZJJ"),
             answer.clone()
         )
         .await
@@ -202,7 +213,7 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
     assert_eq!(
         app.post(
             &format!("/api/v1/orders/{id}/response"),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             json!({ "response": " " })
         )
         .await
@@ -212,7 +223,7 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
     let (s, answered) = app
         .post(
             &format!("/api/v1/orders/{id}/response"),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             answer.clone(),
         )
         .await;
@@ -221,7 +232,7 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
     assert_eq!(
         app.post(
             &format!("/api/v1/orders/{id}/response"),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             answer
         )
         .await
@@ -234,9 +245,9 @@ async fn orders_are_issued_answered_by_their_unit_only_and_scoped() {
 #[tokio::test]
 async fn unanswered_orders_escalate_exactly_once_per_level_across_replicas() {
     let app = TestApp::spawn().await;
-    let (case_id, _) = app.case(Some("RSJ")).await;
+    let (case_id, _) = app.case(Some("140423-RSJ")).await;
     let (s, order) = app
-        .post("/api/v1/orders", &supervisor(), json!({ "kind": "reminder", "unit": "RSJ", "case_id": case_id, "summary": "请加快办理", "respond_by": today_in_china() + Days::days(2) }))
+        .post("/api/v1/orders", &supervisor(), json!({ "kind": "reminder", "unit": "140423-RSJ", "case_id": case_id, "summary": "请加快办理", "respond_by": today_in_china() + Days::days(2) }))
         .await;
     assert_eq!(s, 201);
     let id: Uuid = order["id"].as_str().unwrap().parse().unwrap();
@@ -293,7 +304,7 @@ async fn unanswered_orders_escalate_exactly_once_per_level_across_replicas() {
     assert_eq!(
         app.post(
             &format!("/api/v1/orders/{id}/response"),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             json!({ "response": "迟复" })
         )
         .await
@@ -346,7 +357,7 @@ async fn unanswered_orders_escalate_exactly_once_per_level_across_replicas() {
     let (s, done) = app
         .post(
             &format!("/api/v1/orders/{}/response", listed.0),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             json!({ "response": "已办结" }),
         )
         .await;
@@ -357,7 +368,7 @@ async fn unanswered_orders_escalate_exactly_once_per_level_across_replicas() {
 #[tokio::test]
 async fn leaders_campaigns_and_recommendations() {
     let app = TestApp::spawn().await;
-    let (a, _) = app.case(Some("RSJ")).await;
+    let (a, _) = app.case(Some("140423-RSJ")).await;
     let (b, _) = app.case(None).await;
     let leader = token("leader-wang", BUREAU, &[Role::Leader]);
 
@@ -366,7 +377,7 @@ async fn leaders_campaigns_and_recommendations() {
     assert_eq!(
         app.post(
             "/api/v1/leader-assignments",
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             body.clone()
         )
         .await
@@ -396,7 +407,7 @@ async fn leaders_campaigns_and_recommendations() {
     assert_eq!(
         app.post(
             &format!("/api/v1/leader-assignments/{aid}/actions"),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             json!({ "action": "other", "description": "x" })
         )
         .await
@@ -416,7 +427,7 @@ async fn leaders_campaigns_and_recommendations() {
     let (_, mine) = app.get("/api/v1/leader-assignments", &leader).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     assert_eq!(mine["items"][0]["actions"], 1);
-    assert_eq!(mine["items"][0]["responsible_unit"], "RSJ");
+    assert_eq!(mine["items"][0]["responsible_unit"], "140423-RSJ");
 
     // 百日百件
     let (s, c) = app
@@ -453,15 +464,18 @@ async fn leaders_campaigns_and_recommendations() {
     );
     assert_eq!(board["by_unit"].as_array().unwrap().len(), 2);
     let (_, board) = app
-        .get(&format!("/api/v1/campaigns/{cid}/board"), &unit_head("RSJ"))
+        .get(
+            &format!("/api/v1/campaigns/{cid}/board"),
+            &unit_head("140423-RSJ"),
+        )
         .await;
     assert_eq!(board["total"], 1, "a unit sees its own cases on the board");
 
     // 三项建议
-    let (s, r) = app.post("/api/v1/recommendations", &supervisor(), json!({ "kind": "improve_policy", "unit": "RSJ", "content": "建议完善欠薪保障金制度", "feedback_due": today_in_china() + Days::days(10) })).await;
+    let (s, r) = app.post("/api/v1/recommendations", &supervisor(), json!({ "kind": "improve_policy", "unit": "140423-RSJ", "content": "建议完善欠薪保障金制度", "feedback_due": today_in_china() + Days::days(10) })).await;
     assert_eq!(s, 201, "{r}");
     let rid = r["id"].as_str().unwrap().to_string();
-    let (s, late) = app.post("/api/v1/recommendations", &supervisor(), json!({ "kind": "improve_work", "unit": "ZJJ", "content": "建议规范受理告知", "feedback_due": today_in_china() + Days::days(1) })).await;
+    let (s, late) = app.post("/api/v1/recommendations", &supervisor(), json!({ "kind": "improve_work", "unit": "140423-ZJJ", "content": "建议规范受理告知", "feedback_due": today_in_china() + Days::days(1) })).await;
     assert_eq!(s, 201);
     sqlx::query("UPDATE recommendations SET feedback_due = issued_on - 1 WHERE id = $1")
         .bind(late["id"].as_str().unwrap().parse::<Uuid>().unwrap())
@@ -472,17 +486,28 @@ async fn leaders_campaigns_and_recommendations() {
         app.post(
             "/api/v1/recommendations",
             &supervisor(),
-            json!({ "kind": "nice_idea", "unit": "RSJ", "content": "x" })
+            json!({ "kind": "nice_idea", "unit": "140423-RSJ", "content": "x" })
         )
         .await
         .0,
         422
     );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/recommendations/{rid}/feedback"),
+            &unit_head("140423-ZJJ"),
+            json!({ "adoption": "maybe", "feedback": " " })
+        )
+        .await
+        .0,
+        404,
+        "authorize first, then validate"
+    );
     let fb = json!({ "adoption": "partially_adopted", "feedback": "已采纳第一条，第二条需省级政策支持" });
     assert_eq!(
         app.post(
             &format!("/api/v1/recommendations/{rid}/feedback"),
-            &unit_head("ZJJ"),
+            &unit_head("140423-ZJJ"),
             fb.clone()
         )
         .await
@@ -492,7 +517,7 @@ async fn leaders_campaigns_and_recommendations() {
     assert_eq!(
         app.post(
             &format!("/api/v1/recommendations/{rid}/feedback"),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             fb.clone()
         )
         .await
@@ -502,7 +527,7 @@ async fn leaders_campaigns_and_recommendations() {
     assert_eq!(
         app.post(
             &format!("/api/v1/recommendations/{rid}/feedback"),
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             fb
         )
         .await
@@ -513,7 +538,7 @@ async fn leaders_campaigns_and_recommendations() {
         .get("/api/v1/recommendations?overdue=true", &supervisor())
         .await;
     assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
-    assert_eq!(overdue["items"][0]["unit"], "ZJJ");
+    assert_eq!(overdue["items"][0]["unit"], "140423-ZJJ");
     assert_eq!(overdue["items"][0]["overdue"], true);
     let (_, board) = app
         .get("/api/v1/recommendations/board", &supervisor())
@@ -538,35 +563,37 @@ async fn leaders_campaigns_and_recommendations() {
         .find(|r| r["kind"] == "improve_work")
         .unwrap();
     assert_eq!(work["overdue"], 1);
-    let (_, own) = app.get("/api/v1/recommendations", &unit_head("RSJ")).await;
+    let (_, own) = app
+        .get("/api/v1/recommendations", &unit_head("140423-RSJ"))
+        .await;
     assert!(own["items"]
         .as_array()
         .unwrap()
         .iter()
-        .all(|r| r["unit"] == "RSJ"));
+        .all(|r| r["unit"] == "140423-RSJ"));
     app.stop().await;
 }
 
 #[tokio::test]
 async fn accountability_misconduct_and_order_maintenance() {
     let app = TestApp::spawn().await;
-    let (case_id, registered) = app.case(Some("RSJ")).await;
+    let (case_id, registered) = app.case(Some("140423-RSJ")).await;
 
     // 双向规范: any staff may report; only county supervision reads.
-    let (s, report) = app.post("/api/v1/misconduct-reports", &clerk(), json!({ "case_id": case_id, "unit": "RSJ", "staff_ref": "RSJ-0427", "description": "接待时态度粗暴" })).await;
+    let (s, report) = app.post("/api/v1/misconduct-reports", &clerk(), json!({ "case_id": case_id, "unit": "140423-RSJ", "staff_ref": "RSJ-0427", "description": "接待时态度粗暴" })).await;
     assert_eq!(s, 201, "{report}");
     assert_eq!(
         app.post(
             "/api/v1/misconduct-reports",
             &clerk(),
-            json!({ "unit": "RSJ", "staff_ref": "14042319800101123X", "description": "x" })
+            json!({ "unit": "140423-RSJ", "staff_ref": "14042319800101123X", "description": "x" })
         )
         .await
         .0,
         422
     );
     assert_eq!(
-        app.get("/api/v1/misconduct-reports", &unit_head("RSJ"))
+        app.get("/api/v1/misconduct-reports", &unit_head("140423-RSJ"))
             .await
             .0,
         403
@@ -580,7 +607,7 @@ async fn accountability_misconduct_and_order_maintenance() {
     assert_eq!(open["items"].as_array().unwrap().len(), 1);
 
     // 立案追责, linked to the report (so it is no longer 应查处不查处).
-    let body = json!({ "case_id": case_id, "unit": "RSJ", "ground": "rude_conduct", "summary": "工作人员态度恶劣", "misconduct_report_id": report["id"] });
+    let body = json!({ "case_id": case_id, "unit": "140423-RSJ", "ground": "rude_conduct", "summary": "工作人员态度恶劣", "misconduct_report_id": report["id"] });
     assert_eq!(
         app.post("/api/v1/accountability-cases", &clerk(), body.clone())
             .await
@@ -591,7 +618,7 @@ async fn accountability_misconduct_and_order_maintenance() {
         app.post(
             "/api/v1/accountability-cases",
             &supervisor(),
-            json!({ "unit": "RSJ", "ground": "bad_luck", "summary": "x" })
+            json!({ "unit": "140423-RSJ", "ground": "bad_luck", "summary": "x" })
         )
         .await
         .0,
@@ -629,13 +656,13 @@ async fn accountability_misconduct_and_order_maintenance() {
     assert!(open["items"].as_array().unwrap().is_empty());
 
     let aid = acc["id"].as_str().unwrap();
-    let (s, _) = app.post(&format!("/api/v1/accountability-cases/{aid}/people"), &supervisor(), json!({ "name": "李某", "position": "科员", "unit": "RSJ", "responsibility": "direct" })).await;
+    let (s, _) = app.post(&format!("/api/v1/accountability-cases/{aid}/people"), &supervisor(), json!({ "name": "李某", "position": "科员", "unit": "140423-RSJ", "responsibility": "direct" })).await;
     assert_eq!(s, 201);
     assert_eq!(
         app.post(
             &format!("/api/v1/accountability-cases/{aid}/people"),
             &supervisor(),
-            json!({ "name": "李某", "unit": "RSJ", "responsibility": "everyone" })
+            json!({ "name": "李某", "unit": "140423-RSJ", "responsibility": "everyone" })
         )
         .await
         .0,
@@ -676,7 +703,7 @@ async fn accountability_misconduct_and_order_maintenance() {
         app.post(
             &format!("/api/v1/accountability-cases/{aid}/people"),
             &supervisor(),
-            json!({ "name": "赵某", "unit": "RSJ", "responsibility": "direct" })
+            json!({ "name": "赵某", "unit": "140423-RSJ", "responsibility": "direct" })
         )
         .await
         .0,
@@ -685,7 +712,7 @@ async fn accountability_misconduct_and_order_maintenance() {
     assert_eq!(
         app.get(
             &format!("/api/v1/accountability-cases/{aid}"),
-            &unit_head("RSJ")
+            &unit_head("140423-RSJ")
         )
         .await
         .0,
@@ -700,7 +727,7 @@ async fn accountability_misconduct_and_order_maintenance() {
     assert_eq!(
         app.post(
             "/api/v1/order-incidents",
-            &unit_head("RSJ"),
+            &unit_head("140423-RSJ"),
             incident.clone()
         )
         .await
@@ -728,7 +755,9 @@ async fn accountability_misconduct_and_order_maintenance() {
         )
         .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    let (_, other) = app.get("/api/v1/order-incidents", &unit_head("RSJ")).await;
+    let (_, other) = app
+        .get("/api/v1/order-incidents", &unit_head("140423-RSJ"))
+        .await;
     assert!(
         other["items"].as_array().unwrap().is_empty(),
         "a unit sees only its own records"

@@ -81,7 +81,7 @@ fn leader() -> String {
 /// | 15    | 03-10 | urban   | T2 | letter | 不予受理 on 03-11 (on time)   | XFJ |
 /// | 16–17 | 03-10 | education | T1 | online | 受理, JYJ on 04-09 (late)   | JYJ |
 /// | 18–19 | 03-10 | education | T1 | online | none                        | XFJ |
-/// Repeats: 1, 11, 17. Respondent units: cases 0–4 name "RSJ", 10–11 name "ZJJ".
+/// Repeats: 1, 11, 17. Respondent units: cases 0–4 name "140423-RSJ", 10–11 name "140423-ZJJ".
 async fn fixture(app: &TestApp) -> Vec<Uuid> {
     let mut ids = Vec::new();
     for i in 0..20usize {
@@ -101,8 +101,8 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
             _ => (date(2025, 3, 10), "education", "T1", Channel::Online),
         };
         let respondent = match i {
-            0..=4 => Some("RSJ"),
-            10 | 11 => Some("ZJJ"),
+            0..=4 => Some("140423-RSJ"),
+            10 | 11 => Some("140423-ZJJ"),
             _ => None,
         };
         ids.push(
@@ -116,7 +116,7 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
             case_number: "c".into(),
             decided_on: on,
             decided_by_unit: BUREAU.into(),
-            to_unit: "RSJ".into(),
+            to_unit: "140423-RSJ".into(),
             due_on: on + Days::days(60),
             instructions: "依法办理".into(),
         };
@@ -133,7 +133,10 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
         match i {
             0..=5 => app.apply_event(&assign(date(2025, 3, 13)), id).await,
             6 | 7 => app.apply_event(&assign(date(2025, 3, 23)), id).await,
-            10..=13 => app.apply_event(&accept(date(2025, 3, 15), "ZJJ"), id).await,
+            10..=13 => {
+                app.apply_event(&accept(date(2025, 3, 15), "140423-ZJJ"), id)
+                    .await
+            }
             14 => {
                 app.apply_event(
                     &PetitionTransferredV1 {
@@ -141,7 +144,7 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
                         case_number: "c".into(),
                         decided_on: date(2025, 3, 26),
                         decided_by_unit: BUREAU.into(),
-                        to_unit: "ZJJ".into(),
+                        to_unit: "140423-ZJJ".into(),
                         reason: "属其职责".into(),
                     },
                     id,
@@ -158,12 +161,16 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
                         reason: "已进入诉讼程序".into(),
                         legal_channel: None,
                         guidance: "请向人民法院反映".into(),
+                        ground: None,
                     },
                     id,
                 )
                 .await
             }
-            16 | 17 => app.apply_event(&accept(date(2025, 4, 9), "JYJ"), id).await,
+            16 | 17 => {
+                app.apply_event(&accept(date(2025, 4, 9), "140423-JYJ"), id)
+                    .await
+            }
             _ => {}
         }
     }
@@ -184,7 +191,7 @@ async fn fixture(app: &TestApp) -> Vec<Uuid> {
     for (q, i, unit) in [
         (Question::Unaccepted, 8, BUREAU),
         (Question::Unaccepted, 9, BUREAU),
-        (Question::Unhandled, 6, "RSJ"),
+        (Question::Unhandled, 6, "140423-RSJ"),
     ] {
         let finding = NewFinding {
             question: q,
@@ -289,16 +296,16 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
     let by_unit = groups(&r);
     assert_eq!(
         by_unit.keys().cloned().collect::<Vec<_>>(),
-        vec![BUREAU, "JYJ", "RSJ", "ZJJ"]
+        vec!["140423-JYJ", "140423-RSJ", BUREAU, "140423-ZJJ"]
     );
-    assert_eq!(by_unit["RSJ"]["volume"]["value"].as_f64(), Some(8.0));
+    assert_eq!(by_unit["140423-RSJ"]["volume"]["value"].as_f64(), Some(8.0));
     assert_eq!(
-        rate(&by_unit["RSJ"]["on_time_acceptance_rate"]),
+        rate(&by_unit["140423-RSJ"]["on_time_acceptance_rate"]),
         (Some(0.75), 6, 8)
     );
-    assert_eq!(by_unit["RSJ"]["findings"]["unhandled"], 1);
+    assert_eq!(by_unit["140423-RSJ"]["findings"]["unhandled"], 1);
     assert_eq!(
-        rate(&by_unit["ZJJ"]["on_time_acceptance_rate"]),
+        rate(&by_unit["140423-ZJJ"]["on_time_acceptance_rate"]),
         (Some(0.8), 4, 5)
     );
     assert_eq!(
@@ -308,7 +315,7 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
     assert_eq!(by_unit[BUREAU]["volume"]["value"].as_f64(), Some(5.0));
     assert_eq!(by_unit[BUREAU]["findings"]["unaccepted"], 2);
     assert_eq!(
-        rate(&by_unit["JYJ"]["on_time_acceptance_rate"]),
+        rate(&by_unit["140423-JYJ"]["on_time_acceptance_rate"]),
         (Some(0.0), 0, 2)
     );
 
@@ -359,14 +366,14 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
     assert!(empty["total"]["on_time_acceptance_rate"]["value"].is_null());
 
     // A unit sees itself.
-    let rsj = token("h", "RSJ", &[Role::UnitHead]);
+    let rsj = token("h", "140423-RSJ", &[Role::UnitHead]);
     let (_, mine) = app.get(&format!("{q}&group_by=unit"), &rsj).await;
-    assert_eq!(mine["scope"], "RSJ");
+    assert_eq!(mine["scope"], "140423-RSJ");
     assert_eq!(mine["total"]["volume"]["value"].as_f64(), Some(8.0));
     assert_eq!(mine["total"]["findings"]["unaccepted"], 0);
     assert_eq!(
         groups(&mine).keys().cloned().collect::<Vec<_>>(),
-        vec!["RSJ"]
+        vec!["140423-RSJ"]
     );
 
     // The rollup maintained event by event equals one rebuilt from the facts.
@@ -402,17 +409,15 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
         ),
         "{md}"
     );
-    assert!(
-        md.contains("群众满意率：无可统计件"),
-        "{md}"
-    );
+    assert!(md.contains("群众满意率：无可统计件"), "{md}");
     assert!(md.contains("转送1件，交办8件"), "{md}");
     assert!(md.contains("| 劳动保障 | 10 |"), "{md}");
     assert!(
-        md.contains("| RSJ | 5 |") && md.contains("| ZJJ | 2 |"),
+        md.contains("| 襄垣县人力资源和社会保障局 | 5 |")
+            && md.contains("| 襄垣县住房和城乡建设局 | 2 |"),
         "most complained: {md}"
     );
-    assert!(md.contains("| 140423-XFJ | 0 | 2 | 0 | 0 | 0 |"), "{md}");
+    assert!(md.contains("| 襄垣县信访局 | 0 | 2 | 0 | 0 | 0 |"), "{md}");
     let (s, ct, html) = app
         .text("/api/v1/reports/monthly/2025-03?format=html", &leader())
         .await;
@@ -423,7 +428,9 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
         "{html}"
     );
     assert!(
-        html.contains("<td>RSJ</td><td>0</td><td>0</td><td>1</td><td>0</td><td>0</td>"),
+        html.contains(
+            "<td>襄垣县人力资源和社会保障局</td><td>0</td><td>0</td><td>1</td><td>0</td><td>0</td>"
+        ),
         "{html}"
     );
     let (_, _, april) = app.text("/api/v1/reports/monthly/2025-04", &leader()).await;

@@ -16,6 +16,7 @@ pub struct DueQuery {
     /// 起算日 (the day of receipt, delivery, …), YYYY-MM-DD; not itself counted.
     pub start: NaiveDate,
     /// 期间, 1–3650
+    #[param(minimum = 1, maximum = 3650)]
     pub days: u32,
     /// `calendar` (日) or `working` (工作日); default `calendar`
     pub unit: Option<String>,
@@ -30,6 +31,9 @@ pub struct DueAnswer {
     pub due: NaiveDate,
     /// 计算过程
     pub explanation: Vec<String>,
+    /// 暂定: a year the period touches has no published holiday arrangement yet; the date is
+    /// computed from the statutory holidays and weekends (the explanation says so).
+    pub provisional: bool,
 }
 
 /// Compute a statutory due date (计算法定期限届满日). Public: no token needed.
@@ -71,6 +75,7 @@ pub async fn due(
             unit: unit.as_str().to_string(),
             due: d.due,
             explanation: d.explanation,
+            provisional: d.provisional,
         })),
         Err(e @ CalendarError::OutsideCalendar { .. }) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use xinfang_contracts::{deadline_changes::DeadlineChangedV1, Envelope};
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
@@ -72,8 +73,52 @@ impl Change<'_> {
     fn apply(&self, d: &mut StoredDeadline, engine: &Engine) -> Result<(), SupervisionError> {
         match self {
             Change::Extend(b) => d.extend(&engine.limits, b.days, b.reason.trim()),
-            Change::Stop(b) => d.stop(b.from, b.to, b.reason.trim()),
+            Change::Stop(b) => {
+                d.ensure_stoppable()?;
+                d.stop(b.from, b.to, b.reason.trim())
+            }
             Change::Resume(b) => d.resume(b.to),
+        }
+    }
+
+    /// The event that puts the change on the case timeline (who, what, why).
+    fn event(
+        &self,
+        d: &StoredDeadline,
+        due: Option<NaiveDate>,
+        actor: &Actor,
+    ) -> DeadlineChangedV1 {
+        let (change, days, from, to, reason) = match self {
+            Change::Extend(b) => (
+                "extend",
+                Some(b.days),
+                None,
+                None,
+                Some(b.reason.trim().to_string()),
+            ),
+            Change::Stop(b) => (
+                "stop",
+                None,
+                Some(b.from),
+                b.to,
+                Some(b.reason.trim().to_string()),
+            ),
+            Change::Resume(b) => ("resume", None, None, Some(b.to), None),
+        };
+        DeadlineChangedV1 {
+            deadline_id: d.id,
+            case_id: d.case_id,
+            case_number: d.case_number.clone(),
+            kind: d.kind.as_str().to_string(),
+            change: change.to_string(),
+            days,
+            from,
+            to,
+            reason,
+            due_date: due,
+            unit: d.unit_code.clone(),
+            by_user: actor.user_id.clone(),
+            by_unit: actor.unit.clone(),
         }
     }
 
@@ -107,9 +152,17 @@ async fn change_deadline(
         .await?
         .filter(|d| actor.can_see_unit(&d.unit_code))
         .ok_or(SupervisionError::DeadlineNotFound)?;
+    // Approved by the unit head of the unit that handles the case (本机关负责人, art 34), not by
+    // another unit's head, however county-wide its view.
+    if !(actor.roles.contains(&Role::UnitHead) && actor.unit == d.unit_code) {
+        return Err(SupervisionError::NotDeadlineUnitHead.into());
+    }
     change.apply(&mut d, engine)?;
     let (due, _) =
         deadlines::save_projection(uow.conn(), &calendar, &engine.limits.engine, &d, None).await?;
+    let event = change.event(&d, due, actor);
+    uow.enqueue(&Envelope::new(&event, Some(d.case_id), None, None))
+        .await?;
     uow.audit(AuditEntry::by(
         actor,
         change.action(),
@@ -177,6 +230,9 @@ pub async fn stop(
     engine: web::Data<Engine>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
+    if !actor.roles.contains(&Role::UnitHead) {
+        return Err(ApiError::forbidden("中止计时须经本机关负责人批准"));
+    }
     if body.reason.trim().is_empty() {
         return Err(ApiError::validation("reason", "请填写中止计时的事由"));
     }

@@ -11,6 +11,11 @@ use xinfang_calendar::{HolidayCalendar, YearArrangement};
 
 use crate::configuration::Limits;
 
+/// How many years past the last published one get a provisional arrangement (暂定安排): their
+/// deadlines are computed from the statutory holidays and weekends, marked 暂定, and re-projected
+/// when the year's arrangement is published.
+pub const PROVISIONAL_YEARS_AHEAD: u32 = 3;
+
 /// The loaded holiday calendars, replaceable at run time when a new year is published.
 pub type SharedCalendar = Arc<RwLock<Arc<HolidayCalendar>>>;
 

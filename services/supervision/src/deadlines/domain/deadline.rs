@@ -144,6 +144,14 @@ impl StoredDeadline {
                 self.start_date
             )));
         }
+        // Stops never overlap (中止期间不得重叠).
+        let until = to.unwrap_or(NaiveDate::MAX);
+        if let Some(s) = self.stops.iter().find(|s| from <= s.to && s.from <= until) {
+            return Err(SupervisionError::InvalidStop(format!(
+                "与已有的中止期间 {} 至 {} 重叠",
+                s.from, s.to
+            )));
+        }
         match to {
             Some(to) => {
                 if to < from {
@@ -164,6 +172,13 @@ impl StoredDeadline {
             }
         }
         Ok(())
+    }
+
+    /// Only a clock a law stops may be stopped (中止计时须有法律依据).
+    pub fn ensure_stoppable(&self) -> Result<&'static str, SupervisionError> {
+        self.kind
+            .stop_basis()
+            .ok_or(SupervisionError::NotStoppable(self.kind.label_zh()))
     }
 
     /// Resume a paused clock (恢复计时): the stop ends on `to` (its last stopped day, inclusive).
@@ -227,6 +242,12 @@ pub fn reprojection_note(
         d.map(|x| x.to_string())
             .unwrap_or_else(|| "未能计算".into())
     };
+    if old.is_some() && old == new {
+        return format!(
+            "重新计算：{today} 加载 {years_text} 年节假日安排后，暂定届满日 {} 经确认不变",
+            shown(new)
+        );
+    }
     format!(
         "重新计算：{today} 加载 {years_text} 年节假日安排后，届满日由 {} 改为 {}，提醒时间随之调整",
         shown(old),
@@ -319,6 +340,32 @@ mod tests {
             handling.extend(&Limits::default(), 10, "再延"),
             Err(SupervisionError::TooManyExtensions { .. })
         ));
+    }
+
+    #[test]
+    fn stops_need_a_law_and_never_overlap() {
+        for kind in DeadlineKind::ALL {
+            assert!(
+                matches!(
+                    stored(kind).ensure_stoppable(),
+                    Err(SupervisionError::NotStoppable(_))
+                ),
+                "{kind:?}"
+            );
+        }
+        let mut handling = stored(DeadlineKind::Handling);
+        handling.fixed_due = None;
+        handling
+            .stop(d("2025-09-05"), Some(d("2025-09-10")), "听证")
+            .unwrap();
+        let e = handling
+            .stop(d("2025-09-08"), Some(d("2025-09-12")), "再次")
+            .unwrap_err();
+        assert!(e.to_string().contains("重叠"), "{e}");
+        assert!(handling.stop(d("2025-09-03"), None, "未完").is_err());
+        assert!(handling
+            .stop(d("2025-09-11"), Some(d("2025-09-12")), "相邻")
+            .is_ok());
     }
 
     #[test]

@@ -57,6 +57,22 @@ impl DeadlineKind {
         DeadlineKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The law that stops this clock (中止计时的法律依据), if any: only where a statute says a
+    /// period is not counted (e.g. 复核听证所需时间不计算在期限内, art 36 ¶2). None of the clocks
+    /// kept here has one: acceptance, notice, objection, assignment and handling periods run on.
+    pub fn stop_basis(self) -> Option<&'static str> {
+        match self {
+            DeadlineKind::Acceptance
+            | DeadlineKind::UpstreamAssignment
+            | DeadlineKind::ReceiptNotice
+            | DeadlineKind::ObjectionWindow
+            | DeadlineKind::Assignment
+            | DeadlineKind::Handling
+            | DeadlineKind::SimpleAcceptance
+            | DeadlineKind::SimpleOpinion => None,
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             DeadlineKind::Acceptance => "受理期限",

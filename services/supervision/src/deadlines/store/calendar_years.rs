@@ -212,7 +212,10 @@ pub async fn reproject(pool: &PgPool, engine: &Engine, years: &[i32]) -> Result<
         for d in batch {
             after = d.id;
             let (due, _) = d.project(&calendar);
-            if due == d.due_date {
+            // A provisional (暂定) date confirmed by the published year is re-saved too, so that
+            // its explanation no longer says 暂定.
+            let was_provisional = d.explanation.iter().any(|l| l.starts_with("暂定"));
+            if due == d.due_date && !was_provisional {
                 continue;
             }
             let note = reprojection_note(today, years, d.due_date, due);

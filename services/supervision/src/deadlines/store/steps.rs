@@ -86,6 +86,26 @@ pub async fn claim_due(
     .await
 }
 
+/// Of `deadline_ids`, the latest step of each that is due on or before `today`, fired or not (the
+/// current state of a deadline whose steps are due at once): an earlier step is superseded by it,
+/// even when another replica already fired it.
+pub async fn latest_due(
+    conn: &mut PgConnection,
+    deadline_ids: &[Uuid],
+    today: NaiveDate,
+) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (deadline_id) deadline_id, step FROM deadline_steps
+         WHERE deadline_id = ANY($1) AND cancelled_at IS NULL AND fire_on <= $2
+         ORDER BY deadline_id, seq DESC",
+    )
+    .bind(deadline_ids)
+    .bind(today)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Never claim a step again (it is inconsistent: no due date behind a dated step).
 pub async fn cancel_step(
     conn: &mut PgConnection,

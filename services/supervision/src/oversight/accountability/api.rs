@@ -11,6 +11,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     time::today_in_china,
     Actor, ApiError, Permission,
@@ -32,9 +33,10 @@ use crate::{
     },
 };
 
+/// Accountability material (追责问责材料) is for county supervision staff only: the right is a
+/// function of role and unit ([`Permission::ReadAccountability`]), not of the unit alone.
 fn county_reader(actor: &Actor) -> Result<(), ApiError> {
-    actor.require(Permission::ReadCases)?;
-    if !actor.county_wide() {
+    if !actor.has(Permission::ReadAccountability) {
         return Err(ApiError::forbidden("追责问责材料仅限县级督查人员查阅"));
     }
     Ok(())
@@ -160,10 +162,11 @@ pub async fn open(
     body: web::Json<OpenAccountabilityRequest>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let mut p = Problems::default();
-    let unit = p.text("unit", &body.unit, 64);
+    let unit = p.unit(&directory, "unit", &body.unit);
     let summary = p.text("summary", &body.summary, 5000);
     let g = ground(&body.ground);
     if g.is_none() {
@@ -254,12 +257,13 @@ pub async fn add_person(
     body: web::Json<AddPersonRequest>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let id = path.into_inner();
     let mut p = Problems::default();
     let name = p.text("name", &body.name, 100);
-    let unit = p.text("unit", &body.unit, 64);
+    let unit = p.unit(&directory, "unit", &body.unit);
     if responsibility_label(&body.responsibility).is_none() {
         p.push(
             "responsibility",
@@ -495,10 +499,11 @@ pub async fn report_misconduct(
     body: web::Json<MisconductReportRequest>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(&actor, &[Permission::ReadCases, Permission::Supervise])?;
     let mut p = Problems::default();
-    let unit = p.text("unit", &body.unit, 64);
+    let unit = p.unit(&directory, "unit", &body.unit);
     let staff_ref = p.text("staff_ref", &body.staff_ref, 100);
     if looks_like_id_number(&staff_ref) {
         p.push("staff_ref", "请填写工号或姓名，不得填写身份证号");

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     idempotency,
     time::today_in_china,
@@ -129,6 +130,8 @@ async fn load(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<OrderView, ApiEr
     security(("bearer" = []))
 )]
 #[tracing::instrument(name = "issue_order", skip_all, fields(user = %actor.user_id))]
+// Actix extractors, one per kind of shared state.
+#[allow(clippy::too_many_arguments)]
 pub async fn issue(
     req: HttpRequest,
     actor: Actor,
@@ -137,6 +140,7 @@ pub async fn issue(
     calendar: web::Data<SharedCalendar>,
     settings: web::Data<OversightSettings>,
     waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let body = body.into_inner();
@@ -148,7 +152,7 @@ pub async fn issue(
             "只能是 reminder（催办）、supervision（督办）、listed（挂牌督办）、interview（约谈）或 circular（通报）",
         );
     }
-    let unit = p.text("unit", &body.unit, 64);
+    let unit = p.unit(&directory, "unit", &body.unit);
     let summary = p.text("summary", &body.summary, 2000);
     let pattern = body.pattern.as_deref().map(|s| p.text("pattern", s, 500));
     if body.case_id.is_none() && pattern.is_none() {
@@ -255,15 +259,16 @@ pub async fn respond(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
-    let mut p = Problems::default();
-    let response = p.text("response", &body.response, 5000);
-    p.finish()?;
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let state = store::lock_state(uow.conn(), id)
         .await?
-        // Only the addressed unit answers; other units do not learn that the order exists.
+        // Only the addressed unit answers; other units do not learn that the order exists, so
+        // the body is checked only after that (authorize first, then validate).
         .filter(|s| s.unit_code == actor.unit)
         .ok_or(SupervisionError::OrderNotFound)?;
+    let mut p = Problems::default();
+    let response = p.text("response", &body.response, 5000);
+    p.finish()?;
     ensure_answerable(&state.status)?;
     store::record_response(uow.conn(), id, &response, &actor.user_id).await?;
     uow.audit(AuditEntry::by(

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use xinfang_messaging::{OutboxWaker, UnitOfWork};
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
+    directory::Directory,
     error::ErrorBody,
     time::today_in_china,
     Actor, ApiError, Permission,
@@ -114,6 +115,7 @@ pub async fn issue(
     waker: web::Data<OutboxWaker>,
     calendar: web::Data<SharedCalendar>,
     settings: web::Data<OversightSettings>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::Supervise)?;
     let mut p = Problems::default();
@@ -121,7 +123,7 @@ pub async fn issue(
     if kind.is_none() {
         p.push("kind", "只能是 improve_work（改进工作建议）、improve_policy（完善政策建议）或 pursue_accountability（追究责任建议）");
     }
-    let unit = p.text("unit", &body.unit, 64);
+    let unit = p.unit(&directory, "unit", &body.unit);
     let content = p.text("content", &body.content, 5000);
     let today = today_in_china();
     if matches!(body.feedback_due, Some(d) if d <= today) {
@@ -196,6 +198,12 @@ pub async fn feedback(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::HandleCase)?;
     let id = path.into_inner();
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    // Authorize first: another unit learns nothing of the recommendation, not even from a 422.
+    let state = store::lock_feedback_state(uow.conn(), id)
+        .await?
+        .filter(|s| s.unit_code == actor.unit)
+        .ok_or(SupervisionError::RecommendationNotFound)?;
     let mut p = Problems::default();
     if adoption_label(&body.adoption).is_none() {
         p.push(
@@ -205,11 +213,6 @@ pub async fn feedback(
     }
     let text = p.text("feedback", &body.feedback, 5000);
     p.finish()?;
-    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
-    let state = store::lock_feedback_state(uow.conn(), id)
-        .await?
-        .filter(|s| s.unit_code == actor.unit)
-        .ok_or(SupervisionError::RecommendationNotFound)?;
     if state.adoption.is_some() {
         return Err(SupervisionError::FeedbackGiven.into());
     }

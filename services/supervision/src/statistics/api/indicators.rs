@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::IntoParams;
+use xinfang_platform::directory::Directory;
 use xinfang_platform::{error::ErrorBody, Actor, ApiError, Permission};
 
 use crate::{
@@ -50,6 +51,7 @@ pub async fn indicators(
     actor: Actor,
     query: xinfang_platform::http::Query<IndicatorQuery>,
     pool: web::Data<PgPool>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;
     let mut p = Problems::default();
@@ -65,7 +67,9 @@ pub async fn indicators(
         }
     };
     p.finish()?;
-    let report = queries::indicators(&pool, &scope_of(&actor), query.from, query.to, dim).await?;
+    let mut report =
+        queries::indicators(&pool, &scope_of(&actor), query.from, query.to, dim).await?;
+    report.name_units(&directory);
     Ok(HttpResponse::Ok().json(report))
 }
 

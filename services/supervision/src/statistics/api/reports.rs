@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::IntoParams;
+use xinfang_platform::directory::Directory;
 use xinfang_platform::time::today_in_china;
 use xinfang_platform::{error::ErrorBody, Actor, ApiError, Permission};
 
@@ -46,6 +47,7 @@ pub async fn annual(
     path: web::Path<i32>,
     query: xinfang_platform::http::Query<FormatQuery>,
     pool: web::Data<PgPool>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;
     let year = path.into_inner();
@@ -58,7 +60,8 @@ pub async fn annual(
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::validation("year", "年份应在 2000 至 2100 之间"));
     }
-    let f = queries::figures(&pool, &scope_of(&actor), from, to, today_in_china()).await?;
+    let mut f = queries::figures(&pool, &scope_of(&actor), from, to, today_in_china()).await?;
+    f.name_units(&directory);
     render(&reports::annual(year, &f), query.format.as_deref())
 }
 
@@ -74,6 +77,7 @@ pub async fn monthly(
     path: web::Path<String>,
     query: xinfang_platform::http::Query<FormatQuery>,
     pool: web::Data<PgPool>,
+    directory: web::Data<Directory>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadStatistics)?;
     let from = NaiveDate::parse_from_str(&format!("{}-01", path.as_str()), "%Y-%m-%d")
@@ -87,6 +91,7 @@ pub async fn monthly(
     let to = next
         .pred_opt()
         .ok_or_else(|| ApiError::validation("month", "月份无效"))?;
-    let f = queries::figures(&pool, &scope_of(&actor), from, to, today_in_china()).await?;
+    let mut f = queries::figures(&pool, &scope_of(&actor), from, to, today_in_china()).await?;
+    f.name_units(&directory);
     render(&reports::monthly(from, &f), query.format.as_deref())
 }

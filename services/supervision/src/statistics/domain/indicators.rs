@@ -5,6 +5,7 @@
 //! `status = "not_yet_measured"`, never as 0.
 
 use std::collections::BTreeMap;
+use xinfang_platform::directory::Directory;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -231,6 +232,19 @@ pub struct IndicatorReport {
     pub group_by: Option<String>,
     pub total: Indicators,
     pub groups: Vec<Group>,
+}
+
+impl IndicatorReport {
+    /// Units by their names for people (单位名称): the labels of a grouping by unit.
+    pub fn name_units(&mut self, directory: &Directory) {
+        if self.group_by.as_deref() == Some(Dim::Unit.as_str()) {
+            for g in &mut self.groups {
+                if !g.key.is_empty() {
+                    g.label = directory.name_of(&g.key);
+                }
+            }
+        }
+    }
 }
 
 pub fn label_of(dim: Dim, key: &str) -> String {

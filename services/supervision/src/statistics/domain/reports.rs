@@ -2,6 +2,7 @@
 //! 通报, generated as documents (Markdown or HTML) from the same figures as the indicators.
 
 use chrono::{Datelike, NaiveDate};
+use xinfang_platform::directory::Directory;
 
 use crate::{
     findings::domain::Question,
@@ -43,6 +44,16 @@ pub struct Figures {
     /// per order kind: (kind, issued, responded, escalated or overdue)
     pub orders: Vec<(OrderKind, i64, i64, i64)>,
     pub recommendations: Vec<RecommendationBoardRow>,
+}
+
+impl Figures {
+    /// Units by their names for people (单位名称), in every table of the report.
+    pub fn name_units(&mut self, directory: &Directory) {
+        self.by_unit.name_units(directory);
+        for (unit, _) in &mut self.most_complained {
+            *unit = directory.name_of(unit);
+        }
+    }
 }
 
 fn pct(m: &Measure) -> String {

@@ -58,7 +58,7 @@ impl TestApp {
             ..SupervisionOptions::default()
         };
         let (app, _engine) = startup::build_with(settings, options).await.expect("build");
-        let service = xinfang_test_support::TestApp::run(app);
+        let service = xinfang_test_support::TestApp::start(app).await;
         let address = service.address.clone();
         service.wait_connected().await;
         let shared: SharedCalendar = Arc::new(RwLock::new(Arc::new(calendar())));

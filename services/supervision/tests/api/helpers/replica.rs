@@ -49,7 +49,7 @@ pub async fn start(env: &TestEnv, clock: &ManualClock, limits: Value) -> Replica
     let (app, engine) = startup::build_with(settings, options)
         .await
         .expect("build supervision");
-    let service = TestApp::run(app);
+    let service = TestApp::start(app).await;
     service.wait_connected().await;
     Replica {
         address: service.address.clone(),
