@@ -112,7 +112,24 @@ pub fn acceptance(e: &PetitionAcceptedV1, case: Option<&CaseContext>) -> Vec<Not
     .with("handling_limit", limit)
     .with("reason", reason)
     .issued_by(&e.decided_by_unit);
-    petitioner(ctx, draft).into_iter().collect()
+    let mut out: Vec<NoticeDraft> = petitioner(ctx, draft).into_iter().collect();
+    // Accepted with a handling unit: the unit receives the case in its inbox (办理通知).
+    if let Some(handling) = e
+        .handling_unit
+        .as_deref()
+        .filter(|u| *u != e.decided_by_unit)
+    {
+        out.push(
+            NoticeDraft::new(
+                catalog::HANDLING_TO_UNIT.code,
+                Recipient::Unit(handling.to_string()),
+                e.accepted_on,
+            )
+            .with("accepted_on", ymd(e.accepted_on))
+            .issued_by(&e.decided_by_unit),
+        );
+    }
+    out
 }
 
 /// 不予受理告知书 under art 31, pointing to the legal channel (法定途径); outside the organ's remit,
