@@ -76,7 +76,7 @@ async fn an_sms_that_first_fails_is_retried_and_sent_once_and_redelivery_sends_n
     app.wait_connected().await;
     let (broker, stop) = publisher(&env, Producer::Intake).await;
     let envelope = Envelope::new(&reg, Some(reg.petition_id), None, None);
-    publish(&broker, &[envelope.clone()]).await;
+    publish(&broker, std::slice::from_ref(&envelope)).await;
 
     let d = delivery_where(&app.address, reg.petition_id, "sms", "delivered").await;
     assert_eq!(d["attempts"], 2, "failed once, then sent: {d}");

@@ -119,10 +119,13 @@ impl Smtp {
     }
 }
 
+/// Phone, e-mail and preferred channel of one petitioner.
+type Person = (Option<String>, Option<String>, Option<String>);
+
 /// Contact details held by the test (as intake would answer them).
 #[derive(Default)]
 pub struct Contacts {
-    pub people: Mutex<HashMap<Uuid, (Option<String>, Option<String>, Option<String>)>>,
+    pub people: Mutex<HashMap<Uuid, Person>>,
     pub calls: AtomicUsize,
 }
 
