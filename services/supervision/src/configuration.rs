@@ -68,6 +68,15 @@ pub struct EngineLimits {
     pub handling_max_extensions: u32,
     /// 简易办理: accept within 3 个工作日.
     pub simple_acceptance_working_days: u32,
+    /// 意见书送达期限: an issued opinion should reach the petitioner within this many 日 (practice,
+    /// not statute; undelivered after it, a finding).
+    pub opinion_delivery_days: u32,
+    /// 第三十五条: review may be asked within 30 日 of delivery; the review opinion within 30 日.
+    pub review_request_days: u32,
+    pub review_days: u32,
+    /// 第三十六条: re-review may be asked within 30 日 of delivery; the opinion within 30 日.
+    pub re_review_request_days: u32,
+    pub re_review_days: u32,
     /// 简易办理: opinion within 10 个工作日.
     pub simple_opinion_working_days: u32,
     /// Warning step (临期预警): working days before the due date.
@@ -97,6 +106,11 @@ impl Default for EngineLimits {
             handling_extension_days: 30,
             handling_max_extensions: 1,
             simple_acceptance_working_days: 3,
+            opinion_delivery_days: 15,
+            review_request_days: 30,
+            review_days: 30,
+            re_review_request_days: 30,
+            re_review_days: 30,
             simple_opinion_working_days: 10,
             warning_working_days: 3,
             long_overdue_days: 30,

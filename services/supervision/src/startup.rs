@@ -71,6 +71,13 @@ pub async fn build_with(
         (engine.clone(), calendar.clone(), oversight.clone());
     let service = Service::builder(Producer::Supervision, settings.platform, &crate::MIGRATOR)
         .consumer(Arc::new(handler), options.hooks)
+        // Operations (运维告警): open deadlines past their due date, China time (超期未办结).
+        .sql_gauge(
+            "xinfang_deadlines_overdue",
+            "Open statutory deadlines past their due date (China date)",
+            "SELECT count(*) FROM deadlines WHERE status = 'open' \
+             AND COALESCE(fixed_due, due_date) < (now() AT TIME ZONE 'Asia/Shanghai')::date",
+        )
         // At the end of each batch, after the audit rows: the timeline and case units, then the
         // statistics rollup, whose shared rows are locked last.
         .batch_writer(Arc::new(TimelineBatchWriter))

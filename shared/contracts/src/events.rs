@@ -13,6 +13,11 @@ use crate::notices::{
     MediationConcludedV1, MediationNoticeRequestedV1, NoticeDeliveredV1, NoticeDeliveryFailedV1,
     ReviewNoticeRequestedV1,
 };
+use crate::review::{
+    CaseClosedV1, DeadlineProjectedV1, ExtensionDecidedV1, ExtensionRequestedV1,
+    FollowUpRecordedV1, HandlingStartedV1, HearingHeldV1, ImplementationCompletedV1,
+    OpinionDeliveredV1, OpinionIssuedV1, ReviewRefusedV1, ReviewRequestedV1,
+};
 use crate::satisfaction::SatisfactionRatedV1;
 
 /// Channel by which a petition arrived (信访渠道).
@@ -583,6 +588,18 @@ domain_events!(
     AssignmentObjectionRuled(AssignmentObjectionRuledV1),
     IntakeNoticeRequested(IntakeNoticeRequestedV1),
     DeadlineChanged(DeadlineChangedV1),
+    HandlingStarted(HandlingStartedV1),
+    ExtensionRequested(ExtensionRequestedV1),
+    ExtensionDecided(ExtensionDecidedV1),
+    OpinionIssued(OpinionIssuedV1),
+    OpinionDelivered(OpinionDeliveredV1),
+    ReviewRequested(ReviewRequestedV1),
+    ReviewRefused(ReviewRefusedV1),
+    HearingHeld(HearingHeldV1),
+    CaseClosed(CaseClosedV1),
+    ImplementationCompleted(ImplementationCompletedV1),
+    FollowUpRecorded(FollowUpRecordedV1),
+    DeadlineProjected(DeadlineProjectedV1),
     SatisfactionRated(SatisfactionRatedV1),
 );
 

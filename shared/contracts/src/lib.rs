@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod events;
 pub mod intake_legal;
 pub mod notices;
+pub mod review;
 pub mod satisfaction;
 pub mod topology;
 

@@ -16,6 +16,7 @@ pub fn bindings(service: Producer) -> &'static [&'static str] {
             "intake.assignment.#",
             "mediation.#",
             "notification.notice.#",
+            "supervision.deadline.#",
             "console.unit.#",
         ],
         Producer::Supervision => &["#"],

@@ -305,7 +305,13 @@ impl Broker {
                 },
             };
             match &r {
-                Ok(()) => self.metrics.published.inc(),
+                Ok(()) => {
+                    self.metrics.published.inc();
+                    self.metrics
+                        .published_by_key
+                        .with_label_values(&[m.routing_key.as_str()])
+                        .inc();
+                }
                 Err(e) => self
                     .metrics
                     .publish_failures

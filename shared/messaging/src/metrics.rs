@@ -10,6 +10,9 @@ pub struct MessagingMetrics {
     pub dead_lettered: IntCounter,
     pub ack_failures: IntCounter,
     pub published: IntCounter,
+    /// Confirmed publishes by routing key (e.g. `notification.notice.delivery_failed.v1`), for
+    /// alerts on one kind of event (发布计数，按路由键).
+    pub published_by_key: IntCounterVec,
     pub publish_failures: IntCounterVec,
     pub reconnects: IntCounter,
     pub outbox_backlog: IntGauge,
@@ -51,6 +54,13 @@ impl MessagingMetrics {
             published: IntCounter::new(
                 "xinfang_events_published_total",
                 "Events confirmed by the broker",
+            )?,
+            published_by_key: IntCounterVec::new(
+                Opts::new(
+                    "xinfang_events_published_by_key_total",
+                    "Events published and confirmed by the broker, by routing key",
+                ),
+                &["routing_key"],
             )?,
             publish_failures: IntCounterVec::new(
                 Opts::new(
@@ -102,6 +112,7 @@ impl MessagingMetrics {
             Box::new(m.dead_lettered.clone()),
             Box::new(m.ack_failures.clone()),
             Box::new(m.published.clone()),
+            Box::new(m.published_by_key.clone()),
             Box::new(m.publish_failures.clone()),
             Box::new(m.reconnects.clone()),
             Box::new(m.outbox_backlog.clone()),

@@ -13,8 +13,10 @@ pub mod idempotency;
 pub mod input;
 pub mod input_guard;
 pub mod pii;
+pub mod pii_rotation;
 pub mod runtime;
 pub mod settings;
+pub mod sql_gauges;
 pub mod telemetry;
 pub mod time;
 

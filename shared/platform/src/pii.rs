@@ -37,8 +37,10 @@ pub struct PiiSettings {
     pub key_version: i16,
     /// HMAC key of the blind index (base64, at least 32 bytes). Changing it requires re-indexing.
     pub blind_index_key: SecretString,
-    /// Retired keys that still open older ciphertexts.
-    #[serde(default)]
+    /// Retired keys that still open older ciphertexts. A list in YAML; from the environment, where
+    /// lists cannot be written, `XINFANG_<SERVICE>__PII__PREVIOUS_KEYS__0__VERSION` / `__0__KEY`
+    /// (a map keyed by position, read as a list).
+    #[serde(default, deserialize_with = "list_or_indexed_map")]
     pub previous_keys: Vec<PreviousKey>,
 }
 
@@ -49,6 +51,49 @@ impl std::fmt::Debug for PiiSettings {
             .field("previous_keys", &self.previous_keys.len())
             .finish_non_exhaustive()
     }
+}
+
+/// A list, or a map whose keys are positions (`0`, `1`, ...) as environment variables give it.
+fn list_or_indexed_map<'de, D>(deserializer: D) -> Result<Vec<PreviousKey>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct ListOrMap;
+    impl<'de> serde::de::Visitor<'de> for ListOrMap {
+        type Value = Vec<PreviousKey>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of {version, key}, or a map keyed 0, 1, ...")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(k) = seq.next_element::<PreviousKey>()? {
+                out.push(k);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some((position, k)) = map.next_entry::<String, PreviousKey>()? {
+                let position: usize = position.parse().map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "previous_keys: '{position}' is not a position (0, 1, ...)"
+                    ))
+                })?;
+                out.insert(position, k);
+            }
+            Ok(out.into_values().collect())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    deserializer.deserialize_any(ListOrMap)
 }
 
 #[derive(Clone, Deserialize)]

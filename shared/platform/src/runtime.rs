@@ -83,6 +83,7 @@ pub struct ServiceBuilder {
     routes: Vec<Configure>,
     verifier: Option<Verifier>,
     directory: Directory,
+    sql_gauges: Vec<crate::sql_gauges::SqlGauge>,
 }
 
 /// How often a replica checks whether another replica applied a directory change.
@@ -136,6 +137,14 @@ impl ServiceBuilder {
         self
     }
 
+    /// A gauge `name` read from the service's database with `sql` (one bigint) every 30 s
+    /// (see [`crate::sql_gauges`]).
+    pub fn sql_gauge(mut self, name: &'static str, help: &'static str, sql: &'static str) -> Self {
+        self.sql_gauges
+            .push(crate::sql_gauges::SqlGauge { name, help, sql });
+        self
+    }
+
     /// The service's OpenAPI document, served merged with the platform's at
     /// `/api-docs/openapi.json`.
     pub fn openapi(mut self, api: utoipa::openapi::OpenApi) -> Self {
@@ -173,6 +182,7 @@ impl ServiceBuilder {
             mut workers,
             verifier,
             directory,
+            sql_gauges,
         } = self;
         // Refuse a bad configuration before touching the database.
         let keys = match verifier {
@@ -224,6 +234,17 @@ impl ServiceBuilder {
         let registry = Registry::new();
         let metrics = MessagingMetrics::new(&registry)?;
         let http_metrics = HttpMetrics::new(&registry)?;
+        if !sql_gauges.is_empty() {
+            let gauges = crate::sql_gauges::register(&registry, sql_gauges)?;
+            let worker: Worker = Box::new(move |ctx: WorkerContext| {
+                Box::pin(crate::sql_gauges::refresh_loop(
+                    ctx.pool,
+                    gauges,
+                    ctx.shutdown,
+                ))
+            });
+            workers.push(("sql-gauges", worker));
+        }
         let broker = Broker::new(settings.broker.clone(), producer, metrics.clone());
         let listener = TcpListener::bind((
             settings.application.host.as_str(),
@@ -326,6 +347,7 @@ impl Service {
             routes: Vec::new(),
             verifier: None,
             directory: Directory::new(),
+            sql_gauges: Vec::new(),
         }
     }
 

@@ -57,6 +57,16 @@ pub enum Command {
         #[command(subcommand)]
         command: DirectoryCommand,
     },
+    /// Back up services' databases (备份): pg_dump custom format plus a manifest of row counts
+    /// taken in the same snapshot.
+    Backup(BackupArgs),
+    /// Restore a backup into a fresh database and check it against its manifest (恢复并校验).
+    Restore(RestoreArgs),
+    /// Personal data (个人信息).
+    Pii {
+        #[command(subcommand)]
+        command: PiiCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +112,72 @@ pub struct DirectoryRepublishArgs {
     /// Who asks (操作人), recorded in the audit log as `ops:<operator>`.
     #[arg(long, default_value = "xinfangctl")]
     pub operator: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["service", "all"])))]
+pub struct BackupArgs {
+    /// Service to back up (服务).
+    #[arg(long, value_parser = parse_service)]
+    pub service: Option<Producer>,
+    /// Every service (全部服务).
+    #[arg(long)]
+    pub all: bool,
+    /// Directory for `<service>.dump` and `<service>.manifest.json` (输出目录).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["service", "all"])))]
+pub struct RestoreArgs {
+    /// Service to restore (服务).
+    #[arg(long, value_parser = parse_service)]
+    pub service: Option<Producer>,
+    /// Every service (全部服务).
+    #[arg(long)]
+    pub all: bool,
+    /// Directory written by `xinfangctl backup` (备份目录).
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Restore into this database instead of the service's own (with --service).
+    #[arg(long, conflicts_with = "suffix")]
+    pub database: Option<String>,
+    /// Restore into `<the service's database><SUFFIX>` (e.g. `_restored`).
+    #[arg(long)]
+    pub suffix: Option<String>,
+    /// Drop the target database first when it exists (覆盖已有数据库).
+    #[arg(long)]
+    pub replace: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PiiCommand {
+    /// Re-seal intake's stored personal data under the current key version (密钥轮换); resumable,
+    /// safe while the services run. Exit code 1 while rows remain under other versions.
+    Rotate(PiiRotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PiiRotateArgs {
+    /// Rows per transaction (每批行数).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub batch_size: i64,
+    /// Stop after this many batches (最多批数); run again to continue.
+    #[arg(long)]
+    pub max_batches: Option<u64>,
+    /// Seconds to keep retrying rows locked by the running services (等待锁定行的秒数).
+    #[arg(long, default_value_t = 30)]
+    pub locked_wait_secs: u64,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

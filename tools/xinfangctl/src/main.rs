@@ -19,7 +19,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{AuditCommand, Cli, Command, DeliveriesCommand, DirectoryCommand, DlqCommand},
+    cli::{
+        AuditCommand, Cli, Command, DeliveriesCommand, DirectoryCommand, DlqCommand, PiiCommand,
+    },
     error::CliResult,
 };
 
@@ -60,5 +62,10 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Directory {
             command: DirectoryCommand::Republish(a),
         } => commands::directory::republish(dir, a).await,
+        Command::Backup(a) => commands::backup::backup(dir, a).await,
+        Command::Restore(a) => commands::backup::restore(dir, a).await,
+        Command::Pii {
+            command: PiiCommand::Rotate(a),
+        } => commands::pii::rotate(dir, a).await,
     }
 }

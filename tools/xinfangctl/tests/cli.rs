@@ -525,3 +525,198 @@ async fn directory_republish_writes_every_unit_into_the_consoles_outbox() {
     assert_eq!(audited, 1);
     pool.close().await;
 }
+
+// --- backup and restore (备份与恢复) ------------------------------------------------------------
+
+/// Rows in every kind of table a backup must carry: audit chain, outbox (published and pending),
+/// inbox, idempotency keys.
+async fn fill_for_backup(pool: &PgPool) {
+    let mut tx = pool.begin().await.expect("begin");
+    let mut uow = xinfang_messaging::UnitOfWork::immediate(&mut tx);
+    for i in 1..=5 {
+        let entry = AuditEntry::system("intake", "petition.register", None, json!({ "n": i }));
+        uow.audit(entry).await.expect("audit row");
+    }
+    drop(uow);
+    tx.commit().await.expect("commit");
+    for i in 0..7 {
+        sqlx::query(
+            "INSERT INTO outbox (event_id, routing_key, envelope, published_at) \
+             VALUES ($1, 'intake.petition.accepted.v1', '{}', CASE WHEN $2 THEN now() END)",
+        )
+        .bind(uuid::Uuid::new_v4())
+        .bind(i % 2 == 0)
+        .execute(pool)
+        .await
+        .expect("outbox row");
+    }
+    for _ in 0..3 {
+        sqlx::query("INSERT INTO processed_events (event_id, handler) VALUES ($1, 'intake')")
+            .bind(uuid::Uuid::new_v4())
+            .execute(pool)
+            .await
+            .expect("inbox row");
+    }
+}
+
+async fn count(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+        .fetch_one(pool)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn backup_then_restore_into_a_fresh_database_keeps_counts_and_audit_chain() {
+    let ctl = Ctl::new();
+    ctl.migrate().await;
+    let pool = ctl.pool().await;
+    fill_for_backup(&pool).await;
+    let dir = std::env::temp_dir().join(format!("xf-backup-{}", ctl.db));
+    let out = dir.to_str().unwrap();
+
+    let b = ctl
+        .run(&["backup", "--service", "intake", "--out", out, "--json"])
+        .await;
+    assert_eq!(b.code, 0, "{b:?}");
+    let manifest = &b.json()[0];
+    assert_eq!(manifest["tables"]["public.outbox"], 7, "{b:?}");
+    assert_eq!(manifest["tables"]["public.processed_events"], 3, "{b:?}");
+    assert_eq!(manifest["tables"]["public.audit_log"], 5, "{b:?}");
+    assert_eq!(manifest["audit_ok"], true);
+    assert!(dir.join("intake.dump").is_file());
+
+    // Into a fresh database: same counts in every table, chain intact.
+    let restored = format!("{}_r", ctl.db);
+    let r = ctl
+        .run(&[
+            "restore",
+            "--service",
+            "intake",
+            "--from",
+            out,
+            "--database",
+            &restored,
+        ])
+        .await;
+    let _guard = DropDb(vec![restored.clone(), format!("{}_r2", ctl.db)]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("restore OK"), "{r:?}");
+    let rpool = PgPool::connect(&format!("postgres://postgres@127.0.0.1:5432/{restored}"))
+        .await
+        .unwrap();
+    for table in [
+        "outbox",
+        "processed_events",
+        "audit_log",
+        "_platform_migrations",
+    ] {
+        assert_eq!(
+            count(&rpool, table).await,
+            count(&pool, table).await,
+            "{table}"
+        );
+    }
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        .fetch_one(&rpool)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending, 3,
+        "the pending outbox rows survive, to be published after a restore"
+    );
+    rpool.close().await;
+
+    // An existing database is never overwritten without --replace.
+    let again = ctl
+        .run(&[
+            "restore",
+            "--service",
+            "intake",
+            "--from",
+            out,
+            "--database",
+            &restored,
+        ])
+        .await;
+    assert_eq!(again.code, 2, "{again:?}");
+
+    // A manifest that disagrees with the dump fails the check (exit 1).
+    let path = dir.join("intake.manifest.json");
+    let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["tables"]["public.outbox"] = json!(8);
+    std::fs::write(&path, m.to_string()).unwrap();
+    let bad = ctl
+        .run(&[
+            "restore",
+            "--service",
+            "intake",
+            "--from",
+            out,
+            "--database",
+            &format!("{}_r2", ctl.db),
+        ])
+        .await;
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(
+        bad.stdout.contains("public.outbox: 7 rows, backup had 8"),
+        "{bad:?}"
+    );
+    pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Drops the named databases when the test ends.
+struct DropDb(Vec<String>);
+
+impl Drop for DropDb {
+    fn drop(&mut self) {
+        let dbs = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(async move {
+                    let _ = drop_databases(&dbs).await;
+                });
+            }
+        })
+        .join();
+    }
+}
+
+// --- PII key rotation (个人信息密钥轮换): the command's wiring; the re-sealing itself is tested
+// end to end with a running intake in tests/tests/pii_rotation.rs.
+
+#[tokio::test]
+async fn pii_rotate_reads_the_new_and_previous_keys_from_the_environment() {
+    let ctl = Ctl::new();
+    ctl.migrate().await;
+    let keys = [
+        (
+            "XINFANG_INTAKE__PII__ENCRYPTION_KEY",
+            "q1i6pO0ZbY3l6lq2mX8m0xQ1Gm9b7eZ4nS1mFv3m2kE=",
+        ),
+        ("XINFANG_INTAKE__PII__KEY_VERSION", "2"),
+        ("XINFANG_INTAKE__PII__PREVIOUS_KEYS__0__VERSION", "1"),
+        (
+            "XINFANG_INTAKE__PII__PREVIOUS_KEYS__0__KEY",
+            "Iw9bAhrZe54Pr/oTzr7SAfCmyIWFizBvpo1kP43R9nA=",
+        ),
+    ];
+    let r = ctl.run_with(&["pii", "rotate", "--json"], &keys).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let v = r.json();
+    assert_eq!(v[0]["table"], "petitioners");
+    assert_eq!(v[0]["key_version"], 2);
+    assert_eq!(v[0]["remaining"], 0);
+
+    let bad = ctl
+        .run_with(
+            &["pii", "rotate"],
+            &[("XINFANG_INTAKE__PII__ENCRYPTION_KEY", "not base64")],
+        )
+        .await;
+    assert_eq!(bad.code, 2, "{bad:?}");
+}

@@ -1,4 +1,13 @@
-//! The service's integration tests: the case register it keeps from intake's registrations.
+//! The service's integration tests, one binary: the case register it keeps from intake's
+//! registrations (over the broker), the ladder's paths (`ladder`), and the extension, concurrency
+//! and scoping rules (`rules`).
+
+// The helpers outside `#[test]` functions may panic too: a panic there is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod ladder;
+mod rules;
 
 use administrative_review::{configuration::Settings, startup};
 use xinfang_test_support::{case_register::check_case_register, spawn_app, TestEnv};

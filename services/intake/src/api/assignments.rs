@@ -43,6 +43,15 @@ pub struct ObjectionRequest {
     pub objected_on: Option<NaiveDate>,
 }
 
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    /// 签收日期 (date of the act), when entered later than it was made: not in the future, not
+    /// before the hand-off; default today. The acceptance notice is dated with it.
+    #[serde(default)]
+    pub accepted_on: Option<NaiveDate>,
+}
+
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectionRulingRequest {
@@ -57,6 +66,7 @@ pub struct ObjectionRulingRequest {
 /// acceptance notice is requested.
 #[utoipa::path(
     post, path = "/api/v1/petitions/{id}/assignment/accept", tag = "分类处理",
+    request_body = AcceptRequest,
     params(("id" = Uuid, Path, description = "信访件 id")),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = []))
@@ -65,6 +75,7 @@ pub struct ObjectionRulingRequest {
 pub async fn accept_assignment(
     actor: Actor,
     path: web::Path<Uuid>,
+    body: web::Json<AcceptRequest>,
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
 ) -> Result<HttpResponse, ApiError> {
@@ -73,7 +84,15 @@ pub async fn accept_assignment(
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let case = decisions::load_case(uow.conn(), &actor, id).await?;
     let pending = decisions::pending_hand_off(uow.conn(), &actor, id).await?;
-    let today = today_in_china();
+    let entered_on = today_in_china();
+    let follows = decisions::last_step_on(uow.conn(), id).await?;
+    let today =
+        act_date(body.accepted_on, entered_on, case.received_on, follows).map_err(|e| match e {
+            IntakeError::ActDateInFuture | IntakeError::ActDateBeforeStep { .. } => {
+                ApiError::validation("accepted_on", e.to_string())
+            }
+            other => other.into(),
+        })?;
     decisions::accept_hand_off(uow.conn(), &actor, pending.id, id).await?;
     uow.enqueue(&publish::assignment_accepted(&case, &actor.unit, today))
         .await?;
@@ -90,7 +109,8 @@ pub async fn accept_assignment(
         &actor,
         "assignment.accept",
         Some(id),
-        json!({ "hand_off_id": pending.id, "kind": pending.kind, "acceptance_notice_requested": true }),
+        json!({ "hand_off_id": pending.id, "kind": pending.kind, "acceptance_notice_requested": true,
+                "accepted_on": today, "entered_on": entered_on, "entered_late": today < entered_on }),
     ))
     .await?;
     uow.commit().await?;

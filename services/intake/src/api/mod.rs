@@ -50,6 +50,7 @@ pub mod visits;
         repeat::RepeatRequest,
         assignments::ObjectionRequest,
         assignments::ObjectionRulingRequest,
+        assignments::AcceptRequest,
         crate::domain::routing::RoutingRule,
         crate::domain::routing::Suggestion,
         rules::RuleSet,

@@ -125,6 +125,8 @@ pub struct VisitQuery {
     /// Only visits never registered as petitions (应登记不登记).
     pub unregistered: Option<bool>,
     pub after: Option<Uuid>,
+    /// 1–200, default 50
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -132,7 +134,7 @@ pub struct VisitQuery {
 #[utoipa::path(
     get, path = "/api/v1/visits", tag = "来访登记",
     params(VisitQuery),
-    responses((status = 200, body = Vec<VisitView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = Vec<VisitView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody, description = "每页条数超出范围")),
     security(("bearer" = []))
 )]
 pub async fn list_visits(

@@ -522,3 +522,36 @@ async fn the_openapi_document_says_what_the_server_does() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_unit_records_its_acceptance_with_the_date_it_signed() {
+    let app = TestApp::spawn().await;
+    let clerk = clerk_token();
+    let today = xinfang_platform::time::today_in_china();
+    let ago = |n: u64| (today - chrono::Days::new(n)).to_string();
+    let mut body = claim(13, "labour_social_security");
+    body["received_on"] = json!(ago(6));
+    let id = registered(&app, body).await;
+    let (s, d) = app
+        .decide(&clerk, &id, json!({"kind": "transfer", "to_unit": "140423-RSJ", "reason": "属人社局职责", "decided_on": ago(4)}))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let rsj = token("h-rsj", "140423-RSJ", &[Role::Handler]);
+    let path = format!("/api/v1/petitions/{id}/assignment/accept");
+    let (s, e) = app.post(&rsj, &path, json!({"accepted_on": ago(5)})).await;
+    assert_eq!(s, 422, "before the transfer: {e}");
+    assert_eq!(e["details"]["field"], "accepted_on");
+    let (s, e) = app.post(&rsj, &path, json!({"signed": ago(2)})).await;
+    assert_eq!(s, 400, "unknown field refused: {e}");
+    let (s, b) = app.post(&rsj, &path, json!({"accepted_on": ago(2)})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["accepted_on"], ago(2));
+    let request: Value = sqlx::query_scalar(
+        "SELECT envelope->'payload' FROM outbox WHERE envelope->>'event_type' = 'notice.requested'",
+    )
+    .fetch_one(&app.service.pool)
+    .await
+    .unwrap();
+    assert_eq!(request["dated_on"], ago(2));
+    app.stop().await;
+}

@@ -60,6 +60,7 @@ pub mod support;
         order_maintenance::list,
         statistics::indicators,
         statistics::hotspots,
+        crate::statistics::api::review::review_ladder,
         reports::annual,
         reports::monthly
     ),
@@ -109,7 +110,9 @@ pub mod support;
         crate::statistics::domain::indicators::Measure,
         crate::statistics::domain::indicators::Group,
         crate::statistics::domain::indicators::HotspotReport,
-        crate::statistics::domain::indicators::Hotspot
+        crate::statistics::domain::indicators::Hotspot,
+        crate::statistics::domain::review::ReviewLadderReport,
+        crate::statistics::domain::review::LevelFigures
     ))
 )]
 pub struct ApiDoc;
@@ -216,6 +219,10 @@ fn oversight_routes(cfg: &mut web::ServiceConfig) {
             web::get().to(statistics::indicators),
         )
         .route("/statistics/hotspots", web::get().to(statistics::hotspots))
+        .route(
+            "/statistics/review-ladder",
+            web::get().to(crate::statistics::api::review::review_ladder),
+        )
         .route("/reports/annual/{year}", web::get().to(reports::annual))
         .route("/reports/monthly/{month}", web::get().to(reports::monthly));
 }

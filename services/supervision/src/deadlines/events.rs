@@ -76,9 +76,13 @@ pub async fn on_event(
         DomainEvent::AssignmentObjectionRuled(e) if e.agreed => {
             on_objection_agreed(uow, e, &by).await
         }
-        DomainEvent::CaseFinalized(e) => on_case_finalized(uow, e, &by).await,
+        DomainEvent::CaseFinalized(e) => {
+            super::review::on_event(uow, cal, limits, envelope, event).await?;
+            on_case_finalized(uow, e, &by).await
+        }
         DomainEvent::VisitLogged(e) => on_visit_logged(uow, cal, limits, e).await,
-        _ => Ok(()),
+        // Administrative review's clocks (办理, 复查, 复核, 送达, 落实): `deadlines::review`.
+        _ => super::review::on_event(uow, cal, limits, envelope, event).await,
     }
 }
 
@@ -241,7 +245,7 @@ async fn on_objection_agreed(
     Ok(())
 }
 
-/// 办结: every live clock of the case is met.
+/// 终结: every live clock of the case is met (but implementation, which goes on).
 async fn on_case_finalized(
     uow: &mut UnitOfWork<'_>,
     e: &CaseFinalizedV1,
@@ -250,7 +254,7 @@ async fn on_case_finalized(
     deadlines::close(
         uow.conn(),
         e.petition_id,
-        &DeadlineKind::ALL,
+        &super::review::closed_by_finality(),
         None,
         e.concluded_on,
         Closing::Met,

@@ -4,5 +4,6 @@
 pub mod api;
 pub mod domain;
 pub mod events;
+pub mod review;
 pub mod store;
 pub mod workers;

@@ -53,7 +53,8 @@ pub async fn apply(
     envelope: &Envelope,
     event: &DomainEvent,
 ) -> Result<(), sqlx::Error> {
-    let _ = envelope;
+    // Administrative review's ladder (opinions, delivery, requests, finality): `store::review`.
+    crate::statistics::store::review::record(uow.conn(), envelope, event).await?;
     if let DomainEvent::PetitionRegistered(e) = event {
         return apply_registrations(uow, &[e]).await;
     }
@@ -70,6 +71,7 @@ pub async fn apply(
         DomainEvent::AssignmentObjected(e) => e.petition_id,
         DomainEvent::RepeatLinked(e) => e.petition_id,
         DomainEvent::CaseFinalized(e) => e.petition_id,
+        DomainEvent::CaseClosed(e) => e.petition_id,
         _ => return Ok(()),
     };
     let Some(old) = case_facts::load(uow.conn(), case_id).await? else {
@@ -115,6 +117,14 @@ pub async fn apply(
         }
         DomainEvent::RepeatLinked(_) => f.repeat = true,
         DomainEvent::CaseFinalized(_) => f.status = "finalized".into(),
+        // 办结 (实体性 / 程序性): the clocks ran first, so the handling clock's verdict is known.
+        DomainEvent::CaseClosed(e) => {
+            f.closure_kind = Some(e.closure.clone());
+            f.closed_on = Some(e.closed_on);
+            f.closed_on_time =
+                crate::statistics::store::review::handling_on_time(uow.conn(), e.petition_id)
+                    .await?;
+        }
         _ => {}
     }
     if f != old {

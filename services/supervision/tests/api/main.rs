@@ -10,4 +10,5 @@ mod deadlines_clocks;
 mod deadlines_timers;
 mod helpers;
 mod oversight;
+mod review_clocks;
 mod statistics;

@@ -26,10 +26,23 @@ pub enum DeadlineKind {
     SimpleAcceptance,
     /// 简易办理答复期限: opinion within 10 个工作日.
     SimpleOpinion,
+    /// 意见书送达期限: an issued opinion must reach the petitioner (configurable); undelivered, it
+    /// keeps the petitioner's window closed and is a finding.
+    OpinionDelivery,
+    /// 复查请求期限: the petitioner may ask for review within 30 日 of delivery (art 35).
+    ReviewWindow,
+    /// 复查期限: review opinion within 30 日 of the request (art 35).
+    Review,
+    /// 复核请求期限: re-review may be asked within 30 日 of the review opinion's delivery (art 36).
+    ReReviewWindow,
+    /// 复核期限: re-review opinion within 30 日; hearing days not counted (art 36).
+    ReReview,
+    /// 落实期限: what a 支持 opinion requires, by the date the organ set (art 32 ¶2).
+    Implementation,
 }
 
 impl DeadlineKind {
-    pub const ALL: [DeadlineKind; 8] = [
+    pub const ALL: [DeadlineKind; 14] = [
         DeadlineKind::Acceptance,
         DeadlineKind::UpstreamAssignment,
         DeadlineKind::ReceiptNotice,
@@ -38,6 +51,12 @@ impl DeadlineKind {
         DeadlineKind::Handling,
         DeadlineKind::SimpleAcceptance,
         DeadlineKind::SimpleOpinion,
+        DeadlineKind::OpinionDelivery,
+        DeadlineKind::ReviewWindow,
+        DeadlineKind::Review,
+        DeadlineKind::ReReviewWindow,
+        DeadlineKind::ReReview,
+        DeadlineKind::Implementation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +69,12 @@ impl DeadlineKind {
             DeadlineKind::Handling => "handling",
             DeadlineKind::SimpleAcceptance => "simple_acceptance",
             DeadlineKind::SimpleOpinion => "simple_opinion",
+            DeadlineKind::OpinionDelivery => "opinion_delivery",
+            DeadlineKind::ReviewWindow => "review_window",
+            DeadlineKind::Review => "review",
+            DeadlineKind::ReReviewWindow => "re_review_window",
+            DeadlineKind::ReReview => "re_review",
+            DeadlineKind::Implementation => "implementation",
         }
     }
 
@@ -58,8 +83,9 @@ impl DeadlineKind {
     }
 
     /// The law that stops this clock (中止计时的法律依据), if any: only where a statute says a
-    /// period is not counted (e.g. 复核听证所需时间不计算在期限内, art 36 ¶2). None of the clocks
-    /// kept here has one: acceptance, notice, objection, assignment and handling periods run on.
+    /// period is not counted (复核听证所需时间不计算在期限内, art 36 ¶2). Only the re-review period
+    /// has one (its hearing); acceptance, notice, objection, assignment, handling, review and the
+    /// petitioner's windows run on.
     pub fn stop_basis(self) -> Option<&'static str> {
         match self {
             DeadlineKind::Acceptance
@@ -69,7 +95,15 @@ impl DeadlineKind {
             | DeadlineKind::Assignment
             | DeadlineKind::Handling
             | DeadlineKind::SimpleAcceptance
-            | DeadlineKind::SimpleOpinion => None,
+            | DeadlineKind::SimpleOpinion
+            | DeadlineKind::OpinionDelivery
+            | DeadlineKind::ReviewWindow
+            | DeadlineKind::Review
+            | DeadlineKind::ReReviewWindow
+            | DeadlineKind::Implementation => None,
+            DeadlineKind::ReReview => Some(
+                "《信访工作条例》第三十六条第二款：复核机关举行听证的，听证所需时间不计算在复核期限内",
+            ),
         }
     }
 
@@ -83,6 +117,12 @@ impl DeadlineKind {
             DeadlineKind::Handling => "办理期限",
             DeadlineKind::SimpleAcceptance => "简易办理受理期限",
             DeadlineKind::SimpleOpinion => "简易办理答复期限",
+            DeadlineKind::OpinionDelivery => "意见书送达期限",
+            DeadlineKind::ReviewWindow => "复查请求期限",
+            DeadlineKind::Review => "复查期限",
+            DeadlineKind::ReReviewWindow => "复核请求期限",
+            DeadlineKind::ReReview => "复核期限",
+            DeadlineKind::Implementation => "落实期限",
         }
     }
 
@@ -113,6 +153,24 @@ impl DeadlineKind {
             DeadlineKind::SimpleOpinion => {
                 "国家信访局简易办理规定：自受理之日起10个工作日内作出处理意见"
             }
+            DeadlineKind::OpinionDelivery => {
+                "《信访工作条例》第三十二条、第三十五条：处理意见书应当书面答复信访人，请求复查期限自收到书面答复之日起算"
+            }
+            DeadlineKind::ReviewWindow => {
+                "《信访工作条例》第三十五条：信访人可以自收到书面答复之日起30日内请求复查"
+            }
+            DeadlineKind::Review => {
+                "《信访工作条例》第三十五条：自收到复查请求之日起30日内提出复查意见"
+            }
+            DeadlineKind::ReReviewWindow => {
+                "《信访工作条例》第三十六条：信访人可以自收到书面答复之日起30日内请求复核"
+            }
+            DeadlineKind::ReReview => {
+                "《信访工作条例》第三十六条：自收到复核请求之日起30日内提出复核意见，听证所需时间不计算在内"
+            }
+            DeadlineKind::Implementation => {
+                "《信访工作条例》第三十二条第二款：作出支持信访请求意见的，应当督促有关机关、单位执行"
+            }
         }
     }
 
@@ -125,9 +183,15 @@ impl DeadlineKind {
             DeadlineKind::UpstreamAssignment
             | DeadlineKind::Assignment
             | DeadlineKind::Handling
-            | DeadlineKind::SimpleOpinion => Some(Question::Unhandled),
+            | DeadlineKind::SimpleOpinion
+            | DeadlineKind::OpinionDelivery
+            | DeadlineKind::Review
+            | DeadlineKind::ReReview
+            | DeadlineKind::Implementation => Some(Question::Unhandled),
             // A right of the receiving organ, not a duty: its lapse is no finding.
             DeadlineKind::ObjectionWindow => None,
+            // The petitioner's windows: their lapse makes the case final, no one failed.
+            DeadlineKind::ReviewWindow | DeadlineKind::ReReviewWindow => None,
         }
     }
 }
@@ -147,9 +211,14 @@ pub fn period_of(kind: DeadlineKind, limits: &Limits) -> (u32, PeriodUnit) {
         DeadlineKind::SimpleOpinion => {
             (engine.simple_opinion_working_days, PeriodUnit::WorkingDays)
         }
-        DeadlineKind::Assignment | DeadlineKind::UpstreamAssignment => {
-            (0, PeriodUnit::CalendarDays)
-        }
+        DeadlineKind::OpinionDelivery => (engine.opinion_delivery_days, PeriodUnit::CalendarDays),
+        DeadlineKind::ReviewWindow => (engine.review_request_days, PeriodUnit::CalendarDays),
+        DeadlineKind::Review => (engine.review_days, PeriodUnit::CalendarDays),
+        DeadlineKind::ReReviewWindow => (engine.re_review_request_days, PeriodUnit::CalendarDays),
+        DeadlineKind::ReReview => (engine.re_review_days, PeriodUnit::CalendarDays),
+        DeadlineKind::Assignment
+        | DeadlineKind::UpstreamAssignment
+        | DeadlineKind::Implementation => (0, PeriodUnit::CalendarDays),
     }
 }
 
@@ -166,6 +235,8 @@ pub fn steps_of(kind: DeadlineKind) -> &'static [DeadlineStep] {
         DeadlineKind::ObjectionWindow => &[DeadlineStep::Warning, DeadlineStep::Due],
         // Recorded when the decision is known, already closed.
         DeadlineKind::SimpleAcceptance => &[],
+        // The petitioner's windows: only the day after the last day matters (finality).
+        DeadlineKind::ReviewWindow | DeadlineKind::ReReviewWindow => &[DeadlineStep::Overdue],
         _ => ALL,
     }
 }

@@ -4,4 +4,5 @@
 pub mod calendar;
 pub mod deadline;
 pub mod kind;
+pub mod projection;
 pub mod timers;

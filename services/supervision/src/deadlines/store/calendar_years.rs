@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 use xinfang_calendar::YearArrangement;
+use xinfang_contracts::Envelope;
 use xinfang_messaging::UnitOfWork;
 use xinfang_platform::audit::{AuditEntry, AuditExt};
 
@@ -13,6 +14,7 @@ use crate::{
         domain::{
             calendar::{current, merge_years, replace, Engine, SharedCalendar},
             deadline::reprojection_note,
+            projection::projected,
         },
         store::{deadlines, visits},
     },
@@ -219,8 +221,19 @@ pub async fn reproject(pool: &PgPool, engine: &Engine, years: &[i32]) -> Result<
                 continue;
             }
             let note = reprojection_note(today, years, d.due_date, due);
-            deadlines::save_projection(&mut tx, &calendar, &engine.limits.engine, &d, Some(note))
-                .await?;
+            let (due, explanation) = deadlines::save_projection(
+                &mut tx,
+                &calendar,
+                &engine.limits.engine,
+                &d,
+                Some(note),
+            )
+            .await?;
+            // Administrative review learns the new due dates of its clocks.
+            if let Some(event) = projected(&d, due, &explanation) {
+                let envelope = Envelope::new(&event, Some(d.case_id), None, None);
+                UnitOfWork::immediate(&mut tx).enqueue(&envelope).await?;
+            }
             changed += 1;
         }
         tx.commit().await?;

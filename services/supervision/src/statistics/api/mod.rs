@@ -2,4 +2,5 @@
 
 pub mod indicators;
 pub mod reports;
+pub mod review;
 pub mod scope;

@@ -129,7 +129,7 @@ impl Measure {
 }
 
 /// Events that closure, satisfaction and mediation figures will come from (services not built yet).
-pub const CLOSURE_EVENTS: [&str; 1] = ["administrative-review.handling.closed.v1"];
+pub const CLOSURE_EVENTS: [&str; 1] = ["administrative-review.case.closed.v1"];
 pub const SATISFACTION_EVENTS: [&str; 1] = ["notification.satisfaction.rated.v1"];
 pub const MEDIATION_EVENTS: [&str; 1] = ["mediation.case.concluded.v1"];
 
@@ -302,7 +302,9 @@ mod tests {
         // Ratings come from notification's self-service: measured, no cases yet.
         assert_eq!(i.satisfaction_rate.status, "no_cases");
         assert_eq!(i.satisfaction_rate.value, None);
-        assert_eq!(i.on_time_closure_rate.status, "not_yet_measured");
+        // Closure is measured since administrative review publishes case.closed.
+        assert_eq!(i.on_time_closure_rate.status, "no_cases");
+        assert_eq!(i.substantive_closures.status, "measured");
         assert_eq!(i.mediation_success_rate.status, "not_yet_measured");
         assert!(i.volume.is_measured());
         assert_eq!(i.findings.len(), 5);

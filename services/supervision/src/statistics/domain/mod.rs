@@ -3,3 +3,4 @@
 pub mod indicators;
 pub mod read_model;
 pub mod reports;
+pub mod review;

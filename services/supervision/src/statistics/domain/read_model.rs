@@ -47,6 +47,7 @@ pub fn handled_events() -> Vec<String> {
         AssignmentObjectedV1::routing_key(),
         RepeatLinkedV1::routing_key(),
         CaseFinalizedV1::routing_key(),
+        xinfang_contracts::review::CaseClosedV1::routing_key(),
         xinfang_contracts::satisfaction::SatisfactionRatedV1::routing_key(),
     ]
 }

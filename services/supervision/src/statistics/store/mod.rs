@@ -2,4 +2,5 @@
 
 pub mod case_facts;
 pub mod queries;
+pub mod review;
 pub mod rollup;

@@ -1,0 +1,280 @@
+//! Load generator for the platform **as deployed** (部署形态压测): separate service processes,
+//! started by `deploy/local/up` (or `tools/fault-drill --keep`-style replicas), driven over HTTP
+//! from outside. Each petition is counted until its downstream effects exist (receipt in
+//! notification, acceptance clock in supervision, cases in mediation and administrative review);
+//! reports throughput end to end, registration p50/p99 at a fixed rate, and the CPU each process
+//! used (from /proc: the services by their pid files, PostgreSQL and RabbitMQ by name).
+//!
+//!   deploy/local/up --release
+//!   cargo run --release -p xinfang-e2e --bin bench-deployed -- 6000
+//!
+//! Settings (environment):
+//! - `BENCH_INTAKE_URLS`: intake base URLs, comma-separated (default `http://127.0.0.1:8081`);
+//!   with two replicas, name both: requests alternate between them.
+//! - `BENCH_CONNECTIONS`: requests in flight (default 64); `BENCH_RATE`: the fixed rate of the
+//!   latency phase (default 200/s, 10 s; `BENCH_RATE_SECS`).
+//! - `BENCH_PG`: `postgres://postgres@127.0.0.1:5432` (the databases are `xinfang_<service>`, or
+//!   `BENCH_DB_PREFIX`<service>).
+//! - `BENCH_PID_DIR`: where the services' pid files are (default `deploy/local/run`).
+//!
+//! Databases need not be fresh: the effects are counted from what exists at the start.
+
+// A benchmark: it reports its figures on stdout.
+#![allow(clippy::print_stdout)]
+
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use sqlx::PgPool;
+use tokio::sync::Semaphore;
+use xinfang_test_support::clerk_token;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+fn body(seed: u64, fields: &[String]) -> serde_json::Value {
+    let h = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+    let summary: String = (0..30u64)
+        .map(|k| {
+            char::from_u32(0x4E00 + ((h.wrapping_mul(k + 7) + seed) % 3000) as u32).unwrap_or('事')
+        })
+        .collect();
+    serde_json::json!({
+        "channel": "visit", "summary": summary, "category": "claim",
+        "field": fields[(h % fields.len() as u64) as usize],
+        "respondent_unit": format!("140423-U{:02}", (h / 6) % 60),
+        "petitioners": [{ "name": "张三" }],
+    })
+}
+
+/// Downstream effects: (service database, count query). The least of them, less its baseline, is
+/// the number of petitions with every effect.
+const EFFECTS: [(&str, &str); 4] = [
+    (
+        "notification",
+        "SELECT count(*) FROM notices WHERE kind = 'registration_receipt'",
+    ),
+    (
+        "supervision",
+        "SELECT count(*) FROM deadlines WHERE kind = 'acceptance'",
+    ),
+    ("mediation", "SELECT count(*) FROM cases"),
+    ("administrative-review", "SELECT count(*) FROM cases"),
+];
+
+async fn counts(pools: &[PgPool]) -> Vec<i64> {
+    let mut out = Vec::new();
+    for (pool, (_, sql)) in pools.iter().zip(EFFECTS) {
+        out.push(sqlx::query_scalar(sql).fetch_one(pool).await.unwrap_or(0));
+    }
+    out
+}
+
+/// CPU ticks (user + system) of a process.
+fn ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// The processes to watch: label → pids.
+fn processes() -> BTreeMap<String, Vec<u32>> {
+    let mut out: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let dir = PathBuf::from(env_or("BENCH_PID_DIR", "deploy/local/run"));
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(svc) = name.strip_suffix(".pid") {
+                if let Some(pid) = std::fs::read_to_string(e.path())
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok())
+                {
+                    out.entry(svc.to_string()).or_default().push(pid);
+                }
+            }
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            let label = match comm.trim() {
+                "postgres" => "PostgreSQL",
+                "beam.smp" => "RabbitMQ",
+                _ => continue,
+            };
+            out.entry(label.to_string()).or_default().push(pid);
+        }
+    }
+    out
+}
+
+fn sample(p: &BTreeMap<String, Vec<u32>>) -> BTreeMap<String, u64> {
+    p.iter()
+        .map(|(k, pids)| (k.clone(), pids.iter().filter_map(|&pid| ticks(pid)).sum()))
+        .collect()
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3000);
+    let urls: Vec<String> = env_or("BENCH_INTAKE_URLS", "http://127.0.0.1:8081")
+        .split(',')
+        .map(|u| format!("{}/api/v1/petitions", u.trim_end_matches('/')))
+        .collect();
+    let connections: usize = env_or("BENCH_CONNECTIONS", "64").parse()?;
+    let rate: u64 = env_or("BENCH_RATE", "200").parse()?;
+    let rate_secs: u64 = env_or("BENCH_RATE_SECS", "10").parse()?;
+    let pg = env_or("BENCH_PG", "postgres://postgres@127.0.0.1:5432");
+    let prefix = env_or("BENCH_DB_PREFIX", "xinfang_");
+    let mut pools = Vec::new();
+    for (svc, _) in EFFECTS {
+        pools.push(PgPool::connect(&format!("{pg}/{prefix}{}", svc.replace('-', "_"))).await?);
+    }
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let token = clerk_token();
+    let fields: Arc<Vec<String>> = Arc::new(
+        intake::configuration::default_taxonomy()
+            .into_keys()
+            .collect(),
+    );
+    let procs = processes();
+    println!(
+        "bench-deployed: {count} petitions, {connections} in flight, intake at {}; watching {}",
+        urls.join(" "),
+        procs.keys().cloned().collect::<Vec<_>>().join(", ")
+    );
+
+    // Throughput: `count` registrations, `connections` in flight, until every effect exists.
+    let baseline = counts(&pools).await;
+    let cpu_before = sample(&procs);
+    let sem = Arc::new(Semaphore::new(connections));
+    let seed0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let t = Instant::now();
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let permit = sem.clone().acquire_owned().await?;
+        let (client, url, token) = (client.clone(), urls[i % urls.len()].clone(), token.clone());
+        let fields = fields.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body(seed0.wrapping_add(i as u64), &fields))
+                .send()
+                .await;
+            drop(permit);
+            r.map(|r| r.status().as_u16()).unwrap_or(0)
+        }));
+    }
+    let mut refused = 0;
+    for task in tasks {
+        if task.await? != 201 {
+            refused += 1;
+        }
+    }
+    let http = t.elapsed();
+    let want = (count - refused) as i64;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let now = counts(&pools).await;
+        let done = now
+            .iter()
+            .zip(&baseline)
+            .map(|(n, b)| n - b)
+            .min()
+            .unwrap_or(0);
+        if done >= want {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {done} of {want} petitions have all their effects after 600 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let all = t.elapsed();
+    let cpu_after = sample(&procs);
+    println!(
+        "end to end: {count} petitions ({refused} not answered 201); HTTP in {:.2}s ({:.0}/s); all downstream effects in {:.2}s ({:.0} petitions/s end to end)",
+        http.as_secs_f64(),
+        count as f64 / http.as_secs_f64(),
+        all.as_secs_f64(),
+        want as f64 / all.as_secs_f64()
+    );
+    let clk = 100.0; // USER_HZ on Linux
+    println!("CPU during the run (cores = CPU seconds / wall seconds):");
+    for (k, before) in &cpu_before {
+        let used = cpu_after
+            .get(k)
+            .copied()
+            .unwrap_or(*before)
+            .saturating_sub(*before) as f64
+            / clk;
+        println!("  {k:<24} {:>5.2} cores", used / all.as_secs_f64());
+    }
+
+    // Latency at a fixed rate, once downstream has caught up.
+    let n = (rate * rate_secs) as usize;
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        tick.tick().await;
+        let (client, url, token) = (client.clone(), urls[i % urls.len()].clone(), token.clone());
+        let fields = fields.clone();
+        tasks.push(tokio::spawn(async move {
+            let s = Instant::now();
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body(seed0 ^ (0xABCD_0000_0000 + i as u64), &fields))
+                .send()
+                .await;
+            (
+                r.map(|r| r.status().as_u16()).unwrap_or(0) == 201,
+                s.elapsed().as_secs_f64() * 1000.0,
+            )
+        }));
+    }
+    let mut lat = Vec::with_capacity(n);
+    for task in tasks {
+        let (ok, ms) = task.await?;
+        if ok {
+            lat.push(ms);
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    if lat.is_empty() {
+        println!("registration latency at {rate} req/s: every request failed");
+    } else {
+        println!(
+            "registration latency at {rate} req/s ({n} requests, {} failed): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            n - lat.len(),
+            pct(&lat, 0.5),
+            pct(&lat, 0.99),
+            lat[lat.len() - 1]
+        );
+    }
+    Ok(())
+}
