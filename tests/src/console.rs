@@ -54,6 +54,7 @@ pub fn console_settings(env: &TestEnv, access_ttl_secs: i64) -> Settings {
             },
             workers: WorkerSettings::default(),
             bootstrap_admin: None,
+            pages: PagesSettings::default(),
         },
     }
 }

@@ -44,6 +44,9 @@ async fn start(
 pub struct Hooks {
     pub supervision: ConsumerHooks,
     pub notification: ConsumerHooks,
+    /// Supervision's timer clock and timer interval (ms), to fire the steps of a chosen day (the
+    /// lifecycle benchmark: windows that lapse a month after delivery).
+    pub supervision_timer: Option<(supervision::deadlines::domain::calendar::Clock, u64)>,
 }
 
 pub struct Platform {
@@ -86,6 +89,35 @@ pub async fn start_supervision(env: &TestEnv, hooks: ConsumerHooks) -> Service {
     .await
 }
 
+/// Supervision with its timers on `clock`, looking for due steps every `interval_ms`.
+pub async fn start_supervision_at(
+    env: &TestEnv,
+    hooks: ConsumerHooks,
+    clock: supervision::deadlines::domain::calendar::Clock,
+    interval_ms: u64,
+) -> Service {
+    let mut limits = supervision::configuration::Limits::default();
+    limits.engine.timer_interval_ms = interval_ms;
+    let build = async move {
+        let (app, _) = supervision::startup::build_with(
+            supervision::configuration::Settings {
+                platform: env.settings("supervision"),
+                supervision: supervision::configuration::SupervisionSettings {
+                    calendar_dir: String::new(),
+                    limits,
+                },
+            },
+            supervision::startup::SupervisionOptions {
+                hooks,
+                timer_clock: Some(clock),
+            },
+        )
+        .await?;
+        Ok(app)
+    };
+    start("supervision", build).await
+}
+
 pub async fn start_notification(env: &TestEnv, hooks: ConsumerHooks) -> Service {
     start(
         "notification",
@@ -126,7 +158,12 @@ impl Platform {
             }),
         )
         .await;
-        let supervision = start_supervision(&env, hooks.supervision).await;
+        let supervision = match hooks.supervision_timer {
+            None => start_supervision(&env, hooks.supervision).await,
+            Some((clock, interval_ms)) => {
+                start_supervision_at(&env, hooks.supervision, clock, interval_ms).await
+            }
+        };
         let notification = start_notification(&env, hooks.notification).await;
         let p = Platform {
             env,

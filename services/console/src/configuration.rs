@@ -53,6 +53,33 @@ pub struct ConsoleSettings {
     /// The first administrator, created when there is no account at all.
     #[serde(default)]
     pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// The staff console's and the petitioner portal's pages (控制台与信访人门户页面).
+    #[serde(default)]
+    pub pages: PagesSettings,
+}
+
+/// Pages (页面): where the services the pages call live, and the cookies' `Secure` flag.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PagesSettings {
+    /// Base URL of the intake service (信访登记服务), e.g. `http://127.0.0.1:8081`.
+    #[serde(default = "default_intake_url")]
+    pub intake_url: String,
+    /// Mark the session cookies `Secure` (set when the console is served over TLS).
+    #[serde(default)]
+    pub secure_cookies: bool,
+}
+
+fn default_intake_url() -> String {
+    "http://127.0.0.1:8081".into()
+}
+
+impl Default for PagesSettings {
+    fn default() -> Self {
+        PagesSettings {
+            intake_url: default_intake_url(),
+            secure_cookies: false,
+        }
+    }
 }
 
 /// 初始管理员

@@ -6,6 +6,7 @@ pub mod api;
 pub mod configuration;
 pub mod domain;
 pub mod events;
+pub mod pages;
 pub mod startup;
 pub mod store;
 pub mod workers;

@@ -51,7 +51,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     .openapi(api::ApiDoc::openapi())
     .routes({
         let state = state.clone();
-        move |cfg| api::configure(cfg, state.clone())
+        move |cfg| {
+            api::configure(cfg, state.clone());
+            crate::pages::configure(cfg, state.clone());
+        }
     })
     .build()
     .await?;

@@ -325,3 +325,45 @@ async fn a_unit_sees_its_own_queue_and_cases_only_and_the_bureau_sees_all() {
     assert_eq!(r.status().as_u16(), 401);
     a.stop().await;
 }
+
+#[tokio::test]
+async fn every_endpoint_is_in_the_openapi_document() {
+    let a = App::spawn().await;
+    let doc: serde_json::Value = a
+        .app
+        .client
+        .get(a.app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/handling/queue",
+        "/api/v1/handling/cases/{case_id}",
+        "/api/v1/handling/cases/{case_id}/entries",
+        "/api/v1/handling/cases/{case_id}/extensions",
+        "/api/v1/handling/cases/{case_id}/extensions/{extension_id}/decision",
+        "/api/v1/handling/cases/{case_id}/closure",
+        "/api/v1/handling/cases/{case_id}/opinions",
+        "/api/v1/handling/cases/{case_id}/external-decisions",
+        "/api/v1/handling/cases/{case_id}/review-requests",
+        "/api/v1/handling/cases/{case_id}/hearings",
+        "/api/v1/handling/cases/{case_id}/follow-ups",
+        "/api/v1/handling/cases/{case_id}/follow-ups/{follow_up_id}/outcome",
+        "/api/v1/handling/opinions/{opinion_id}/approval",
+        "/api/v1/handling/opinions/{opinion_id}/issue",
+        "/api/v1/handling/opinions/{opinion_id}/delivery",
+        "/api/v1/handling/opinions/{opinion_id}/implementation",
+        "/api/v1/handling/hearings/{hearing_id}/record",
+        "/api/v1/cases/{case_id}",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    a.stop().await;
+}

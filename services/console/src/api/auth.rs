@@ -233,15 +233,29 @@ pub async fn login(
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let tokens = login_session(&req, body.into_inner(), &pool, &waker, &state).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(tokens))
+}
+
+/// The login itself (登录), shared by the API and the console's login page.
+#[tracing::instrument(skip_all)]
+pub async fn login_session(
+    req: &HttpRequest,
+    body: LoginRequest,
+    pool: &PgPool,
+    waker: &OutboxWaker,
+    state: &AppState,
+) -> Result<SessionTokens, ApiError> {
     let now = Utc::now();
     let login_key = LoginName::throttle_key(&body.login_name);
-    let address = client_address(&req, &state.settings.login.trusted_proxies);
+    let address = client_address(req, &state.settings.login.trusted_proxies);
 
     let mut conn = pool.acquire().await?;
     let locks = store::throttle::locks_in_force(&mut conn, &login_key, &address, now).await?;
     if let Some(retry_after_secs) = retry_after(&locks, now) {
-        let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+        let mut uow = UnitOfWork::begin(pool, waker).await?;
         audit_login(
             &mut uow,
             "anonymous",
@@ -275,9 +289,9 @@ pub async fn login(
                 "password"
             };
             return Err(fail(
-                &pool,
-                &waker,
-                &state,
+                pool,
+                waker,
+                state,
                 &Attempt {
                     login_key: &login_key,
                     address: &address,
@@ -311,9 +325,9 @@ pub async fn login(
                 };
                 if !used {
                     return Err(fail(
-                        &pool,
-                        &waker,
-                        &state,
+                        pool,
+                        waker,
+                        state,
                         &Attempt {
                             login_key: &login_key,
                             address: &address,
@@ -339,7 +353,7 @@ pub async fn login(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(256).collect::<String>());
-    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let mut uow = UnitOfWork::begin(pool, waker).await?;
     store::throttle::clear_account(uow.conn(), &login_key).await?;
     store::sessions::create(
         uow.conn(),
@@ -371,16 +385,14 @@ pub async fn login(
         roles.names()
     };
     let access_token = state.user_token(account.id, &account.unit_code, token_roles, session_id)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(SessionTokens {
-            access_token,
-            token_type: "Bearer".into(),
-            expires_in: state.settings.tokens.access_ttl_secs,
-            refresh_token: Some(refresh),
-            session_id,
-            totp_enrolment_required: enrol_only,
-        }))
+    Ok(SessionTokens {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: state.settings.tokens.access_ttl_secs,
+        refresh_token: Some(refresh),
+        session_id,
+        totp_enrolment_required: enrol_only,
+    })
 }
 
 /// A new access token for a live session (刷新令牌). Refused once the session was logged out,
@@ -394,12 +406,25 @@ pub async fn refresh(
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let tokens = refresh_session(&body.refresh_token, &pool, &waker, &state).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(tokens))
+}
+
+/// A new access token for the session holding `refresh_token` (shared by the API and the pages).
+#[tracing::instrument(skip_all)]
+pub async fn refresh_session(
+    refresh_token: &str,
+    pool: &PgPool,
+    waker: &OutboxWaker,
+    state: &AppState,
+) -> Result<SessionTokens, ApiError> {
     let now = Utc::now();
-    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
-    let session =
-        store::sessions::by_refresh_hash(uow.conn(), &refresh_hash(body.refresh_token.trim()))
-            .await?
-            .ok_or(DomainError::SessionEnded)?;
+    let mut uow = UnitOfWork::begin(pool, waker).await?;
+    let session = store::sessions::by_refresh_hash(uow.conn(), &refresh_hash(refresh_token.trim()))
+        .await?
+        .ok_or(DomainError::SessionEnded)?;
     let times = SessionTimes {
         created_at: session.created_at,
         last_seen_at: session.last_seen_at,
@@ -422,16 +447,14 @@ pub async fn refresh(
         Roles::from_stored(&account.roles).names()
     };
     let access_token = state.user_token(account.id, &account.unit_code, roles, session.id)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(SessionTokens {
-            access_token,
-            token_type: "Bearer".into(),
-            expires_in: state.settings.tokens.access_ttl_secs,
-            refresh_token: None,
-            session_id: session.id,
-            totp_enrolment_required: session.enrol_only,
-        }))
+    Ok(SessionTokens {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: state.settings.tokens.access_ttl_secs,
+        refresh_token: None,
+        session_id: session.id,
+        totp_enrolment_required: session.enrol_only,
+    })
 }
 
 /// Log out (注销): the caller's session ends.

@@ -87,6 +87,7 @@ pub fn settings(env: &TestEnv) -> Settings {
             },
             workers: WorkerSettings::default(),
             bootstrap_admin: None,
+            pages: PagesSettings::default(),
         },
     }
 }

@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod decisions;
 pub mod error;
 pub mod internal;
+pub mod lookup;
 pub mod petitions;
 pub mod repeat;
 pub mod rules;
@@ -34,8 +35,11 @@ pub mod visits;
         rules::publish_rules,
         visits::log_visit,
         visits::list_visits,
+        lookup::lookup,
     ),
     components(schemas(
+        lookup::LookupRequest,
+        lookup::LookupAnswer,
         petitions::RegisterPetitionRequest,
         petitions::PetitionerInput,
         petitions::AttachmentInput,
@@ -65,6 +69,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     internal::configure(cfg);
     cfg.service(
         web::scope("/api/v1")
+            .service(
+                web::resource("/petitions/lookup")
+                    .app_data(web::Data::new(
+                        xinfang_platform::auth::AcceptServiceScopes::new([lookup::LOOKUP_SCOPE]),
+                    ))
+                    .route(web::post().to(lookup::lookup)),
+            )
             .route("/petitions", web::post().to(petitions::register))
             .route("/petitions", web::get().to(search::list_petitions))
             .route("/petitions/{id}", web::get().to(petitions::get_petition))

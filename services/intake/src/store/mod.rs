@@ -7,6 +7,7 @@ use crate::domain::IntakeError;
 pub mod access;
 pub mod contacts;
 pub mod decisions;
+pub mod lookup;
 pub mod numbering;
 pub mod petitions;
 pub mod repeat;

@@ -1,0 +1,45 @@
+//! The staff console's and the petitioner portal's pages (控制台页面与信访人门户), rendered on the
+//! server (decision record 0011): minijinja templates compiled into the binary, one stylesheet
+//! and two small scripts served from `/console/static/` (no CDN, no inline script), a strict
+//! Content-Security-Policy on every page.
+//!
+//! - `/console/…`: staff pages over the console's own login and sessions; the session cookie holds
+//!   the session's refresh secret (HttpOnly, SameSite=Strict, Path=/console), each page view
+//!   refreshes it into a short access token, forwarded to the services the page calls.
+//! - `/portal/…`: the petitioner portal (信访人门户), its own cookie (Path=/portal), no account.
+
+pub mod intake;
+pub mod portal;
+pub mod security;
+pub mod staff;
+pub mod view;
+
+use actix_web::web;
+
+use crate::api::state::AppState;
+
+/// The pages' routes.
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+    let client = web::Data::new(intake::IntakeClient::new(&state.settings.pages));
+    cfg.service(
+        web::scope("/console")
+            .app_data(state.clone())
+            .app_data(client.clone())
+            .route("", web::get().to(staff::root))
+            .route("/", web::get().to(staff::home))
+            .route("/login", web::get().to(staff::login_form))
+            .route("/login", web::post().to(staff::login))
+            .route("/logout", web::post().to(staff::logout))
+            .route("/register", web::get().to(staff::register_form))
+            .route("/register", web::post().to(staff::register))
+            .route("/static/{file}", web::get().to(view::static_file)),
+    )
+    .service(
+        web::scope("/portal")
+            .app_data(state)
+            .app_data(client)
+            .route("", web::get().to(portal::root))
+            .route("/", web::get().to(portal::lookup_form))
+            .route("/lookup", web::post().to(portal::lookup)),
+    );
+}

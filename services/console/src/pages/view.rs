@@ -1,0 +1,104 @@
+//! Templates and static files (模板与静态文件), compiled into the binary.
+
+use std::sync::OnceLock;
+
+use actix_web::{http::header, web, HttpResponse};
+use minijinja::Environment;
+use serde::Serialize;
+
+use super::security::page_headers;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("register.html", include_str!("templates/register.html")),
+    ("receipt.html", include_str!("templates/receipt.html")),
+    ("portal.html", include_str!("templates/portal.html")),
+    ("error.html", include_str!("templates/error.html")),
+];
+
+const STATIC: &[(&str, &str, &str)] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("static/app.css"),
+    ),
+    (
+        "idcheck.js",
+        "text/javascript; charset=utf-8",
+        include_str!("static/idcheck.js"),
+    ),
+    (
+        "register.js",
+        "text/javascript; charset=utf-8",
+        include_str!("static/register.js"),
+    ),
+];
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %e, "template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// Render `template` with `ctx` into a page (200 unless `status` says otherwise).
+pub fn render<S: Serialize>(
+    status: actix_web::http::StatusCode,
+    template: &str,
+    ctx: S,
+) -> HttpResponse {
+    let body = env().get_template(template).and_then(|t| t.render(ctx));
+    match body {
+        Ok(html) => page_headers(HttpResponse::build(status))
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => {
+            tracing::error!(template, error = %e, "page could not be rendered");
+            page_headers(HttpResponse::InternalServerError())
+                .content_type("text/plain; charset=utf-8")
+                .body("系统内部错误，请稍后重试")
+        }
+    }
+}
+
+/// A page that says what went wrong (出错页面).
+pub fn error_page(status: actix_web::http::StatusCode, message: &str, back: &str) -> HttpResponse {
+    render(
+        status,
+        "error.html",
+        minijinja::context! { title => "出错了", message => message, back => back },
+    )
+}
+
+/// `GET /console/static/{file}`: the stylesheet and scripts (cached for a day).
+pub async fn static_file(file: web::Path<String>) -> HttpResponse {
+    match STATIC.iter().find(|(name, _, _)| *name == file.as_str()) {
+        Some((_, content_type, body)) => page_headers(HttpResponse::Ok())
+            .insert_header((header::CONTENT_TYPE, *content_type))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .body(*body),
+        None => page_headers(HttpResponse::NotFound())
+            .content_type("text/plain; charset=utf-8")
+            .body("未找到"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        for (name, _) in TEMPLATES {
+            assert!(env().get_template(name).is_ok(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! The console's pages in a real browser (issue 17): headless Chromium from Debian's packages,
+//! driven over WebDriver (chromedriver on a free port), against the real console and intake
+//! started in-process. The window clerk logs in, registers a group visit with representatives
+//! (the ID number checked as typed, a bad one refused by intake beside its field, the sixth
+//! representative refused on the page), sees the receipt; the petitioner looks the case up in the
+//! portal. Every page is checked with axe-core (vendored, injected by the test): no serious or
+//! critical violation.
+//!
+//! Screenshots of each page into `docs/console/`:
+//! `XINFANG_SCREENSHOTS=1 cargo test -p xinfang-e2e --test console_pages`.
+//! Skipped, saying so, only when chromedriver is missing (`.ci/run` installs it).
+
+// A panic in a test helper is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use console::configuration::{KeySettings, KeyState};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use xinfang_e2e::{
+    console::{add_account, console_settings},
+    start_intake,
+};
+use xinfang_test_support::{spawn_app, test_client, TestApp, TestEnv, BUREAU};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// chromedriver on a free port, with its own Chromium profile directory; both end on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_driver() -> Option<Driver> {
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        eprintln!(
+            "SKIPPED console_pages: {CHROMEDRIVER} or {CHROMIUM} missing; install Debian's \
+             chromium and chromium-driver (.ci/run does)"
+        );
+        return None;
+    }
+    let port = free_port();
+    let profile = std::env::temp_dir().join(format!("xf-chromium-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&profile).unwrap();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver {
+        child,
+        port,
+        profile,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ready = test_client()
+            .get(format!("http://127.0.0.1:{port}/status"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success());
+        if ready.is_some() {
+            return Some(driver);
+        }
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--lang=zh-CN",
+                "--window-size=1366,768",
+                format!("--user-data-dir={}", driver.profile.display()),
+            ],
+            "prefs": { "intl.accept_languages": "zh-CN,zh" },
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// The ID number with its GB 11643 check digit.
+fn id_number(first17: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{first17}{check}")
+}
+
+/// The same number with a wrong check digit.
+fn wrong_check_digit(id: &str) -> String {
+    let last = if id.ends_with('1') { '2' } else { '1' };
+    format!("{}{last}", &id[..17])
+}
+
+/// axe-core on the current page: no serious or critical violation (WCAG 2.0/2.1 A and AA).
+async fn axe_check(c: &Client, page: &str) {
+    c.execute(&format!("{AXE}\n;return true;"), vec![])
+        .await
+        .expect("inject axe-core");
+    let found = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(function (r) { done(r.violations.map(function (v) {
+                   return { id: v.id, impact: v.impact, help: v.help,
+                            nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }) }; })); })
+               .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e) }]); });",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    let bad: Vec<&Value> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "accessibility violations on {page}: {bad:#?}"
+    );
+}
+
+/// With `XINFANG_SCREENSHOTS=1`, the page into `docs/console/<name>.png` (whole page height).
+async fn screenshot(c: &Client, name: &str, width: u32) {
+    if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
+        return;
+    }
+    // The window's size includes the browser's frame: grow it until the viewport shows the
+    // whole page, from the top.
+    let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
+                   window.outerHeight - window.innerHeight];";
+    let m = c.execute(measure, vec![]).await.unwrap();
+    let page = m[0].as_u64().unwrap_or(768) as u32;
+    let frame = m[1].as_u64().unwrap_or(0) as u32;
+    c.set_window_size(width, page.max(600) + frame)
+        .await
+        .unwrap();
+    c.execute("window.scrollTo(0, 0); return true;", vec![])
+        .await
+        .unwrap();
+    let png = c.screenshot().await.unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    c.set_window_size(1366, 768).await.unwrap();
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+async fn wait_path(c: &Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if c.current_url().await.unwrap().path() == path {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never reached {path}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Intake, then the console signing with the development key (which intake trusts) and calling
+/// that intake.
+async fn start_services(env: &TestEnv) -> (xinfang_e2e::Service, TestApp) {
+    let intake = start_intake(env).await;
+    let mut settings = console_settings(env, 300);
+    settings.console.tokens.signing_keys = vec![KeySettings {
+        kid: xinfang_platform::auth::dev::DEV_KID.into(),
+        private_key_pem: Some(xinfang_test_support::DEV_KEY_PEM.to_string().into()),
+        private_key_file: None,
+        state: KeyState::Active,
+        retired_at: None,
+    }];
+    settings.console.pages.intake_url = intake.url("");
+    let console_app = spawn_app(console::startup::build(settings)).await;
+    (intake, console_app)
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers_and_refuse_a_form_without_its_token() {
+    let env = TestEnv::new();
+    let (intake, console_app) = start_services(&env).await;
+    let res = test_client()
+        .get(console_app.url("/console/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    // No CSRF cookie and token: refused, nothing logged in.
+    let res = test_client()
+        .post(console_app.url("/console/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("login_name=a&password=b&csrf=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res
+        .headers()
+        .get("set-cookie")
+        .is_none_or(|c| !c.to_str().unwrap().starts_with("xf_console=")));
+    // The staff pages need a session.
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(console_app.url("/console/register"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/console/login");
+    console_app.stop().await;
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let env = TestEnv::new();
+    let (intake, console_app) = start_services(&env).await;
+    add_account(
+        &console_app,
+        "clerk.wang",
+        BUREAU,
+        &["clerk"],
+        "Xf-clerk-2026!",
+        None,
+    )
+    .await;
+    let c = browser(&driver).await;
+
+    // Login (登录): a wrong password is answered beside the form, then the right one.
+    c.goto(&console_app.url("/console/login")).await.unwrap();
+    axe_check(&c, "login").await;
+    screenshot(&c, "login", 1366).await;
+    fill(&c, "#login_name", "clerk.wang").await;
+    fill(&c, "#password", "wrong-password-1").await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#login-error"))
+        .await
+        .unwrap();
+    assert!(err.text().await.unwrap().contains("用户名或密码"));
+    fill(&c, "#password", "Xf-clerk-2026!").await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, "/console/").await;
+
+    // Home (工作台) of a clerk.
+    assert!(text(&c, "main").await.contains("窗口登记员"));
+    axe_check(&c, "home").await;
+    screenshot(&c, "home", 1366).await;
+    c.find(Locator::LinkText("登记信访事项"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, "/console/register").await;
+
+    // Registration (登记): a group visit by 30 villagers with representatives.
+    let focused = c
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "channel", "the form starts on its first field");
+    assert_eq!(
+        c.find(Locator::Css("#received_on"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap(),
+        xinfang_platform::time::today_in_china().to_string(),
+        "received today by default"
+    );
+    fill(&c, "#summary", "三十名村民反映工程款拖欠").await;
+    fill(&c, "#facts", "某工程完工两年，工程款仍未结清。").await;
+    fill(&c, "#requests", "请求督促结清工程款。").await;
+    fill(&c, "#township", "古韩镇").await;
+    fill(&c, "#petitioner_count", "30").await;
+    c.find(Locator::Css("#group_visit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let good = [
+        id_number("14042319800101001"),
+        id_number("14042319750612002"),
+        id_number("14042319900303003"),
+    ];
+    // The ID number is checked as it is typed.
+    fill(&c, "#rep_name_0", "王大山").await;
+    fill(&c, "#rep_id_number_0", &good[0][..10]).await;
+    assert!(text(&c, "#rep_id_number_0-check")
+        .await
+        .contains("已输入 10 位"));
+    fill(&c, "#rep_id_number_0", &wrong_check_digit(&good[0])).await;
+    assert!(text(&c, "#rep_id_number_0-check")
+        .await
+        .contains("校验位不正确"));
+    fill(&c, "#rep_id_number_0", &good[0]).await;
+    assert!(text(&c, "#rep_id_number_0-check")
+        .await
+        .contains("校验通过"));
+    // Representatives 2..5 with the button; the sixth is refused on the page with the article.
+    for n in 1..5 {
+        c.find(Locator::Css("#add-rep"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let focused = c
+            .execute("return document.activeElement.id;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            focused,
+            format!("rep_name_{n}"),
+            "focus moves to the new row"
+        );
+    }
+    let refused = c.find(Locator::Css("#reps-refused")).await.unwrap();
+    assert!(!refused.is_displayed().await.unwrap());
+    c.find(Locator::Css("#add-rep"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(refused.is_displayed().await.unwrap());
+    assert!(refused.text().await.unwrap().contains("第二十条"));
+    assert_eq!(
+        c.find_all(Locator::Css("[data-rep]")).await.unwrap().len(),
+        5
+    );
+    fill(&c, "#rep_name_1", "李小河").await;
+    // Intake refuses a bad check digit: the error comes back beside that field.
+    fill(&c, "#rep_id_number_1", &wrong_check_digit(&good[1])).await;
+    fill(&c, "#rep_name_2", "赵春花").await;
+    fill(&c, "#rep_id_number_2", &good[2]).await;
+    fill(&c, "#rep_phone_2", "13912345678").await;
+    axe_check(&c, "register").await;
+    screenshot(&c, "register", 1366).await;
+    c.find(Locator::Css("#register button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#rep_id_number_1-error"))
+        .await
+        .unwrap();
+    assert!(!err.text().await.unwrap().is_empty());
+    assert!(text(&c, "#error-summary")
+        .await
+        .contains(&err.text().await.unwrap()));
+    // What was typed is kept.
+    assert_eq!(
+        c.find(Locator::Css("#summary"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap(),
+        "三十名村民反映工程款拖欠"
+    );
+    axe_check(&c, "register with errors").await;
+    screenshot(&c, "register-errors", 1366).await;
+    fill(&c, "#rep_id_number_1", &good[1]).await;
+    c.find(Locator::Css("#register button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The receipt (回执): case number and query code.
+    let case = c
+        .wait()
+        .for_element(Locator::Css("#case_number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = text(&c, "#query_code").await;
+    assert!(case.starts_with("140423-") && case.len() == 18, "{case}");
+    assert_eq!(code.len(), 8, "{code}");
+    assert!(text(&c, ".receipt")
+        .await
+        .contains("王大山、李小河、赵春花"));
+    axe_check(&c, "receipt").await;
+    screenshot(&c, "receipt", 1366).await;
+    // Registered in intake with the three representatives and the count.
+    let reg = test_client()
+        .get(intake.url("/api/v1/petitions"))
+        .bearer_auth(xinfang_test_support::clerk_token())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let item = reg["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["case_number"] == case.as_str())
+        .expect("the case is in intake");
+    let id = item["id"].as_str().unwrap();
+    let detail = test_client()
+        .get(intake.url(&format!("/api/v1/petitions/{id}")))
+        .bearer_auth(xinfang_test_support::clerk_token())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(detail["petitioner_count"], 30);
+    assert_eq!(detail["group_visit"], true);
+    assert_eq!(detail["petitioners"].as_array().unwrap().len(), 3);
+
+    // The portal (信访人门户), on a phone-sized window: wrong code first, then the right one.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&console_app.url("/portal/")).await.unwrap();
+    axe_check(&c, "portal").await;
+    fill(&c, "#case_number", &case).await;
+    fill(&c, "#query_code", "ZZZZZZZZ").await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#query_code-error"))
+        .await
+        .unwrap();
+    assert!(err.text().await.unwrap().contains("未找到"));
+    fill(&c, "#query_code", &code.to_lowercase()).await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = c.wait().for_element(Locator::Css("#status")).await.unwrap();
+    assert_eq!(status.text().await.unwrap(), "已登记");
+    assert!(!c.current_url().await.unwrap().as_str().contains(&case));
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, false, "no sideways scrolling on a phone");
+    axe_check(&c, "portal result").await;
+    screenshot(&c, "portal", 390).await;
+
+    c.close().await.unwrap();
+    console_app.stop().await;
+    intake.stop().await;
+}
