@@ -124,6 +124,7 @@ pub async fn start_notification(env: &TestEnv, hooks: ConsumerHooks) -> Service 
         notification::startup::build_with_hooks(
             notification::configuration::Settings {
                 platform: env.settings("notification"),
+                notification: Default::default(),
             },
             hooks,
         ),

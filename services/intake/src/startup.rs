@@ -57,7 +57,7 @@ pub async fn build_with_options(
     });
     builder
         .consumer(Arc::new(IntakeEvents), hooks)
-        .openapi(api::ApiDoc::openapi())
+        .openapi(api::ApiDoc::openapi().merge_from(api::internal::InternalApi::openapi()))
         .app_data(state)
         .app_data(registrar)
         .routes(api::configure)

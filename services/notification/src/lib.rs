@@ -1,15 +1,18 @@
-//! Notification (通知送达): every notice the law requires, to petitioners and to units: the
-//! registration receipt (登记回执), the acceptance, decline and bar notices (受理/不予受理/不再受理告知书),
-//! transfer and assignment notices to the petitioner and to the receiving unit, objections back to the
-//! bureau, supervision orders and deadline reminders to units. Delivery channels and proof of delivery
-//! (送达回证) come with the notification issue, and with them the delivery workers: there is no
-//! `workers/` module until then.
+//! Notification (通知送达): every notice the law requires, to petitioners and to units, as text and
+//! as a printable A4 PDF (`pdf`), from versioned templates (`domain::catalog`, `store::templates`);
+//! delivered by SMS, e-mail, printed letter, in person, the petitioner's online self-service and
+//! the units' inbox (`channels`, `workers::dispatcher`), each (notice, channel) at most once, with
+//! proof of delivery (送达回证) published as `notification.notice.delivered.v1`; and the
+//! petitioner's self-service with the query code (查询码) and the satisfaction rating.
 
 pub mod api;
+pub mod channels;
 pub mod configuration;
 pub mod domain;
 pub mod events;
+pub mod pdf;
 pub mod startup;
 pub mod store;
+pub mod workers;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

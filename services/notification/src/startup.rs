@@ -1,23 +1,102 @@
+use std::path::Path;
 use std::sync::Arc;
 
+use actix_web::web;
 use utoipa::OpenApi;
 use xinfang_contracts::Producer;
 use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
-use crate::{api, configuration::Settings, events::NotificationEvents};
+use crate::api::{self, state::AppState};
+use crate::channels::contacts::{ContactSource, IntakeContacts};
+use crate::channels::{email::Mailer, sms::SmsGateway};
+use crate::configuration::Settings;
+use crate::domain::names::OrganNames;
+use crate::events::NotificationEvents;
+use crate::pdf::FontBook;
+use crate::workers::dispatcher::Dispatcher;
 
-/// The notification service: its HTTP API, event consumer and outbox relay.
+/// What a test or the benchmark may put in place of the defaults.
+#[derive(Default)]
+pub struct Options {
+    pub hooks: ConsumerHooks,
+    /// Contact details and query-code checks (default: intake's internal endpoints).
+    pub contacts: Option<Arc<dyn ContactSource>>,
+    /// Organ names (default: the service's units directory copy, `xinfang_platform::directory`).
+    pub names: Option<Arc<dyn OrganNames>>,
+}
+
+/// The notification service: its HTTP API, event consumer, outbox relay and dispatcher.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-    build_with_hooks(settings, ConsumerHooks::default()).await
+    build_with(settings, Options::default()).await
 }
 
 /// As [`build`], with fault-injection hooks on the consumer (tests).
 pub async fn build_with_hooks(settings: Settings, hooks: ConsumerHooks) -> anyhow::Result<Service> {
-    Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR)
-        .consumer(Arc::new(NotificationEvents), hooks)
+    build_with(
+        settings,
+        Options {
+            hooks,
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// As [`build`], with `options`.
+pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<Service> {
+    let n = settings.notification.clone();
+    let fonts = FontBook::load(Path::new(&n.documents.font_path), n.documents.font_index)
+        .map_err(|e| anyhow::anyhow!("{e} ({})", n.documents.font_path))?;
+    let contacts: Arc<dyn ContactSource> = match options.contacts {
+        Some(c) => c,
+        None => Arc::new(IntakeContacts::new(n.contacts.clone())?),
+    };
+    let builder = Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR);
+    let names: Arc<dyn OrganNames> = match options.names {
+        Some(n) => n,
+        None => Arc::new(builder.directory()),
+    };
+    let sms = n
+        .sms
+        .clone()
+        .map(SmsGateway::new)
+        .transpose()?
+        .map(Arc::new);
+    let mailer = n
+        .smtp
+        .as_ref()
+        .map(Mailer::new)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!(e))?
+        .map(Arc::new);
+    let dir = xinfang_calendar::calendar_dir(&n.calendar_dir);
+    let calendar = Arc::new(xinfang_calendar::load_calendars(&dir)?);
+    let state = web::Data::new(AppState {
+        fonts: fonts.clone(),
+        contacts: contacts.clone(),
+        names: names.clone(),
+        calendar,
+        self_service: n.self_service.clone(),
+    });
+    let delivery = n.delivery.clone();
+    builder
+        .consumer(Arc::new(NotificationEvents { names }), options.hooks)
         .openapi(api::ApiDoc::openapi())
+        .app_data(state)
         .routes(api::configure)
+        .worker("dispatcher", move |ctx| {
+            let dispatcher = Dispatcher {
+                pool: ctx.pool.clone(),
+                waker: ctx.waker.clone(),
+                sms,
+                mailer,
+                contacts,
+                fonts: Some(fonts),
+                settings: delivery,
+            };
+            dispatcher.run(ctx)
+        })
         .build()
         .await
 }

@@ -24,6 +24,7 @@ use crate::review::{
     FollowUpRecordedV1, HandlingStartedV1, HearingHeldV1, ImplementationCompletedV1,
     OpinionDeliveredV1, OpinionIssuedV1, ReviewRefusedV1, ReviewRequestedV1,
 };
+use crate::satisfaction::SatisfactionRatedV1;
 
 /// Channel by which a petition arrived (信访渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -619,6 +620,7 @@ domain_events!(
     MediationEnded(MediationEndedV1),
     DisputeRegistered(DisputeRegisteredV1),
     DisputeResolved(DisputeResolvedV1),
+    SatisfactionRated(SatisfactionRatedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

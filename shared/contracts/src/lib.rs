@@ -12,6 +12,7 @@ pub mod intake_legal;
 pub mod mediation;
 pub mod notices;
 pub mod review;
+pub mod satisfaction;
 pub mod topology;
 
 pub use envelope::{ContractError, Envelope, Event, Producer};

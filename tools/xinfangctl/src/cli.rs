@@ -47,6 +47,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Notification's deliveries (送达): list (failed by default) or retry a failed one by hand.
+    Deliveries {
+        #[command(subcommand)]
+        command: DeliveriesCommand,
+    },
     /// Units directory (单位目录).
     Directory {
         #[command(subcommand)]
@@ -62,6 +67,37 @@ pub enum Command {
         #[command(subcommand)]
         command: PiiCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCommand {
+    /// List deliveries (列出送达记录), newest change first.
+    List(DeliveriesListArgs),
+    /// Queue a failed SMS or e-mail again (手动重试).
+    Retry(DeliveriesRetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeliveriesListArgs {
+    /// Status (状态): failed, retrying, queued, sending, delivered, awaiting_post, posted,
+    /// awaiting_handover, available, or all.
+    #[arg(long, default_value = "failed")]
+    pub status: String,
+    /// Channel (渠道): sms, email, letter, in_person, online, system.
+    #[arg(long)]
+    pub channel: Option<String>,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=500))]
+    pub limit: i64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeliveriesRetryArgs {
+    /// Delivery id (送达记录编号).
+    #[arg(long)]
+    pub id: uuid::Uuid,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,7 +19,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::{
-    cli::{AuditCommand, Cli, Command, DirectoryCommand, DlqCommand, PiiCommand},
+    cli::{
+        AuditCommand, Cli, Command, DeliveriesCommand, DirectoryCommand, DlqCommand, PiiCommand,
+    },
     error::CliResult,
 };
 
@@ -51,6 +53,12 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Audit {
             command: AuditCommand::Verify(a),
         } => commands::audit::verify(dir, a).await,
+        Command::Deliveries {
+            command: DeliveriesCommand::List(a),
+        } => commands::deliveries::list(dir, a).await,
+        Command::Deliveries {
+            command: DeliveriesCommand::Retry(a),
+        } => commands::deliveries::retry(dir, a).await,
         Command::Directory {
             command: DirectoryCommand::Republish(a),
         } => commands::directory::republish(dir, a).await,

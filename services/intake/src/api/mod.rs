@@ -5,6 +5,7 @@ use actix_web::web;
 pub mod assignments;
 pub mod decisions;
 pub mod error;
+pub mod internal;
 pub mod lookup;
 pub mod petitions;
 pub mod repeat;
@@ -65,6 +66,7 @@ pub mod visits;
 pub struct ApiDoc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    internal::configure(cfg);
     cfg.service(
         web::scope("/api/v1")
             .service(

@@ -5,6 +5,7 @@
 use crate::domain::IntakeError;
 
 pub mod access;
+pub mod contacts;
 pub mod decisions;
 pub mod lookup;
 pub mod numbering;

@@ -25,9 +25,21 @@ pub struct NoticeView {
     pub channel: String,
     pub title: String,
     pub body: String,
-    /// `pending` until delivered
+    /// `pending` until served (送达), then `delivered`
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// The template version it was made from.
+    pub template_version: i32,
+    /// The request it answers, for a document another service asked for.
+    pub request_id: Option<Uuid>,
+    /// 制发机关 (full name)
+    pub organ_name: String,
+    /// 文号
+    pub document_number: Option<String>,
+    /// 成文日期
+    pub dated_on: chrono::NaiveDate,
+    /// `GET` this for the printed document (A4 PDF).
+    pub document_url: String,
 }
 
 impl From<Notice> for NoticeView {
@@ -44,6 +56,12 @@ impl From<Notice> for NoticeView {
             body: n.body,
             status: n.status,
             created_at: n.created_at,
+            template_version: n.template_version,
+            request_id: n.request_id,
+            organ_name: n.organ_name,
+            document_number: n.document_number,
+            dated_on: n.dated_on,
+            document_url: format!("/api/v1/documents/{}.pdf", n.id),
         }
     }
 }

@@ -1,71 +1,84 @@
-//! Notice templates (告知文书模板): which notices each event asks for, to whom, and their Chinese
-//! text as the 《信访工作条例》 words it. One function per event, from the event and what is known
-//! of its case to the drafts.
+//! Which notices each event asks for (事件对应的告知文书), to whom, and the fields their templates
+//! fill. The text itself is the template's (`catalog`, versioned in the database); here only the
+//! facts of the event become fields. One function per event.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use uuid::Uuid;
 use xinfang_contracts::events::{
     AssignmentObjectedV1, Category, DeadlineStep, DeadlineStepReachedV1, PetitionAcceptedV1,
     PetitionAssignedV1, PetitionBarredV1, PetitionDeclinedV1, PetitionRegisteredV1,
     PetitionTransferredV1, SupervisionOrderIssuedV1,
 };
+use xinfang_contracts::notices::{NoticeRecipient, NoticeRequest};
 
-use super::{CaseContext, Recipient};
+use super::{catalog, CaseContext, Recipient};
 
-/// A notice to create (告知文书草稿).
+pub use super::template::date_zh;
+
+/// A notice to create (告知文书草稿): a template and its fields, for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeDraft {
-    /// e.g. `acceptance_notice` (受理告知书)
+    /// The template code, e.g. `acceptance_notice` (受理告知书)
     pub kind: &'static str,
     pub recipient: Recipient,
-    pub title: String,
-    pub body: String,
+    pub fields: BTreeMap<String, String>,
+    /// 制发机关 (unit code); the case's registering unit when `None`.
+    pub issuing_unit: Option<String>,
+    /// 文号
+    pub document_number: Option<String>,
+    /// 成文日期
+    pub dated_on: NaiveDate,
+    /// The [`NoticeRequest`] this answers, if any.
+    pub request_id: Option<Uuid>,
 }
 
-/// A date as official documents write it: `2025年9月26日`.
-pub fn date_zh(d: NaiveDate) -> String {
-    d.format("%Y年%-m月%-d日").to_string()
-}
-
-fn petitioner(
-    ctx: &CaseContext,
-    kind: &'static str,
-    title: String,
-    body: String,
-) -> Option<NoticeDraft> {
-    // An anonymous petitioner left no one to tell.
-    (!ctx.anonymous).then_some(NoticeDraft {
-        kind,
-        recipient: Recipient::Petitioner,
-        title,
-        body,
-    })
-}
-
-fn unit(unit: &str, kind: &'static str, title: String, body: String) -> NoticeDraft {
-    NoticeDraft {
-        kind,
-        recipient: Recipient::Unit(unit.to_string()),
-        title,
-        body,
+impl NoticeDraft {
+    fn new(kind: &'static str, recipient: Recipient, dated_on: NaiveDate) -> NoticeDraft {
+        NoticeDraft {
+            kind,
+            recipient,
+            fields: BTreeMap::new(),
+            issuing_unit: None,
+            document_number: None,
+            dated_on,
+            request_id: None,
+        }
     }
+
+    fn with(mut self, name: &str, value: impl Into<String>) -> NoticeDraft {
+        self.fields.insert(name.to_string(), value.into());
+        self
+    }
+
+    fn issued_by(mut self, unit: &str) -> NoticeDraft {
+        self.issuing_unit = Some(unit.to_string());
+        self
+    }
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn petitioner(ctx: &CaseContext, draft: NoticeDraft) -> Option<NoticeDraft> {
+    // An anonymous petitioner left no one to tell.
+    (!ctx.anonymous).then_some(draft)
 }
 
 /// 登记回执: the petitioner learns the case number and the 15-day limit for the acceptance decision.
 pub fn registration_receipt(e: &PetitionRegisteredV1) -> Vec<NoticeDraft> {
-    let mut out = Vec::new();
     let ctx = CaseContext::registered(e);
-    out.extend(petitioner(
-                &ctx,
-                "registration_receipt",
-                format!("信访事项登记回执（{}）", e.case_number),
-                format!(
-                    "您于{}以{}方式反映的信访事项已登记，信访件编号为 {}。依照《信访工作条例》，我们将自收到之日起15日内告知您是否受理及办理途径。您可凭登记时取得的查询码查询办理进度并评价。",
-                    date_zh(e.received_on),
-                    e.channel.label_zh(),
-                    e.case_number
-                ),
-            ));
-    out
+    let draft = NoticeDraft::new(
+        catalog::REGISTRATION_RECEIPT.code,
+        Recipient::Petitioner,
+        e.registered_at.date_naive(),
+    )
+    .with("received_on", ymd(e.received_on))
+    .with("channel", e.channel.label_zh())
+    .issued_by(&e.registering_unit);
+    petitioner(&ctx, draft).into_iter().collect()
 }
 
 /// 受理告知书, with the handling limit of the case's track.
@@ -74,252 +87,269 @@ pub fn acceptance(e: &PetitionAcceptedV1, case: Option<&CaseContext>) -> Vec<Not
     let Some(ctx) = case else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    let mut body = format!(
-        "{}号信访事项：经审查，您反映的信访事项符合受理条件，已于{}依法受理。",
-        e.case_number,
-        date_zh(e.accepted_on)
-    );
-    if e.simple_track {
-        body.push_str("本事项适用简易办理程序，将自受理之日起10个工作日内作出处理意见。");
+    let limit = if e.simple_track {
+        "本事项适用简易办理程序，将自受理之日起10个工作日内作出处理意见。"
     } else if e.category == Some(Category::Claim) {
-        body.push_str("依照《信访工作条例》第三十四条，将自受理之日起60日内办结并出具信访处理意见书；情况复杂的，经批准可适当延长办理期限，但延长期限不超过30日，并告知您延期理由。");
-    }
-    if !e.reason.trim().is_empty() {
-        body.push_str(&format!("受理理由：{}。", e.reason.trim_end_matches('。')));
-    }
-    out.extend(petitioner(
-        ctx,
-        "acceptance_notice",
-        format!("信访事项受理告知书（{}）", e.case_number),
-        body,
-    ));
+        "依照《信访工作条例》第三十四条，将自受理之日起60日内办结并出具信访处理意见书；情况复杂的，经批准可以适当延长办理期限，但延长期限不得超过30日，并告知您延期理由。"
+    } else {
+        ""
+    };
+    let reason = if e.reason.trim().is_empty() {
+        String::new()
+    } else {
+        format!("受理理由：{}。", e.reason.trim().trim_end_matches('。'))
+    };
+    let draft = NoticeDraft::new(
+        catalog::ACCEPTANCE_NOTICE.code,
+        Recipient::Petitioner,
+        e.accepted_on,
+    )
+    .with("accepted_on", ymd(e.accepted_on))
+    .with(
+        "handling_unit",
+        e.handling_unit.as_deref().unwrap_or(&e.decided_by_unit),
+    )
+    .with("handling_limit", limit)
+    .with("reason", reason)
+    .issued_by(&e.decided_by_unit);
+    let mut out: Vec<NoticeDraft> = petitioner(ctx, draft).into_iter().collect();
     // Accepted with a handling unit: the unit receives the case in its inbox (办理通知).
     if let Some(handling) = e
         .handling_unit
         .as_deref()
         .filter(|u| *u != e.decided_by_unit)
     {
-        out.push(unit(
-            handling,
-            "handling_to_unit",
-            format!("信访事项办理通知（{}）", e.case_number),
-            format!(
-                "{}号信访事项已于{}受理，现交由你单位办理，请依法按期办结并出具处理意见。",
-                e.case_number,
-                date_zh(e.accepted_on)
-            ),
-        ));
+        out.push(
+            NoticeDraft::new(
+                catalog::HANDLING_TO_UNIT.code,
+                Recipient::Unit(handling.to_string()),
+                e.accepted_on,
+            )
+            .with("accepted_on", ymd(e.accepted_on))
+            .issued_by(&e.decided_by_unit),
+        );
     }
     out
 }
 
-/// 不予受理告知书, pointing to the legal channel (法定途径).
+/// 不予受理告知书 under art 31, pointing to the legal channel (法定途径); outside the organ's remit,
+/// under art 23.
 pub fn decline(e: &PetitionDeclinedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
-    // A decision on a case unknown here has no one known to tell.
     let Some(ctx) = case else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    // The guidance sentence is printed once: the one intake recorded, or the channel's own.
-    let guidance = if e.guidance.trim().is_empty() {
-        e.legal_channel
-            .map(|c| format!("请您依法通过{}提出。", c.label_zh()))
-            .unwrap_or_default()
-    } else {
-        e.guidance.clone()
+    let outside_remit = match e.ground.as_deref() {
+        Some(g) => g == "outside_remit",
+        None => e.legal_channel.is_none(),
     };
-    // Outside the organ's remit the notice cites art 23; a legal channel, art 31.
-    let article = match e.ground.as_deref() {
-        Some("outside_remit") => "第二十三条",
-        Some(_) => "第三十一条",
-        None if e.legal_channel.is_some() => "第三十一条",
-        None => "第二十三条",
-    };
-    let body = format!(
-        "{}号信访事项：经审查，{}，依照《信访工作条例》{}，本机关不予受理。{}",
-        e.case_number,
-        e.reason.trim_end_matches('。'),
-        article,
-        guidance
-    );
-    out.extend(petitioner(
-        ctx,
-        "decline_notice",
-        format!("不予受理告知书（{}）", e.case_number),
-        body,
-    ));
-    out
+    if outside_remit {
+        let draft = NoticeDraft::new(
+            catalog::DECLINE_OUTSIDE_REMIT.code,
+            Recipient::Petitioner,
+            e.decided_on,
+        )
+        .with("reason", e.reason.trim().trim_end_matches('。'))
+        .with("guidance", e.guidance.trim())
+        .issued_by(&e.decided_by_unit);
+        return petitioner(ctx, draft).into_iter().collect();
+    }
+    let channel = e
+        .legal_channel
+        .map(|c| c.label_zh())
+        .unwrap_or("其他法定途径");
+    let draft = NoticeDraft::new(
+        catalog::DECLINE_NOTICE.code,
+        Recipient::Petitioner,
+        e.decided_on,
+    )
+    .with("reason", e.reason.trim().trim_end_matches('。'))
+    .with("legal_channel", channel)
+    .with("guidance", e.guidance.trim())
+    .issued_by(&e.decided_by_unit);
+    petitioner(ctx, draft).into_iter().collect()
 }
 
-/// 不再受理告知书, citing the article that bars the case.
+/// A bar: 不予受理告知书 under art 19 while the earlier case is in its period, 不再受理告知书 under
+/// art 36 after re-review.
 pub fn bar(e: &PetitionBarredV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
-    // A decision on a case unknown here has no one known to tell.
     let Some(ctx) = case else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    let body = if e.ground == "earlier_case_in_progress" {
-        format!(
-                    "{}号信访事项：您反映的事项已作为{}号信访事项受理，正在法定期限内办理。依照《信访工作条例》第十九条，不予重复受理。您可凭查询码查询该件的办理进度。{}",
-                    e.case_number, e.prior_case_number, e.reason
-                )
+    let code = if e.ground == "earlier_case_in_progress" {
+        catalog::DECLINE_IN_PROGRESS.code
     } else {
-        format!(
-                    "{}号信访事项：您反映的事项与{}号信访事项的事实和理由相同，该事项已经复核终结。依照《信访工作条例》第三十六条第三款，各级机关不再受理。{}",
-                    e.case_number, e.prior_case_number, e.reason
-                )
+        catalog::BAR_NOTICE.code
     };
-    // 不再受理 is for art 36 only; an earlier case in its period (art 19) is 不予受理.
-    let title = if e.ground == "earlier_case_in_progress" {
-        "不予受理告知书"
-    } else {
-        "不再受理告知书"
-    };
-    out.extend(petitioner(
-        ctx,
-        "bar_notice",
-        format!("{title}（{}）", e.case_number),
-        body,
-    ));
-    out
+    let draft = NoticeDraft::new(code, Recipient::Petitioner, e.decided_on)
+        .with("prior_case_number", e.prior_case_number.as_str())
+        .with("reason", e.reason.trim())
+        .issued_by(&e.decided_by_unit);
+    petitioner(ctx, draft).into_iter().collect()
 }
 
-/// 转送: the petitioner is told where the case went, and the receiving unit gets the 转送函 with its 15-day and 5-working-day limits.
+/// 转送: the petitioner is told where the case went, and the receiving unit gets the 转送函.
 pub fn transfer(e: &PetitionTransferredV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
-    // A decision on a case unknown here has no one known to tell.
     let Some(ctx) = case else {
         return Vec::new();
     };
     let mut out = Vec::new();
     out.extend(petitioner(
-                ctx,
-                "transfer_notice",
-                format!("信访事项转送告知书（{}）", e.case_number),
-                format!(
-                    "{}号信访事项：依照《信访工作条例》第二十二条，您反映的信访事项已于{}转送{}依法办理，请您留意该机关的受理告知。",
-                    e.case_number,
-                    date_zh(e.decided_on),
-                    e.to_unit
-                ),
-            ));
-    out.push(unit(
-                &e.to_unit,
-                "transfer_to_unit",
-                format!("信访事项转送函（{}）", e.case_number),
-                format!(
-                    "现将{}号信访事项转送你单位。属于你单位职责范围的，请自收到之日起15日内书面告知信访人是否受理；不属于你单位职责范围的，请自收到之日起5个工作日内提出异议并详细说明理由（《信访工作条例》第二十三条）。{}",
-                    e.case_number, e.reason
-                ),
-            ));
+        ctx,
+        NoticeDraft::new(
+            catalog::TRANSFER_NOTICE.code,
+            Recipient::Petitioner,
+            e.decided_on,
+        )
+        .with("decided_on", ymd(e.decided_on))
+        .with("to_unit", e.to_unit.as_str())
+        .issued_by(&e.decided_by_unit),
+    ));
+    out.push(
+        NoticeDraft::new(
+            catalog::TRANSFER_LETTER.code,
+            Recipient::Unit(e.to_unit.clone()),
+            e.decided_on,
+        )
+        .with("decided_on", ymd(e.decided_on))
+        .with("reason", e.reason.trim())
+        .issued_by(&e.decided_by_unit),
+    );
     out
 }
 
 /// 交办: the petitioner is told, and the receiving unit gets the 交办单 with its due date.
 pub fn assignment(e: &PetitionAssignedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
-    // A decision on a case unknown here has no one known to tell.
     let Some(ctx) = case else {
         return Vec::new();
     };
     let mut out = Vec::new();
     out.extend(petitioner(
         ctx,
-        "assignment_info",
-        format!("信访事项交办告知（{}）", e.case_number),
-        format!(
-            "{}号信访事项：您反映的信访事项已于{}交由{}办理。",
-            e.case_number,
-            date_zh(e.decided_on),
-            e.to_unit
-        ),
+        NoticeDraft::new(
+            catalog::ASSIGNMENT_INFO.code,
+            Recipient::Petitioner,
+            e.decided_on,
+        )
+        .with("decided_on", ymd(e.decided_on))
+        .with("to_unit", e.to_unit.as_str())
+        .issued_by(&e.decided_by_unit),
     ));
-    out.push(unit(
-                &e.to_unit,
-                "assignment_to_unit",
-                format!("信访事项交办单（{}）", e.case_number),
-                format!(
-                    "现将{}号信访事项交办你单位，请于{}前办结并报送办结报告（《信访工作条例》第二十二条）。{}",
-                    e.case_number,
-                    date_zh(e.due_on),
-                    e.instructions
-                ),
-            ));
+    out.push(
+        NoticeDraft::new(
+            catalog::ASSIGNMENT_SLIP.code,
+            Recipient::Unit(e.to_unit.clone()),
+            e.decided_on,
+        )
+        .with("due_on", ymd(e.due_on))
+        .with("instructions", e.instructions.trim())
+        .issued_by(&e.decided_by_unit),
+    );
     out
 }
 
 /// 异议: a receiving unit's objection (转送交办异议) goes back to the registering unit.
 pub fn objection(e: &AssignmentObjectedV1, case: Option<&CaseContext>) -> Vec<NoticeDraft> {
-    // A decision on a case unknown here has no one known to tell.
     let Some(ctx) = case else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    out.push(unit(
-        &ctx.registering_unit,
-        "objection_received",
-        format!("转送交办异议（{}）", e.case_number),
-        format!(
-            "{}于{}对{}号信访事项提出异议，理由：{}。请重新研究分类处理。",
-            e.unit,
-            date_zh(e.objected_on),
-            e.case_number,
-            e.reasons
-        ),
-    ));
-    out
+    vec![NoticeDraft::new(
+        catalog::OBJECTION_RECEIVED.code,
+        Recipient::Unit(ctx.registering_unit.clone()),
+        e.objected_on,
+    )
+    .with("objecting_unit", e.unit.as_str())
+    .with("objected_on", ymd(e.objected_on))
+    .with("reasons", e.reasons.trim().trim_end_matches('。'))
+    .issued_by(&ctx.registering_unit)]
 }
 
-/// 督查督办: the order, under its own title, to the unit it is addressed to.
-pub fn supervision_order(e: &SupervisionOrderIssuedV1) -> Vec<NoticeDraft> {
-    let mut out = Vec::new();
+/// 督办函: the order, under its own title, to the unit it is addressed to.
+pub fn supervision_order(e: &SupervisionOrderIssuedV1, today: NaiveDate) -> Vec<NoticeDraft> {
     let title = match e.kind.as_str() {
         "reminder" => "催办通知",
-        "supervision" => "督办通知",
+        "supervision" => "督办函",
         "listed" => "挂牌督办通知",
         "interview" => "约谈通知",
         "circular" => "通报",
         _ => "督查督办通知",
     };
-    let subject = e
-        .case_number
-        .as_deref()
-        .map(|c| format!("（{c}）"))
-        .unwrap_or_default();
-    out.push(unit(
-        &e.unit,
-        "supervision_order",
-        format!("{title}{subject}"),
-        format!(
-            "{}请于{}前书面报告办理情况。",
-            e.summary,
-            date_zh(e.respond_by)
-        ),
-    ));
-    out
+    vec![NoticeDraft::new(
+        catalog::SUPERVISION_ORDER.code,
+        Recipient::Unit(e.unit.clone()),
+        today,
+    )
+    .with("order_title", title)
+    .with("summary", e.summary.trim())
+    .with("respond_by", ymd(e.respond_by))]
 }
 
 /// 临期、到期、超期提醒 to the unit that holds the clock.
-pub fn deadline_step(e: &DeadlineStepReachedV1) -> Vec<NoticeDraft> {
-    let mut out = Vec::new();
+pub fn deadline_step(e: &DeadlineStepReachedV1, today: NaiveDate) -> Vec<NoticeDraft> {
     let (title, lead) = match e.step {
         DeadlineStep::Warning => ("临期提醒", "即将到期"),
         DeadlineStep::Due => ("到期提醒", "今日到期"),
         DeadlineStep::Overdue => ("超期通知", "已超过法定期限"),
         DeadlineStep::LongOverdue => ("严重超期通知", "已严重超期，将按规定启动追责程序"),
     };
-    out.push(unit(
-        &e.unit,
-        "deadline_step",
-        format!("{title}（{}）", e.case_number),
-        format!(
-            "{}号信访事项的{}期限（届满日{}）{}，请抓紧办理。",
-            e.case_number,
-            kind_zh(&e.kind),
-            date_zh(e.due_on),
-            lead
+    vec![NoticeDraft::new(
+        catalog::DEADLINE_WARNING.code,
+        Recipient::Unit(e.unit.clone()),
+        today,
+    )
+    .with("step_title", title)
+    .with("deadline_kind", kind_zh(&e.kind))
+    .with("due_on", ymd(e.due_on))
+    .with("status", lead)]
+}
+
+/// Why a [`NoticeRequest`] cannot be served (refused: dead-lettered with the reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("unknown template code {0}")]
+    UnknownTemplate(String),
+    #[error("template {template} needs field {field}")]
+    MissingField { template: String, field: String },
+    #[error("a notice to a unit needs recipient_unit")]
+    MissingUnit,
+}
+
+/// The draft of a document another service asked for (文书送达请求): the template must be one the
+/// shared contract lists and every required field must have a value.
+pub fn requested(
+    r: &NoticeRequest,
+    case: Option<&CaseContext>,
+) -> Result<Vec<NoticeDraft>, RequestError> {
+    let spec = catalog::find(&r.template)
+        .filter(|s| xinfang_contracts::notices::templates::ALL.contains(&s.code))
+        .ok_or_else(|| RequestError::UnknownTemplate(r.template.clone()))?;
+    for f in spec.fields.iter().filter(|f| f.required) {
+        if r.fields.get(f.name).is_none_or(|v| v.trim().is_empty()) {
+            return Err(RequestError::MissingField {
+                template: r.template.clone(),
+                field: f.name.to_string(),
+            });
+        }
+    }
+    let recipient = match r.recipient {
+        NoticeRecipient::Petitioner => {
+            // An anonymous petitioner left no one to tell.
+            if case.is_some_and(|c| c.anonymous) {
+                return Ok(Vec::new());
+            }
+            Recipient::Petitioner
+        }
+        NoticeRecipient::Unit => Recipient::Unit(
+            r.recipient_unit
+                .clone()
+                .filter(|u| !u.trim().is_empty())
+                .ok_or(RequestError::MissingUnit)?,
         ),
-    ));
-    out
+    };
+    let mut draft = NoticeDraft::new(spec.code, recipient, r.dated_on).issued_by(&r.issuing_unit);
+    draft.fields = r.fields.clone();
+    draft.document_number = r.document_number.clone();
+    draft.request_id = Some(r.request_id);
+    Ok(vec![draft])
 }
 
 fn kind_zh(kind: &str) -> &str {
@@ -330,18 +360,21 @@ fn kind_zh(kind: &str) -> &str {
         "objection_window" => "异议",
         "assignment" => "交办",
         "handling" => "办理",
+        "review" => "复查",
+        "re_review" => "复核",
         "simple_acceptance" => "简易受理",
         "simple_opinion" => "简易办理",
-        _ => kind,
+        _ => "办理",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::notice::{notices_for, BuiltIn, NewNotice};
     use chrono::Utc;
-    use uuid::Uuid;
     use xinfang_contracts::events::*;
+    use xinfang_contracts::Envelope;
 
     fn ctx(anonymous: bool) -> CaseContext {
         CaseContext {
@@ -357,6 +390,31 @@ mod tests {
         NaiveDate::from_ymd_opt(2025, m, day).unwrap()
     }
 
+    fn names(code: &str) -> String {
+        match code {
+            "140423-XFJ" => "襄垣县信访局".into(),
+            "140423-RSJ" => "襄垣县人力资源和社会保障局".into(),
+            "140423-ZJJ" => "襄垣县住房和城乡建设管理局".into(),
+            other => other.into(),
+        }
+    }
+
+    /// The drafts as notices, with the built-in texts.
+    fn render(drafts: Vec<NoticeDraft>) -> Vec<NewNotice> {
+        let e = PetitionAcceptedV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "140423-2025-000007".into(),
+            accepted_on: d(10, 9),
+            decided_by_unit: "140423-XFJ".into(),
+            handling_unit: None,
+            category: None,
+            simple_track: false,
+            reason: String::new(),
+        };
+        let env = Envelope::new(&e, Some(e.petition_id), None, None);
+        notices_for(&env, Some(&ctx(false)), drafts, &BuiltIn(names)).unwrap()
+    }
+
     #[test]
     fn the_receipt_names_the_case_and_the_limit() {
         let e = PetitionRegisteredV1 {
@@ -369,13 +427,14 @@ mod tests {
             division_code: "140423".into(),
             ..PetitionRegisteredV1::minimal_defaults()
         };
-        let n = registration_receipt(&e);
+        let n = render(registration_receipt(&e));
         assert_eq!(n.len(), 1);
-        assert!(n[0].title.contains("140423-2025-000007"));
+        assert_eq!(n[0].organ_name, "襄垣县信访局");
         assert!(
             n[0].body.contains("2025年9月26日")
                 && n[0].body.contains("书信")
                 && n[0].body.contains("15日内")
+                && n[0].body.contains("140423-2025-000007")
         );
         let anon = PetitionRegisteredV1 {
             anonymous: true,
@@ -391,29 +450,34 @@ mod tests {
             case_number: "c1".into(),
             accepted_on: d(10, 9),
             decided_by_unit: "140423-XFJ".into(),
-            handling_unit: None,
+            handling_unit: Some("140423-RSJ".into()),
             category: Some(Category::Claim),
             simple_track: false,
             reason: "属于本机关职责范围".into(),
         };
-        let n = acceptance(&e, Some(&ctx(false)));
+        let n = render(acceptance(&e, Some(&ctx(false))));
         assert_eq!(n[0].kind, "acceptance_notice");
         assert!(n[0].body.contains("60日内") && n[0].body.contains("2025年10月9日"));
+        assert!(
+            n[0].body.contains("襄垣县人力资源和社会保障局"),
+            "{}",
+            n[0].body
+        );
+        assert!(!n[0].body.contains("140423-RSJ"));
         let simple = PetitionAcceptedV1 {
             simple_track: true,
             ..e
         };
-        let n = acceptance(&simple, Some(&ctx(false)));
+        let n = render(acceptance(&simple, Some(&ctx(false))));
         assert!(n[0].body.contains("10个工作日"));
-        assert_eq!(n.len(), 1);
-        // accepted with a handling unit: the unit gets its notice in its inbox
-        let handed = PetitionAcceptedV1 {
-            handling_unit: Some("140423-RSJ".into()),
+        assert_eq!(n.len(), 2, "the handling unit gets its notice in its inbox");
+        assert_eq!(n[1].recipient_unit.as_deref(), Some("140423-RSJ"));
+        assert_eq!(n[1].kind, "handling_to_unit");
+        let own = PetitionAcceptedV1 {
+            handling_unit: None,
             ..simple
         };
-        let n = acceptance(&handed, Some(&ctx(false)));
-        assert_eq!(n.len(), 2);
-        assert_eq!(n[1].recipient, Recipient::Unit("140423-RSJ".into()));
+        assert_eq!(render(acceptance(&own, Some(&ctx(false)))).len(), 1);
     }
 
     #[test]
@@ -428,8 +492,9 @@ mod tests {
             guidance: "请依法通过仲裁提出".into(),
             ground: None,
         };
-        let n = decline(&e, Some(&ctx(false)));
+        let n = render(decline(&e, Some(&ctx(false))));
         assert!(n[0].body.contains("仲裁") && n[0].body.contains("第三十一条"));
+        assert_eq!(n[0].title, "不予受理告知书");
         // the guidance sentence is printed once
         assert_eq!(
             n[0].body.matches("通过仲裁提出").count(),
@@ -444,7 +509,7 @@ mod tests {
             ground: Some("outside_remit".into()),
             ..e
         };
-        let n = decline(&remit, Some(&ctx(false)));
+        let n = render(decline(&remit, Some(&ctx(false))));
         assert!(n[0].body.contains("第二十三条") && !n[0].body.contains("第三十一条"));
         let b = PetitionBarredV1 {
             petition_id: Uuid::now_v7(),
@@ -456,20 +521,20 @@ mod tests {
             prior_petition_id: Uuid::now_v7(),
             prior_case_number: "140423-2024-000001".into(),
         };
-        let n = bar(&b, Some(&ctx(false)));
+        let n = render(bar(&b, Some(&ctx(false))));
         assert!(n[0].body.contains("第三十六条第三款") && n[0].body.contains("140423-2024-000001"));
-        assert!(n[0].title.starts_with("不再受理告知书"));
+        assert_eq!(n[0].title, "不再受理告知书");
         let in_progress = PetitionBarredV1 {
             ground: "earlier_case_in_progress".into(),
             ..b
         };
-        let n = bar(&in_progress, Some(&ctx(false)));
+        let n = render(bar(&in_progress, Some(&ctx(false))));
         assert!(n[0].body.contains("第十九条"));
-        assert!(n[0].title.starts_with("不予受理告知书"), "{}", n[0].title);
+        assert_eq!(n[0].title, "不予受理告知书");
     }
 
     #[test]
-    fn transfer_and_assignment_tell_both_the_petitioner_and_the_unit() {
+    fn transfer_and_assignment_tell_both_the_petitioner_and_the_unit_by_name() {
         let t = PetitionTransferredV1 {
             petition_id: Uuid::now_v7(),
             case_number: "c4".into(),
@@ -478,9 +543,16 @@ mod tests {
             to_unit: "140423-RSJ".into(),
             reason: String::new(),
         };
-        let n = transfer(&t, Some(&ctx(false)));
+        let n = render(transfer(&t, Some(&ctx(false))));
         assert_eq!(n.len(), 2);
-        assert_eq!(n[1].recipient, Recipient::Unit("140423-RSJ".into()));
+        assert!(
+            n[0].body.contains("转送襄垣县人力资源和社会保障局"),
+            "{}",
+            n[0].body
+        );
+        assert!(!n[0].body.contains("140423-RSJ"));
+        assert_eq!(n[1].recipient_unit.as_deref(), Some("140423-RSJ"));
+        assert_eq!(n[1].addressee, "襄垣县人力资源和社会保障局");
         assert!(n[1].body.contains("5个工作日"));
         let a = PetitionAssignedV1 {
             petition_id: Uuid::now_v7(),
@@ -491,9 +563,50 @@ mod tests {
             due_on: d(11, 10),
             instructions: String::new(),
         };
-        let n = assignment(&a, Some(&ctx(true)));
-        assert_eq!(n.len(), 1, "anonymous: only the unit is told");
-        assert!(n[0].body.contains("2025年11月10日"));
+        assert_eq!(
+            assignment(&a, Some(&ctx(true))).len(),
+            1,
+            "anonymous: only the unit is told"
+        );
+        let n = render(assignment(&a, Some(&ctx(false))));
+        assert!(n[1].body.contains("2025年11月10日"));
+    }
+
+    #[test]
+    fn requests_need_a_known_template_and_its_required_fields() {
+        let mut r = NoticeRequest {
+            request_id: Uuid::now_v7(),
+            petition_id: Uuid::now_v7(),
+            case_number: "140423-2025-000007".into(),
+            template: "extension_notice".into(),
+            issuing_unit: "140423-RSJ".into(),
+            recipient: NoticeRecipient::Petitioner,
+            recipient_unit: None,
+            document_number: Some("襄人社延〔2025〕1号".into()),
+            dated_on: d(11, 1),
+            fields: BTreeMap::from([
+                ("reason".to_string(), "情况复杂".to_string()),
+                ("original_due_on".to_string(), "2025-11-08".to_string()),
+            ]),
+        };
+        assert_eq!(
+            requested(&r, Some(&ctx(false))),
+            Err(RequestError::MissingField {
+                template: "extension_notice".into(),
+                field: "extended_due_on".into()
+            })
+        );
+        r.fields
+            .insert("extended_due_on".into(), "2025-12-08".into());
+        let n = render(requested(&r, Some(&ctx(false))).unwrap());
+        assert_eq!(n[0].organ_name, "襄垣县人力资源和社会保障局");
+        assert!(n[0].body.contains("2025年12月8日"));
+        assert!(n[0].dedup_key.starts_with("request:"));
+        r.template = "registration_receipt".into();
+        assert!(matches!(
+            requested(&r, None),
+            Err(RequestError::UnknownTemplate(_))
+        ));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The bureau's decisions on a petition (受理、不予受理、不再受理、转送、交办) and a receiving unit's
-//! objection: each tells the petitioner and the units concerned.
+//! objection: each tells the petitioner and the units concerned, and moves the case's stage as the
+//! self-service shows it.
 
 use sqlx::PgConnection;
 use xinfang_contracts::{
@@ -9,54 +10,74 @@ use xinfang_contracts::{
     },
     Envelope,
 };
+use xinfang_messaging::HandlerError;
 
 use super::drafts;
-use crate::domain::templates;
+use crate::domain::{names::OrganNames, templates};
+use crate::store;
 
 pub async fn petition_accepted(
     conn: &mut PgConnection,
+    names: &dyn OrganNames,
     envelope: &Envelope,
     e: &PetitionAcceptedV1,
-) -> Result<usize, sqlx::Error> {
-    drafts::store(conn, envelope, |case| templates::acceptance(e, case)).await
+) -> Result<usize, HandlerError> {
+    store::cases::advance(&mut *conn, e.petition_id, "accepted", e.accepted_on, false).await?;
+    drafts::store(conn, names, envelope, |case| templates::acceptance(e, case)).await
 }
 
 pub async fn petition_declined(
     conn: &mut PgConnection,
+    names: &dyn OrganNames,
     envelope: &Envelope,
     e: &PetitionDeclinedV1,
-) -> Result<usize, sqlx::Error> {
-    drafts::store(conn, envelope, |case| templates::decline(e, case)).await
+) -> Result<usize, HandlerError> {
+    store::cases::advance(&mut *conn, e.petition_id, "declined", e.decided_on, true).await?;
+    drafts::store(conn, names, envelope, |case| templates::decline(e, case)).await
 }
 
 pub async fn petition_barred(
     conn: &mut PgConnection,
+    names: &dyn OrganNames,
     envelope: &Envelope,
     e: &PetitionBarredV1,
-) -> Result<usize, sqlx::Error> {
-    drafts::store(conn, envelope, |case| templates::bar(e, case)).await
+) -> Result<usize, HandlerError> {
+    store::cases::advance(&mut *conn, e.petition_id, "barred", e.decided_on, true).await?;
+    drafts::store(conn, names, envelope, |case| templates::bar(e, case)).await
 }
 
 pub async fn petition_transferred(
     conn: &mut PgConnection,
+    names: &dyn OrganNames,
     envelope: &Envelope,
     e: &PetitionTransferredV1,
-) -> Result<usize, sqlx::Error> {
-    drafts::store(conn, envelope, |case| templates::transfer(e, case)).await
+) -> Result<usize, HandlerError> {
+    store::cases::advance(
+        &mut *conn,
+        e.petition_id,
+        "transferred",
+        e.decided_on,
+        false,
+    )
+    .await?;
+    drafts::store(conn, names, envelope, |case| templates::transfer(e, case)).await
 }
 
 pub async fn petition_assigned(
     conn: &mut PgConnection,
+    names: &dyn OrganNames,
     envelope: &Envelope,
     e: &PetitionAssignedV1,
-) -> Result<usize, sqlx::Error> {
-    drafts::store(conn, envelope, |case| templates::assignment(e, case)).await
+) -> Result<usize, HandlerError> {
+    store::cases::advance(&mut *conn, e.petition_id, "assigned", e.decided_on, false).await?;
+    drafts::store(conn, names, envelope, |case| templates::assignment(e, case)).await
 }
 
 pub async fn assignment_objected(
     conn: &mut PgConnection,
+    names: &dyn OrganNames,
     envelope: &Envelope,
     e: &AssignmentObjectedV1,
-) -> Result<usize, sqlx::Error> {
-    drafts::store(conn, envelope, |case| templates::objection(e, case)).await
+) -> Result<usize, HandlerError> {
+    drafts::store(conn, names, envelope, |case| templates::objection(e, case)).await
 }

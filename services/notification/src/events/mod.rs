@@ -6,14 +6,23 @@
 
 mod decisions;
 mod drafts;
+pub mod publish;
 mod registrations;
+mod requests;
 mod supervision;
+
+use std::sync::Arc;
 
 use xinfang_contracts::{DomainEvent, Envelope};
 use xinfang_messaging::{is_registration, EventHandler, HandlerError, UnitOfWork};
 use xinfang_platform::audit::{AuditEntry, AuditExt};
 
-pub struct NotificationEvents;
+use crate::domain::names::OrganNames;
+
+/// Notification's consumer: the organs' names come from the units directory.
+pub struct NotificationEvents {
+    pub names: Arc<dyn OrganNames>,
+}
 
 #[async_trait::async_trait]
 impl EventHandler for NotificationEvents {
@@ -28,35 +37,49 @@ impl EventHandler for NotificationEvents {
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
         let conn = uow.conn();
+        let names = self.names.as_ref();
         let created = match &event {
             DomainEvent::PetitionRegistered(e) => {
-                registrations::petitions_registered(conn, &[(envelope, e)])
+                registrations::petitions_registered(conn, names, &[(envelope, e)])
                     .await?
                     .into_iter()
                     .sum()
             }
             DomainEvent::PetitionAccepted(e) => {
-                decisions::petition_accepted(conn, envelope, e).await?
+                decisions::petition_accepted(conn, names, envelope, e).await?
             }
             DomainEvent::PetitionDeclined(e) => {
-                decisions::petition_declined(conn, envelope, e).await?
+                decisions::petition_declined(conn, names, envelope, e).await?
             }
-            DomainEvent::PetitionBarred(e) => decisions::petition_barred(conn, envelope, e).await?,
+            DomainEvent::PetitionBarred(e) => {
+                decisions::petition_barred(conn, names, envelope, e).await?
+            }
             DomainEvent::PetitionTransferred(e) => {
-                decisions::petition_transferred(conn, envelope, e).await?
+                decisions::petition_transferred(conn, names, envelope, e).await?
             }
             DomainEvent::PetitionAssigned(e) => {
-                decisions::petition_assigned(conn, envelope, e).await?
+                decisions::petition_assigned(conn, names, envelope, e).await?
             }
             DomainEvent::AssignmentObjected(e) => {
-                decisions::assignment_objected(conn, envelope, e).await?
+                decisions::assignment_objected(conn, names, envelope, e).await?
             }
             DomainEvent::SupervisionOrderIssued(e) => {
-                supervision::order_issued(conn, envelope, e).await?
+                supervision::order_issued(conn, names, envelope, e).await?
             }
             DomainEvent::DeadlineStepReached(e) => {
-                supervision::deadline_step_reached(conn, envelope, e).await?
+                supervision::deadline_step_reached(conn, names, envelope, e).await?
             }
+            DomainEvent::ReviewNoticeRequested(e) => {
+                requests::notice_requested(conn, names, envelope, &e.request).await?
+            }
+            DomainEvent::MediationNoticeRequested(e) => {
+                requests::notice_requested(conn, names, envelope, &e.request).await?
+            }
+            DomainEvent::IntakeNoticeRequested(e) => {
+                requests::notice_requested(conn, names, envelope, &e.request).await?
+            }
+            DomainEvent::CaseFinalized(e) => requests::case_finalized(conn, e).await?,
+            DomainEvent::MediationConcluded(e) => requests::mediation_concluded(conn, e).await?,
             _ => 0,
         };
         audit_created(uow, envelope, created).await
@@ -85,7 +108,9 @@ impl EventHandler for NotificationEvents {
                 "a run of registrations holds another event".into(),
             ));
         }
-        let created = registrations::petitions_registered(uow.conn(), &registered).await?;
+        let created =
+            registrations::petitions_registered(uow.conn(), self.names.as_ref(), &registered)
+                .await?;
         for ((envelope, _), created) in registered.iter().zip(created) {
             audit_created(uow, envelope, created).await?;
         }

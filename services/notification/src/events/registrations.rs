@@ -3,7 +3,9 @@
 
 use sqlx::PgConnection;
 use xinfang_contracts::{events::PetitionRegisteredV1, Envelope};
+use xinfang_messaging::HandlerError;
 
+use crate::domain::names::{InForce, OrganNames};
 use crate::domain::{notice, templates, CaseContext, NewNotice};
 use crate::store;
 
@@ -12,17 +14,28 @@ use crate::store;
 #[tracing::instrument(skip_all, fields(registrations = run.len()))]
 pub async fn petitions_registered(
     conn: &mut PgConnection,
+    names: &dyn OrganNames,
     run: &[(&Envelope, &PetitionRegisteredV1)],
-) -> Result<Vec<usize>, sqlx::Error> {
+) -> Result<Vec<usize>, HandlerError> {
     let events: Vec<&PetitionRegisteredV1> = run.iter().map(|(_, e)| *e).collect();
     store::cases::remember(&mut *conn, &events).await?;
-    let notices: Vec<NewNotice> = run
-        .iter()
-        .flat_map(|(envelope, e)| {
-            let case = CaseContext::registered(e);
-            notice::notices_for(envelope, Some(&case), templates::registration_receipt(e))
-        })
-        .collect();
+    let composer = InForce {
+        stored: store::templates::current(&mut *conn).await?,
+        names,
+    };
+    let mut notices: Vec<NewNotice> = Vec::new();
+    for (envelope, e) in run {
+        let case = CaseContext::registered(e);
+        notices.extend(
+            notice::notices_for(
+                envelope,
+                Some(&case),
+                templates::registration_receipt(e),
+                &composer,
+            )
+            .map_err(|err| HandlerError::Permanent(format!("notice template: {err}")))?,
+        );
+    }
     let created = store::notices::insert_many(conn, &notices).await?;
     Ok(run
         .iter()

@@ -38,7 +38,9 @@ async fn registrations_applied_as_one_batch_leave_the_notices_one_by_one_leaves(
     let pool = app.pool().clone();
     let inbox = InboxProcessor::new(
         pool.clone(),
-        Arc::new(notification::events::NotificationEvents),
+        Arc::new(notification::events::NotificationEvents {
+            names: Arc::new(crate::helpers::names()),
+        }),
         None,
     )
     .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter));

@@ -6,4 +6,8 @@
 
 mod batches;
 mod decisions;
+mod delivery;
+mod documents;
 mod helpers;
+mod self_service;
+mod servers;

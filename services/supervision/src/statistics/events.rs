@@ -58,6 +58,9 @@ pub async fn apply(
     if let DomainEvent::PetitionRegistered(e) = event {
         return apply_registrations(uow, &[e]).await;
     }
+    if let DomainEvent::SatisfactionRated(e) = event {
+        return crate::statistics::satisfaction::apply(uow, e).await;
+    }
     let case_id = match event {
         DomainEvent::PetitionAccepted(e) => e.petition_id,
         DomainEvent::PetitionDeclined(e) => e.petition_id,

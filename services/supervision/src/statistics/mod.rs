@@ -4,4 +4,5 @@
 pub mod api;
 pub mod domain;
 pub mod events;
+pub mod satisfaction;
 pub mod store;

@@ -280,10 +280,9 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
     assert_eq!(t["findings"]["unhandled"], 1);
     assert_eq!(t["findings"]["unaccounted"], 0);
     // Not measured yet: absent, never zero.
-    let k = "satisfaction_rate";
-    assert_eq!(t[k]["status"], "not_yet_measured", "{k}");
-    assert!(t[k]["value"].is_null(), "{k}");
-    assert!(!t[k]["awaiting_events"].as_array().unwrap().is_empty());
+    // Satisfaction is measured (notification's ratings) but nobody has rated yet.
+    assert_eq!(t["satisfaction_rate"]["status"], "no_cases");
+    assert!(t["satisfaction_rate"]["value"].is_null());
     // Mediation is measured (mediation publishes its outcome): no case was mediated.
     assert_eq!(t["mediation_success_rate"]["status"], "no_cases");
     // Closures are measured (administrative review's case.closed); the fixture has none.
@@ -406,10 +405,7 @@ async fn indicators_and_reports_match_the_hand_computed_fixture() {
         ),
         "{md}"
     );
-    assert!(
-        md.contains("群众满意率：暂未统计（相关业务尚未上线）"),
-        "{md}"
-    );
+    assert!(md.contains("群众满意率：无可统计件"), "{md}");
     assert!(md.contains("转送1件，交办8件"), "{md}");
     assert!(md.contains("| 劳动保障 | 10 |"), "{md}");
     assert!(
@@ -643,6 +639,66 @@ async fn hotspots_flag_a_field_and_township_that_jumps_against_its_baseline() {
         .await
         .0,
         403
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn satisfaction_ratings_from_the_self_service_are_counted_once_per_case() {
+    let app = TestApp::spawn().await;
+    let rated = |id: Uuid, rating: &str| xinfang_contracts::satisfaction::SatisfactionRatedV1 {
+        petition_id: id,
+        case_number: "c".into(),
+        rating: rating.into(),
+        rated_on: date(2025, 3, 20),
+        registering_unit: BUREAU.into(),
+        has_comment: false,
+    };
+    let a = app
+        .register(
+            date(2025, 3, 3),
+            "labour_social_security",
+            "城关镇",
+            Channel::Visit,
+            None,
+        )
+        .await;
+    let b = app
+        .register(
+            date(2025, 3, 4),
+            "labour_social_security",
+            "城关镇",
+            Channel::Visit,
+            None,
+        )
+        .await;
+    let c = app
+        .register(
+            date(2025, 3, 5),
+            "labour_social_security",
+            "城关镇",
+            Channel::Visit,
+            None,
+        )
+        .await;
+    app.apply_event(&rated(a, "satisfied"), a).await;
+    app.apply_event(&rated(b, "basically_satisfied"), b).await;
+    app.apply_event(&rated(c, "dissatisfied"), c).await;
+    // A second rating of the same case (another event) changes nothing.
+    app.apply_event(&rated(c, "satisfied"), c).await;
+    let auditor = token("au", BUREAU, &[Role::Auditor]);
+    let (s, r) = app
+        .get(
+            "/api/v1/statistics/indicators?from=2025-03-01&to=2025-03-31",
+            &auditor,
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let m = &r["total"]["satisfaction_rate"];
+    assert_eq!(m["status"], "measured");
+    assert_eq!(
+        (m["numerator"].as_i64(), m["denominator"].as_i64()),
+        (Some(2), Some(3))
     );
     app.stop().await;
 }

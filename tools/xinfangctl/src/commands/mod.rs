@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod deliveries;
 pub mod directory;
 pub mod dlq;
 pub mod migrate;

@@ -130,7 +130,7 @@ impl Measure {
 
 /// Events that closure, satisfaction and mediation figures will come from (services not built yet).
 pub const CLOSURE_EVENTS: [&str; 1] = ["administrative-review.case.closed.v1"];
-pub const SATISFACTION_EVENTS: [&str; 1] = ["intake.satisfaction.rated.v1"];
+pub const SATISFACTION_EVENTS: [&str; 1] = ["notification.satisfaction.rated.v1"];
 /// `MediationConcludedV1` (调解结束).
 pub const MEDIATION_EVENTS: [&str; 1] = ["mediation.mediation.concluded.v1"];
 
@@ -300,7 +300,8 @@ mod tests {
     #[test]
     fn figures_of_services_not_built_are_absent() {
         let i = indicators_from(&[0; 16], empty_findings());
-        assert_eq!(i.satisfaction_rate.status, "not_yet_measured");
+        // Ratings come from notification's self-service: measured, no cases yet.
+        assert_eq!(i.satisfaction_rate.status, "no_cases");
         assert_eq!(i.satisfaction_rate.value, None);
         // Closure is measured since administrative review publishes case.closed.
         assert_eq!(i.on_time_closure_rate.status, "no_cases");

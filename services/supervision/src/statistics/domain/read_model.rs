@@ -49,6 +49,7 @@ pub fn handled_events() -> Vec<String> {
         CaseFinalizedV1::routing_key(),
         xinfang_contracts::review::CaseClosedV1::routing_key(),
         xinfang_contracts::notices::MediationConcludedV1::routing_key(),
+        xinfang_contracts::satisfaction::SatisfactionRatedV1::routing_key(),
     ]
 }
 
