@@ -230,6 +230,9 @@ async fn idempotent_retries_and_gapless_numbers_under_concurrency() {
 #[tokio::test]
 async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committed() {
     let app = TestApp::spawn().await;
+    // The promise is about a reachable broker: with none, committed events wait in the outbox for
+    // the next start (another test). Under a loaded machine the session may still be connecting.
+    app.service.wait_connected().await;
     let t = clerk_token();
     let mut tasks = Vec::new();
     for _ in 0..30 {
