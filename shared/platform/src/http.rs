@@ -218,6 +218,12 @@ pub fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
                     answer("请求体须为 JSON（Content-Type: application/json）").into()
                 });
             }
+            // An operation that needs a bearer token answers 401 without a valid one.
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                responses
+                    .entry("401".to_string())
+                    .or_insert_with(|| answer("缺少或无效的身份令牌").into());
+            }
         }
     }
 }

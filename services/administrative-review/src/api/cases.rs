@@ -51,7 +51,8 @@ pub struct QueueItem {
 /// unit is responsible for, the earliest due first.
 #[utoipa::path(
     get, path = "/api/v1/handling/queue", tag = "办理", params(QueueQuery),
-    responses((status = 200, body = [QueueItem]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = [QueueItem]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "查询参数有误")),
     security(("bearer" = []))
 )]
 pub async fn queue(

@@ -55,7 +55,8 @@ fn not_found() -> ApiError {
 
 /// Look a case up by case number and query code (信访人查询办理状态).
 #[utoipa::path(post, path = "/api/v1/petitions/lookup", tag = "查询", request_body = LookupRequest,
-    responses((status = 200, body = LookupAnswer), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = LookupAnswer), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "信访件编号或查询码格式有误")),
     security(("bearer" = [])))]
 #[tracing::instrument(skip_all)]
 pub async fn lookup(

@@ -315,6 +315,7 @@ pub async fn end(
 #[serde(deny_unknown_fields)]
 pub struct SuggestionQuery {
     /// How many (1..=50, default 10)
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
 }
 
@@ -332,7 +333,7 @@ pub struct Suggestions {
 /// for its place; recused and replaced mediators are left out.
 #[utoipa::path(
     get, path = "/api/v1/mediations/{id}/mediator-suggestions", tag = "调解", params(("id" = Uuid, Path), SuggestionQuery),
-    responses((status = 200, body = Suggestions), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = Suggestions), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "条数超出范围")),
     security(("bearer" = []))
 )]
 #[tracing::instrument(skip_all, fields(mediation = %path))]
