@@ -64,6 +64,18 @@ pub struct PagesSettings {
     /// Base URL of the intake service (信访登记服务), e.g. `http://127.0.0.1:8081`.
     #[serde(default = "default_intake_url")]
     pub intake_url: String,
+    /// Base URL of the mediation service (多元解纷服务), e.g. `http://127.0.0.1:8082`.
+    #[serde(default = "default_mediation_url")]
+    pub mediation_url: String,
+    /// Base URL of the administrative-review service (行政三级办理服务), e.g. `http://127.0.0.1:8083`.
+    #[serde(default = "default_administrative_review_url")]
+    pub administrative_review_url: String,
+    /// Base URL of the supervision service (督查督办服务), e.g. `http://127.0.0.1:8084`.
+    #[serde(default = "default_supervision_url")]
+    pub supervision_url: String,
+    /// Base URL of the notification service (通知送达服务), e.g. `http://127.0.0.1:8085`.
+    #[serde(default = "default_notification_url")]
+    pub notification_url: String,
     /// Mark the session cookies `Secure` (set when the console is served over TLS).
     #[serde(default)]
     pub secure_cookies: bool,
@@ -73,10 +85,30 @@ fn default_intake_url() -> String {
     "http://127.0.0.1:8081".into()
 }
 
+fn default_mediation_url() -> String {
+    "http://127.0.0.1:8082".into()
+}
+
+fn default_administrative_review_url() -> String {
+    "http://127.0.0.1:8083".into()
+}
+
+fn default_supervision_url() -> String {
+    "http://127.0.0.1:8084".into()
+}
+
+fn default_notification_url() -> String {
+    "http://127.0.0.1:8085".into()
+}
+
 impl Default for PagesSettings {
     fn default() -> Self {
         PagesSettings {
             intake_url: default_intake_url(),
+            mediation_url: default_mediation_url(),
+            administrative_review_url: default_administrative_review_url(),
+            supervision_url: default_supervision_url(),
+            notification_url: default_notification_url(),
             secure_cookies: false,
         }
     }
