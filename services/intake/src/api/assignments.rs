@@ -60,6 +60,10 @@ pub struct ObjectionRulingRequest {
     pub agreed: bool,
     /// 核实意见 (why)
     pub reason: String,
+    /// 核实日期 (date of the act), when entered later than it was made: not in the future, not
+    /// before the objection; default today. The returned case's re-routing counts from it.
+    #[serde(default)]
+    pub ruled_on: Option<NaiveDate>,
 }
 
 /// The receiving unit accepts a transfer or assignment (签收, art 23 ¶3); the petitioner's written
@@ -155,7 +159,7 @@ pub async fn object_assignment(
     let hand_off_id = match decisions::pending_hand_off(uow.conn(), &actor, id).await {
         Ok(pending) => {
             ensure_objection_in_time(pending.object_by, today)?;
-            decisions::object_to_hand_off(uow.conn(), &actor, pending.id, &reasons).await?;
+            decisions::object_to_hand_off(uow.conn(), &actor, pending.id, &reasons, today).await?;
             pending.id
         }
         Err(IntakeError::NoPendingHandOff) => {
@@ -190,6 +194,7 @@ pub async fn object_assignment(
                 entry.upstream_due_on,
                 object_by,
                 &reasons,
+                today,
             )
             .await?
         }
@@ -245,9 +250,29 @@ pub async fn rule_objection(
         return Err(IntakeError::NotTransferringOrgan.into());
     }
     let reason = required("reason", "核实意见", &body.reason, 2000)?;
-    let today = today_in_china();
-    let revoked =
-        decisions::rule_objection(uow.conn(), &actor, &objection, id, body.agreed, &reason).await?;
+    let entered_on = today_in_china();
+    let today = act_date(
+        body.ruled_on,
+        entered_on,
+        case.received_on,
+        Some(objection.objected_on),
+    )
+    .map_err(|e| match e {
+        IntakeError::ActDateInFuture | IntakeError::ActDateBeforeStep { .. } => {
+            ApiError::validation("ruled_on", e.to_string())
+        }
+        other => other.into(),
+    })?;
+    let revoked = decisions::rule_objection(
+        uow.conn(),
+        &actor,
+        &objection,
+        id,
+        body.agreed,
+        &reason,
+        today,
+    )
+    .await?;
     uow.enqueue(&publish::objection_ruled(
         &case,
         &objection.to_unit,
@@ -261,7 +286,8 @@ pub async fn rule_objection(
         &actor,
         "assignment.objection_ruled",
         Some(id),
-        json!({ "hand_off_id": objection.id, "kind": objection.kind, "unit": objection.to_unit, "agreed": body.agreed, "reason": reason }),
+        json!({ "hand_off_id": objection.id, "kind": objection.kind, "unit": objection.to_unit, "agreed": body.agreed, "reason": reason,
+                "ruled_on": today, "entered_by": actor.user_id, "entered_on": entered_on, "entered_late": today < entered_on }),
     ))
     .await?;
     if revoked {

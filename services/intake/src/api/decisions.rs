@@ -108,6 +108,17 @@ pub enum DecisionRequest {
 }
 
 impl DecisionRequest {
+    /// The decision's kind, as the `kind` field names it.
+    fn kind(&self) -> &'static str {
+        match self {
+            DecisionRequest::Accept { .. } => "accept",
+            DecisionRequest::Decline { .. } => "decline",
+            DecisionRequest::Bar { .. } => "bar",
+            DecisionRequest::Transfer { .. } => "transfer",
+            DecisionRequest::Assign { .. } => "assign",
+        }
+    }
+
     /// The date of the act the clerk entered, if any.
     fn decided_on(&self) -> Option<NaiveDate> {
         match self {
@@ -171,7 +182,7 @@ pub async fn decide(
         return Ok(replay);
     }
     let case = decisions::load_case(uow.conn(), &actor, id).await?;
-    case.ensure_decidable_by(&actor)?;
+    case.ensure_decidable_by(&actor, body.kind())?;
     check_units(&state.directory, &body)?;
     let (version, rule_set) = rules::current(uow.conn()).await?;
     let suggestion = suggest(version, &rule_set, &case.subject());
@@ -385,6 +396,29 @@ async fn apply(
         }
         Outcome::Transferred { object_by, .. } | Outcome::Assigned { object_by, .. } => {
             if let Some((kind, to_unit, due_on)) = decision.hand_off() {
+                // Handed on after acceptance (受理后改由其他单位办理): the unit named at acceptance
+                // no longer handles it and loses its access (audited).
+                if let Some(previous) = case
+                    .handling_unit
+                    .as_deref()
+                    .filter(|_| case.handed_on_after_acceptance(kind))
+                {
+                    if previous == to_unit {
+                        return Err(ApiError::validation(
+                            "to_unit",
+                            "该信访件已由该单位办理，无需再转送或交办",
+                        ));
+                    }
+                    if decisions::revoke_access(uow.conn(), case.id, previous).await? {
+                        uow.audit(AuditEntry::by(
+                            actor,
+                            "petition.access_revoked",
+                            Some(case.id),
+                            json!({ "unit": previous, "reason": "受理后改由其他单位办理" }),
+                        ))
+                        .await?;
+                    }
+                }
                 decisions::insert_hand_off(
                     uow.conn(),
                     case.id,

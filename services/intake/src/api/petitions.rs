@@ -375,6 +375,7 @@ pub struct PetitionView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct DetailQuery {
     /// Holders of `pii_viewer` see personal data in full unless they pass `false` (each full view
     /// is audited).

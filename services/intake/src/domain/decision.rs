@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use xinfang_calendar::HolidayCalendar;
-use xinfang_contracts::events::{Category, LegalChannel};
+use xinfang_contracts::events::{Category, FinalOpinion, LegalChannel};
 use xinfang_platform::Actor;
 
 use super::{
@@ -30,6 +30,8 @@ pub struct CaseFacts {
     pub received_on: NaiveDate,
     pub repeat_of: Option<Uuid>,
     pub correlation_id: Uuid,
+    /// 办理单位: the unit handling the case, once accepted or handed on.
+    pub handling_unit: Option<String>,
 }
 
 impl CaseFacts {
@@ -44,17 +46,35 @@ impl CaseFacts {
     }
 
     /// Only the registering unit or the bureau decides (登记单位或信访局), and only while the case is
-    /// registered or returned.
-    pub fn ensure_decidable_by(&self, actor: &Actor) -> Result<(), IntakeError> {
+    /// registered or returned; `kind` is the decision asked for.
+    ///
+    /// A case accepted and handed to a handling unit other than the registering organ (受理并交由
+    /// 办理单位办理) stays with that organ's routing: it may still be handed on to the unit that
+    /// should handle it (转送 or 交办, art 21-23), while a second acceptance, a decline or a bar
+    /// are refused (the acceptance stands).
+    pub fn ensure_decidable_by(&self, actor: &Actor, kind: &str) -> Result<(), IntakeError> {
         if !(actor.bureau || actor.unit == self.registering_unit) {
             return Err(IntakeError::NotDecidingUnit);
         }
-        if !matches!(self.status.as_str(), "registered" | "returned") {
-            return Err(IntakeError::DecisionNotAllowed {
-                status_zh: status_zh(&self.status),
-            });
+        if matches!(self.status.as_str(), "registered" | "returned")
+            || self.handed_on_after_acceptance(kind)
+        {
+            return Ok(());
         }
-        Ok(())
+        Err(IntakeError::DecisionNotAllowed {
+            status_zh: status_zh(&self.status),
+        })
+    }
+
+    /// Whether `kind` hands on a case accepted with a handling unit of its own (受理后改由其他单位
+    /// 办理): only a transfer or an assignment, only from `accepted`.
+    pub fn handed_on_after_acceptance(&self, kind: &str) -> bool {
+        self.status == "accepted"
+            && matches!(kind, "transfer" | "assign")
+            && self
+                .handling_unit
+                .as_deref()
+                .is_some_and(|u| u != self.registering_unit)
     }
 
     /// Accusation material is never routed to the accused unit (art 30, art 46(5)).
@@ -143,6 +163,8 @@ pub struct PriorCase {
     pub case_number: String,
     pub status: String,
     pub finalized_on: Option<NaiveDate>,
+    /// The opinion it concluded on (终结所依据的意见书), as administrative review reported it.
+    pub final_opinion: Option<FinalOpinion>,
     /// When its handling began (the latest 受理、转送 or 交办 decision).
     pub handled_since: Option<NaiveDate>,
     /// The date set for its result by an assignment (交办期限), if any.
@@ -273,6 +295,8 @@ pub enum Outcome {
         ground: BarGround,
         prior_petition_id: Uuid,
         prior_case_number: String,
+        /// The opinion the earlier case concluded on (art 36 ¶3 only).
+        final_opinion: Option<FinalOpinion>,
     },
     Transferred {
         to_unit: String,
@@ -394,10 +418,12 @@ impl Decision {
                 ground,
                 prior_petition_id,
                 prior_case_number,
+                final_opinion,
             } => json!({
                 "ground": ground.code(),
                 "prior_petition_id": prior_petition_id,
                 "prior_case_number": prior_case_number,
+                "final_opinion": final_opinion,
             }),
             Outcome::Transferred { to_unit, object_by } => {
                 json!({ "to_unit": to_unit, "object_by": object_by })
@@ -526,10 +552,15 @@ pub fn bar(
         .transpose()?;
     let case_number = &prior.case_number;
     let (ground, mut reason) = if let Some(on) = prior.finalized_on {
+        let opinion = prior
+            .final_opinion
+            .as_ref()
+            .map(final_opinion_zh)
+            .unwrap_or_default();
         (
             BarGround::FinalAfterReReview,
             format!(
-                "您反映的事项已于 {on} 办理终结（前案编号 {case_number}），现以同一事实和理由再次提出，依据《信访工作条例》第三十六条第三款，不再受理。"
+                "您反映的事项已于 {on} 办理终结（前案编号 {case_number}{opinion}），现以同一事实和理由再次提出，依据《信访工作条例》第三十六条第三款，不再受理。"
             ),
         )
     } else if prior.in_handling_within_period(today) {
@@ -553,10 +584,36 @@ pub fn bar(
             ground,
             prior_petition_id: prior.id,
             prior_case_number: prior.case_number.clone(),
+            final_opinion: prior
+                .final_opinion
+                .clone()
+                .filter(|_| ground == BarGround::FinalAfterReReview),
         },
         reason,
         channel_override: None,
     })
+}
+
+/// How a bar cites the final opinion: "，复核意见：维持，2025-01-20 出具".
+fn final_opinion_zh(o: &FinalOpinion) -> String {
+    let level = match o.level.as_str() {
+        "re_review" => "复核意见",
+        "review" => "复查意见",
+        _ => "处理意见",
+    };
+    let outcome = match o.outcome.as_str() {
+        "support" => "支持",
+        "explain" => "解释说明",
+        "reject" => "不予支持",
+        "uphold" => "维持",
+        "revoke" => "撤销",
+        "modify" => "变更",
+        other => other,
+    };
+    match o.issued_on {
+        Some(d) => format!("，{level}：{outcome}，{d} 出具"),
+        None => format!("，{level}：{outcome}"),
+    }
 }
 
 /// The date of an act (作出之日) entered by a clerk: `requested` or today; never in the future,
@@ -673,6 +730,7 @@ mod tests {
             received_on: day(1),
             repeat_of: None,
             correlation_id: Uuid::now_v7(),
+            handling_unit: None,
         }
     }
 
@@ -695,18 +753,44 @@ mod tests {
     fn only_the_registering_unit_or_the_bureau_decides_while_open() {
         let actor = |unit: &str, bureau| Actor::person("u", unit, &[Role::Clerk], bureau);
         let mut c = case(None, None);
-        assert!(c.ensure_decidable_by(&actor("XFJ", false)).is_ok());
-        assert!(c.ensure_decidable_by(&actor("RSJ", true)).is_ok());
+        assert!(c
+            .ensure_decidable_by(&actor("XFJ", false), "accept")
+            .is_ok());
+        assert!(c.ensure_decidable_by(&actor("RSJ", true), "accept").is_ok());
         assert!(matches!(
-            c.ensure_decidable_by(&actor("RSJ", false)),
+            c.ensure_decidable_by(&actor("RSJ", false), "accept"),
             Err(IntakeError::NotDecidingUnit)
         ));
         c.status = "accepted".into();
-        let e = c.ensure_decidable_by(&actor("XFJ", false)).unwrap_err();
+        let e = c
+            .ensure_decidable_by(&actor("XFJ", false), "accept")
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "该信访件当前状态为“已受理”，不能再作出此决定"
         );
+        // Accepted by the organ itself: nothing to hand on.
+        assert!(c
+            .ensure_decidable_by(&actor("XFJ", false), "assign")
+            .is_err());
+        // Accepted and handed to a handling unit: it may be handed on (转送/交办), nothing else.
+        c.handling_unit = Some("RSJ".into());
+        assert!(c
+            .ensure_decidable_by(&actor("XFJ", false), "assign")
+            .is_ok());
+        assert!(c
+            .ensure_decidable_by(&actor("XFJ", false), "transfer")
+            .is_ok());
+        for kind in ["accept", "decline", "bar"] {
+            assert!(
+                c.ensure_decidable_by(&actor("XFJ", false), kind).is_err(),
+                "{kind}"
+            );
+        }
+        assert!(matches!(
+            c.ensure_decidable_by(&actor("RSJ", false), "assign"),
+            Err(IntakeError::NotDecidingUnit)
+        ));
     }
 
     #[test]
@@ -776,6 +860,7 @@ mod tests {
             case_number: "140423-2024-000009".into(),
             status: status.into(),
             finalized_on,
+            final_opinion: None,
             handled_since: Some(day(1)),
             due_on: None,
         };

@@ -13,11 +13,19 @@ pub async fn on_case_finalized(
     uow: &mut UnitOfWork<'_>,
     event: &CaseFinalizedV1,
 ) -> Result<(), HandlerError> {
+    // The final opinion (终结所依据的意见书) is kept: a later bar (不再受理) cites it.
+    let final_opinion = event
+        .final_opinion
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|e| HandlerError::Permanent(e.to_string()))?;
     let known = mark_finalized(
         uow.conn(),
         event.petition_id,
         event.concluded_on,
         &event.level,
+        final_opinion.as_ref(),
     )
     .await?;
     if !known {
@@ -27,7 +35,7 @@ pub async fn on_case_finalized(
         "intake",
         "petition.finalized",
         Some(event.petition_id),
-        json!({ "concluded_on": event.concluded_on, "level": event.level }),
+        json!({ "concluded_on": event.concluded_on, "level": event.level, "final_opinion": final_opinion }),
     ))
     .await?;
     Ok(())

@@ -116,6 +116,7 @@ pub fn decision(
             ground,
             prior_petition_id,
             prior_case_number,
+            ..
         } => of_case(
             &PetitionBarredV1 {
                 petition_id,

@@ -28,6 +28,7 @@ struct CaseRow {
     received_on: NaiveDate,
     repeat_of: Option<Uuid>,
     correlation_id: Uuid,
+    handling_unit: Option<String>,
 }
 
 /// The case `id`, locked for a decision on it; [`IntakeError::CaseHidden`] when the actor may not
@@ -38,12 +39,11 @@ pub async fn load_case(
     id: Uuid,
 ) -> Result<CaseFacts, IntakeError> {
     access::check(conn, actor, id, true).await?;
-    let r = sqlx::query_as!(
-        CaseRow,
+    let r: CaseRow = sqlx::query_as(
         "SELECT id, case_number, status, registering_unit, category, field, township, respondent_unit,
-                received_on, repeat_of, correlation_id FROM petitions WHERE id = $1",
-        id
+                received_on, repeat_of, correlation_id, handling_unit FROM petitions WHERE id = $1",
     )
+    .bind(id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(CaseFacts {
@@ -58,6 +58,7 @@ pub async fn load_case(
         received_on: r.received_on,
         repeat_of: r.repeat_of,
         correlation_id: r.correlation_id,
+        handling_unit: r.handling_unit,
     })
 }
 
@@ -83,7 +84,7 @@ pub async fn prior_case(
 ) -> Result<PriorCase, IntakeError> {
     ensure_referenced_visible(conn, actor, prior, "prior_petition_id").await?;
     let r: PriorRow = sqlx::query_as(
-        "SELECT id, case_number, status, finalized_on,
+        "SELECT id, case_number, status, finalized_on, final_opinion,
                 (SELECT max(d.decided_on) FROM decisions d
                  WHERE d.petition_id = p.id AND d.kind IN ('accept', 'transfer', 'assign')) AS handled_since,
                 (SELECT h.due_on FROM hand_offs h
@@ -99,6 +100,7 @@ pub async fn prior_case(
         case_number: r.case_number,
         status: r.status,
         finalized_on: r.finalized_on,
+        final_opinion: r.final_opinion.and_then(|v| serde_json::from_value(v).ok()),
         handled_since: r.handled_since,
         due_on: r.due_on,
     })
@@ -110,6 +112,7 @@ struct PriorRow {
     case_number: String,
     status: String,
     finalized_on: Option<NaiveDate>,
+    final_opinion: Option<serde_json::Value>,
     handled_since: Option<NaiveDate>,
     due_on: Option<NaiveDate>,
 }
@@ -396,14 +399,17 @@ pub async fn object_to_hand_off(
     actor: &Actor,
     hand_off_id: Uuid,
     reasons: &str,
+    objected_on: NaiveDate,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE hand_offs SET status = 'objected', responded_by = $2, responded_at = $3, response = $4 WHERE id = $1",
+        "UPDATE hand_offs SET status = 'objected', responded_by = $2, responded_at = $3, response = $4,
+                objected_on = $5 WHERE id = $1",
     )
     .bind(hand_off_id)
     .bind(&actor.user_id)
     .bind(Utc::now())
     .bind(reasons)
+    .bind(objected_on)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -422,12 +428,13 @@ pub async fn insert_upstream_objection(
     due_on: Option<NaiveDate>,
     object_by: NaiveDate,
     reasons: &str,
+    objected_on: NaiveDate,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO hand_offs (id, petition_id, kind, from_unit, to_unit, handed_on, due_on, object_by, status,
-                                responded_by, responded_at, response)
-         VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, 'objected', $8, $9, $10)",
+                                responded_by, responded_at, response, objected_on)
+         VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, 'objected', $8, $9, $10, $11)",
     )
     .bind(id)
     .bind(petition_id)
@@ -439,6 +446,7 @@ pub async fn insert_upstream_objection(
     .bind(&actor.user_id)
     .bind(Utc::now())
     .bind(reasons)
+    .bind(objected_on)
     .execute(&mut *conn)
     .await?;
     Ok(id)
@@ -476,6 +484,8 @@ pub struct PendingObjection {
     pub kind: String,
     pub from_unit: Option<String>,
     pub to_unit: String,
+    /// The date of the objection (the step a ruling follows).
+    pub objected_on: NaiveDate,
 }
 
 pub async fn pending_objection(
@@ -483,13 +493,30 @@ pub async fn pending_objection(
     petition_id: Uuid,
 ) -> Result<PendingObjection, IntakeError> {
     sqlx::query_as(
-        "SELECT id, kind, from_unit, to_unit FROM hand_offs
+        "SELECT id, kind, from_unit, to_unit,
+                coalesce(objected_on, (responded_at AT TIME ZONE 'Asia/Shanghai')::date, handed_on) AS objected_on
+         FROM hand_offs
          WHERE petition_id = $1 AND status = 'objected' FOR UPDATE",
     )
     .bind(petition_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(IntakeError::NoObjectionPending)
+}
+
+/// Withdraw a unit's access grant (撤销查阅授权); `true` when it had one.
+pub async fn revoke_access(
+    conn: &mut PgConnection,
+    petition_id: Uuid,
+    unit: &str,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query("DELETE FROM case_access WHERE petition_id = $1 AND unit = $2")
+        .bind(petition_id)
+        .bind(unit)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n > 0)
 }
 
 /// The transferring organ's ruling (核实): on agreement the material returns for re-routing and
@@ -502,15 +529,18 @@ pub async fn rule_objection(
     petition_id: Uuid,
     agreed: bool,
     reason: &str,
+    ruled_on: NaiveDate,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query(
-        "UPDATE hand_offs SET status = $2, ruled_by = $3, ruled_at = $4, ruling_reason = $5 WHERE id = $1",
+        "UPDATE hand_offs SET status = $2, ruled_by = $3, ruled_at = $4, ruling_reason = $5, ruled_on = $6
+         WHERE id = $1",
     )
     .bind(objection.id)
     .bind(if agreed { "objection_agreed" } else { "objection_rejected" })
     .bind(&actor.user_id)
     .bind(Utc::now())
     .bind(reason)
+    .bind(ruled_on)
     .execute(&mut *conn)
     .await?;
     if !agreed {
@@ -546,7 +576,7 @@ pub async fn last_step_on(
         "SELECT max(on_) FROM (
              SELECT decided_on AS on_ FROM decisions WHERE petition_id = $1
              UNION ALL
-             SELECT (ruled_at AT TIME ZONE 'Asia/Shanghai')::date FROM hand_offs
+             SELECT coalesce(ruled_on, (ruled_at AT TIME ZONE 'Asia/Shanghai')::date) FROM hand_offs
              WHERE petition_id = $1 AND ruled_at IS NOT NULL
          ) steps",
     )

@@ -595,13 +595,15 @@ pub async fn mark_finalized(
     id: Uuid,
     concluded_on: NaiveDate,
     level: &str,
+    final_opinion: Option<&serde_json::Value>,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query!(
-        "UPDATE petitions SET finalized_on = $2, final_level = $3 WHERE id = $1",
-        id,
-        concluded_on,
-        level
+    let updated = sqlx::query(
+        "UPDATE petitions SET finalized_on = $2, final_level = $3, final_opinion = $4 WHERE id = $1",
     )
+    .bind(id)
+    .bind(concluded_on)
+    .bind(level)
+    .bind(final_opinion)
     .execute(&mut *conn)
     .await?
     .rows_affected();

@@ -327,6 +327,14 @@ async fn every_decision_path_requests_its_notice() {
             case_number: p["case_number"].as_str().unwrap().into(),
             concluded_on: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
             level: "re_review".into(),
+            final_opinion: Some(xinfang_contracts::events::FinalOpinion {
+                opinion_id: uuid::Uuid::nil(),
+                outcome: "uphold".into(),
+                level: "re_review".into(),
+                issued_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 20),
+                delivered_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 22),
+                issuing_unit: "140400-XFJ".into(),
+            }),
         },
         None,
         None,
@@ -353,6 +361,16 @@ async fn every_decision_path_requests_its_notice() {
     assert_eq!(s, 201, "{d}");
     assert_eq!(d["details"]["ground"], "final_after_re_review");
     assert_eq!(d["notice"], "不再受理告知书");
+    // the bar cites the final opinion the case concluded on (复核意见：维持)
+    let reason = d["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("复核意见") && reason.contains("维持"),
+        "{reason}"
+    );
+    assert_eq!(
+        d["details"]["final_opinion"]["opinion_id"],
+        uuid::Uuid::nil().to_string()
+    );
 
     // decline with the legal channel; the guidance comes from the rule or the channel
     let p = app.register(new_case(4)).await;

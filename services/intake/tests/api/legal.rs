@@ -555,3 +555,162 @@ async fn a_unit_records_its_acceptance_with_the_date_it_signed() {
     assert_eq!(request["dated_on"], ago(2));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_case_accepted_with_a_handling_unit_can_be_handed_on() {
+    let app = TestApp::spawn().await;
+    let clerk = clerk_token();
+    let rsj = token("h-rsj", "140423-RSJ", &[Role::Handler]);
+    let zjj = token("h-zjj", "140423-ZJJ", &[Role::UnitHead]);
+    let due = (xinfang_platform::time::today_in_china() + chrono::Days::new(30)).to_string();
+    let id = registered(&app, claim(21, "labour_social_security")).await;
+    let (s, d) = app
+        .decide(&clerk, &id, json!({"kind": "accept", "reason": "属于本机关职责范围", "handling_unit": "140423-RSJ"}))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    // The acceptance stands: no second acceptance, decline or bar.
+    let (s, e) = app
+        .decide(
+            &clerk,
+            &id,
+            json!({"kind": "decline", "reason": "改为不予受理", "guidance": "请向人民法院起诉"}),
+        )
+        .await;
+    assert_eq!(s, 409, "{e}");
+    // Handing it to the unit that already handles it says so.
+    let (s, e) = app
+        .decide(&clerk, &id, json!({"kind": "assign", "to_unit": "140423-RSJ", "due_on": due, "instructions": "请办理"}))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["details"]["field"], "to_unit");
+    // Handed on to the unit that should handle it (交办): a lawful next step, not 409.
+    let (s, d) = app
+        .decide(&clerk, &id, json!({"kind": "assign", "to_unit": "140423-ZJJ", "due_on": due, "instructions": "改由住建局办理"}))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["status"], "assigned");
+    // The unit named at acceptance no longer sees it; the new one does, and signs for it.
+    let (s, _) = app.get(&rsj, &format!("/api/v1/petitions/{id}")).await;
+    assert_eq!(s, 404, "access revoked");
+    let (s, v) = app.get(&zjj, &format!("/api/v1/petitions/{id}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["handling_unit"], "140423-ZJJ");
+    let revoked = sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM audit_log WHERE action = 'petition.access_revoked' AND details->>'unit' = '140423-RSJ'",
+    )
+    .fetch_one(&app.service.pool)
+    .await
+    .unwrap_or_default();
+    assert_eq!(revoked, 1, "the revocation is audited");
+    let (s, b) = app
+        .post(
+            &zjj,
+            &format!("/api/v1/petitions/{id}/assignment/accept"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "in_handling");
+    // A case the organ accepted to handle itself has nothing to hand on.
+    let own = registered(&app, claim(22, "labour_social_security")).await;
+    let (s, d) = app
+        .decide(
+            &clerk,
+            &own,
+            json!({"kind": "accept", "reason": "属于本机关职责范围"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let (s, e) = app
+        .decide(
+            &clerk,
+            &own,
+            json!({"kind": "assign", "to_unit": "140423-ZJJ", "due_on": due, "instructions": "x"}),
+        )
+        .await;
+    assert_eq!(s, 409, "{e}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_objection_ruling_carries_the_date_it_was_made() {
+    let app = TestApp::spawn().await;
+    let clerk = clerk_token();
+    let head = token("head-xfj", BUREAU, &[Role::UnitHead]);
+    let zjj = token("h-zjj", "140423-ZJJ", &[Role::UnitHead]);
+    let today = xinfang_platform::time::today_in_china();
+    let ago = |n: u64| (today - chrono::Days::new(n)).to_string();
+    let mut body = claim(23, "other");
+    body["received_on"] = json!(ago(8));
+    let id = registered(&app, body).await;
+    let (s, d) = app
+        .decide(&clerk, &id, json!({"kind": "transfer", "to_unit": "140423-ZJJ", "reason": "属住建局职责", "decided_on": ago(6)}))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let path = format!("/api/v1/petitions/{id}/assignment/objection");
+    let (s, b) = app
+        .post(
+            &zjj,
+            &path,
+            json!({"reasons": "不属于本单位职责", "objected_on": ago(4)}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let ruling = format!("{path}/ruling");
+    // before the objection, in the future, or an unknown field: refused, naming the field
+    for (body, field) in [
+        (
+            json!({"agreed": true, "reason": "同意", "ruled_on": ago(5)}),
+            "ruled_on",
+        ),
+        (
+            json!({"agreed": true, "reason": "同意", "ruled_on": (today + chrono::Days::new(1)).to_string()}),
+            "ruled_on",
+        ),
+    ] {
+        let (s, e) = app.post(&head, &ruling, body).await;
+        assert_eq!(s, 422, "{e}");
+        assert_eq!(e["details"]["field"], field);
+    }
+    let (s, e) = app
+        .post(
+            &head,
+            &ruling,
+            json!({"agreed": true, "reason": "同意", "decided": ago(3)}),
+        )
+        .await;
+    assert_eq!(s, 400, "unknown field refused: {e}");
+    let (s, b) = app
+        .post(
+            &head,
+            &ruling,
+            json!({"agreed": true, "reason": "经核实不属于住建局职责", "ruled_on": ago(3)}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["ruled_on"], ago(3));
+    let event: Value = sqlx::query_scalar(
+        "SELECT envelope->'payload' FROM outbox WHERE envelope->>'event_type' = 'assignment.objection_ruled'",
+    )
+    .fetch_one(&app.service.pool)
+    .await
+    .unwrap();
+    assert_eq!(event["ruled_on"], ago(3));
+    let audit: Value = sqlx::query_scalar(
+        "SELECT details FROM audit_log WHERE action = 'assignment.objection_ruled'",
+    )
+    .fetch_one(&app.service.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit["ruled_on"], ago(3));
+    assert_eq!(audit["entered_late"], true);
+    assert_eq!(audit["entered_by"], "head-xfj");
+    assert_eq!(audit["entered_on"], today.to_string());
+    // the re-routing that follows cannot be dated before the ruling
+    let (s, e) = app
+        .decide(&clerk, &id, json!({"kind": "transfer", "to_unit": "140423-RSJ", "reason": "属人社局职责", "decided_on": ago(4)}))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["details"]["field"], "decided_on");
+    app.stop().await;
+}
