@@ -419,6 +419,27 @@ pub struct CaseFinalizedV1 {
     pub concluded_on: NaiveDate,
     /// `re_review`, or `review`/`handling` when the petitioner let the window lapse.
     pub level: String,
+    /// The final opinion (终结所依据的意见书): the one issued at `level` (absent in messages
+    /// published before it was carried, and for a case that became final without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_opinion: Option<FinalOpinion>,
+}
+
+/// The opinion a case became final on (最终处理意见).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalOpinion {
+    pub opinion_id: Uuid,
+    /// `support` (支持) | `explain` (解释说明) | `reject` (不予支持) for a handling opinion;
+    /// `uphold` (维持) | `revoke` (撤销) | `modify` (变更) for a review or re-review opinion.
+    pub outcome: String,
+    /// `handling` | `review` | `re_review`
+    pub level: String,
+    /// 出具日期
+    pub issued_on: Option<NaiveDate>,
+    /// 送达日期
+    pub delivered_on: Option<NaiveDate>,
+    /// 出具机关
+    pub issuing_unit: String,
 }
 event!(
     CaseFinalizedV1,

@@ -273,6 +273,7 @@ mod database_tests {
             petition_id: uuid::Uuid::now_v7(),
             case_number: "140423-2025-000001".into(),
             level: "review".into(),
+            final_opinion: None,
             concluded_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 2).expect("date"),
         };
         Envelope::new(&event, Some(event.petition_id), None, None)
