@@ -17,7 +17,7 @@ use xinfang_platform::{
 use crate::{
     api::support::{can_see, ensure_head_of, ensure_level_unit, Changed},
     domain::{
-        inputs::{text, Attachment, ManualClosure, NewEntry},
+        inputs::{act_date, text, Attachment, ManualClosure, NewEntry},
         ladder::check_extension_request,
         ReviewError,
     },
@@ -125,6 +125,10 @@ pub struct ExtensionBody {
     pub days: u32,
     /// 延期理由 (told to the petitioner)
     pub reason: String,
+    /// 申请日期 (date of the act), when entered later than it was made: not in the future, not
+    /// before handling began; default today. "After the due date" is judged on it.
+    #[serde(default)]
+    pub requested_on: Option<NaiveDate>,
 }
 
 /// Request the one extension (申请延期, art 34): at most 30 days, before the handling clock is due.
@@ -151,11 +155,19 @@ pub async fn request_extension(
     let case = cases::lock_at_version(uow.conn(), case_id, body.version, can_see(&actor)).await?;
     ensure_level_unit(&actor, &case)?;
     case.position()?.ensure_handling()?;
+    let requested_on = act_date(
+        "requested_on",
+        "延期申请日期",
+        body.requested_on,
+        today,
+        case.started_on,
+        "开始办理之日",
+    )?;
     let earlier = records::live_extensions(uow.conn(), case_id).await?;
     let due = clocks::get(uow.conn(), case_id, "handling")
         .await?
         .and_then(|c| c.due_on);
-    check_extension_request(body.days, MAX_EXTENSION_DAYS, earlier, today, due)?;
+    check_extension_request(body.days, MAX_EXTENSION_DAYS, earlier, requested_on, due)?;
     let id = Uuid::now_v7();
     records::insert_extension(
         uow.conn(),
@@ -164,7 +176,7 @@ pub async fn request_extension(
         body.days,
         &reason,
         &actor.user_id,
-        today,
+        requested_on,
         due,
     )
     .await?;
@@ -176,13 +188,15 @@ pub async fn request_extension(
         unit: case.unit_code.clone(),
         days: body.days,
         reason: reason.clone(),
-        requested_on: today,
+        requested_on,
     };
     uow.enqueue(&envelope(&event, case_id, None)).await?;
     uow.audit(Who::Person(&actor).entry(
         "extension.request",
         case_id,
-        serde_json::json!({ "extension_id": id, "days": body.days, "reason": reason, "due_on": due }),
+        serde_json::json!({ "extension_id": id, "days": body.days, "reason": reason, "due_on": due,
+                            "requested_on": requested_on, "entered_by": actor.user_id,
+                            "entered_on": today, "entered_late": requested_on < today }),
     ))
     .await?;
     uow.commit().await?;
@@ -200,6 +214,10 @@ pub struct ExtensionDecisionBody {
     pub approve: bool,
     /// 审批意见
     pub note: Option<String>,
+    /// 审批日期 (date of the act), when entered later than it was made: not in the future, not
+    /// before the request; default today.
+    #[serde(default)]
+    pub decided_on: Option<NaiveDate>,
 }
 
 /// Approve or reject an extension (批准 / 不批准延期): the head of the handling unit, never the one
@@ -236,6 +254,14 @@ pub async fn decide_extension(
         return Err(ReviewError::not_allowed("该延期申请已经审批").into());
     }
     case.position()?.ensure_handling()?;
+    let decided_on = act_date(
+        "decided_on",
+        "延期审批日期",
+        body.decided_on,
+        today,
+        ext.requested_on,
+        "延期申请之日",
+    )?;
     let note = body
         .note
         .as_deref()
@@ -246,7 +272,7 @@ pub async fn decide_extension(
         extension_id,
         body.approve,
         &actor.user_id,
-        today,
+        decided_on,
         note,
     )
     .await?;
@@ -259,7 +285,7 @@ pub async fn decide_extension(
         approved: body.approve,
         days: ext.days.max(0) as u32,
         reason: ext.reason.clone(),
-        decided_on: today,
+        decided_on,
     };
     uow.enqueue(&envelope(&event, case_id, None)).await?;
     uow.audit(Who::Person(&actor).entry(
@@ -269,7 +295,9 @@ pub async fn decide_extension(
             "extension.reject"
         },
         case_id,
-        serde_json::json!({ "extension_id": extension_id, "days": ext.days, "note": note }),
+        serde_json::json!({ "extension_id": extension_id, "days": ext.days, "note": note,
+                            "decided_on": decided_on, "entered_by": actor.user_id,
+                            "entered_on": today, "entered_late": decided_on < today }),
     ))
     .await?;
     uow.commit().await?;

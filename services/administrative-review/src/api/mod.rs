@@ -59,6 +59,11 @@ fn handling_routes() -> actix_web::Scope {
             "/cases/{case_id}/follow-ups/{follow_up_id}/outcome",
             web::post().to(reviews::referral_outcome),
         )
+        .route("/opinions/{opinion_id}", web::put().to(opinions::edit))
+        .route(
+            "/opinions/{opinion_id}/withdrawal",
+            web::post().to(opinions::withdraw),
+        )
         .route(
             "/opinions/{opinion_id}/approval",
             web::post().to(opinions::approve),
@@ -94,6 +99,8 @@ fn handling_routes() -> actix_web::Scope {
         handling::close,
         opinions::draft,
         opinions::approve,
+        opinions::edit,
+        opinions::withdraw,
         opinions::issue,
         opinions::deliver,
         opinions::implemented,
@@ -115,6 +122,8 @@ fn handling_routes() -> actix_web::Scope {
         handling::ClosureBody,
         opinions::DraftBody,
         opinions::VersionBody,
+        opinions::EditBody,
+        opinions::WithdrawBody,
         opinions::IssueBody,
         opinions::DeliveryBody,
         opinions::ImplementationBody,

@@ -177,6 +177,152 @@ async fn locked(
     Ok((case, opinion))
 }
 
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    pub version: i32,
+    /// As when drafted: the outcomes of the opinion's level
+    pub outcome: String,
+    /// 事实
+    pub facts: String,
+    /// 理由
+    pub reasons: String,
+    /// 法律法规依据
+    pub legal_basis: String,
+    /// 落实事项 (支持 / 变更 only), with its unit and date
+    pub implementation_task: Option<String>,
+    pub implementing_unit: Option<String>,
+    pub implement_by: Option<NaiveDate>,
+}
+
+/// Edit a draft opinion before it is issued (修改意见书草稿): the issuing unit's handler; an
+/// approved draft needs approving again. An issued opinion never changes (409: correct it with a
+/// new, linked opinion).
+#[utoipa::path(
+    put, path = "/api/v1/handling/opinions/{opinion_id}", tag = "意见书",
+    params(("opinion_id" = Uuid, Path)), request_body = EditBody,
+    responses((status = 200, body = Changed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "意见书已出具或已撤回，或版本已变"),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, opinion_id = %path))]
+pub async fn edit(
+    actor: Actor,
+    path: web::Path<Uuid>,
+    body: web::Json<EditBody>,
+    pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
+    directory: web::Data<Directory>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::HandleCase)?;
+    if let Some(unit) = body.implementing_unit.as_deref() {
+        directory.require_active("implementing_unit", unit.trim())?;
+    }
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let (case, opinion) = locked(&mut uow, &actor, path.into_inner(), body.version).await?;
+    if opinion.issuing_unit != actor.unit {
+        return Err(ReviewError::NotResponsibleUnit.into());
+    }
+    ensure_unissued(&opinion)?;
+    let level = Level::parse(&opinion.level).unwrap_or(Level::Handling);
+    let d = OpinionDraft::parse(
+        level,
+        &body.outcome,
+        &body.facts,
+        &body.reasons,
+        &body.legal_basis,
+        body.implementation_task.as_deref(),
+        body.implementing_unit.as_deref(),
+        body.implement_by,
+        today_in_china(),
+    )?;
+    if !records::edit_opinion(uow.conn(), opinion.id, &d).await? {
+        return Err(ReviewError::not_allowed(
+            "意见书已出具，不能修改；如需更正，请出具新的更正意见书",
+        )
+        .into());
+    }
+    let version = cases::touch(uow.conn(), case.case_id).await?;
+    uow.audit(Who::Person(&actor).entry(
+        "opinion.edit",
+        case.case_id,
+        serde_json::json!({ "opinion_id": opinion.id, "level": level.as_str(), "outcome": d.outcome,
+                            "was": { "status": opinion.status, "outcome": opinion.outcome },
+                            "approval_reset": opinion.status == "approved" }),
+    ))
+    .await?;
+    uow.commit().await?;
+    Ok(HttpResponse::Ok().json(Changed {
+        id: Some(opinion.id),
+        case_id: case.case_id,
+        version,
+    }))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    pub version: i32,
+    /// 撤回理由
+    pub reason: String,
+}
+
+/// Withdraw a draft opinion before it is issued (撤回意见书草稿): kept on record; a new draft may
+/// follow. An issued opinion cannot be withdrawn (409).
+#[utoipa::path(
+    post, path = "/api/v1/handling/opinions/{opinion_id}/withdrawal", tag = "意见书",
+    params(("opinion_id" = Uuid, Path)), request_body = WithdrawBody,
+    responses((status = 200, body = Changed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "意见书已出具或已撤回，或版本已变"),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, opinion_id = %path))]
+pub async fn withdraw(
+    actor: Actor,
+    path: web::Path<Uuid>,
+    body: web::Json<WithdrawBody>,
+    pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::HandleCase)?;
+    let mut uow = UnitOfWork::begin(&pool, &waker).await?;
+    let (case, opinion) = locked(&mut uow, &actor, path.into_inner(), body.version).await?;
+    if opinion.issuing_unit != actor.unit {
+        return Err(ReviewError::NotResponsibleUnit.into());
+    }
+    ensure_unissued(&opinion)?;
+    let reason = text("reason", "撤回理由", &body.reason, 2000)?;
+    if !records::withdraw_opinion(uow.conn(), opinion.id, &actor.user_id, &reason).await? {
+        return Err(ReviewError::not_allowed("意见书已出具，不能撤回").into());
+    }
+    let version = cases::touch(uow.conn(), case.case_id).await?;
+    uow.audit(Who::Person(&actor).entry(
+        "opinion.withdraw",
+        case.case_id,
+        serde_json::json!({ "opinion_id": opinion.id, "level": opinion.level, "was": opinion.status, "reason": reason }),
+    ))
+    .await?;
+    uow.commit().await?;
+    Ok(HttpResponse::Ok().json(Changed {
+        id: Some(opinion.id),
+        case_id: case.case_id,
+        version,
+    }))
+}
+
+/// Only an opinion not yet issued (草稿或已审批) may be edited or withdrawn.
+fn ensure_unissued(opinion: &OpinionRow) -> Result<(), ReviewError> {
+    match opinion.status.as_str() {
+        "draft" | "approved" => Ok(()),
+        "withdrawn" => Err(ReviewError::not_allowed("该意见书草稿已撤回")),
+        _ => Err(ReviewError::not_allowed(
+            "意见书已出具，不能修改或撤回；如需更正，请出具新的更正意见书",
+        )),
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionBody {

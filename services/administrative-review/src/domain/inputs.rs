@@ -57,6 +57,28 @@ pub fn past_date(
     Ok(date)
 }
 
+/// The date of an act entered later than it was made (作出之日, e.g. an extension signed on paper
+/// yesterday): `requested` or today; never in the future, never before the step it follows
+/// (`follows`, named `follows_zh`; itself never before the petition's receipt). Every window
+/// counts from it; the caller audits who entered it, when, and whether it was entered late.
+pub fn act_date(
+    field: &'static str,
+    label: &str,
+    requested: Option<NaiveDate>,
+    today: NaiveDate,
+    follows: NaiveDate,
+    follows_zh: &str,
+) -> Result<NaiveDate, ReviewError> {
+    let on = past_date(field, label, requested.unwrap_or(today), today)?;
+    if on < follows {
+        return Err(ReviewError::invalid(
+            field,
+            format!("{label}不能早于{follows_zh}（{follows}）"),
+        ));
+    }
+    Ok(on)
+}
+
 /// Kinds of entry (办理记录种类).
 pub const ENTRY_KINDS: [(&str, &str); 5] = [
     ("investigation", "调查核实"),
@@ -68,6 +90,7 @@ pub const ENTRY_KINDS: [(&str, &str); 5] = [
 
 /// An attachment's metadata (附件信息): the file stays in the document store.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Attachment {
     pub file_name: String,
     /// SHA-256 of the file (hex)
@@ -441,6 +464,31 @@ mod tests {
         assert!(
             Delivery::parse(d("2026-03-02"), "post", Some("x"), d("2026-02-01"), today).is_err()
         );
+    }
+
+    #[test]
+    fn the_date_of_an_act_is_never_future_nor_before_its_step() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let today = d("2026-03-10");
+        let on = |r| {
+            act_date(
+                "requested_on",
+                "申请日期",
+                r,
+                today,
+                d("2026-03-01"),
+                "受理之日",
+            )
+        };
+        assert_eq!(on(None).unwrap(), today);
+        assert_eq!(on(Some(d("2026-03-05"))).unwrap(), d("2026-03-05"));
+        assert_eq!(on(Some(d("2026-03-01"))).unwrap(), d("2026-03-01"));
+        for bad in [d("2026-03-11"), d("2026-02-28")] {
+            match on(Some(bad)) {
+                Err(ReviewError::Invalid { field, .. }) => assert_eq!(field, "requested_on"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]

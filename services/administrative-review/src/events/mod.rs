@@ -195,24 +195,24 @@ async fn on_assignment_accepted(
         }),
     };
     let upstream = facts.as_ref().and_then(|f| f.upstream_reference.clone());
-    steps::start_handling(
-        uow,
-        cases::NewCase {
-            case_id: e.petition_id,
-            case_number: &e.case_number,
-            unit: &e.unit,
-            origin: if kind == "assigned" {
-                "assigned"
-            } else {
-                "transferred"
-            },
-            assigned_by_unit: assigned_by.as_deref(),
-            upstream_reference: upstream.as_deref(),
-            started_on: e.accepted_on,
+    let new = cases::NewCase {
+        case_id: e.petition_id,
+        case_number: &e.case_number,
+        unit: &e.unit,
+        origin: if kind == "assigned" {
+            "assigned"
+        } else {
+            "transferred"
         },
-        envelope,
-    )
-    .await
+        assigned_by_unit: assigned_by.as_deref(),
+        upstream_reference: upstream.as_deref(),
+        started_on: e.accepted_on,
+    };
+    if cases::lock(uow.conn(), e.petition_id).await?.is_some() {
+        // Already in handling elsewhere (accepted with a handling unit, then handed on).
+        return steps::hand_on_handling(uow, new, envelope).await;
+    }
+    steps::start_handling(uow, new, envelope).await
 }
 
 /// 调解: an agreement that resolves the petition closes handling substantively (实体性办结) with the

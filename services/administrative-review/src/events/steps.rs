@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 use xinfang_contracts::{
-    events::CaseFinalizedV1,
+    events::{CaseFinalizedV1, FinalOpinion},
     notices::templates,
     review::{CaseClosedV1, HandlingStartedV1, OpinionDeliveredV1, OpinionIssuedV1},
     Envelope,
@@ -72,6 +72,34 @@ pub async fn start_handling(
     if !cases::start(uow.conn(), &new).await? {
         return Ok(());
     }
+    handling_started(uow, &new, cause).await
+}
+
+/// A case accepted with a handling unit and then handed on by intake (受理后改由其他单位办理),
+/// accepted by the new unit: while no opinion is issued, handling moves to that unit (its queue,
+/// its clock); the previous unit no longer sees it. Otherwise nothing changes.
+pub async fn hand_on_handling(
+    uow: &mut UnitOfWork<'_>,
+    new: NewCase<'_>,
+    cause: &Envelope,
+) -> Result<(), ReviewError> {
+    let Some(previous) = cases::hand_on(uow.conn(), &new).await? else {
+        return Ok(());
+    };
+    uow.audit(Who::System.entry(
+        "handling.handed_on",
+        new.case_id,
+        serde_json::json!({ "from_unit": previous, "to_unit": new.unit, "origin": new.origin }),
+    ))
+    .await?;
+    handling_started(uow, &new, cause).await
+}
+
+async fn handling_started(
+    uow: &mut UnitOfWork<'_>,
+    new: &NewCase<'_>,
+    cause: &Envelope,
+) -> Result<(), ReviewError> {
     let event = HandlingStartedV1 {
         petition_id: new.case_id,
         case_number: new.case_number.to_string(),
@@ -327,12 +355,16 @@ pub async fn record_delivery(
     let next: Position = current.deliver(level)?;
     let mut version = cases::move_to(uow.conn(), case.case_id, next, &case.level_unit).await?;
     if next.step == Step::Final {
+        let delivered = OpinionRow {
+            delivered_on: Some(delivery.delivered_on),
+            ..opinion.clone()
+        };
         version = finalize(
             uow,
             who,
             case,
             level,
-            Some(opinion),
+            Some(&delivered),
             delivery.delivered_on,
             cause,
         )
@@ -358,6 +390,14 @@ pub async fn finalize(
         case_number: case.case_number.clone(),
         concluded_on: on,
         level: level.as_str().to_string(),
+        final_opinion: opinion.map(|o| FinalOpinion {
+            opinion_id: o.id,
+            outcome: o.outcome.clone(),
+            level: o.level.clone(),
+            issued_on: o.issued_on,
+            delivered_on: o.delivered_on,
+            issuing_unit: o.issuing_unit.clone(),
+        }),
     };
     uow.enqueue(&envelope(&event, case.case_id, cause)).await?;
     uow.audit(who.entry(

@@ -87,6 +87,40 @@ pub async fn start(conn: &mut PgConnection, c: &NewCase<'_>) -> Result<bool, sql
     Ok(started)
 }
 
+/// Hand a case still in handling (no opinion, not closed) on to another unit (受理后改由其他单位
+/// 办理): it becomes that unit's case and the previous unit no longer sees it. Returns the previous
+/// unit, or None when the case is not in that state or already with `c.unit`.
+pub async fn hand_on(
+    conn: &mut PgConnection,
+    c: &NewCase<'_>,
+) -> Result<Option<String>, sqlx::Error> {
+    let previous: Option<String> = sqlx::query_scalar(
+        "UPDATE handling_cases h SET unit_code = $2, level_unit = $2, origin = $3, assigned_by_unit = $4,
+                started_on = $5, version = h.version + 1, updated_at = now()
+         FROM handling_cases old
+         WHERE h.case_id = $1 AND old.case_id = h.case_id AND h.level = 'handling'
+           AND h.step = 'in_progress' AND h.closure_kind IS NULL AND h.unit_code <> $2
+           AND NOT EXISTS (SELECT 1 FROM opinions o WHERE o.case_id = h.case_id AND o.status = 'issued')
+         RETURNING old.unit_code",
+    )
+    .bind(c.case_id)
+    .bind(c.unit)
+    .bind(c.origin)
+    .bind(c.assigned_by_unit)
+    .bind(c.started_on)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(old) = &previous {
+        sqlx::query("DELETE FROM case_units WHERE case_id = $1 AND unit_code = $2")
+            .bind(c.case_id)
+            .bind(old)
+            .execute(&mut *conn)
+            .await?;
+        grant(conn, c.case_id, c.unit).await?;
+    }
+    Ok(previous)
+}
+
 /// Let `unit` see the case (the reviewing and re-reviewing organs).
 pub async fn grant(conn: &mut PgConnection, case_id: Uuid, unit: &str) -> Result<(), sqlx::Error> {
     sqlx::query(

@@ -294,7 +294,7 @@ pub async fn open_draft(
     level: &str,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT id FROM opinions WHERE case_id = $1 AND level = $2 AND status <> 'issued'",
+        "SELECT id FROM opinions WHERE case_id = $1 AND level = $2 AND status IN ('draft', 'approved')",
     )
     .bind(case_id)
     .bind(level)
@@ -317,6 +317,58 @@ pub async fn issued_of_level(
     .bind(level)
     .fetch_optional(conn)
     .await
+}
+
+/// Replace a draft's text (修改草稿); an approved draft goes back to draft (the approval was of
+/// the old text). Only a draft or approved opinion changes (`false` otherwise).
+pub async fn edit_opinion(
+    conn: &mut PgConnection,
+    id: Uuid,
+    d: &OpinionDraft,
+) -> Result<bool, sqlx::Error> {
+    let (task, unit, by) = match &d.implementation {
+        Some(i) => (Some(i.task.as_str()), Some(i.unit.as_str()), Some(i.by)),
+        None => (None, None, None),
+    };
+    let n = sqlx::query(
+        "UPDATE opinions SET outcome = $2, facts = $3, reasons = $4, legal_basis = $5,
+                implementation_task = $6, implementing_unit = $7, implement_by = $8,
+                status = 'draft', approved_by = NULL
+         WHERE id = $1 AND status IN ('draft', 'approved')",
+    )
+    .bind(id)
+    .bind(d.outcome)
+    .bind(&d.facts)
+    .bind(&d.reasons)
+    .bind(&d.legal_basis)
+    .bind(task)
+    .bind(unit)
+    .bind(by)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Withdraw a draft (撤回草稿): kept on record, never issued (`false` when already issued).
+pub async fn withdraw_opinion(
+    conn: &mut PgConnection,
+    id: Uuid,
+    by: &str,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE opinions SET status = 'withdrawn', withdrawn_by = $2, withdrawn_at = now(),
+                withdrawal_reason = $3
+         WHERE id = $1 AND status IN ('draft', 'approved')",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(reason)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
 pub async fn approve_opinion(

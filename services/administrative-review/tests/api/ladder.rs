@@ -134,6 +134,14 @@ async fn handling_opinion_delivery_and_no_review_is_final_the_day_after_the_wind
     assert_eq!(finalized.len(), 1);
     assert_eq!(finalized[0]["level"], "handling");
     assert_eq!(finalized[0]["concluded_on"], days_ago(7).to_string());
+    // It carries the final opinion: id, outcome, level, dates, issuing organ.
+    let last = &finalized[0]["final_opinion"];
+    assert_eq!(last["opinion_id"], opinion.as_str());
+    assert_eq!(last["outcome"], "support");
+    assert_eq!(last["level"], "handling");
+    assert_eq!(last["issued_on"], days_ago(40).to_string());
+    assert_eq!(last["delivered_on"], days_ago(38).to_string());
+    assert_eq!(last["issuing_unit"], RSJ);
 
     // Nothing more at this level; follow-up is recorded after finality.
     a.act(
@@ -343,6 +351,16 @@ async fn review_then_re_review_with_a_hearing_is_final_on_delivery_of_the_re_rev
     assert_eq!(finalized.len(), 1);
     assert_eq!(finalized[0]["level"], "re_review");
     assert_eq!(finalized[0]["concluded_on"], days_ago(2).to_string());
+    let last = &finalized[0]["final_opinion"];
+    assert_eq!(last["opinion_id"], re_review.to_string());
+    assert_eq!(last["outcome"], "uphold");
+    assert_eq!(last["level"], "re_review");
+    assert_eq!(last["issued_on"], days_ago(3).to_string());
+    assert_eq!(
+        last["delivered_on"],
+        days_ago(2).to_string(),
+        "delivery that made it final"
+    );
     // Nothing above a re-review.
     let (s, _) = a
         .post(

@@ -5,6 +5,7 @@
 // The helpers outside `#[test]` functions may panic too: a panic there is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod acts;
 mod helpers;
 mod ladder;
 mod rules;

@@ -353,6 +353,8 @@ async fn every_endpoint_is_in_the_openapi_document() {
         "/api/v1/handling/cases/{case_id}/hearings",
         "/api/v1/handling/cases/{case_id}/follow-ups",
         "/api/v1/handling/cases/{case_id}/follow-ups/{follow_up_id}/outcome",
+        "/api/v1/handling/opinions/{opinion_id}",
+        "/api/v1/handling/opinions/{opinion_id}/withdrawal",
         "/api/v1/handling/opinions/{opinion_id}/approval",
         "/api/v1/handling/opinions/{opinion_id}/issue",
         "/api/v1/handling/opinions/{opinion_id}/delivery",
