@@ -25,7 +25,7 @@ use xinfang_platform::http::BearerAuth;
         tokens::jwks, tokens::service_token,
     ),
     components(schemas(
-        units::UnitView, units::CreateUnit, units::UpdateUnit, units::UnitInput, units::RetireUnit, units::UnitHistoryView, units::Republished,
+        units::UnitView, units::CreateUnit, units::UpdateUnit, units::RetireUnit, units::UnitHistoryView, units::Republished,
         accounts::AccountView, accounts::CreateAccount, accounts::UpdateAccount, accounts::ResetPassword, accounts::SessionView,
         auth::LoginRequest, auth::SessionTokens, auth::RefreshRequest, auth::ChangePassword, auth::TotpCode, auth::TotpEnrolment, auth::Me,
         tokens::ServiceTokenRequest, tokens::ServiceToken, xinfang_platform::auth::Jwks, xinfang_platform::auth::Jwk,

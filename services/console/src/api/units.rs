@@ -99,41 +99,107 @@ pub struct UnitQuery {
     pub active: Option<bool>,
 }
 
-/// The facts of a unit an administrator submits (单位信息).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UnitInput {
-    pub name: String,
-    pub short_name: String,
-    pub kind: String,
-    pub level: String,
-    #[serde(default)]
-    pub parent_code: Option<String>,
-    #[serde(default)]
-    pub supervisor_code: Option<String>,
-    #[serde(default)]
-    pub township_code: Option<String>,
-    #[serde(default)]
-    pub remarks: Option<String>,
+/// The facts of a unit an administrator submits (单位信息), as `parse_facts` reads them.
+///
+/// `CreateUnit` and `UpdateUnit` spell these fields out rather than `#[serde(flatten)]` them: a
+/// flattened struct becomes an `allOf` whose parts both forbid additional properties, a schema
+/// no body can satisfy (and serde does not support `deny_unknown_fields` with `flatten`).
+pub struct UnitInput<'a> {
+    pub name: &'a str,
+    pub short_name: &'a str,
+    pub kind: &'a str,
+    pub level: &'a str,
+    pub parent_code: Option<&'a str>,
+    pub supervisor_code: Option<&'a str>,
+    pub township_code: Option<&'a str>,
+    pub remarks: Option<&'a str>,
 }
 
+/// A new unit (新增单位).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUnit {
     /// 单位代码，如 140423-XFJ
     pub code: String,
-    #[serde(flatten)]
-    pub facts: UnitInput,
+    /// 全称
+    pub name: String,
+    /// 简称
+    pub short_name: String,
+    /// 单位类别
+    pub kind: String,
+    /// 层级
+    pub level: String,
+    /// 上一级行政机关
+    #[serde(default)]
+    pub parent_code: Option<String>,
+    /// 主管机关
+    #[serde(default)]
+    pub supervisor_code: Option<String>,
+    /// 所属乡镇
+    #[serde(default)]
+    pub township_code: Option<String>,
+    /// 备注
+    #[serde(default)]
+    pub remarks: Option<String>,
 }
 
+impl CreateUnit {
+    fn facts(&self) -> UnitInput<'_> {
+        UnitInput {
+            name: &self.name,
+            short_name: &self.short_name,
+            kind: &self.kind,
+            level: &self.level,
+            parent_code: self.parent_code.as_deref(),
+            supervisor_code: self.supervisor_code.as_deref(),
+            township_code: self.township_code.as_deref(),
+            remarks: self.remarks.as_deref(),
+        }
+    }
+}
+
+/// A unit's changed facts (修改单位信息).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
-    #[serde(flatten)]
-    pub facts: UnitInput,
+    /// 全称
+    pub name: String,
+    /// 简称
+    pub short_name: String,
+    /// 单位类别
+    pub kind: String,
+    /// 层级
+    pub level: String,
+    /// 上一级行政机关
+    #[serde(default)]
+    pub parent_code: Option<String>,
+    /// 主管机关
+    #[serde(default)]
+    pub supervisor_code: Option<String>,
+    /// 所属乡镇
+    #[serde(default)]
+    pub township_code: Option<String>,
+    /// 备注
+    #[serde(default)]
+    pub remarks: Option<String>,
     /// The version the change was made from (乐观锁); a newer stored version answers 409.
     #[serde(default)]
     pub version: Option<i64>,
+}
+
+impl UpdateUnit {
+    fn facts(&self) -> UnitInput<'_> {
+        UnitInput {
+            name: &self.name,
+            short_name: &self.short_name,
+            kind: &self.kind,
+            level: &self.level,
+            parent_code: self.parent_code.as_deref(),
+            supervisor_code: self.supervisor_code.as_deref(),
+            township_code: self.township_code.as_deref(),
+            remarks: self.remarks.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -157,22 +223,22 @@ pub struct UnitHistoryView {
     pub changed_at: DateTime<Utc>,
 }
 
-fn parse_facts(i: &UnitInput) -> Result<UnitFacts, DomainError> {
-    let code = |field: &str, v: &Option<String>| -> Result<Option<UnitCode>, DomainError> {
-        match v.as_deref().map(str::trim) {
+fn parse_facts(i: &UnitInput<'_>) -> Result<UnitFacts, DomainError> {
+    let code = |field: &str, v: Option<&str>| -> Result<Option<UnitCode>, DomainError> {
+        match v.map(str::trim) {
             None | Some("") => Ok(None),
             Some(s) => UnitCode::parse(field, s).map(Some),
         }
     };
     Ok(UnitFacts {
-        name: UnitName::parse("name", "单位全称", &i.name)?,
-        short_name: UnitName::parse("short_name", "单位简称", &i.short_name)?,
-        kind: UnitKind::parse("kind", &i.kind)?,
-        level: UnitLevel::parse("level", &i.level)?,
-        parent_code: code("parent_code", &i.parent_code)?,
-        supervisor_code: code("supervisor_code", &i.supervisor_code)?,
-        township_code: code("township_code", &i.township_code)?,
-        remarks: parse_remarks(i.remarks.as_deref())?,
+        name: UnitName::parse("name", "单位全称", i.name)?,
+        short_name: UnitName::parse("short_name", "单位简称", i.short_name)?,
+        kind: UnitKind::parse("kind", i.kind)?,
+        level: UnitLevel::parse("level", i.level)?,
+        parent_code: code("parent_code", i.parent_code)?,
+        supervisor_code: code("supervisor_code", i.supervisor_code)?,
+        township_code: code("township_code", i.township_code)?,
+        remarks: parse_remarks(i.remarks)?,
     })
 }
 
@@ -356,7 +422,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let code = UnitCode::parse("code", &body.code)?;
-    let facts = parse_facts(&body.facts)?;
+    let facts = parse_facts(&body.facts())?;
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     if store::units::get(uow.conn(), code.as_str())
         .await?
@@ -401,7 +467,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let code = UnitCode::parse("code", &path)?;
-    let facts = parse_facts(&body.facts)?;
+    let facts = parse_facts(&body.facts())?;
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     let current = store::units::get_for_update(uow.conn(), code.as_str())
         .await?
