@@ -61,6 +61,7 @@ pub mod support;
         statistics::indicators,
         statistics::hotspots,
         crate::statistics::api::review::review_ladder,
+        crate::statistics::api::overrides::legal_channel_overrides,
         reports::annual,
         reports::monthly
     ),
@@ -112,6 +113,8 @@ pub mod support;
         crate::statistics::domain::indicators::HotspotReport,
         crate::statistics::domain::indicators::Hotspot,
         crate::statistics::domain::review::ReviewLadderReport,
+        crate::statistics::domain::overrides::OverrideReport,
+        crate::statistics::domain::overrides::OverrideGroup,
         crate::statistics::domain::review::LevelFigures
     ))
 )]
@@ -223,6 +226,10 @@ fn oversight_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/statistics/review-ladder",
             web::get().to(crate::statistics::api::review::review_ladder),
+        )
+        .route(
+            "/statistics/legal-channel-overrides",
+            web::get().to(crate::statistics::api::overrides::legal_channel_overrides),
         )
         .route("/reports/annual/{year}", web::get().to(reports::annual))
         .route("/reports/monthly/{month}", web::get().to(reports::monthly));

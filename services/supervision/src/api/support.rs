@@ -80,6 +80,7 @@ impl Problems {
 /// Keyset page (`after` = last id of the previous page; ids are time-ordered UUIDv7).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 上一页最后一条的 id
     pub after: Option<Uuid>,

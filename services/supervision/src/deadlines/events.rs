@@ -345,6 +345,18 @@ async fn hand_over(
     handed: HandOver<'_>,
 ) -> Result<(), sqlx::Error> {
     close_acceptance(uow, handed.case_id, handed.on, &envelope.routing_key()).await?;
+    // A case accepted with a handling unit and then handed on (受理后改由其他单位办理): the unit
+    // named at acceptance no longer owes its result; the receiving unit's clocks start below.
+    deadlines::close(
+        uow.conn(),
+        handed.case_id,
+        &[DeadlineKind::Handling, DeadlineKind::SimpleOpinion],
+        None,
+        handed.on,
+        Closing::Cancelled,
+        &envelope.routing_key(),
+    )
+    .await?;
     add_case_unit(uow, handed.case_id, handed.unit).await?;
     for kind in RECEIVING_KINDS {
         deadlines::open(

@@ -55,6 +55,8 @@ pub async fn apply(
 ) -> Result<(), sqlx::Error> {
     // Administrative review's ladder (opinions, delivery, requests, finality): `store::review`.
     crate::statistics::store::review::record(uow.conn(), envelope, event).await?;
+    // Legal-channel overrides (偏离法定途径建议): `store::overrides`.
+    crate::statistics::store::overrides::record(uow.conn(), envelope, event).await?;
     if let DomainEvent::PetitionRegistered(e) = event {
         return apply_registrations(uow, &[e]).await;
     }

@@ -274,6 +274,7 @@ async fn each_clock_is_opened_closed_and_moved_by_its_events() {
             case_number: "x".into(),
             concluded_on: d("2025-12-01"),
             level: "handling".into(),
+            final_opinion: None,
         },
         Some(c),
     )
@@ -372,6 +373,7 @@ async fn each_assessment_finding_is_raised_by_a_constructed_case() {
             case_number: "x".into(),
             concluded_on: d("2025-09-27"),
             level: "handling".into(),
+            final_opinion: None,
         },
         Some(k),
     )
@@ -550,6 +552,7 @@ async fn each_assessment_finding_is_raised_by_a_constructed_case() {
             case_number: "x".into(),
             concluded_on: d("2025-11-20"),
             level: "handling".into(),
+            final_opinion: None,
         },
         Some(on_time),
     )

@@ -13,3 +13,4 @@ mod mediation;
 mod oversight;
 mod review_clocks;
 mod statistics;
+mod unknown_fields;

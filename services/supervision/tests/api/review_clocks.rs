@@ -256,6 +256,7 @@ async fn windows_run_from_delivery_and_end_on_a_holiday_or_a_make_up_working_day
             case_number: "x".into(),
             concluded_on: d("2025-10-10"),
             level: "handling".into(),
+            final_opinion: None,
         },
         Some(holiday),
     )
@@ -392,6 +393,7 @@ async fn an_undelivered_opinion_is_a_finding_and_implementation_outlives_finalit
             case_number: "x".into(),
             concluded_on: d("2025-09-01"),
             level: "handling".into(),
+            final_opinion: None,
         },
         Some(case),
     )

@@ -702,3 +702,131 @@ async fn satisfaction_ratings_from_the_self_service_are_counted_once_per_case() 
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn legal_channel_overrides_are_counted_by_unit_channel_and_month() {
+    let app = TestApp::spawn().await;
+    let overridden = |id: Uuid, channel: &str, kind: &str, on: NaiveDate, unit: &str| {
+        xinfang_contracts::intake_legal::LegalChannelOverriddenV1 {
+            petition_id: id,
+            case_number: "c".into(),
+            suggested_channel: channel.into(),
+            decision_kind: kind.into(),
+            reason: "信访人坚持以信访形式反映，且不属于诉讼受理范围".into(),
+            decided_on: on,
+            decided_by_unit: unit.into(),
+            decided_by: "clerk-1".into(),
+        }
+    };
+    let mut ids = Vec::new();
+    for (day, township) in [(3, "城关镇"), (4, "城关镇"), (5, "夏店镇")] {
+        ids.push(
+            app.register(
+                date(2025, 3, day),
+                "law_litigation",
+                township,
+                Channel::Visit,
+                None,
+            )
+            .await,
+        );
+    }
+    let (a, b, c) = (ids[0], ids[1], ids[2]);
+    app.apply_event(
+        &overridden(a, "political_legal", "accept", date(2025, 3, 10), BUREAU),
+        a,
+    )
+    .await;
+    app.apply_event(
+        &overridden(b, "political_legal", "transfer", date(2025, 3, 12), BUREAU),
+        b,
+    )
+    .await;
+    app.apply_event(
+        &overridden(
+            c,
+            "administrative_reconsideration",
+            "assign",
+            date(2025, 4, 2),
+            BUREAU,
+        ),
+        c,
+    )
+    .await;
+    let auditor = token("au", BUREAU, &[Role::Auditor]);
+    // In the indicators: the total, and per group (here by township, from the case's facts).
+    let (s, r) = app
+        .get(
+            "/api/v1/statistics/indicators?from=2025-03-01&to=2025-04-30&group_by=township",
+            &auditor,
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["total"]["legal_channel_overrides"]["value"], 3.0);
+    assert_eq!(r["total"]["legal_channel_overrides"]["status"], "measured");
+    let group = |key: &str| {
+        r["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        group("城关镇")["indicators"]["legal_channel_overrides"]["value"],
+        2.0
+    );
+    assert_eq!(
+        group("夏店镇")["indicators"]["legal_channel_overrides"]["value"],
+        1.0
+    );
+    // March only: the April override is outside the period.
+    let (_, r) = app
+        .get(
+            "/api/v1/statistics/indicators?from=2025-03-01&to=2025-03-31&group_by=unit",
+            &auditor,
+        )
+        .await;
+    assert_eq!(r["total"]["legal_channel_overrides"]["value"], 2.0);
+    // By month, unit and channel.
+    let (s, r) = app
+        .get(
+            "/api/v1/statistics/legal-channel-overrides?from=2025-03-01&to=2025-04-30",
+            &auditor,
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["total"], 3);
+    let cells: Vec<(String, String, String, i64)> = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["month"].as_str().unwrap().to_string(),
+                g["unit"].as_str().unwrap().to_string(),
+                g["channel_label"].as_str().unwrap().to_string(),
+                g["overrides"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        vec![
+            ("2025-03".into(), BUREAU.into(), "政法部门".into(), 2),
+            ("2025-04".into(), BUREAU.into(), "行政复议".into(), 1),
+        ]
+    );
+    // A unit sees only its own overrides.
+    let rsj = token("head-rsj", "140423-RSJ", &[Role::UnitHead]);
+    let (s, r) = app
+        .get(
+            "/api/v1/statistics/legal-channel-overrides?from=2025-03-01&to=2025-04-30",
+            &rsj,
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["total"], 0);
+    app.stop().await;
+}

@@ -544,23 +544,39 @@ pub async fn report_misconduct(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct MisconductFilter {
+    /// 上一页最后一条的 id
+    pub after: Option<Uuid>,
+    /// 每页条数 1–200, 默认 50
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
     /// true: only reports with no accountability case yet (未查处)
     pub uninvestigated: Option<bool>,
 }
 
+impl MisconductFilter {
+    /// The keyset page asked for (one query string: the page and the filter, unknown keys refused).
+    pub fn page(&self) -> PageQuery {
+        PageQuery {
+            after: self.after,
+            limit: self.limit,
+        }
+    }
+}
+
 /// List misconduct reports (问题反映列表), county supervision only.
 #[utoipa::path(
-    get, path = "/api/v1/misconduct-reports", tag = "追责问责", params(PageQuery, MisconductFilter),
+    get, path = "/api/v1/misconduct-reports", tag = "追责问责", params(MisconductFilter),
     responses((status = 200, body = Page<MisconductReportView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn list_misconduct(
     actor: Actor,
-    page: xinfang_platform::http::Query<PageQuery>,
     filter: xinfang_platform::http::Query<MisconductFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = filter.page();
     county_reader(&actor)?;
     let items: Vec<MisconductReportView> = store::list_misconduct(
         &pool,

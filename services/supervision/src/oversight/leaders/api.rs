@@ -221,24 +221,40 @@ pub async fn record_action(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct LeaderFilter {
+    /// 上一页最后一条的 id
+    pub after: Option<Uuid>,
+    /// 每页条数 1–200, 默认 50
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
     /// A leader's user id; leaders default to their own cases
     pub leader_id: Option<String>,
+}
+
+impl LeaderFilter {
+    /// The keyset page asked for (one query string: the page and the filter, unknown keys refused).
+    pub fn page(&self) -> PageQuery {
+        PageQuery {
+            after: self.after,
+            limit: self.limit,
+        }
+    }
 }
 
 /// List leaders' cases with their progress (包案领导及其案件进展).
 #[utoipa::path(
     get, path = "/api/v1/leader-assignments", tag = "领导包案",
-    params(PageQuery, LeaderFilter),
+    params(LeaderFilter),
     responses((status = 200, body = Page<LeaderAssignmentView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn list(
     actor: Actor,
-    page: xinfang_platform::http::Query<PageQuery>,
     filter: xinfang_platform::http::Query<LeaderFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = filter.page();
     actor.require(Permission::ReadCases)?;
     let leader = filter.leader_id.clone().or_else(|| {
         (actor.roles.contains(&Role::Leader) && !actor.has(Permission::Administer))

@@ -147,23 +147,39 @@ pub async fn record(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct IncidentFilter {
+    /// 上一页最后一条的 id
+    pub after: Option<Uuid>,
+    /// 每页条数 1–200, 默认 50
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
     pub person_ref: Option<String>,
     pub case_id: Option<Uuid>,
 }
 
+impl IncidentFilter {
+    /// The keyset page asked for (one query string: the page and the filter, unknown keys refused).
+    pub fn page(&self) -> PageQuery {
+        PageQuery {
+            after: self.after,
+            limit: self.limit,
+        }
+    }
+}
+
 /// List incidents (维护秩序记录): the county sees all, a unit its own.
 #[utoipa::path(
-    get, path = "/api/v1/order-incidents", tag = "维护秩序", params(PageQuery, IncidentFilter),
+    get, path = "/api/v1/order-incidents", tag = "维护秩序", params(IncidentFilter),
     responses((status = 200, body = Page<IncidentView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn list(
     actor: Actor,
-    page: xinfang_platform::http::Query<PageQuery>,
     filter: xinfang_platform::http::Query<IncidentFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = filter.page();
     actor.require(Permission::ReadCases)?;
     let unit = scoped_unit(&actor);
     let items: Vec<IncidentView> = store::list(

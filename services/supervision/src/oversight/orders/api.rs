@@ -284,25 +284,41 @@ pub async fn respond(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct OrderFilter {
+    /// 上一页最后一条的 id
+    pub after: Option<Uuid>,
+    /// 每页条数 1–200, 默认 50
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
     /// open | responded | escalated | overdue
     pub status: Option<String>,
     pub case_id: Option<Uuid>,
 }
 
+impl OrderFilter {
+    /// The keyset page asked for (one query string: the page and the filter, unknown keys refused).
+    pub fn page(&self) -> PageQuery {
+        PageQuery {
+            after: self.after,
+            limit: self.limit,
+        }
+    }
+}
+
 /// List orders (督办令列表): the bureau and leaders see all, a unit its own. Keyset pages.
 #[utoipa::path(
     get, path = "/api/v1/orders", tag = "督查督办",
-    params(PageQuery, OrderFilter),
+    params(OrderFilter),
     responses((status = 200, body = Page<OrderView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn list(
     actor: Actor,
-    page: xinfang_platform::http::Query<PageQuery>,
     filter: xinfang_platform::http::Query<OrderFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = filter.page();
     actor.require(Permission::ReadCases)?;
     let unit = scoped_unit(&actor);
     let filter = OrderListFilter {

@@ -230,23 +230,39 @@ pub async fn feedback(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RecommendationFilter {
+    /// 上一页最后一条的 id
+    pub after: Option<Uuid>,
+    /// 每页条数 1–200, 默认 50
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
     /// true: only those past their feedback deadline without feedback
     pub overdue: Option<bool>,
 }
 
+impl RecommendationFilter {
+    /// The keyset page asked for (one query string: the page and the filter, unknown keys refused).
+    pub fn page(&self) -> PageQuery {
+        PageQuery {
+            after: self.after,
+            limit: self.limit,
+        }
+    }
+}
+
 /// List recommendations (建议列表); the board of overdue feedback is `?overdue=true`.
 #[utoipa::path(
-    get, path = "/api/v1/recommendations", tag = "三项建议", params(PageQuery, RecommendationFilter),
+    get, path = "/api/v1/recommendations", tag = "三项建议", params(RecommendationFilter),
     responses((status = 200, body = Page<RecommendationView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn list(
     actor: Actor,
-    page: xinfang_platform::http::Query<PageQuery>,
     filter: xinfang_platform::http::Query<RecommendationFilter>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = filter.page();
     actor.require(Permission::ReadCases)?;
     let today = today_in_china();
     let unit = scoped_unit(&actor);

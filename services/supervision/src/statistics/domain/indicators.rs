@@ -164,6 +164,9 @@ pub struct Indicators {
     pub transfers: Measure,
     /// 交办
     pub assignments: Measure,
+    /// 偏离法定途径建议: decisions dated in the period that accepted, transferred or assigned a
+    /// matter the routing rules sent to a legal channel (with the recorded override reason)
+    pub legal_channel_overrides: Measure,
     /// 考核发现 by question (应登记不登记, 应受理不受理, 应办理不办理, 应追责不追责, 应查处不查处)
     pub findings: BTreeMap<String, i64>,
 }
@@ -205,7 +208,16 @@ pub fn indicators_from(c: &[i64; 16], findings: BTreeMap<String, i64>) -> Indica
         },
         transfers: Measure::count(i("transferred")),
         assignments: Measure::count(i("assigned")),
+        legal_channel_overrides: Measure::count(0),
         findings,
+    }
+}
+
+impl Indicators {
+    /// With the number of legal-channel overrides of the group.
+    pub fn with_overrides(mut self, n: i64) -> Indicators {
+        self.legal_channel_overrides = Measure::count(n);
+        self
     }
 }
 

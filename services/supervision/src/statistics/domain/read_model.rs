@@ -50,6 +50,7 @@ pub fn handled_events() -> Vec<String> {
         xinfang_contracts::review::CaseClosedV1::routing_key(),
         xinfang_contracts::notices::MediationConcludedV1::routing_key(),
         xinfang_contracts::satisfaction::SatisfactionRatedV1::routing_key(),
+        xinfang_contracts::intake_legal::LegalChannelOverriddenV1::routing_key(),
     ]
 }
 

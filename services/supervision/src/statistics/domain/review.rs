@@ -26,6 +26,8 @@ pub struct LevelFigures {
     pub outcome_rates: BTreeMap<String, f64>,
     /// Cases that became final at this level (终结)
     pub finalized: i64,
+    /// Final opinion's outcome code → cases final at this level on it (终结意见结果)
+    pub finalized_outcomes: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -64,7 +66,12 @@ pub fn ladder_from(
             "opinion_delivered" => f.opinions_delivered += n,
             "requested" => f.requests += n,
             "refused" => f.late_refusals += n,
-            "finalized" => f.finalized += n,
+            "finalized" => {
+                f.finalized += n;
+                if let Some(o) = outcome {
+                    *f.finalized_outcomes.entry(o.clone()).or_default() += n;
+                }
+            }
             _ => {}
         }
     }
@@ -112,6 +119,12 @@ mod tests {
             ("requested".into(), "review".into(), None, 5),
             ("refused".into(), "review".into(), None, 1),
             ("finalized".into(), "handling".into(), None, 7),
+            (
+                "finalized".into(),
+                "review".into(),
+                Some("uphold".into()),
+                2,
+            ),
         ];
         let r = ladder_from(d, d, "county".into(), &rows);
         assert_eq!(r.review.opinions_issued, 4);
@@ -121,5 +134,8 @@ mod tests {
         assert_eq!(r.review.late_refusals, 1);
         assert_eq!(r.handling.finalized, 7);
         assert_eq!(r.handling.delivery_rate, None);
+        assert_eq!(r.review.finalized, 2);
+        assert_eq!(r.review.finalized_outcomes["uphold"], 2);
+        assert!(r.handling.finalized_outcomes.is_empty());
     }
 }

@@ -1,5 +1,7 @@
 //! The read queries behind the indicators, the hot-spot warning and the reports.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
 
@@ -18,7 +20,10 @@ use crate::{
             read_model::field_label_zh,
             reports::Figures,
         },
-        store::rollup::{findings_by, rollup_sums},
+        store::{
+            overrides,
+            rollup::{findings_by, rollup_sums},
+        },
     },
 };
 
@@ -41,22 +46,41 @@ pub async fn indicators(
         .await?
         .remove("")
         .unwrap_or_else(empty_findings);
+    let total_overrides: i64 = overrides::counts_by(pool, scope.unit(), None, from, to)
+        .await?
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
     let mut groups = Vec::new();
     if let Some(dim) = group_by {
         let mut f = findings_by(pool, scope, Some(dim), from, to).await?;
+        let mut o: BTreeMap<String, i64> =
+            overrides::counts_by(pool, scope.unit(), Some(dim), from, to)
+                .await?
+                .into_iter()
+                .collect();
         for (key, c) in rollup_sums(pool, scope, dim.as_str(), from, to).await? {
             let findings = f.remove(&key).unwrap_or_else(empty_findings);
+            let n = o.remove(&key).unwrap_or(0);
             groups.push(Group {
                 label: label_of(dim, &key),
-                indicators: indicators_from(&c, findings),
+                indicators: indicators_from(&c, findings).with_overrides(n),
                 key,
             });
         }
-        // Units with findings but no cases registered in the period still show.
+        // Units with findings (or overrides) but no cases registered in the period still show.
         for (key, findings) in f {
+            let n = o.remove(&key).unwrap_or(0);
             groups.push(Group {
                 label: label_of(dim, &key),
-                indicators: indicators_from(&[0; 16], findings),
+                indicators: indicators_from(&[0; 16], findings).with_overrides(n),
+                key,
+            });
+        }
+        for (key, n) in o {
+            groups.push(Group {
+                label: label_of(dim, &key),
+                indicators: indicators_from(&[0; 16], empty_findings()).with_overrides(n),
                 key,
             });
         }
@@ -69,7 +93,7 @@ pub async fn indicators(
             Scope::Unit(u) => u.clone(),
         },
         group_by: group_by.map(|d| d.as_str().to_string()),
-        total: indicators_from(&total, total_findings),
+        total: indicators_from(&total, total_findings).with_overrides(total_overrides),
         groups,
     })
 }

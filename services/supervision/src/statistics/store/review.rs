@@ -45,12 +45,15 @@ pub async fn record(
             None,
             e.requested_on,
         ),
+        // The final opinion's issuing organ and outcome (终结所依据的意见), when carried.
         DomainEvent::CaseFinalized(e) => (
             e.petition_id,
-            "",
+            e.final_opinion
+                .as_ref()
+                .map_or("", |o| o.issuing_unit.as_str()),
             "finalized",
             e.level.as_str(),
-            None,
+            e.final_opinion.as_ref().map(|o| o.outcome.as_str()),
             e.concluded_on,
         ),
         _ => return Ok(()),
