@@ -308,8 +308,10 @@ mod tests {
 
     #[test]
     fn a_bad_configuration_is_refused() {
-        let mut s = ArchiveSettings::default();
-        s.default_class = "none".into();
+        let s = ArchiveSettings {
+            default_class: "none".into(),
+            ..ArchiveSettings::default()
+        };
         assert!(RetentionPolicy::new(&s).is_err());
         let mut s = ArchiveSettings::default();
         s.classes.push(s.classes[0].clone());

@@ -139,7 +139,6 @@ async fn a_final_case_is_archived_found_held_and_destroyed_only_with_a_second_ap
         }
     };
     let package: Value = wait_for("the archive package", WAIT, || {
-        let get = get.clone();
         let archivist = archivist.clone();
         async move {
             let (status, body) = get(format!("/api/v1/archive/{case_id}"), archivist).await;
@@ -250,9 +249,8 @@ async fn a_final_case_is_archived_found_held_and_destroyed_only_with_a_second_ap
     assert!(check_package(&app.pool, case_id).await.unwrap().is_ok());
 
     // Found by case number and by petitioner, only within the caller's unit.
-    let search = |who: String, body: Value| {
-        let post = post.clone();
-        async move { post("/api/v1/archive/search".into(), who, body).await }
+    let search = |who: String, body: Value| async move {
+        post("/api/v1/archive/search".into(), who, body).await
     };
     for criteria in [
         json!({ "case_number": case_number }),
