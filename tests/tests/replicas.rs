@@ -7,7 +7,9 @@
 //!   outbox) and, per case, in outbox order;
 //! - deadline timers fire once (one step_reached event per fired step);
 //! - case numbers stay gap-free with registrations spread over both intake replicas;
-//! - an idempotency key used at one replica answers the same at the other.
+//! - an idempotency key used at one replica answers the same at the other;
+//! - two console replicas share sessions, the login throttle and the signing key, and publish a
+//!   units directory change once (`two_console_replicas_share_sessions_throttle_directory_and_keys`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -386,4 +388,242 @@ async fn two_replicas_of_every_service_apply_publish_and_fire_once() {
     })
     .await;
     r.stop().await;
+}
+
+/// Two console replicas (控制台两副本) on one database with the same signing key, as deployed:
+/// - a session opened at one replica refreshes at the other, and a logout at either ends it at both;
+/// - failed logins at both replicas add up to one lockout (the throttle lives in the database);
+/// - a unit created at one replica is published once (the replicas' relays together publish each
+///   outbox row once) and reaches the services' copies;
+/// - tokens issued by either replica are accepted by services that trust either replica's JWKS.
+#[tokio::test]
+async fn two_console_replicas_share_sessions_throttle_directory_and_keys() {
+    use xinfang_e2e::console::{add_account, admin_token, console_settings};
+
+    let env = TestEnv::new();
+    let mut seed = [0u8; 32];
+    seed[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+    seed[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    let mut settings = console_settings(&env, 300);
+    settings.console.tokens.signing_keys = vec![console::configuration::KeySettings {
+        kid: "replicas-1".into(),
+        private_key_pem: Some(console::domain::keys::KeyPair::pem_of_seed(&seed).into()),
+        private_key_file: None,
+        state: console::configuration::KeyState::Active,
+        retired_at: None,
+    }];
+    let consoles = [
+        spawn_app(console::startup::build(settings.clone())).await,
+        spawn_app(console::startup::build(settings)).await,
+    ];
+    // Intake trusts only the first replica's JWKS, mediation only the second's.
+    let trusting = |service: &str, console: usize| {
+        let mut platform = env.settings(service);
+        platform.auth.public_keys = Vec::new();
+        platform.auth.jwks_url = Some(consoles[console].url("/.well-known/jwks.json"));
+        platform.auth.min_refresh_interval_secs = 0;
+        platform
+    };
+    let intake = spawn_app(intake::startup::build(intake::configuration::Settings {
+        platform: trusting("intake", 0),
+        intake: intake::configuration::IntakeSettings {
+            division_code: "140423".into(),
+        },
+    }))
+    .await;
+    let mediation = spawn_app(mediation::startup::build(
+        mediation::configuration::Settings {
+            platform: trusting("mediation", 1),
+        },
+    ))
+    .await;
+    for app in [&intake, &mediation, &consoles[0], &consoles[1]] {
+        assert!(app.broker.wait_connected(Duration::from_secs(15)).await);
+    }
+    let client = test_client();
+    let post_json = |url: String, token: Option<String>, body: Value| {
+        let client = client.clone();
+        async move {
+            let mut req = client.post(url).json(&body);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // A token is accepted when the answer is about the resource (404), not the caller (401).
+    let accepted_at = |url: String, token: String| {
+        let client = client.clone();
+        async move {
+            let s = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            s == 404
+        }
+    };
+    let intake_case = intake.url(&format!("/api/v1/petitions/{}", Uuid::now_v7()));
+    let mediation_case = mediation.url(&format!("/api/v1/cases/{}", Uuid::now_v7()));
+
+    // Sessions: opened at replica 0, refreshed at replica 1, ended at replica 1 for both.
+    add_account(
+        &consoles[0],
+        "clerk.replicas",
+        xinfang_test_support::BUREAU,
+        &["clerk"],
+        "Xf-replicas-2026!",
+        None,
+    )
+    .await;
+    let (s, session) = post_json(
+        consoles[0].url("/api/v1/auth/login"),
+        None,
+        json!({ "login_name": "clerk.replicas", "password": "Xf-replicas-2026!" }),
+    )
+    .await;
+    assert_eq!(s, 200, "{session}");
+    let first_token = session["access_token"].as_str().unwrap().to_string();
+    let (s, refreshed) = post_json(
+        consoles[1].url("/api/v1/auth/refresh"),
+        None,
+        json!({ "refresh_token": session["refresh_token"] }),
+    )
+    .await;
+    assert_eq!(s, 200, "the other replica knows the session: {refreshed}");
+    let second_token = refreshed["access_token"].as_str().unwrap().to_string();
+    // Tokens of either replica, at services trusting either replica's JWKS.
+    for token in [&first_token, &second_token] {
+        assert!(
+            accepted_at(intake_case.clone(), token.clone()).await,
+            "intake accepts it"
+        );
+        assert!(
+            accepted_at(mediation_case.clone(), token.clone()).await,
+            "mediation accepts it"
+        );
+    }
+    let (s, _) = post_json(
+        consoles[1].url("/api/v1/auth/logout"),
+        Some(second_token.clone()),
+        json!({}),
+    )
+    .await;
+    assert!(s < 300, "logout: {s}");
+    let (s, _) = post_json(
+        consoles[0].url("/api/v1/auth/refresh"),
+        None,
+        json!({ "refresh_token": refreshed["refresh_token"] }),
+    )
+    .await;
+    assert_eq!(s, 401, "the session ended at both replicas");
+
+    // Throttle: five failures spread over both replicas lock the login name at both.
+    add_account(
+        &consoles[1],
+        "handler.replicas",
+        xinfang_test_support::BUREAU,
+        &["handler"],
+        "Xf-handler-2026!",
+        None,
+    )
+    .await;
+    for i in 0..5 {
+        let (s, _) = post_json(
+            consoles[i % 2].url("/api/v1/auth/login"),
+            None,
+            json!({ "login_name": "handler.replicas", "password": "wrong-password-1" }),
+        )
+        .await;
+        assert_eq!(s, 401);
+    }
+    for console in &consoles {
+        let (s, b) = post_json(
+            console.url("/api/v1/auth/login"),
+            None,
+            json!({ "login_name": "handler.replicas", "password": "Xf-handler-2026!" }),
+        )
+        .await;
+        assert_eq!(s, 429, "locked at every replica: {b}");
+    }
+
+    // The units directory: a unit created at replica 1, published once, known to the services.
+    let admin = admin_token(&consoles[0]).await;
+    let (s, b) = post_json(
+        consoles[1].url("/api/v1/units"),
+        Some(admin.clone()),
+        json!({ "code": "140423-DAJ", "name": "襄垣县档案局", "short_name": "县档案局",
+                "kind": "department", "level": "county", "parent_code": "140423-ZF" }),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    for app in [&intake, &mediation] {
+        let url = app.url("/api/v1/directory/units/140423-DAJ");
+        wait_for("the new unit at a service", Duration::from_secs(15), || {
+            let (client, url, admin) = (client.clone(), url.clone(), admin.clone());
+            async move {
+                let s = client
+                    .get(url)
+                    .bearer_auth(admin)
+                    .send()
+                    .await
+                    .ok()?
+                    .status();
+                (s.as_u16() == 200).then_some(())
+            }
+        })
+        .await;
+    }
+    let console_pool = consoles[0].pool.clone();
+    wait_count(
+        &console_pool,
+        "SELECT count(*) FROM outbox WHERE published_at IS NULL",
+        0,
+    )
+    .await;
+    assert_eq!(
+        count(
+            &console_pool,
+            "SELECT count(*) FROM outbox WHERE envelope->'payload'->'unit'->>'code' = '140423-DAJ'
+                                          OR envelope->'payload'->>'code' = '140423-DAJ'"
+        )
+        .await,
+        1,
+        "one change, one event"
+    );
+    // Each outbox row published once, by one replica or the other.
+    let rows = count(&console_pool, "SELECT count(*) FROM outbox").await as f64;
+    let mut published = 0.0;
+    for c in &consoles {
+        let text = client
+            .get(c.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        published += text
+            .lines()
+            .filter(|l| l.split(['{', ' ']).next() == Some("xinfang_events_published_total"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>();
+    }
+    assert_eq!(
+        published, rows,
+        "the console replicas published each event once"
+    );
+
+    for app in [intake, mediation] {
+        app.stop().await;
+    }
+    for c in consoles {
+        c.stop().await;
+    }
+    drop(env);
 }

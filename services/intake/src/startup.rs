@@ -57,7 +57,11 @@ pub async fn build_with_options(
     });
     builder
         .consumer(Arc::new(IntakeEvents), hooks)
-        .openapi(api::ApiDoc::openapi().merge_from(api::internal::InternalApi::openapi()))
+        .openapi(
+            api::ApiDoc::openapi()
+                .merge_from(api::internal::InternalApi::openapi())
+                .merge_from(api::archive_record::ArchiveApi::openapi()),
+        )
         .app_data(state)
         .app_data(registrar)
         .routes(api::configure)

@@ -37,6 +37,8 @@ pub struct NotificationSettings {
     /// Directory of the holiday calendars (节假日安排) for the dates the self-service shows; empty
     /// for the shipped ones.
     pub calendar_dir: String,
+    /// The archive (信访档案, decision 0017).
+    pub archive: ArchiveSettings,
 }
 
 /// The documents' typeface (文书字体): a file the project installs (Debian `fonts-noto-cjk`).
@@ -178,6 +180,57 @@ impl Default for SelfServiceSettings {
         SelfServiceSettings {
             attempts_per_minute: 20,
             trust_forwarded_for: false,
+        }
+    }
+}
+
+/// The archive (信访档案): how long after finality a case is packaged, and the retention classes
+/// (保管期限) with their periods.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ArchiveSettings {
+    /// Seconds between a case becoming final and its packaging (default 30 days).
+    pub delay_secs: u64,
+    /// How often the archiver looks for due cases.
+    pub poll_interval_ms: u64,
+    /// Cases packaged per round.
+    pub batch_size: i64,
+    /// Seconds before a failed packaging (e.g. intake unreachable) is tried again.
+    pub retry_secs: u64,
+    /// The class a new package gets.
+    pub default_class: String,
+    pub classes: Vec<RetentionClassSettings>,
+}
+
+/// One retention class (保管期限类别): a code, its Chinese name, and its period in years (none:
+/// kept permanently, never destroyed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionClassSettings {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub years: Option<u32>,
+}
+
+impl Default for ArchiveSettings {
+    fn default() -> Self {
+        let class = |code: &str, name: &str, years: Option<u32>| RetentionClassSettings {
+            code: code.into(),
+            name: name.into(),
+            years,
+        };
+        ArchiveSettings {
+            delay_secs: 30 * 24 * 3600,
+            poll_interval_ms: 60_000,
+            batch_size: 20,
+            retry_secs: 300,
+            default_class: "long".into(),
+            classes: vec![
+                class("permanent", "永久", None),
+                class("long", "长期", Some(30)),
+                class("short", "短期", Some(10)),
+            ],
         }
     }
 }

@@ -6,6 +6,7 @@
 //! petitioner's self-service with the query code (查询码) and the satisfaction rating.
 
 pub mod api;
+pub mod archive;
 pub mod channels;
 pub mod configuration;
 pub mod domain;

@@ -8,6 +8,10 @@ use xinfang_messaging::ConsumerHooks;
 use xinfang_platform::Service;
 
 use crate::api::{self, state::AppState};
+use crate::archive::api::{ArchiveApi, ArchiveState};
+use crate::archive::domain::RetentionPolicy;
+use crate::archive::source::ArchiveSource;
+use crate::archive::workers::Archiver;
 use crate::channels::contacts::{ContactSource, IntakeContacts};
 use crate::channels::{email::Mailer, sms::SmsGateway};
 use crate::configuration::Settings;
@@ -24,6 +28,8 @@ pub struct Options {
     pub contacts: Option<Arc<dyn ContactSource>>,
     /// Organ names (default: the service's units directory copy, `xinfang_platform::directory`).
     pub names: Option<Arc<dyn OrganNames>>,
+    /// What the archive asks intake (default: intake's internal endpoints).
+    pub archive_source: Option<Arc<dyn ArchiveSource>>,
 }
 
 /// The notification service: its HTTP API, event consumer, outbox relay and dispatcher.
@@ -52,6 +58,17 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
         Some(c) => c,
         None => Arc::new(IntakeContacts::new(n.contacts.clone())?),
     };
+    let archive_source: Arc<dyn ArchiveSource> = match options.archive_source {
+        Some(s) => s,
+        None => Arc::new(IntakeContacts::new(n.contacts.clone())?),
+    };
+    let policy = RetentionPolicy::new(&n.archive).map_err(|e| anyhow::anyhow!(e))?;
+    let archive_state = web::Data::new(ArchiveState {
+        source: archive_source.clone(),
+        policy: policy.clone(),
+    });
+    let archive_settings = n.archive.clone();
+    let archive_fonts = fonts.clone();
     let builder = Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR);
     let names: Arc<dyn OrganNames> = match options.names {
         Some(n) => n,
@@ -82,8 +99,9 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
     let delivery = n.delivery.clone();
     builder
         .consumer(Arc::new(NotificationEvents { names }), options.hooks)
-        .openapi(api::ApiDoc::openapi())
+        .openapi(api::ApiDoc::openapi().merge_from(ArchiveApi::openapi()))
         .app_data(state)
+        .app_data(archive_state)
         .routes(api::configure)
         .worker("dispatcher", move |ctx| {
             let dispatcher = Dispatcher {
@@ -96,6 +114,17 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
                 settings: delivery,
             };
             dispatcher.run(ctx)
+        })
+        .worker("archiver", move |ctx| {
+            let archiver = Archiver {
+                pool: ctx.pool.clone(),
+                waker: ctx.waker.clone(),
+                source: archive_source,
+                fonts: archive_fonts,
+                policy,
+                settings: archive_settings,
+            };
+            archiver.run(ctx)
         })
         .build()
         .await

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::archive::{ArchiveDestroyedV1, ArchivePackagedV1};
 use crate::deadline_changes::DeadlineChangedV1;
 use crate::envelope::{ContractError, Envelope, Event, Producer};
 use crate::intake_legal::{
@@ -642,6 +643,8 @@ domain_events!(
     DisputeRegistered(DisputeRegisteredV1),
     DisputeResolved(DisputeResolvedV1),
     SatisfactionRated(SatisfactionRatedV1),
+    ArchivePackaged(ArchivePackagedV1),
+    ArchiveDestroyed(ArchiveDestroyedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

@@ -5,6 +5,7 @@
 //! compatibly (consumers ignore unknown fields); a breaking change is a new version, and consumers
 //! accept both versions during a rollout.
 
+pub mod archive;
 pub mod deadline_changes;
 pub mod envelope;
 pub mod events;

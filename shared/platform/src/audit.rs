@@ -117,7 +117,7 @@ fn chain_of(case_id: Option<Uuid>) -> i16 {
 
 // Cannot fail: a `serde_json::Value` always serializes.
 #[allow(clippy::expect_used)]
-fn canonical(chain: i16, chain_seq: i64, at: &DateTime<Utc>, e: &AuditEntry) -> Vec<u8> {
+pub(crate) fn canonical(chain: i16, chain_seq: i64, at: &DateTime<Utc>, e: &AuditEntry) -> Vec<u8> {
     // serde_json's Map is ordered by key, so this is canonical for the same values.
     let v = json!({
         "chain": chain,
@@ -132,7 +132,7 @@ fn canonical(chain: i16, chain_seq: i64, at: &DateTime<Utc>, e: &AuditEntry) -> 
     serde_json::to_vec(&v).expect("audit entries serialize")
 }
 
-fn hash(prev: &[u8], body: &[u8]) -> Vec<u8> {
+pub(crate) fn hash(prev: &[u8], body: &[u8]) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(body);

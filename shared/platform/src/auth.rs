@@ -49,10 +49,12 @@ pub enum Role {
     Admin,
     /// 个人信息查阅: may see identity and phone numbers unmasked (every view is audited).
     PiiViewer,
+    /// 档案员: keeps the archive (信访档案): legal holds, destruction requests and approvals.
+    Archivist,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Clerk,
         Role::Handler,
         Role::UnitHead,
@@ -62,6 +64,7 @@ impl Role {
         Role::Auditor,
         Role::Admin,
         Role::PiiViewer,
+        Role::Archivist,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -74,6 +77,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Admin => "admin",
             Role::PiiViewer => "pii_viewer",
+            Role::Archivist => "archivist",
         }
     }
 }
@@ -118,6 +122,11 @@ pub enum Permission {
     SearchByIdentity,
     /// 查阅检举控告内容: only the roles that handle accusations
     ReadAccusationText,
+    /// 档案管理: read and search the archive (信访档案), place and lift legal holds, request
+    /// destruction
+    ManageArchive,
+    /// 批准档案销毁: approve a destruction another person requested
+    ApproveArchiveDestruction,
 }
 
 /// Which units a role holds a right in (权限的单位范围).
@@ -178,6 +187,13 @@ pub const PERMISSION_MATRIX: &[(Permission, Role, UnitScope)] = {
         (P::ReadAccusationText, UnitHead, AnyUnit),
         (P::ReadAccusationText, Supervisor, AnyUnit),
         (P::ReadAccusationText, Leader, AnyUnit),
+        // 信访档案: the unit's archivist keeps its archive; an administrator too. A destruction is
+        // approved only at the county bureau (the archivist or administrator there), and never by
+        // the person who requested it (checked where it is approved).
+        (P::ManageArchive, Archivist, AnyUnit),
+        (P::ManageArchive, Admin, AnyUnit),
+        (P::ApproveArchiveDestruction, Archivist, Bureau),
+        (P::ApproveArchiveDestruction, Admin, Bureau),
     ]
 };
 
@@ -197,6 +213,8 @@ impl Permission {
             Permission::ReadAccountability => "查阅追责问责材料",
             Permission::SearchByIdentity => "按身份证号或电话查找信访人",
             Permission::ReadAccusationText => "查阅检举控告内容",
+            Permission::ManageArchive => "管理信访档案",
+            Permission::ApproveArchiveDestruction => "批准销毁信访档案",
         }
     }
 

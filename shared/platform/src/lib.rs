@@ -4,6 +4,7 @@
 //! workers together.
 
 pub mod audit;
+pub mod audit_trail;
 pub mod auth;
 pub mod case_registry;
 pub mod directory;

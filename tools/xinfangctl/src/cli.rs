@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PiiCommand,
     },
+    /// The archive (信访档案, in notification's database).
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -359,4 +364,21 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("administrative-review"));
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Check archive packages against their manifests and chain proofs (档案校验); exit code 1
+    /// when one is broken.
+    Verify(ArchiveVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveVerifyArgs {
+    /// One case (信访件 id); every package when omitted.
+    #[arg(long)]
+    pub case: Option<uuid::Uuid>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -20,7 +20,8 @@ use clap::Parser;
 
 use crate::{
     cli::{
-        AuditCommand, Cli, Command, DeliveriesCommand, DirectoryCommand, DlqCommand, PiiCommand,
+        ArchiveCommand, AuditCommand, Cli, Command, DeliveriesCommand, DirectoryCommand,
+        DlqCommand, PiiCommand,
     },
     error::CliResult,
 };
@@ -67,5 +68,8 @@ async fn run(cli: &Cli) -> CliResult {
         Command::Pii {
             command: PiiCommand::Rotate(a),
         } => commands::pii::rotate(dir, a).await,
+        Command::Archive {
+            command: ArchiveCommand::Verify(a),
+        } => commands::archive::verify(dir, a).await,
     }
 }

@@ -169,6 +169,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/internal/v1")
             .app_data(web::Data::new(AcceptServiceScopes::new([CONTACT_SCOPE])))
             .route("/petitions/contacts", web::post().to(contacts))
-            .route("/query-codes/verify", web::post().to(verify_query_code)),
+            .route("/query-codes/verify", web::post().to(verify_query_code))
+            .configure(super::archive_record::routes),
     );
 }

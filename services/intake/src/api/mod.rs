@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod archive_record;
 pub mod assignments;
 pub mod decisions;
 pub mod error;

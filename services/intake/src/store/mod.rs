@@ -5,6 +5,7 @@
 use crate::domain::IntakeError;
 
 pub mod access;
+pub mod archive;
 pub mod contacts;
 pub mod decisions;
 pub mod lookup;

@@ -84,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/self-service/documents/{id}.pdf",
                 web::get().to(self_service::document),
             )
-            .route("/self-service/rating", web::post().to(self_service::rate)),
+            .route("/self-service/rating", web::post().to(self_service::rate))
+            .configure(crate::archive::api::routes),
     );
 }

@@ -55,8 +55,8 @@ pub trait ContactSource: Send + Sync {
 
 /// Intake's internal endpoints (`/internal/v1/...`).
 pub struct IntakeContacts {
-    client: reqwest::Client,
-    settings: ContactSettings,
+    pub(crate) client: reqwest::Client,
+    pub(crate) settings: ContactSettings,
     token: Mutex<Option<(String, Instant)>>,
 }
 
@@ -102,7 +102,7 @@ impl IntakeContacts {
 
     /// The service token: the configured one, or the console's (cached until shortly before it
     /// expires).
-    async fn token(&self) -> Result<String, ChannelError> {
+    pub(crate) async fn token(&self) -> Result<String, ChannelError> {
         if let Some(t) = &self.settings.token {
             return Ok(t.expose_secret().to_string());
         }

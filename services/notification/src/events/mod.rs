@@ -78,7 +78,10 @@ impl EventHandler for NotificationEvents {
             DomainEvent::IntakeNoticeRequested(e) => {
                 requests::notice_requested(conn, names, envelope, &e.request).await?
             }
-            DomainEvent::CaseFinalized(e) => requests::case_finalized(conn, e).await?,
+            DomainEvent::CaseFinalized(e) => {
+                crate::archive::events::case_finalized(conn, envelope, e).await?;
+                requests::case_finalized(conn, e).await?
+            }
             DomainEvent::MediationConcluded(e) => requests::mediation_concluded(conn, e).await?,
             _ => 0,
         };

@@ -4,6 +4,7 @@
 // also covers the helpers beside them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod batches;
 mod decisions;
 mod delivery;

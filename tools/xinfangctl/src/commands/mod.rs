@@ -1,5 +1,6 @@
 //! The subcommands (子命令).
 
+pub mod archive;
 pub mod audit;
 pub mod backup;
 pub mod deliveries;
