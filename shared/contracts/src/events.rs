@@ -9,6 +9,7 @@ use crate::envelope::{ContractError, Envelope, Event, Producer};
 use crate::intake_legal::{
     AssignmentObjectionRuledV1, IntakeNoticeRequestedV1, LegalChannelOverriddenV1,
 };
+use crate::mediation::MediationBodyChangedV1;
 use crate::mediation::{
     AgreementNotPerformedV1, AgreementPerformedV1, DisputeRegisteredV1, DisputeResolvedV1,
     JudicialConfirmationAppliedV1, JudicialConfirmationRuledV1, MediationAgreementReachedV1,
@@ -621,6 +622,7 @@ domain_events!(
     DisputeRegistered(DisputeRegisteredV1),
     DisputeResolved(DisputeResolvedV1),
     SatisfactionRated(SatisfactionRatedV1),
+    MediationBodyChanged(MediationBodyChangedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

@@ -21,7 +21,9 @@ use crate::{
     domain::{
         access,
         mediator_choice::{explain, recusal, Exclusion, Suggestion, RANKING_RULE},
-        referral::{after_answer, parse_parties, ConsentAnswer, Party, Stage, Status},
+        referral::{
+            after_answer, mediable_category, parse_parties, ConsentAnswer, Party, Stage, Status,
+        },
         text, MediationError,
     },
     events::publish,
@@ -100,6 +102,7 @@ pub async fn refer(
                 .await?
                 .ok_or(MediationError::NotFound("信访件不存在或无权查看"))?;
             access::may_refer(&actor, c.unit())?;
+            mediable_category(c.category.as_deref())?;
             (c.field, c.township, c.respondent_unit)
         }
         (Stage::PrePetition, _, _) => {
