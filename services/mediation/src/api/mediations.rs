@@ -351,20 +351,12 @@ pub async fn suggestions(
         return Err(ApiError::validation("limit", "条数应在 1 至 50 之间"));
     }
     let mut conn = pool.acquire().await?;
-    let m = mediations::load(&mut conn, *path)
+    let m = suggest::context(&mut conn, *path)
         .await?
         .ok_or_else(|| ApiError::not_found("调解不存在或无权查看"))?;
     access::may_read(&actor, &[&m.body_unit, &m.matter_unit])?;
     access::may_mediate(&actor, &m.body_unit)?;
-    let candidates = suggest::candidates(
-        &mut conn,
-        m.id,
-        &m.field,
-        &m.township,
-        m.respondent_unit.as_deref(),
-        limit,
-    )
-    .await?;
+    let candidates = suggest::candidates(&mut conn, &m, limit).await?;
     Ok(HttpResponse::Ok().json(Suggestions {
         mediators: explain(candidates, &m.field, &m.township),
         field: m.field,
@@ -372,7 +364,6 @@ pub async fn suggestions(
         rule: RANKING_RULE.to_string(),
     }))
 }
-
 /// The mediator chosen (指定调解员).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
