@@ -1,7 +1,9 @@
 //! Notification's benchmark (`cargo run --release -p notification --example bench`):
 //!
 //! 1. documents: a representative 信访处理意见书 printed as A4 PDF (subset Noto Serif CJK) again and
-//!    again, on one thread and on two; PDFs per second and the latency percentiles per document;
+//!    again, on one thread and on two, and as the service prints them (`FontBook::render_blocking`:
+//!    the blocking pool, one document per core at a time) with 16 requests in flight; PDFs per
+//!    second and the latency percentiles per document (waiting for a core included);
 //! 2. dispatch: notices with an SMS delivery sent by the dispatcher to a local SMS gateway (an HTTP
 //!    server started here), with the service's real database and transactions; notices
 //!    dispatched per second.
@@ -104,6 +106,45 @@ fn bench_pdf(fonts: &FontBook) {
         "pdf, {threads} threads: {n} documents in {:.2} s = {:.0} PDFs/s; p50 {:.1} ms, p99 {:.1} ms",
         two.as_secs_f64(),
         n as f64 / two.as_secs_f64(),
+        percentile(&lat, 0.50).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+    );
+}
+
+/// As the service prints: `render_blocking` from async tasks, `in_flight` at a time.
+async fn bench_pdf_service(fonts: &FontBook) {
+    let n = 2_000;
+    let in_flight = 16;
+    let start = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..in_flight)
+        .map(|_| {
+            let fonts = fonts.clone();
+            let next = next.clone();
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        return lat;
+                    }
+                    let t = Instant::now();
+                    let _ = fonts.render_blocking(opinion(i)).await;
+                    lat.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = Vec::with_capacity(n);
+    for t in tasks {
+        lat.extend(t.await.unwrap_or_default());
+    }
+    let all = start.elapsed();
+    lat.sort();
+    println!(
+        "pdf, service : {n} documents, {in_flight} in flight, render_blocking (one per core) in {:.2} s = {:.0} PDFs/s; p50 {:.1} ms, p99 {:.1} ms (waiting included)",
+        all.as_secs_f64(),
+        n as f64 / all.as_secs_f64(),
         percentile(&lat, 0.50).as_secs_f64() * 1e3,
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
     );
@@ -258,5 +299,12 @@ async fn main() -> anyhow::Result<()> {
         2,
     )?;
     bench_pdf(&fonts);
+    bench_pdf_service(&fonts).await;
+    println!(
+        "load average: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
     bench_dispatch(fonts).await
 }

@@ -10,6 +10,7 @@ use crate::envelope::{ContractError, Envelope, Event, Producer};
 use crate::intake_legal::{
     AssignmentObjectionRuledV1, IntakeNoticeRequestedV1, LegalChannelOverriddenV1,
 };
+use crate::mediation::MediationBodyChangedV1;
 use crate::mediation::{
     AgreementNotPerformedV1, AgreementPerformedV1, DisputeRegisteredV1, DisputeResolvedV1,
     JudicialConfirmationAppliedV1, JudicialConfirmationRuledV1, MediationAgreementReachedV1,
@@ -645,6 +646,7 @@ domain_events!(
     SatisfactionRated(SatisfactionRatedV1),
     ArchivePackaged(ArchivePackagedV1),
     ArchiveDestroyed(ArchiveDestroyedV1),
+    MediationBodyChanged(MediationBodyChangedV1),
 );
 
 fn unknown(envelope: &Envelope) -> ContractError {

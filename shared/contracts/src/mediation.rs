@@ -33,6 +33,12 @@ pub mod stages {
     pub const PRE_PETITION: &str = "pre_petition";
 }
 
+/// The reference a registered dispute (矛盾纠纷登记) goes by where a case number would stand: in
+/// its notices and in supervision's judicial-confirmation clock (`纠纷-<dispute id>`).
+pub fn dispute_reference(dispute_id: Uuid) -> String {
+    format!("纠纷-{dispute_id}")
+}
+
 /// `mediation.mediation.referred.v1`: a matter was referred to a mediation body (引调).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediationReferredV1 {
@@ -166,6 +172,9 @@ pub struct JudicialConfirmationAppliedV1 {
     pub mediation_id: Uuid,
     #[serde(default)]
     pub petition_id: Option<Uuid>,
+    /// The registered dispute, for a mediation before any petition.
+    #[serde(default)]
+    pub dispute_id: Option<Uuid>,
     pub court: String,
     pub applied_on: NaiveDate,
 }
@@ -271,6 +280,27 @@ pub struct DisputeResolvedV1 {
     pub resolved_on: NaiveDate,
 }
 mediation_event!(DisputeResolvedV1, "dispute.resolved");
+
+/// `mediation.body.changed.v1`: a mediation body (调解组织) was added to the directory or changed
+/// by an administrator or its head; `active = false` means it was deactivated (停用) and takes no
+/// referral. `changes` names the fields that changed (all of them for `created`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediationBodyChangedV1 {
+    pub body_id: Uuid,
+    /// `created` | `updated` | `deactivated` | `reactivated`
+    pub change: String,
+    pub changes: Vec<String>,
+    pub name: String,
+    pub kind: String,
+    pub township: String,
+    pub fields: Vec<String>,
+    /// 所属单位
+    pub unit_code: String,
+    pub active: bool,
+    pub changed_on: NaiveDate,
+    pub changed_by: String,
+}
+mediation_event!(MediationBodyChangedV1, "body.changed");
 
 #[cfg(test)]
 mod tests {

@@ -43,9 +43,14 @@ pub mod templates {
     /// 调解协议书 (人民调解法 arts 28-31): fields `parties`, `dispute`, `terms`, `perform_by`,
     /// `body`, `mediator`, `signed_on`.
     pub const MEDIATION_AGREEMENT: &str = "mediation_agreement";
+    /// 调解通知 to a party of a registered dispute not (yet) a petition (信访前矛盾纠纷): fields
+    /// `session_on`, `place`, `mediator`, `body`, `dispute`. The request's `petition_id` is the
+    /// dispute's id and its `case_number` the dispute's reference
+    /// ([`crate::mediation::dispute_reference`]); `fields.addressee` names the party.
+    pub const DISPUTE_MEDIATION_NOTICE: &str = "dispute_mediation_notice";
 
     /// Every code above.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         EXTENSION_NOTICE,
         HANDLING_OPINION,
         REVIEW_OPINION,
@@ -56,7 +61,12 @@ pub mod templates {
         ASSIGNMENT_ACCEPTANCE_NOTICE,
         MEDIATION_NOTICE,
         MEDIATION_AGREEMENT,
+        DISPUTE_MEDIATION_NOTICE,
     ];
+
+    /// The optional field every template accepts: the name of the person addressed (受送达人),
+    /// e.g. a party of a dispute, instead of "信访人".
+    pub const ADDRESSEE_FIELD: &str = "addressee";
 }
 
 /// Who a notice is for (送达对象).
@@ -228,7 +238,7 @@ mod tests {
             DomainEvent::decode(&env),
             Ok(DomainEvent::MediationNoticeRequested(_))
         ));
-        assert_eq!(templates::ALL.len(), 10);
+        assert_eq!(templates::ALL.len(), 11);
     }
 
     #[test]

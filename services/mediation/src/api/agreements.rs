@@ -89,7 +89,7 @@ pub async fn agree(
     end(&mut uow, &m, Status::Agreed, outcome, reason, a.agreed_on).await?;
     uow.enqueue(&publish::agreement_reached(&m, &a, mediator_id))
         .await?;
-    if let Some(notice) = publish::agreement_notice(
+    for notice in publish::agreement_notices(
         &m,
         &a,
         &parties,

@@ -12,7 +12,9 @@ use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
     directory::Directory,
     error::ErrorBody,
-    idempotency, Actor, ApiError, Permission,
+    idempotency,
+    time::today_in_china,
+    Actor, ApiError, Permission,
 };
 
 use super::support::{begin, ok, Begun};
@@ -22,6 +24,7 @@ use crate::{
         directory::{BodyDraft, MediatorDraft, NewBody, NewMediator},
         MediationError,
     },
+    events::publish,
     store::directory::{self, BodyRow, MediatorRow},
 };
 
@@ -76,6 +79,14 @@ pub async fn create_body(
         }
         Err(e) => return Err(e.into()),
     };
+    uow.enqueue(&publish::body_changed(
+        &row,
+        "created",
+        &ALL_BODY_FIELDS,
+        today_in_china(),
+        &actor.user_id,
+    ))
+    .await?;
     uow.audit(AuditEntry::by(
         &actor,
         "mediation.body.create",
@@ -84,6 +95,95 @@ pub async fn create_body(
     ))
     .await?;
     idempotency::created(uow, &actor, key.as_deref(), &row).await
+}
+
+const ALL_BODY_FIELDS: [&str; 7] = [
+    "name",
+    "kind",
+    "township",
+    "fields",
+    "contact",
+    "unit_code",
+    "active",
+];
+
+/// Change or deactivate a mediation body (修改、停用调解组织): the whole body as it should be, with
+/// `active: false` to deactivate it (refused while mediations of it are under way). Administrators,
+/// bureau staff with the mediation right, and the head of the unit that runs it (of both units
+/// when it moves to another unit).
+#[utoipa::path(
+    put, path = "/api/v1/mediation-bodies/{id}", tag = "调解名录", request_body = BodyDraft,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "幂等键")),
+    responses((status = 200, body = BodyRow), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "同名调解组织，或尚有进行中的调解不能停用"),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, body = %path))]
+pub async fn update_body(
+    req: HttpRequest,
+    actor: Actor,
+    path: web::Path<Uuid>,
+    body: web::Json<BodyDraft>,
+    pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
+    units: web::Data<Directory>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let draft = body.into_inner();
+    let new = NewBody::parse(&draft)?;
+    unit_known(&units, "unit_code", Some(&new.unit_code))?;
+    let (mut uow, key) = match begin(&req, &actor, &pool, &waker, &(id, &draft)).await? {
+        Begun::Go(uow, key) => (uow, key),
+        Begun::Replay(r) => return Ok(r),
+    };
+    let old_row = directory::find_body_for_update(uow.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("调解组织不存在"))?;
+    access::may_maintain(&actor, &old_row.unit_code)?;
+    access::may_maintain(&actor, &new.unit_code)?;
+    let old = old_row.as_new();
+    let changes = new.changes(&old);
+    if changes.is_empty() {
+        return ok(uow, &actor, key.as_deref(), &old_row).await;
+    }
+    let live = if old.active && !new.active {
+        directory::live_mediations_of_body(uow.conn(), id).await?
+    } else {
+        0
+    };
+    new.may_take_effect(&old, live)?;
+    let row = match directory::update_body(uow.conn(), id, &new).await {
+        Ok(row) => row,
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            return Err(MediationError::conflict("duplicate_body", "该单位已有同名调解组织").into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let change = match (old.active, new.active) {
+        (true, false) => "deactivated",
+        (false, true) => "reactivated",
+        _ => "updated",
+    };
+    uow.enqueue(&publish::body_changed(
+        &row,
+        change,
+        &changes,
+        today_in_china(),
+        &actor.user_id,
+    ))
+    .await?;
+    uow.audit(AuditEntry::by(
+        &actor,
+        "mediation.body.update",
+        None,
+        json!({ "body_id": id, "change": change, "changes": changes,
+                "unit_code": { "from": old.unit_code, "to": row.unit_code }, "active": row.active }),
+    ))
+    .await?;
+    tracing::info!(body = %id, change, "mediation body changed");
+    ok(uow, &actor, key.as_deref(), &row).await
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]

@@ -21,7 +21,9 @@ use crate::{
     domain::{
         access,
         mediator_choice::{explain, recusal, Exclusion, Suggestion, RANKING_RULE},
-        referral::{after_answer, parse_parties, ConsentAnswer, Party, Stage, Status},
+        referral::{
+            after_answer, mediable_category, parse_parties, ConsentAnswer, Party, Stage, Status,
+        },
         text, MediationError,
     },
     events::publish,
@@ -100,6 +102,7 @@ pub async fn refer(
                 .await?
                 .ok_or(MediationError::NotFound("信访件不存在或无权查看"))?;
             access::may_refer(&actor, c.unit())?;
+            mediable_category(c.category.as_deref())?;
             (c.field, c.township, c.respondent_unit)
         }
         (Stage::PrePetition, _, _) => {
@@ -348,20 +351,12 @@ pub async fn suggestions(
         return Err(ApiError::validation("limit", "条数应在 1 至 50 之间"));
     }
     let mut conn = pool.acquire().await?;
-    let m = mediations::load(&mut conn, *path)
+    let m = suggest::context(&mut conn, *path)
         .await?
         .ok_or_else(|| ApiError::not_found("调解不存在或无权查看"))?;
     access::may_read(&actor, &[&m.body_unit, &m.matter_unit])?;
     access::may_mediate(&actor, &m.body_unit)?;
-    let candidates = suggest::candidates(
-        &mut conn,
-        m.id,
-        &m.field,
-        &m.township,
-        m.respondent_unit.as_deref(),
-        limit,
-    )
-    .await?;
+    let candidates = suggest::candidates(&mut conn, &m, limit).await?;
     Ok(HttpResponse::Ok().json(Suggestions {
         mediators: explain(candidates, &m.field, &m.township),
         field: m.field,
@@ -369,7 +364,6 @@ pub async fn suggestions(
         rule: RANKING_RULE.to_string(),
     }))
 }
-
 /// The mediator chosen (指定调解员).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -24,6 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/mediation-bodies", web::post().to(directory::create_body))
             .route("/mediation-bodies", web::get().to(directory::list_bodies))
+            .route(
+                "/mediation-bodies/{id}",
+                web::put().to(directory::update_body),
+            )
             .route("/mediators", web::post().to(directory::create_mediator))
             .route("/mediators", web::get().to(directory::list_mediators))
             .route("/mediators/{id}", web::put().to(directory::update_mediator))
@@ -88,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         mediations::of_case,
         directory::create_body,
         directory::list_bodies,
+        directory::update_body,
         directory::create_mediator,
         directory::list_mediators,
         directory::update_mediator,

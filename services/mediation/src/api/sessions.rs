@@ -86,7 +86,16 @@ async fn book(
         .await?
         .map(|x| x.name)
         .unwrap_or_default();
-    if let Some(notice) = publish::session_notice(m, s, &mediator, today_in_china()) {
+    let parties: Vec<String> = if m.petition_id.is_none() {
+        mediations::parties(uow.conn(), m.id)
+            .await?
+            .into_iter()
+            .map(|p| p.name)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for notice in publish::session_notices(m, s, &mediator, &parties, today_in_china()) {
         uow.enqueue(&notice).await?;
     }
     Ok(id)

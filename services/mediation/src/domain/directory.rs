@@ -58,6 +58,10 @@ pub struct BodyDraft {
     pub contact: String,
     /// 所属单位 (unit code of the unit that runs it)
     pub unit_code: String,
+    /// 启用: `false` deactivates the body (停用): it takes no new referral and its mediators are
+    /// no longer suggested; refused while it has mediations under way.
+    #[serde(default = "yes")]
+    pub active: bool,
 }
 
 /// A valid body.
@@ -69,6 +73,7 @@ pub struct NewBody {
     pub fields: Vec<String>,
     pub contact: String,
     pub unit_code: String,
+    pub active: bool,
 }
 
 impl NewBody {
@@ -80,7 +85,42 @@ impl NewBody {
             fields: text::codes("fields", "擅长领域", &d.fields)?,
             contact: text::required("contact", "联系方式", &d.contact, 100)?,
             unit_code: text::code("unit_code", "所属单位", &d.unit_code)?,
+            active: d.active,
         })
+    }
+
+    /// What this draft changes of `old` (变更事项), by field name, for the audit row and the event.
+    pub fn changes(&self, old: &NewBody) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut diff = |name: &'static str, changed: bool| {
+            if changed {
+                out.push(name)
+            }
+        };
+        diff("name", self.name != old.name);
+        diff("kind", self.kind != old.kind);
+        diff("township", self.township != old.township);
+        diff("fields", self.fields != old.fields);
+        diff("contact", self.contact != old.contact);
+        diff("unit_code", self.unit_code != old.unit_code);
+        diff("active", self.active != old.active);
+        out
+    }
+
+    /// A body is deactivated (停用) only when no mediation of it is under way: those must end
+    /// first (or be referred anew), never be left with a body that no longer exists.
+    pub fn may_take_effect(&self, old: &NewBody, live_mediations: i64) -> Result<()> {
+        if old.active && !self.active && live_mediations > 0 {
+            return Err(MediationError::Conflict {
+                code: "body_has_live_mediations",
+                message: format!(
+                    "调解组织“{}”尚有进行中的调解{live_mediations}件，办结或改派后才能停用",
+                    old.name
+                ),
+                details: Some(serde_json::json!({ "live_mediations": live_mediations })),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -155,6 +195,7 @@ mod tests {
             fields: vec!["agriculture_rural".into()],
             contact: "0355-1234567".into(),
             unit_code: "140423-GHZ".into(),
+            active: true,
         }
     }
 
@@ -169,5 +210,32 @@ mod tests {
         let mut b = body();
         b.fields.clear();
         assert!(NewBody::parse(&b).is_err());
+    }
+
+    #[test]
+    fn a_change_names_what_it_changes() {
+        let old = NewBody::parse(&body()).unwrap();
+        let mut b = body();
+        b.contact = " 0355-7654321 ".into();
+        b.active = false;
+        let new = NewBody::parse(&b).unwrap();
+        assert_eq!(new.changes(&old), vec!["contact", "active"]);
+        assert!(NewBody::parse(&body()).unwrap().changes(&old).is_empty());
+    }
+
+    #[test]
+    fn a_body_with_live_mediations_is_not_deactivated() {
+        let old = NewBody::parse(&body()).unwrap();
+        let mut b = body();
+        b.active = false;
+        let off = NewBody::parse(&b).unwrap();
+        let refused = off.may_take_effect(&old, 2).unwrap_err();
+        assert!(refused.to_string().contains("进行中的调解2件"), "{refused}");
+        assert!(off.may_take_effect(&old, 0).is_ok());
+        // Other changes, and reactivation, never wait for the live mediations.
+        let mut renamed = NewBody::parse(&body()).unwrap();
+        renamed.contact = "0355-1".into();
+        assert!(renamed.may_take_effect(&old, 5).is_ok());
+        assert!(old.may_take_effect(&off, 5).is_ok());
     }
 }

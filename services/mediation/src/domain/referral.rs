@@ -42,6 +42,37 @@ impl Stage {
     }
 }
 
+/// Only a claim (申诉求决类) may be referred to mediation (调解优先贯穿申诉求决类事项化解全过程):
+/// a suggestion (建议意见类) or an accusation (检举控告类) is not a dispute between parties, and a
+/// matter whose category is not yet known is classified first. Pre-petition disputes are
+/// referred without a category.
+pub fn mediable_category(category: Option<&str>) -> Result<()> {
+    let refuse = |message: String, category: Option<&str>| MediationError::Conflict {
+        code: "category_not_mediable",
+        message,
+        details: Some(serde_json::json!({ "field": "petition_id", "category": category })),
+    };
+    match category {
+        Some("claim") => Ok(()),
+        Some(other) => {
+            let label = match other {
+                "suggestion" => "建议意见类",
+                "accusation" => "检举控告类",
+                _ => "其他类别",
+            };
+            Err(refuse(
+                format!("该信访事项属于{label}，只有申诉求决类事项可以引导调解"),
+                Some(other),
+            ))
+        }
+        None => Err(refuse(
+            "该信访事项尚未确定类别；只有确定为申诉求决类的事项可以引导调解，请先在受理时确定类别"
+                .into(),
+            None,
+        )),
+    }
+}
+
 /// A party (当事人).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -254,6 +285,24 @@ pub fn after_answer(answer: &ConsentAnswer, consents: &[(String, String)]) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_claims_are_referred() {
+        assert!(mediable_category(Some("claim")).is_ok());
+        let suggestion = mediable_category(Some("suggestion")).unwrap_err();
+        assert!(
+            suggestion.to_string().contains("建议意见类"),
+            "{suggestion}"
+        );
+        assert!(mediable_category(Some("accusation"))
+            .unwrap_err()
+            .to_string()
+            .contains("检举控告类"));
+        assert!(mediable_category(None)
+            .unwrap_err()
+            .to_string()
+            .contains("尚未确定类别"));
+    }
 
     fn parties() -> Vec<Party> {
         vec![

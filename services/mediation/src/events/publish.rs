@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 use xinfang_contracts::{
     mediation::{
-        AgreementNotPerformedV1, AgreementPerformedV1, DisputeRegisteredV1, DisputeResolvedV1,
-        JudicialConfirmationAppliedV1, JudicialConfirmationRuledV1, MediationAgreementReachedV1,
-        MediationConsentRecordedV1, MediationConsentRefusedV1, MediationEndedV1,
-        MediationReferredV1, MediationSessionHeldV1, MediationSessionScheduledV1,
-        MediatorAssignedV1,
+        dispute_reference, AgreementNotPerformedV1, AgreementPerformedV1, DisputeRegisteredV1,
+        DisputeResolvedV1, JudicialConfirmationAppliedV1, JudicialConfirmationRuledV1,
+        MediationAgreementReachedV1, MediationBodyChangedV1, MediationConsentRecordedV1,
+        MediationConsentRefusedV1, MediationEndedV1, MediationReferredV1, MediationSessionHeldV1,
+        MediationSessionScheduledV1, MediatorAssignedV1,
     },
     notices::{
         templates, MediationConcludedV1, MediationNoticeRequestedV1, NoticeRecipient, NoticeRequest,
@@ -21,7 +21,10 @@ use xinfang_contracts::{
 
 use crate::{
     domain::{referral::ConsentAnswer, session::Schedule},
-    store::{agreements::AgreementRow, disputes::DisputeRow, mediations::MediationRow},
+    store::{
+        agreements::AgreementRow, directory::BodyRow, disputes::DisputeRow,
+        mediations::MediationRow,
+    },
 };
 
 fn of<E: Event>(event: &E, petition_id: Option<Uuid>) -> Envelope {
@@ -137,16 +140,16 @@ pub fn session_held(
     )
 }
 
-/// The petitioner's 调解通知 for a session of a petition's mediation (none for a dispute: it has
-/// no petition for notification to address).
-pub fn session_notice(
+/// The 调解通知 of a session: to the petitioner for a petition's mediation; for a registered
+/// dispute, to each party by name (`dispute_mediation_notice`, served in person by the body).
+pub fn session_notices(
     m: &MediationRow,
     s: &Schedule,
     mediator: &str,
+    parties: &[String],
     on: NaiveDate,
-) -> Option<Envelope> {
-    let (petition_id, case_number) = (m.petition_id?, m.case_number.clone()?);
-    let fields = BTreeMap::from([
+) -> Vec<Envelope> {
+    let mut fields = BTreeMap::from([
         (
             "session_on".to_string(),
             xinfang_platform::time::china_date(s.starts_at).to_string(),
@@ -155,14 +158,54 @@ pub fn session_notice(
         ("mediator".to_string(), mediator.to_string()),
         ("body".to_string(), m.body_name.clone()),
     ]);
-    Some(notice(
+    if let (Some(petition_id), Some(case_number)) = (m.petition_id, m.case_number.clone()) {
+        return vec![notice(
+            m,
+            petition_id,
+            case_number,
+            templates::MEDIATION_NOTICE,
+            on,
+            fields,
+        )];
+    }
+    let Some(dispute_id) = m.dispute_id else {
+        return Vec::new();
+    };
+    fields.insert("dispute".to_string(), m.summary.clone());
+    to_each_party(
         m,
-        petition_id,
-        case_number,
-        templates::MEDIATION_NOTICE,
+        dispute_id,
+        templates::DISPUTE_MEDIATION_NOTICE,
         on,
-        fields,
-    ))
+        &fields,
+        parties,
+    )
+}
+
+/// One request per party of a dispute, each naming its addressee (受送达人).
+fn to_each_party(
+    m: &MediationRow,
+    dispute_id: Uuid,
+    template: &str,
+    on: NaiveDate,
+    fields: &BTreeMap<String, String>,
+    parties: &[String],
+) -> Vec<Envelope> {
+    parties
+        .iter()
+        .map(|party| {
+            let mut fields = fields.clone();
+            fields.insert(templates::ADDRESSEE_FIELD.to_string(), party.clone());
+            notice(
+                m,
+                dispute_id,
+                dispute_reference(dispute_id),
+                template,
+                on,
+                fields,
+            )
+        })
+        .collect()
 }
 
 fn notice(
@@ -215,16 +258,16 @@ pub fn agreement_reached(m: &MediationRow, a: &AgreementRow, mediator_id: Uuid) 
     )
 }
 
-/// The 调解协议书 rendered for the petitioner (written agreements of petitions).
-pub fn agreement_notice(
+/// The 调解协议书 of a written agreement: to the petitioner for a petition; for a registered
+/// dispute, to each party by name.
+pub fn agreement_notices(
     m: &MediationRow,
     a: &AgreementRow,
     parties: &[String],
     mediator: &str,
-) -> Option<Envelope> {
-    let (petition_id, case_number) = (m.petition_id?, m.case_number.clone()?);
+) -> Vec<Envelope> {
     if a.form != "written" {
-        return None;
+        return Vec::new();
     }
     let fields = BTreeMap::from([
         ("parties".to_string(), parties.join("、")),
@@ -238,14 +281,27 @@ pub fn agreement_notice(
         ("mediator".to_string(), mediator.to_string()),
         ("signed_on".to_string(), a.effective_on.to_string()),
     ]);
-    Some(notice(
-        m,
-        petition_id,
-        case_number,
-        templates::MEDIATION_AGREEMENT,
-        a.effective_on,
-        fields,
-    ))
+    if let (Some(petition_id), Some(case_number)) = (m.petition_id, m.case_number.clone()) {
+        return vec![notice(
+            m,
+            petition_id,
+            case_number,
+            templates::MEDIATION_AGREEMENT,
+            a.effective_on,
+            fields,
+        )];
+    }
+    match m.dispute_id {
+        Some(dispute_id) => to_each_party(
+            m,
+            dispute_id,
+            templates::MEDIATION_AGREEMENT,
+            a.effective_on,
+            &fields,
+            parties,
+        ),
+        None => Vec::new(),
+    }
 }
 
 /// The end of a mediation: [`MediationEndedV1`] always, and for a petition the shared
@@ -297,6 +353,7 @@ pub fn judicial_applied(
             agreement_id: a.id,
             mediation_id: m.id,
             petition_id: m.petition_id,
+            dispute_id: m.dispute_id,
             court: court.to_string(),
             applied_on: on,
         },
@@ -387,6 +444,33 @@ pub fn dispute_resolved(d: &DisputeRow, mediation_id: Uuid, on: NaiveDate) -> En
             township: d.township.clone(),
             field: d.field.clone(),
             resolved_on: on,
+        },
+        None,
+    )
+}
+
+/// A body added or changed (调解组织变更): `change` is `created`, `updated`, `deactivated` or
+/// `reactivated`; `changes` the fields that changed.
+pub fn body_changed(
+    b: &BodyRow,
+    change: &str,
+    changes: &[&str],
+    on: NaiveDate,
+    by: &str,
+) -> Envelope {
+    of(
+        &MediationBodyChangedV1 {
+            body_id: b.id,
+            change: change.to_string(),
+            changes: changes.iter().map(|c| c.to_string()).collect(),
+            name: b.name.clone(),
+            kind: b.kind.clone(),
+            township: b.township.clone(),
+            fields: b.fields.clone(),
+            unit_code: b.unit_code.clone(),
+            active: b.active,
+            changed_on: on,
+            changed_by: by.to_string(),
         },
         None,
     )

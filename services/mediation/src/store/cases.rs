@@ -14,10 +14,10 @@ pub async fn record_registrations(
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO cases (case_id, case_number, registering_unit, received_on, status, field, township, respondent_unit)
-         SELECT t.id, t.num, t.unit, t.received, 'registered', t.field, t.township, t.respondent
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[])
-              AS t(id, num, unit, received, field, township, respondent)
+        "INSERT INTO cases (case_id, case_number, registering_unit, received_on, status, field, township, respondent_unit, category)
+         SELECT t.id, t.num, t.unit, t.received, 'registered', t.field, t.township, t.respondent, t.category
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[])
+              AS t(id, num, unit, received, field, township, respondent, category)
          ON CONFLICT (case_id) DO NOTHING",
     )
     .bind(events.iter().map(|e| e.petition_id).collect::<Vec<_>>())
@@ -27,18 +27,27 @@ pub async fn record_registrations(
     .bind(events.iter().map(|e| e.field.clone().unwrap_or_default()).collect::<Vec<_>>())
     .bind(events.iter().map(|e| e.township.clone().unwrap_or_default()).collect::<Vec<_>>())
     .bind(events.iter().map(|e| e.respondent_unit.clone()).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.category.map(|c| c.as_str().to_string()))
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// An accepted petition: its handling unit, when named.
+/// An accepted petition: its handling unit and its category, when named (acceptance classifies).
 pub async fn accepted(conn: &mut PgConnection, e: &PetitionAcceptedV1) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE cases SET status = 'accepted', handling_unit = coalesce($2, handling_unit) WHERE case_id = $1",
+        "UPDATE cases SET status = 'accepted', handling_unit = coalesce($2, handling_unit),
+             category = coalesce($3, category)
+         WHERE case_id = $1",
     )
     .bind(e.petition_id)
     .bind(&e.handling_unit)
+    .bind(e.category.map(|c| c.as_str()))
     .execute(conn)
     .await?;
     Ok(())
@@ -55,6 +64,8 @@ pub struct CaseRow {
     pub field: String,
     pub township: String,
     pub respondent_unit: Option<String>,
+    /// `claim` | `suggestion` | `accusation`, when known
+    pub category: Option<String>,
 }
 
 impl CaseRow {
@@ -68,7 +79,8 @@ impl CaseRow {
 
 pub async fn find(conn: &mut PgConnection, case_id: Uuid) -> Result<Option<CaseRow>, sqlx::Error> {
     sqlx::query_as::<_, CaseRow>(
-        "SELECT case_id, case_number, registering_unit, handling_unit, status, field, township, respondent_unit
+        "SELECT case_id, case_number, registering_unit, handling_unit, status, field, township, respondent_unit,
+                category
          FROM cases WHERE case_id = $1",
     )
     .bind(case_id)

@@ -33,8 +33,8 @@ pub async fn insert_body(
     b: &NewBody,
 ) -> Result<BodyRow, sqlx::Error> {
     sqlx::query_as::<_, BodyRow>(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO bodies (id, name, kind, township, fields, contact, unit_code)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {BODY_COLUMNS}"
+        "INSERT INTO bodies (id, name, kind, township, fields, contact, unit_code, active)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {BODY_COLUMNS}"
     )))
     .bind(id)
     .bind(&b.name)
@@ -43,8 +43,74 @@ pub async fn insert_body(
     .bind(&b.fields)
     .bind(&b.contact)
     .bind(&b.unit_code)
+    .bind(b.active)
     .fetch_one(conn)
     .await
+}
+
+/// Change a body (修改调解组织); the row as it now is.
+pub async fn update_body(
+    conn: &mut PgConnection,
+    id: Uuid,
+    b: &NewBody,
+) -> Result<BodyRow, sqlx::Error> {
+    sqlx::query_as::<_, BodyRow>(sqlx::AssertSqlSafe(format!(
+        "UPDATE bodies SET name = $2, kind = $3, township = $4, fields = $5, contact = $6,
+             unit_code = $7, active = $8
+         WHERE id = $1 RETURNING {BODY_COLUMNS}"
+    )))
+    .bind(id)
+    .bind(&b.name)
+    .bind(&b.kind)
+    .bind(&b.township)
+    .bind(&b.fields)
+    .bind(&b.contact)
+    .bind(&b.unit_code)
+    .bind(b.active)
+    .fetch_one(conn)
+    .await
+}
+
+/// A body locked for a change.
+pub async fn find_body_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<BodyRow>, sqlx::Error> {
+    sqlx::query_as::<_, BodyRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {BODY_COLUMNS} FROM bodies WHERE id = $1 FOR UPDATE"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Mediations of a body still under way (awaiting consent, consented, in session).
+pub async fn live_mediations_of_body(
+    conn: &mut PgConnection,
+    body_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM mediations
+         WHERE body_id = $1 AND status IN ('awaiting_consent', 'consented', 'in_session')",
+    )
+    .bind(body_id)
+    .fetch_one(conn)
+    .await
+}
+
+impl BodyRow {
+    /// The body as a draft would state it, to compare a change with.
+    pub fn as_new(&self) -> NewBody {
+        NewBody {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            township: self.township.clone(),
+            fields: self.fields.clone(),
+            contact: self.contact.clone(),
+            unit_code: self.unit_code.clone(),
+            active: self.active,
+        }
+    }
 }
 
 pub async fn find_body(conn: &mut PgConnection, id: Uuid) -> Result<Option<BodyRow>, sqlx::Error> {

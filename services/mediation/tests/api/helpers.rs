@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate, Utc};
 use mediation::{configuration::Settings, startup};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use xinfang_contracts::{Envelope, Producer};
+use xinfang_contracts::{events::Category, Envelope, Producer};
 use xinfang_platform::{time::today_in_china, Role};
 use xinfang_test_support::{
     case_register::registered_letter, publish, publisher, spawn_app, token, wait_for, TestApp,
@@ -129,11 +129,17 @@ impl Ctx {
     /// A letter about farmland (农业农村) in 古韩镇 naming the respondent unit, registered at the
     /// bureau and known to the service.
     pub async fn register_case(&self) -> Uuid {
+        self.register_case_of(Some(Category::Claim)).await
+    }
+
+    /// As [`Ctx::register_case`], of the given category (信访事项类别), or none yet.
+    pub async fn register_case_of(&self, category: Option<Category>) -> Uuid {
         let (broker, stop) = publisher(&self.env, Producer::Intake).await;
         let mut e = registered_letter(&format!("140423-2026-{:06}", rand_number()));
         e.field = Some("agriculture_rural".into());
         e.township = Some("古韩镇".into());
         e.respondent_unit = Some(RESPONDENT.into());
+        e.category = category;
         let case_id = e.petition_id;
         publish(&broker, &[Envelope::new(&e, Some(case_id), None, None)]).await;
         stop.cancel();

@@ -2,6 +2,8 @@
 //! mediation paths (flows.rs), the refusing rules (rules.rs), the dispute register (disputes.rs).
 
 #[cfg(test)]
+mod bodies;
+#[cfg(test)]
 mod disputes;
 #[cfg(test)]
 mod flows;

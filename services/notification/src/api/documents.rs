@@ -17,11 +17,10 @@ pub async fn pdf_of(pool: &PgPool, state: &AppState, notice: &Notice) -> Result<
     if let Some(pdf) = store::documents::get(pool, notice.id).await? {
         return Ok(pdf);
     }
-    let fonts = state.fonts.clone();
-    let doc = notice.document();
-    let pdf = web::block(move || crate::pdf::render(&fonts, &doc))
+    let pdf = state
+        .fonts
+        .render_blocking(notice.document())
         .await
-        .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     let sha = hex::encode(Sha256::digest(&pdf));
     store::documents::store(pool, notice.id, notice.case_id, &sha, &pdf).await?;

@@ -303,6 +303,16 @@ pub const MEDIATION_AGREEMENT: TemplateSpec = spec!(
      本协议书自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效（《中华人民共和国人民调解法》第二十九条）。"
 );
 
+/// 调解通知 to a party of a registered dispute not (yet) a petition (信访前矛盾纠纷): addressed to the
+/// party by name (the request's `addressee`), served in person by the mediation body.
+pub const DISPUTE_MEDIATION_NOTICE: TemplateSpec = spec!(
+    "dispute_mediation_notice", "调解通知（矛盾纠纷）", Petitioner, false,
+    [req("session_on"), req("place"), req("mediator"), opt("body"), req("dispute")],
+    "调解通知书",
+    "经当事人同意，{{body}}定于{{session_on}}在{{place}}对“{{dispute}}”纠纷（编号{{case_number}}）进行调解，调解员：{{mediator}}。\n\
+     请您按时参加。调解遵循自愿、平等原则，您可以要求调解员回避，也可以随时要求终止调解（《中华人民共和国人民调解法》第二十三条）。"
+);
+
 /// Every template, in the order the catalogue lists them.
 pub const ALL: &[TemplateSpec] = &[
     REGISTRATION_RECEIPT,
@@ -330,6 +340,7 @@ pub const ALL: &[TemplateSpec] = &[
     ASSIGNMENT_ACCEPTANCE,
     MEDIATION_NOTICE,
     MEDIATION_AGREEMENT,
+    DISPUTE_MEDIATION_NOTICE,
 ];
 
 /// The template of `code`, if the catalogue has one.

@@ -156,9 +156,12 @@ pub fn notices_for(
         .map(|c| c.case_number.clone())
         .or_else(|| from_payload("case_number"))
         .unwrap_or_default();
+    // A request about a matter that is no petition (a dispute before mediation) is owned by the
+    // unit that issues it.
     let owner_unit = case
         .map(|c| c.registering_unit.clone())
         .or_else(|| from_payload("registering_unit"))
+        .or_else(|| from_payload("issuing_unit"))
         .unwrap_or_default();
     let contactable = case.is_some_and(|c| c.contactable);
     let mut out = Vec::with_capacity(drafts.len());
@@ -171,9 +174,16 @@ pub fn notices_for(
             .clone()
             .unwrap_or_else(|| owner_unit.clone());
         let organ_name = composer.organ_name(&issuing);
-        let addressee = match draft.recipient.unit() {
-            Some(u) => composer.organ_name(u),
-            None => "信访人".to_string(),
+        // A person named by the request (a dispute's party) is addressed by name.
+        let named = draft
+            .fields
+            .get(xinfang_contracts::notices::templates::ADDRESSEE_FIELD)
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty());
+        let addressee = match (draft.recipient.unit(), named) {
+            (Some(u), _) => composer.organ_name(u),
+            (None, Some(name)) => name.to_string(),
+            (None, None) => "信访人".to_string(),
         };
         let mut fields: BTreeMap<String, String> = draft
             .fields

@@ -610,6 +610,45 @@ mod tests {
     }
 
     #[test]
+    fn a_party_of_a_dispute_is_addressed_by_name_and_served_in_person_by_the_body() {
+        let dispute = Uuid::now_v7();
+        let r = NoticeRequest {
+            request_id: Uuid::now_v7(),
+            petition_id: dispute,
+            case_number: xinfang_contracts::mediation::dispute_reference(dispute),
+            template: "dispute_mediation_notice".into(),
+            issuing_unit: "140423-RSJ".into(),
+            recipient: NoticeRecipient::Petitioner,
+            recipient_unit: None,
+            document_number: None,
+            dated_on: d(11, 1),
+            fields: BTreeMap::from([
+                ("session_on".to_string(), "2025-11-05".to_string()),
+                ("place".to_string(), "古韩镇司法所".to_string()),
+                ("mediator".to_string(), "王五".to_string()),
+                ("body".to_string(), "古韩镇人民调解委员会".to_string()),
+                ("dispute".to_string(), "灌溉水渠改道".to_string()),
+                ("addressee".to_string(), "刘一".to_string()),
+            ]),
+        };
+        // A dispute is no case notification knows: no case context.
+        let drafts = requested(&r, None).unwrap();
+        let env = Envelope::new(
+            &xinfang_contracts::notices::MediationNoticeRequestedV1 { request: r.clone() },
+            Some(dispute),
+            None,
+            None,
+        );
+        let n = notices_for(&env, None, drafts, &BuiltIn(names)).unwrap();
+        assert_eq!(n[0].addressee, "刘一");
+        assert_eq!(n[0].case_number, format!("纠纷-{dispute}"));
+        assert_eq!(n[0].unit_code, "140423-RSJ", "owned by the issuing unit");
+        assert_eq!(n[0].channels, ["in_person", "online"]);
+        assert!(n[0].body.contains("灌溉水渠改道"), "{}", n[0].body);
+        assert!(!n[0].body.contains("信访事项"), "{}", n[0].body);
+    }
+
+    #[test]
     fn decisions_on_unknown_cases_produce_nothing() {
         let e = PetitionAcceptedV1 {
             petition_id: Uuid::now_v7(),

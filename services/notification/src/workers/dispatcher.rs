@@ -350,7 +350,9 @@ impl Dispatcher {
             .ok_or(ChannelError::NoAddress("电子邮件"))?;
         let attachment = match &self.fonts {
             Some(fonts) => {
-                let pdf = crate::pdf::render(fonts, &n.document())
+                let pdf = fonts
+                    .render_blocking(n.document())
+                    .await
                     .map_err(|e| ChannelError::Failed(e.to_string()))?;
                 Some((format!("{}-{}.pdf", n.case_number, n.kind), pdf))
             }

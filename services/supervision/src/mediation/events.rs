@@ -1,9 +1,12 @@
-//! What mediation's events do in supervision: the judicial-confirmation window opens with a
-//! petition's agreement and closes when the parties apply (司法确认申请期限); the read model of the
+//! What mediation's events do in supervision: the judicial-confirmation window opens with an
+//! agreement (of a petition or of a pre-petition dispute) and closes when the parties apply (司法确认申请期限); the read model of the
 //! mediation figures follows every step.
 
 use xinfang_calendar::HolidayCalendar;
-use xinfang_contracts::{mediation::MediationAgreementReachedV1, DomainEvent, Envelope};
+use xinfang_contracts::{
+    mediation::{dispute_reference, MediationAgreementReachedV1},
+    DomainEvent, Envelope,
+};
 use xinfang_messaging::UnitOfWork;
 use xinfang_platform::audit::{AuditEntry, AuditExt};
 
@@ -35,7 +38,7 @@ pub async fn on_event(
             store::agreed(uow.conn(), e).await?;
             open_confirmation_window(uow, calendar, limits, envelope, e).await
         }
-        DomainEvent::JudicialConfirmationApplied(e) => match e.petition_id {
+        DomainEvent::JudicialConfirmationApplied(e) => match e.petition_id.or(e.dispute_id) {
             Some(case_id) => {
                 deadlines::close(
                     uow.conn(),
@@ -60,8 +63,9 @@ pub async fn on_event(
     }
 }
 
-/// A petition's agreement opens the parties' 30-day window to apply for judicial confirmation,
-/// from the day it took effect, kept by the body's unit.
+/// An agreement opens the parties' 30-day window to apply for judicial confirmation, from the day
+/// it took effect, kept by the body's unit: a petition's under its case, a registered dispute's
+/// (信访前矛盾纠纷) under the dispute's id and reference.
 async fn open_confirmation_window(
     uow: &mut UnitOfWork<'_>,
     calendar: &HolidayCalendar,
@@ -69,9 +73,12 @@ async fn open_confirmation_window(
     envelope: &Envelope,
     e: &MediationAgreementReachedV1,
 ) -> Result<(), sqlx::Error> {
-    let (Some(case_id), Some(case_number)) = (e.petition_id, e.case_number.as_deref()) else {
-        return Ok(());
+    let (case_id, case_number) = match (e.petition_id, e.case_number.clone(), e.dispute_id) {
+        (Some(petition_id), Some(number), _) => (petition_id, number),
+        (None, _, Some(dispute_id)) => (dispute_id, dispute_reference(dispute_id)),
+        _ => return Ok(()),
     };
+    let case_number = case_number.as_str();
     let opened = deadlines::open(
         uow.conn(),
         calendar,
@@ -92,7 +99,8 @@ async fn open_confirmation_window(
             "supervision",
             "deadline.open",
             Some(case_id),
-            serde_json::json!({ "kind": "judicial_confirmation", "start": e.effective_on, "period": JUDICIAL_CONFIRMATION_DAYS, "agreement_id": e.agreement_id }),
+            serde_json::json!({ "kind": "judicial_confirmation", "start": e.effective_on, "period": JUDICIAL_CONFIRMATION_DAYS,
+                                "agreement_id": e.agreement_id, "dispute_id": e.dispute_id }),
         ))
         .await?;
     }

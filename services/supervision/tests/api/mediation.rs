@@ -206,6 +206,7 @@ async fn mediation_clocks_warnings_and_figures() {
             agreement_id: agreement,
             mediation_id: ma,
             petition_id: Some(a),
+            dispute_id: None,
             court: "襄垣县人民法院".into(),
             applied_on: d("2025-11-01"),
         },
@@ -326,9 +327,10 @@ async fn mediation_clocks_warnings_and_figures() {
     )
     .await;
     let md = referred(&r, None, Some(dispute), &s, "2025-10-06").await;
+    let agreement_d = Uuid::now_v7();
     r.apply(
         &MediationAgreementReachedV1 {
-            agreement_id: Uuid::now_v7(),
+            agreement_id: agreement_d,
             mediation_id: md,
             petition_id: None,
             case_number: None,
@@ -360,6 +362,31 @@ async fn mediation_clocks_warnings_and_figures() {
         None,
     )
     .await;
+    // The dispute's agreement opens its own 30-day window, under the dispute, kept by the body's
+    // unit; the parties' application closes it.
+    let (window_d, status, due) = r.deadline(dispute, "judicial_confirmation").await;
+    assert_eq!(status, "open");
+    assert!(due.unwrap() >= d("2025-11-07"), "{due:?}");
+    let (number, unit): (String, String) =
+        sqlx::query_as("SELECT case_number, unit_code FROM deadlines WHERE id = $1")
+            .bind(window_d)
+            .fetch_one(r.pool())
+            .await
+            .unwrap();
+    assert_eq!((number, unit.as_str()), (format!("纠纷-{dispute}"), TOWN));
+    r.apply(
+        &JudicialConfirmationAppliedV1 {
+            agreement_id: agreement_d,
+            mediation_id: md,
+            petition_id: None,
+            dispute_id: Some(dispute),
+            court: "襄垣县人民法院".into(),
+            applied_on: d("2025-10-20"),
+        },
+        None,
+    )
+    .await;
+    assert_eq!(r.deadline(dispute, "judicial_confirmation").await.1, "met");
     r.apply(
         &DisputeResolvedV1 {
             dispute_id: dispute,
