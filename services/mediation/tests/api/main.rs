@@ -8,6 +8,8 @@ mod flows;
 #[cfg(test)]
 mod helpers;
 #[cfg(test)]
+mod lists;
+#[cfg(test)]
 mod rules;
 
 use mediation::{configuration::Settings, startup};
