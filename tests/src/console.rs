@@ -112,6 +112,25 @@ pub async fn add_account(
     id
 }
 
+/// Like [`add_account`], with the person's name (显示名称) as pages show it.
+pub async fn add_named_account(
+    console: &TestApp,
+    login: &str,
+    display_name: &str,
+    unit: &str,
+    roles: &[&str],
+    password: &str,
+) -> Uuid {
+    let id = add_account(console, login, unit, roles, password, None).await;
+    sqlx::query("UPDATE accounts SET display_name = $2 WHERE id = $1")
+        .bind(id)
+        .bind(display_name)
+        .execute(&console.pool)
+        .await
+        .unwrap();
+    id
+}
+
 /// Log in through the console's API; returns the session body (with `access_token`).
 pub async fn login(console: &TestApp, login: &str, password: &str, totp: Option<&str>) -> Value {
     let mut body = json!({ "login_name": login, "password": password });

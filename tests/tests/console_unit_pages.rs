@@ -23,7 +23,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use xinfang_e2e::{
     console::{
-        add_account,
+        add_named_account,
         browser::{
             axe_check, browser, click, fill, log_in, reload_until, screenshot, start_driver, text,
             wait_path,
@@ -140,31 +140,31 @@ async fn the_unit_handles_an_assigned_case_and_the_mediator_schedules_a_session(
     let console_app = start_console(&p).await;
     let console = console_app.url("");
     let console = console.trim_end_matches('/');
-    let handler_id = add_account(
+    let handler_id = add_named_account(
         &console_app,
         "handler.li",
+        "李承办",
         RSJ,
         &["handler"],
         PASSWORD,
-        None,
     )
     .await;
-    add_account(
+    add_named_account(
         &console_app,
         "head.zhao",
+        "赵主任",
         RSJ,
         &["unit_head"],
         PASSWORD,
-        None,
     )
     .await;
-    let mediator_id = add_account(
+    let mediator_id = add_named_account(
         &console_app,
         "mediator.wang",
+        "王调解",
         TOWN,
         &["mediator"],
         PASSWORD,
-        None,
     )
     .await;
 
@@ -195,7 +195,7 @@ async fn the_unit_handles_an_assigned_case_and_the_mediator_schedules_a_session(
         p.intake.url("/api/v1/petitions"),
         &clerk_token(),
         json!({ "channel": "letter", "summary": "宅基地确权纠纷", "category": "claim",
-                "field": "natural_resources", "petitioners": [{ "name": "孙七" }] }),
+                "field": "natural_resources", "petitioners": [{ "name": "孙七", "address": "襄垣县古韩镇南关村" }] }),
     )
     .await;
     post(
@@ -343,7 +343,7 @@ async fn the_unit_handles_an_assigned_case_and_the_mediator_schedules_a_session(
         .text()
         .await
         .unwrap();
-    assert!(err.contains("请刷新页面"), "{err}");
+    assert!(err.contains("已被他人修改") && err.contains("刷新"), "{err}");
     assert_eq!(
         c.find(Locator::Css("#extension-reason"))
             .await
@@ -415,6 +415,11 @@ async fn the_unit_handles_an_assigned_case_and_the_mediator_schedules_a_session(
     submit(&c, "#delivery-form").await;
     assert!(done(&c).await.contains("送达情况已登记"));
     assert!(text(&c, ".delivered").await.contains("王大山当面签收"));
+    let opinion = text(&c, ".opinion").await;
+    assert!(
+        opinion.contains("起草人 李承办") && opinion.contains("审批人 赵主任"),
+        "{opinion}"
+    );
     axe_check(&c, "unit case, delivered").await;
     screenshot(&c, "unit-case", 1366).await;
     let case = p

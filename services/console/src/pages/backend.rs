@@ -124,7 +124,7 @@ impl Answer {
             });
         }
         if self.status == 409 {
-            for e in &mut errors {
+            for e in errors.iter_mut().filter(|e| !e.message.contains("刷新")) {
                 e.message.push_str(RELOAD_HINT);
             }
         }
@@ -152,5 +152,10 @@ mod tests {
             body: json!({"message": "m", "details": {"field": "summary", "message": "请填写摘要"}}),
         };
         assert_eq!(named.errors_for("form")[0].field, "summary");
+        let says_so = Answer {
+            status: 409,
+            body: json!({"message": "案件已被他人修改（当前版本 3），请刷新后重试"}),
+        };
+        assert!(!says_so.errors_for("form")[0].message.contains(RELOAD_HINT));
     }
 }

@@ -70,7 +70,8 @@ fn level_zh(level: &str) -> &'static str {
 fn step_zh(step: &str) -> &'static str {
     match step {
         "in_progress" => "办理中",
-        "issued" => "意见书已出具，待送达或待请求期满",
+        "issued" => "意见书已出具，待送达",
+        "delivered" => "意见书已送达",
         "closed" => "已办结",
         "final" => "已终结",
         _ => "办理中",
