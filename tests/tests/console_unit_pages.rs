@@ -343,7 +343,10 @@ async fn the_unit_handles_an_assigned_case_and_the_mediator_schedules_a_session(
         .text()
         .await
         .unwrap();
-    assert!(err.contains("已被他人修改") && err.contains("刷新"), "{err}");
+    assert!(
+        err.contains("已被他人修改") && err.contains("刷新"),
+        "{err}"
+    );
     assert_eq!(
         c.find(Locator::Css("#extension-reason"))
             .await
