@@ -238,6 +238,16 @@ async fn the_unit_handles_an_assigned_case_and_the_mediator_schedules_a_session(
         title.contains("第二十三条") || title.contains("工作日"),
         "{title}"
     );
+    // How supervision computed it, one click away (open for the screenshot).
+    let how = c
+        .execute(
+            "var d = document.querySelector('table.inbox details.due-how'); d.open = true; \
+             return d.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(how.as_str().unwrap().contains("计算过程"), "{how}");
     axe_check(&c, "unit inbox").await;
     screenshot(&c, "unit-inbox", 1366).await;
 
