@@ -112,6 +112,25 @@ pub async fn add_account(
     id
 }
 
+/// Like [`add_account`], with the person's name (显示名称) as pages show it.
+pub async fn add_named_account(
+    console: &TestApp,
+    login: &str,
+    display_name: &str,
+    unit: &str,
+    roles: &[&str],
+    password: &str,
+) -> Uuid {
+    let id = add_account(console, login, unit, roles, password, None).await;
+    sqlx::query("UPDATE accounts SET display_name = $2 WHERE id = $1")
+        .bind(id)
+        .bind(display_name)
+        .execute(&console.pool)
+        .await
+        .unwrap();
+    id
+}
+
 /// Log in through the console's API; returns the session body (with `access_token`).
 pub async fn login(console: &TestApp, login: &str, password: &str, totp: Option<&str>) -> Value {
     let mut body = json!({ "login_name": login, "password": password });
@@ -143,4 +162,231 @@ pub async fn admin_token(console: &TestApp) -> String {
     let code = secret.code_at(Utc::now().timestamp() as u64).unwrap();
     let session = login(console, "admin.e2e", "Xf-admin-e2e-2026!", Some(&code)).await;
     session["access_token"].as_str().unwrap().to_string()
+}
+
+/// Browser tests of the console's pages (浏览器测试): chromedriver and Debian's headless Chromium,
+/// axe-core, screenshots (`XINFANG_SCREENSHOTS=1` → `docs/console/`).
+pub mod browser {
+    use std::{
+        path::{Path, PathBuf},
+        process::{Child, Command, Stdio},
+        time::{Duration, Instant},
+    };
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use serde_json::{json, Value};
+    use xinfang_test_support::test_client;
+
+    pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+    pub const CHROMIUM: &str = "/usr/bin/chromium";
+    const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+    /// chromedriver on a free port, with its own Chromium profile directory; both end on drop.
+    pub struct Driver {
+        child: Child,
+        port: u16,
+        profile: PathBuf,
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(&self.profile);
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// chromedriver, or `None` (saying so) when Debian's chromium or chromium-driver is missing.
+    pub async fn start_driver(test: &str) -> Option<Driver> {
+        if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+            eprintln!(
+                "SKIPPED {test}: {CHROMEDRIVER} or {CHROMIUM} missing; install Debian's \
+                 chromium and chromium-driver (.ci/run does)"
+            );
+            return None;
+        }
+        let port = free_port();
+        let profile = std::env::temp_dir().join(format!("xf-chromium-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&profile).unwrap();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver {
+            child,
+            port,
+            profile,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = test_client()
+                .get(format!("http://127.0.0.1:{port}/status"))
+                .send()
+                .await
+                .ok()
+                .filter(|r| r.status().is_success());
+            if ready.is_some() {
+                return Some(driver);
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A headless Chromium session (the requested flags, a fresh profile, zh-CN, 1366×768).
+    pub async fn browser(driver: &Driver) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--no-first-run", "--lang=zh-CN",
+                    "--window-size=1366,768",
+                    format!("--user-data-dir={}", driver.profile.display()),
+                ],
+                "prefs": { "intl.accept_languages": "zh-CN,zh" },
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .expect("connect to chromedriver")
+    }
+
+    /// axe-core on the current page: no serious or critical violation (WCAG 2.0/2.1 A and AA).
+    pub async fn axe_check(c: &Client, page: &str) {
+        c.execute(&format!("{AXE}\n;return true;"), vec![])
+            .await
+            .expect("inject axe-core");
+        let found = c
+            .execute_async(
+                "var done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                   .then(function (r) { done(r.violations.map(function (v) {
+                       return { id: v.id, impact: v.impact, help: v.help,
+                                nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }) }; })); })
+                   .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e) }]); });",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        let bad: Vec<&Value> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "accessibility violations on {page}: {bad:#?}"
+        );
+    }
+
+    /// With `XINFANG_SCREENSHOTS=1`, the whole page into `docs/console/<name>.png`.
+    pub async fn screenshot(c: &Client, name: &str, width: u32) {
+        if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
+            return;
+        }
+        let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
+                       window.outerHeight - window.innerHeight];";
+        let m = c.execute(measure, vec![]).await.unwrap();
+        let page = m[0].as_u64().unwrap_or(768) as u32;
+        let frame = m[1].as_u64().unwrap_or(0) as u32;
+        c.set_window_size(width, page.max(600) + frame)
+            .await
+            .unwrap();
+        c.execute("window.scrollTo(0, 0); return true;", vec![])
+            .await
+            .unwrap();
+        let png = c.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        c.set_window_size(1366, 768).await.unwrap();
+    }
+
+    pub async fn text(c: &Client, css: &str) -> String {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn fill(c: &Client, css: &str, value: &str) {
+        let e = c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    pub async fn click(c: &Client, css: &str) {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn wait_path(c: &Client, path: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if c.current_url().await.unwrap().path() == path {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never reached {path}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Reload `url` until an element matches `css` (something another service does in the
+    /// background shows up), at most `timeout`.
+    pub async fn reload_until(c: &Client, url: &str, css: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            c.goto(url).await.unwrap();
+            if c.find(Locator::Css(css)).await.is_ok() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{css} never appeared on {url}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Log in through the console's login page (and out first when someone is logged in).
+    pub async fn log_in(c: &Client, console_url: &str, login: &str, password: &str) {
+        c.goto(&format!("{console_url}/console/")).await.unwrap();
+        if c.find(Locator::Css("form[action='/console/logout'] button"))
+            .await
+            .is_ok()
+        {
+            click(c, "form[action='/console/logout'] button").await;
+            wait_path(c, "/console/login").await;
+        } else {
+            c.goto(&format!("{console_url}/console/login"))
+                .await
+                .unwrap();
+        }
+        fill(c, "#login_name", login).await;
+        fill(c, "#password", password).await;
+        click(c, "form[action='/console/login'] button[type=submit]").await;
+        wait_path(c, "/console/").await;
+    }
 }

@@ -8,10 +8,14 @@
 //!   refreshes it into a short access token, forwarded to the services the page calls.
 //! - `/portal/…`: the petitioner portal (信访人门户), its own cookie (Path=/portal), no account.
 
+pub mod backend;
+pub mod forms;
 pub mod intake;
+pub mod mediator;
 pub mod portal;
 pub mod security;
 pub mod staff;
+pub mod unit;
 pub mod view;
 
 use actix_web::web;
@@ -21,6 +25,7 @@ use crate::api::state::AppState;
 /// The pages' routes.
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let client = web::Data::new(intake::IntakeClient::new(&state.settings.pages));
+    let backends = web::Data::new(backend::Backends::new(&state.settings.pages));
     cfg.service(
         web::scope("/console")
             .app_data(state.clone())
@@ -32,7 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/logout", web::post().to(staff::logout))
             .route("/register", web::get().to(staff::register_form))
             .route("/register", web::post().to(staff::register))
-            .route("/static/{file}", web::get().to(view::static_file)),
+            .route("/static/{file}", web::get().to(view::static_file))
+            .configure(|c| unit_routes(c, backends)),
     )
     .service(
         web::scope("/portal")
@@ -42,4 +48,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/", web::get().to(portal::lookup_form))
             .route("/lookup", web::post().to(portal::lookup)),
     );
+}
+
+/// The unit's and the mediator's pages (本单位待办、案件办理、调解).
+fn unit_routes(cfg: &mut web::ServiceConfig, backends: web::Data<backend::Backends>) {
+    cfg.app_data(backends)
+        .route("/unit", web::get().to(unit::inbox))
+        .route("/unit/cases/{id}", web::get().to(unit::case))
+        .route("/unit/cases/{id}", web::post().to(unit::act))
+        .route("/mediation", web::get().to(mediator::list))
+        .route("/mediation/calendar", web::get().to(mediator::calendar))
+        .route("/mediation/{id}", web::get().to(mediator::mediation))
+        .route("/mediation/{id}", web::post().to(mediator::act));
 }

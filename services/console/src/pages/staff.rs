@@ -11,7 +11,7 @@ use uuid::Uuid;
 use xinfang_messaging::OutboxWaker;
 use xinfang_platform::{
     audit::{AuditEntry, AuditExt},
-    time::today_in_china,
+    time::{china_time, today_in_china},
     ApiError,
 };
 
@@ -44,6 +44,8 @@ pub struct Staff {
     pub session_id: Uuid,
     pub display_name: String,
     pub unit: String,
+    /// The organ's name from the units directory (单位名称), shown in the page header.
+    pub unit_name: String,
     pub roles: Vec<String>,
     /// A fresh access token (at most 5 minutes), forwarded to the services.
     pub access_token: String,
@@ -52,19 +54,29 @@ pub struct Staff {
 }
 
 impl Staff {
-    fn has_any(&self, roles: &[&str]) -> bool {
+    /// What every page's header shows of the staff member (name, organ, CSRF token of the forms).
+    pub fn view(&self) -> minijinja::Value {
+        minijinja::context! {
+            name => self.display_name,
+            unit => self.unit,
+            unit_name => self.unit_name,
+            csrf => self.csrf,
+        }
+    }
+
+    pub fn has_any(&self, roles: &[&str]) -> bool {
         self.roles.iter().any(|r| roles.contains(&r.as_str()))
     }
 }
 
 /// Decoded form fields, in order (repeated names kept).
-fn form_pairs(body: &web::Bytes) -> Vec<(String, String)> {
+pub fn form_pairs(body: &web::Bytes) -> Vec<(String, String)> {
     form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.replace('\0', "")))
         .collect()
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -82,7 +94,7 @@ fn all<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
 
 /// The staff member of the request's cookie, or `None` (no cookie, session ended, account off).
 #[tracing::instrument(skip_all)]
-async fn current(
+pub async fn current(
     req: &HttpRequest,
     pool: &PgPool,
     waker: &OutboxWaker,
@@ -103,11 +115,16 @@ async fn current(
     let Some(account) = store::accounts::get(&mut conn, session.account_id).await? else {
         return Ok(None);
     };
+    let unit_name = store::units::get(&mut conn, &account.unit_code)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_else(|| account.unit_code.clone());
     Ok(Some(Staff {
         account_id: account.id,
         session_id: session.id,
         display_name: account.display_name,
         unit: account.unit_code,
+        unit_name,
         roles: if tokens.totp_enrolment_required {
             Vec::new()
         } else {
@@ -118,7 +135,7 @@ async fn current(
     }))
 }
 
-fn to_login() -> HttpResponse {
+pub fn to_login() -> HttpResponse {
     see_other("/console/login").finish()
 }
 
@@ -162,8 +179,8 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
     if staff.has_any(&["handler", "unit_head"]) {
         tasks.push(Task {
             title: "本单位待办",
-            href: None,
-            note: "页面尚在建设中，请暂用接口办理",
+            href: Some("/console/unit"),
+            note: "按到期日排列的本单位信访事项：签收或异议、办理、延期、意见书、送达",
         });
     }
     if staff.has_any(&["supervisor", "leader"]) {
@@ -175,9 +192,9 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
     }
     if staff.has_any(&["mediator"]) {
         tasks.push(Task {
-            title: "调解",
-            href: None,
-            note: "页面尚在建设中",
+            title: "我的调解",
+            href: Some("/console/mediation"),
+            note: "引调的纠纷、当事人意愿、调解日程、调解协议",
         });
     }
     if staff.has_any(&["admin"]) {
@@ -206,7 +223,7 @@ pub async fn home(
         "home.html",
         minijinja::context! {
             title => "工作台",
-            staff => minijinja::context! { name => staff.display_name, unit => staff.unit, csrf => staff.csrf },
+            staff => staff.view(),
             roles => roles,
             enrol_only => staff.roles.is_empty(),
             tasks => tasks_of(&staff),
@@ -354,7 +371,7 @@ pub async fn logout(
     Ok(res)
 }
 
-fn csrf_ok_for(req: &HttpRequest, token: &str) -> bool {
+pub fn csrf_ok_for(req: &HttpRequest, token: &str) -> bool {
     cookie_value(req, STAFF_COOKIE).is_some_and(|v| csrf_ok(&v, token))
 }
 
@@ -543,7 +560,7 @@ fn register_page(staff: &Staff, form: &RegisterForm, status: StatusCode) -> Http
         "register.html",
         minijinja::context! {
             title => "登记信访事项",
-            staff => minijinja::context! { name => staff.display_name, unit => staff.unit, csrf => staff.csrf },
+            staff => staff.view(),
             form => form,
             max_reps => MAX_REPRESENTATIVES,
             rule => REPRESENTATIVES_RULE,
@@ -647,11 +664,11 @@ pub async fn register(
                 "receipt.html",
                 minijinja::context! {
                     title => "登记回执",
-                    staff => minijinja::context! { name => staff.display_name, unit => staff.unit, csrf => staff.csrf },
+                    staff => staff.view(),
                     case_number => b["case_number"].as_str().unwrap_or(""),
                     query_code => b["query_code"].as_str().unwrap_or(""),
                     received_on => b["received_on"].as_str().unwrap_or(""),
-                    registered_at => b["registered_at"].as_str().unwrap_or("").chars().take(19).collect::<String>().replace('T', " "),
+                    registered_at => china_time_text(b["registered_at"].as_str().unwrap_or("")),
                     summary => form.summary,
                     channel => channel_zh(&form.channel),
                     reps => form.filled_reps().iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
@@ -676,6 +693,17 @@ pub async fn register(
     }
 }
 
+/// A registration time (RFC 3339, UTC) as China time (北京时间, `YYYY-MM-DD HH:MM:SS`).
+pub fn china_time_text(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            china_time(t.with_timezone(&chrono::Utc))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 fn channel_zh(channel: &str) -> &'static str {
     match channel {
         "visit" => "走访",
@@ -692,6 +720,15 @@ fn channel_zh(channel: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_receipt_prints_china_time() {
+        assert_eq!(
+            china_time_text("2026-11-30T17:05:09.123456Z"),
+            "2026-12-01 01:05:09"
+        );
+        assert_eq!(china_time_text("not a time"), "");
+    }
 
     #[test]
     fn person_fields_name_their_row() {

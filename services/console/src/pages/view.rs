@@ -16,6 +16,21 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("receipt.html", include_str!("templates/receipt.html")),
     ("portal.html", include_str!("templates/portal.html")),
     ("error.html", include_str!("templates/error.html")),
+    ("unit_due.html", include_str!("templates/unit_due.html")),
+    ("unit_inbox.html", include_str!("templates/unit_inbox.html")),
+    ("unit_case.html", include_str!("templates/unit_case.html")),
+    (
+        "mediator_list.html",
+        include_str!("templates/mediator_list.html"),
+    ),
+    (
+        "mediator_case.html",
+        include_str!("templates/mediator_case.html"),
+    ),
+    (
+        "mediator_calendar.html",
+        include_str!("templates/mediator_calendar.html"),
+    ),
 ];
 
 const STATIC: &[(&str, &str, &str)] = &[
@@ -28,6 +43,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "idcheck.js",
         "text/javascript; charset=utf-8",
         include_str!("static/idcheck.js"),
+    ),
+    (
+        "unit.js",
+        "text/javascript; charset=utf-8",
+        include_str!("static/unit.js"),
     ),
     (
         "register.js",

@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod directory;
 pub mod disputes;
 pub mod error;
+pub mod listing;
 pub mod mediations;
 pub mod sessions;
 pub mod support;
@@ -32,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/mediators", web::get().to(directory::list_mediators))
             .route("/mediators/{id}", web::put().to(directory::update_mediator))
             .route("/mediations", web::post().to(mediations::refer))
+            .route("/mediations", web::get().to(listing::list))
+            .route("/sessions", web::get().to(listing::sessions))
             .route("/mediations/{id}", web::get().to(mediations::get))
             .route(
                 "/mediations/{id}/consents",
@@ -113,6 +116,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         agreements::performance,
         disputes::register,
         disputes::list,
+        listing::list,
+        listing::sessions,
     ),
     components(schemas(
         case_registry::api::CaseView,

@@ -338,3 +338,35 @@ pub async fn end(
     }
     Ok(())
 }
+
+/// What a list of mediations asks for (调解列表): the caller's unit (unless county-wide), only the
+/// caller's own (assigned to the mediator whose 登录账号 is `account`, or still waiting for a
+/// mediator at a body of the unit), only those not ended.
+pub struct ListFilter<'a> {
+    pub county_wide: bool,
+    pub unit: &'a str,
+    pub mine_account: Option<&'a str>,
+    pub open_only: bool,
+    pub limit: i64,
+}
+
+/// Mediations the filter allows, the latest referral first.
+pub async fn list(
+    conn: &mut PgConnection,
+    f: &ListFilter<'_>,
+) -> Result<Vec<MediationRow>, sqlx::Error> {
+    sqlx::query_as::<_, MediationRow>(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE ($1 OR b.unit_code = $2
+                OR coalesce(c.handling_unit, c.registering_unit, d.unit_code, b.unit_code) = $2)
+            AND ($3::text IS NULL OR mr.account = $3 OR (md.mediator_id IS NULL AND b.unit_code = $2))
+            AND (NOT $4 OR md.ended_on IS NULL)
+         ORDER BY md.referred_on DESC, md.id DESC LIMIT $5"
+    )))
+    .bind(f.county_wide)
+    .bind(f.unit)
+    .bind(f.mine_account)
+    .bind(f.open_only)
+    .bind(f.limit)
+    .fetch_all(conn)
+    .await
+}

@@ -148,3 +148,37 @@ pub async fn adjourned(conn: &mut PgConnection, id: Uuid, reason: &str) -> Resul
         .await?;
     Ok(())
 }
+
+/// Sessions starting in `[from, to)` of mediations whose body belongs to `unit` (all when
+/// `county_wide`), only those of the mediator whose 登录账号 is `mine_account` when given; the
+/// earliest first (调解日程).
+pub async fn in_period(
+    conn: &mut PgConnection,
+    county_wide: bool,
+    unit: &str,
+    mine_account: Option<&str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionRow>(
+        "SELECT s.id, s.mediation_id, s.mediator_id, s.place, s.room, lower(s.during) AS starts_at,
+                upper(s.during) AS ends_at, s.participants, s.status, s.attendance, s.record,
+                s.adjourn_reason, s.adjourned_from
+         FROM sessions s
+         JOIN mediations md ON md.id = s.mediation_id
+         JOIN bodies b ON b.id = md.body_id
+         JOIN mediators mr ON mr.id = s.mediator_id
+         WHERE ($1 OR b.unit_code = $2)
+           AND ($3::text IS NULL OR mr.account = $3)
+           AND lower(s.during) >= $4 AND lower(s.during) < $5
+         ORDER BY lower(s.during), s.id
+         LIMIT 1000",
+    )
+    .bind(county_wide)
+    .bind(unit)
+    .bind(mine_account)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await
+}

@@ -10,6 +10,8 @@ mod flows;
 #[cfg(test)]
 mod helpers;
 #[cfg(test)]
+mod lists;
+#[cfg(test)]
 mod rules;
 
 use mediation::{configuration::Settings, startup};
