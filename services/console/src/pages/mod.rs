@@ -8,10 +8,15 @@
 //!   refreshes it into a short access token, forwarded to the services the page calls.
 //! - `/portal/…`: the petitioner portal (信访人门户), its own cookie (Path=/portal), no account.
 
+pub mod admin;
+pub mod client;
 pub mod intake;
+pub mod nav;
+pub mod oversight;
 pub mod portal;
 pub mod security;
 pub mod staff;
+pub mod svg;
 pub mod view;
 
 use actix_web::web;
@@ -21,6 +26,7 @@ use crate::api::state::AppState;
 /// The pages' routes.
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let client = web::Data::new(intake::IntakeClient::new(&state.settings.pages));
+    let services = web::Data::new(client::Services::new(&state.settings.pages));
     cfg.service(
         web::scope("/console")
             .app_data(state.clone())
@@ -32,7 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/logout", web::post().to(staff::logout))
             .route("/register", web::get().to(staff::register_form))
             .route("/register", web::post().to(staff::register))
-            .route("/static/{file}", web::get().to(view::static_file)),
+            .route("/static/{file}", web::get().to(view::static_file))
+            .app_data(services)
+            .configure(oversight::routes)
+            .configure(admin::routes),
     )
     .service(
         web::scope("/portal")

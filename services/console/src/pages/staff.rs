@@ -52,19 +52,19 @@ pub struct Staff {
 }
 
 impl Staff {
-    fn has_any(&self, roles: &[&str]) -> bool {
+    pub fn has_any(&self, roles: &[&str]) -> bool {
         self.roles.iter().any(|r| roles.contains(&r.as_str()))
     }
 }
 
 /// Decoded form fields, in order (repeated names kept).
-fn form_pairs(body: &web::Bytes) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(body: &web::Bytes) -> Vec<(String, String)> {
     form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.replace('\0', "")))
         .collect()
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -82,7 +82,7 @@ fn all<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
 
 /// The staff member of the request's cookie, or `None` (no cookie, session ended, account off).
 #[tracing::instrument(skip_all)]
-async fn current(
+pub(crate) async fn current(
     req: &HttpRequest,
     pool: &PgPool,
     waker: &OutboxWaker,
@@ -118,7 +118,7 @@ async fn current(
     }))
 }
 
-fn to_login() -> HttpResponse {
+pub(crate) fn to_login() -> HttpResponse {
     see_other("/console/login").finish()
 }
 
@@ -134,7 +134,7 @@ struct Task {
     note: &'static str,
 }
 
-fn role_zh(role: &str) -> &'static str {
+pub(crate) fn role_zh(role: &str) -> &'static str {
     match role {
         "clerk" => "窗口登记员",
         "handler" => "承办人",
@@ -169,8 +169,8 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
     if staff.has_any(&["supervisor", "leader"]) {
         tasks.push(Task {
             title: "督查督办与统计",
-            href: None,
-            note: "页面尚在建设中，请暂用接口查看",
+            href: Some("/console/oversight"),
+            note: "指标与图表、超期与考核发现、督办、包案、专项行动、年度报告与月度通报",
         });
     }
     if staff.has_any(&["mediator"]) {
@@ -183,8 +183,8 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
     if staff.has_any(&["admin"]) {
         tasks.push(Task {
             title: "单位目录与账号管理",
-            href: None,
-            note: "页面尚在建设中，请暂用 xinfangctl 或接口",
+            href: Some("/console/admin"),
+            note: "单位目录、账号与角色、分类规则、文书模板、节假日日历",
         });
     }
     tasks
@@ -206,7 +206,7 @@ pub async fn home(
         "home.html",
         minijinja::context! {
             title => "工作台",
-            staff => minijinja::context! { name => staff.display_name, unit => staff.unit, csrf => staff.csrf },
+            staff => super::nav::staff_ctx(&staff),
             roles => roles,
             enrol_only => staff.roles.is_empty(),
             tasks => tasks_of(&staff),
@@ -354,7 +354,7 @@ pub async fn logout(
     Ok(res)
 }
 
-fn csrf_ok_for(req: &HttpRequest, token: &str) -> bool {
+pub(crate) fn csrf_ok_for(req: &HttpRequest, token: &str) -> bool {
     cookie_value(req, STAFF_COOKIE).is_some_and(|v| csrf_ok(&v, token))
 }
 
