@@ -140,19 +140,25 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     // Two cases: one received four weeks ago and never decided (its acceptance clock is overdue,
     // so supervision raises 应受理不受理), one registered and assigned today.
     let today = today_in_china();
-    let late = p
-        .register(&json!({
+    let register = |body: Value| {
+        let url = p.intake.url("/api/v1/petitions");
+        async move {
+            let (s, b) = post(url, &clerk_token(), body).await;
+            assert_eq!(s, 201, "registration: {b}");
+            b
+        }
+    };
+    let late = register(json!({
             "channel": "visit", "summary": "拖欠农民工工资两年未付",
             "received_on": (today - Days::new(28)).to_string(), "category": "claim",
             "field": "labour_social_security", "township": "古韩镇",
             "petitioners": [{ "name": "张三" }] }))
-        .await;
-    let assigned = p
-        .register(&json!({
+    .await;
+    let assigned = register(json!({
             "channel": "letter", "summary": "小区供暖不达标",
             "category": "claim", "field": "labour_social_security", "township": "王桥镇",
-            "petitioners": [{ "name": "李四" }] }))
-        .await;
+            "petitioners": [{ "name": "李四", "phone": "13912345678" }] }))
+    .await;
     let (late_id, late_no) = (
         late["id"].as_str().unwrap().to_string(),
         late["case_number"].as_str().unwrap().to_string(),
@@ -312,6 +318,10 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         "{orders}"
     );
     assert!(text(&c, "#leaders").await.contains(&late_no));
+    assert!(
+        orders.contains("襄垣县人力资源和社会保障局"),
+        "organ names: {orders}"
+    );
     assert_accessible(&c, "orders").await;
     save_screenshot(&c, "oversight-orders", 1366).await;
     // The campaign's board.
@@ -320,6 +330,9 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         .unwrap();
     assert!(text(&c, "#h-board").await.contains("百日百件"));
     assert!(text(&c, "main").await.contains("事项总数\n2"));
+    assert!(text(&c, "#board")
+        .await
+        .contains("襄垣县人力资源和社会保障局"));
     assert_accessible(&c, "campaign board").await;
     save_screenshot(&c, "oversight-campaign", 1366).await;
     // Not the administrator's pages.

@@ -437,6 +437,36 @@ async fn overdue_rows(services: &Services, token: &str, findings: &Value) -> Vec
         .collect()
 }
 
+/// Organ names (单位名称) from the console's own directory, by code.
+async fn unit_names(pool: &PgPool) -> Result<HashMap<String, String>, ApiError> {
+    Ok(crate::store::units::list(pool, &Default::default())
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect())
+}
+
+fn name_of(names: &HashMap<String, String>, code: &Value) -> String {
+    let code = code.as_str().unwrap_or("");
+    names.get(code).cloned().unwrap_or_else(|| code.to_string())
+}
+
+/// A case's status in supervision's read model, in Chinese.
+fn case_status_zh(s: &str) -> String {
+    match s {
+        "registered" => "已登记",
+        "accepted" => "已受理",
+        "assigned" => "已交办",
+        "transferred" => "已转送",
+        "declined" => "不予受理",
+        "barred" => "不再受理",
+        "handling" => "办理中",
+        "closed" | "finalized" => "已办结",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
 fn order_status_zh(s: &str) -> &'static str {
     match s {
         "open" => "待反馈",
@@ -479,6 +509,7 @@ pub async fn orders(
         errors.push(e);
         Value::Null
     });
+    let names = unit_names(&pool).await?;
     let items: Vec<Value> = orders["items"].as_array().cloned().unwrap_or_default();
     let rows: Vec<Value> = items
         .iter()
@@ -493,7 +524,7 @@ pub async fn orders(
             serde_json::json!({
                 "kind": o["kind_label"],
                 "case_number": o["case_number"].as_str().or(o["pattern"].as_str()).unwrap_or("—"),
-                "unit": o["unit"],
+                "unit": name_of(&names, &o["unit"]),
                 "summary": o["summary"],
                 "issued_on": o["issued_on"],
                 "respond_by": o["respond_by"],
@@ -504,7 +535,11 @@ pub async fn orders(
             })
         })
         .collect();
-    let leader_rows: Vec<Value> = leaders["items"].as_array().cloned().unwrap_or_default();
+    let mut leader_rows: Vec<Value> = leaders["items"].as_array().cloned().unwrap_or_default();
+    for l in &mut leader_rows {
+        l["responsible_unit"] = Value::from(name_of(&names, &l["responsible_unit"]));
+        l["case_status"] = Value::from(case_status_zh(l["case_status"].as_str().unwrap_or("")));
+    }
     Ok(render(
         StatusCode::OK,
         "dashboard_orders.html",
@@ -550,25 +585,39 @@ pub async fn campaigns(
                     .await,
                 "专项行动看板",
             ) {
-                Ok(b) => {
+                Ok(mut b) => {
+                    let names = unit_names(&pool).await?;
+                    if let Some(units) = b["by_unit"].as_array_mut() {
+                        for u in units {
+                            let code = u["unit"].as_str().unwrap_or("").to_string();
+                            u["unit_name"] = Value::from(names.get(&code).cloned().unwrap_or(code));
+                        }
+                    }
                     let units: Vec<(String, f64)> = b["by_unit"]
                         .as_array()
                         .map(|us| {
                             us.iter()
                                 .map(|u| {
                                     (
-                                        u["unit"].as_str().unwrap_or("").to_string(),
-                                        u["closed"].as_f64().unwrap_or(0.0),
+                                        u["unit_name"].as_str().unwrap_or("").to_string(),
+                                        u["total"].as_f64().unwrap_or(0.0),
                                     )
                                 })
                                 .collect()
                         })
                         .unwrap_or_default();
                     let desc = format!(
-                        "共 {} 件，已办结 {} 件，超期 {} 件",
-                        b["total"], b["closed"], b["overdue"]
+                        "共 {} 件，已办结 {} 件，超期 {} 件；各单位事项数：{}",
+                        b["total"],
+                        b["closed"],
+                        b["overdue"],
+                        units
+                            .iter()
+                            .map(|(u, n)| format!("{u} {n} 件"))
+                            .collect::<Vec<_>>()
+                            .join("，")
                     );
-                    chart = svg::bar_chart("campaign", "各单位已办结件数", &desc, &units);
+                    chart = svg::bar_chart("campaign", "各单位事项数", &desc, &units);
                     board = b;
                 }
                 Err(e) => error = Some(e),
