@@ -390,3 +390,209 @@ pub mod browser {
         wait_path(c, "/console/").await;
     }
 }
+
+// ---- Browser harness (浏览器测试工具): chromedriver + headless Debian Chromium, axe-core and
+// screenshots, for the page tests that drive several roles. ----
+
+/// Debian's chromedriver and Chromium.
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// axe-core, vendored (no network).
+pub const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// chromedriver on a free port, with its own Chromium profile directory; both end on drop.
+pub struct BrowserDriver {
+    child: std::process::Child,
+    pub port: u16,
+    profile: std::path::PathBuf,
+}
+
+impl Drop for BrowserDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Start chromedriver; `None` (saying so) when Chromium or chromedriver is not installed.
+pub async fn start_browser_driver(test: &str) -> Option<BrowserDriver> {
+    use std::{path::Path, process::Stdio, time::Instant};
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        eprintln!(
+            "SKIPPED {test}: {CHROMEDRIVER} or {CHROMIUM} missing; install Debian's chromium and \
+             chromium-driver (.ci/run does)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let profile = std::env::temp_dir().join(format!("xf-chromium-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&profile).unwrap();
+    let child = std::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = BrowserDriver {
+        child,
+        port,
+        profile,
+    };
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let ready = test_client()
+            .get(format!("http://127.0.0.1:{port}/status"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success());
+        if ready.is_some() {
+            return Some(driver);
+        }
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// A headless Chromium session (the flags of issue 17, a fresh profile, 1366×768, zh-CN).
+pub async fn open_browser(driver: &BrowserDriver) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--lang=zh-CN",
+                "--window-size=1366,768",
+                format!("--user-data-dir={}", driver.profile.display()),
+            ],
+            "prefs": { "intl.accept_languages": "zh-CN,zh" },
+        }),
+    );
+    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// axe-core on the current page: no serious or critical violation (WCAG 2.0/2.1 A and AA).
+pub async fn assert_accessible(c: &fantoccini::Client, page: &str) {
+    c.execute(&format!("{AXE}\n;return true;"), vec![])
+        .await
+        .expect("inject axe-core");
+    let found = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(function (r) { done(r.violations.map(function (v) {
+                   return { id: v.id, impact: v.impact, help: v.help,
+                            nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }) }; })); })
+               .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e) }]); });",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    let bad: Vec<&Value> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "accessibility violations on {page}: {bad:#?}"
+    );
+}
+
+/// With `XINFANG_SCREENSHOTS=1`, the whole page into `docs/console/<name>.png`, `width` wide.
+pub async fn save_screenshot(c: &fantoccini::Client, name: &str, width: u32) {
+    if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
+        return;
+    }
+    let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
+                   window.outerHeight - window.innerHeight];";
+    let m = c.execute(measure, vec![]).await.unwrap();
+    let page = m[0].as_u64().unwrap_or(768) as u32;
+    let frame = m[1].as_u64().unwrap_or(0) as u32;
+    c.set_window_size(width, page.max(600) + frame)
+        .await
+        .unwrap();
+    c.execute("window.scrollTo(0, 0); return true;", vec![])
+        .await
+        .unwrap();
+    let png = c.screenshot().await.unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    c.set_window_size(1366, 768).await.unwrap();
+}
+
+/// The console signing with the development key (which every service trusts) and calling the
+/// platform's intake, supervision and notification.
+pub async fn start_console_for(p: &crate::Platform) -> TestApp {
+    let mut settings = console_settings(&p.env, 300);
+    settings.console.tokens.signing_keys = vec![KeySettings {
+        kid: xinfang_platform::auth::dev::DEV_KID.into(),
+        private_key_pem: Some(xinfang_test_support::DEV_KEY_PEM.to_string().into()),
+        private_key_file: None,
+        state: KeyState::Active,
+        retired_at: None,
+    }];
+    settings.console.pages.intake_url = p.intake.url("");
+    settings.console.pages.supervision_url = p.supervision.url("");
+    settings.console.pages.notification_url = p.notification.url("");
+    settings.console.pages.mediation_url = p.mediation.url("");
+    settings.console.pages.administrative_review_url = p.review.url("");
+    spawn_app(console::startup::build(settings)).await
+}
+
+/// Log in at `/console/login` in the browser (with a TOTP code when given); waits for the home page.
+pub async fn browser_login(
+    c: &fantoccini::Client,
+    console: &TestApp,
+    login: &str,
+    password: &str,
+    totp: Option<&str>,
+) {
+    use fantoccini::Locator;
+    c.goto(&console.url("/console/login")).await.unwrap();
+    for (css, value) in [
+        ("#login_name", login),
+        ("#password", password),
+        ("#totp_code", totp.unwrap_or("")),
+    ] {
+        let e = c.find(Locator::Css(css)).await.unwrap();
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(c, "/console/").await;
+}
+
+/// Wait (polling, 10 s) until the browser is at `path`.
+pub async fn wait_for_path(c: &fantoccini::Client, path: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if c.current_url().await.unwrap().path() == path {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached {path} (at {})",
+            c.current_url().await.unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -8,13 +8,18 @@
 //!   refreshes it into a short access token, forwarded to the services the page calls.
 //! - `/portal/…`: the petitioner portal (信访人门户), its own cookie (Path=/portal), no account.
 
+pub mod admin;
 pub mod backend;
+pub mod client;
 pub mod forms;
 pub mod intake;
 pub mod mediator;
+pub mod nav;
+pub mod oversight;
 pub mod portal;
 pub mod security;
 pub mod staff;
+pub mod svg;
 pub mod unit;
 pub mod view;
 
@@ -26,6 +31,7 @@ use crate::api::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let client = web::Data::new(intake::IntakeClient::new(&state.settings.pages));
     let backends = web::Data::new(backend::Backends::new(&state.settings.pages));
+    let services = web::Data::new(client::Services::new(&state.settings.pages));
     cfg.service(
         web::scope("/console")
             .app_data(state.clone())
@@ -38,6 +44,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/register", web::get().to(staff::register_form))
             .route("/register", web::post().to(staff::register))
             .route("/static/{file}", web::get().to(view::static_file))
+            .app_data(services)
+            .configure(oversight::routes)
+            .configure(admin::routes)
             .configure(|c| unit_routes(c, backends)),
     )
     .service(

@@ -54,14 +54,10 @@ pub struct Staff {
 }
 
 impl Staff {
-    /// What every page's header shows of the staff member (name, organ, CSRF token of the forms).
+    /// What every page's header shows of the staff member (name, organ, CSRF token of the forms,
+    /// the navigation of their roles).
     pub fn view(&self) -> minijinja::Value {
-        minijinja::context! {
-            name => self.display_name,
-            unit => self.unit,
-            unit_name => self.unit_name,
-            csrf => self.csrf,
-        }
+        super::nav::staff_ctx(self)
     }
 
     pub fn has_any(&self, roles: &[&str]) -> bool {
@@ -70,13 +66,13 @@ impl Staff {
 }
 
 /// Decoded form fields, in order (repeated names kept).
-pub fn form_pairs(body: &web::Bytes) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(body: &web::Bytes) -> Vec<(String, String)> {
     form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.replace('\0', "")))
         .collect()
 }
 
-pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -94,7 +90,7 @@ fn all<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
 
 /// The staff member of the request's cookie, or `None` (no cookie, session ended, account off).
 #[tracing::instrument(skip_all)]
-pub async fn current(
+pub(crate) async fn current(
     req: &HttpRequest,
     pool: &PgPool,
     waker: &OutboxWaker,
@@ -135,7 +131,7 @@ pub async fn current(
     }))
 }
 
-pub fn to_login() -> HttpResponse {
+pub(crate) fn to_login() -> HttpResponse {
     see_other("/console/login").finish()
 }
 
@@ -151,7 +147,7 @@ struct Task {
     note: &'static str,
 }
 
-fn role_zh(role: &str) -> &'static str {
+pub(crate) fn role_zh(role: &str) -> &'static str {
     match role {
         "clerk" => "窗口登记员",
         "handler" => "承办人",
@@ -186,8 +182,8 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
     if staff.has_any(&["supervisor", "leader"]) {
         tasks.push(Task {
             title: "督查督办与统计",
-            href: None,
-            note: "页面尚在建设中，请暂用接口查看",
+            href: Some("/console/oversight"),
+            note: "指标与图表、超期与考核发现、督办、包案、专项行动、年度报告与月度通报",
         });
     }
     if staff.has_any(&["mediator"]) {
@@ -200,8 +196,8 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
     if staff.has_any(&["admin"]) {
         tasks.push(Task {
             title: "单位目录与账号管理",
-            href: None,
-            note: "页面尚在建设中，请暂用 xinfangctl 或接口",
+            href: Some("/console/admin"),
+            note: "单位目录、账号与角色、分类规则、文书模板、节假日日历",
         });
     }
     tasks
@@ -371,7 +367,7 @@ pub async fn logout(
     Ok(res)
 }
 
-pub fn csrf_ok_for(req: &HttpRequest, token: &str) -> bool {
+pub(crate) fn csrf_ok_for(req: &HttpRequest, token: &str) -> bool {
     cookie_value(req, STAFF_COOKIE).is_some_and(|v| csrf_ok(&v, token))
 }
 

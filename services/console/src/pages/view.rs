@@ -31,6 +31,56 @@ const TEMPLATES: &[(&str, &str)] = &[
         "mediator_calendar.html",
         include_str!("templates/mediator_calendar.html"),
     ),
+    ("dashboard.html", include_str!("templates/dashboard.html")),
+    (
+        "dashboard_orders.html",
+        include_str!("templates/dashboard_orders.html"),
+    ),
+    (
+        "dashboard_campaigns.html",
+        include_str!("templates/dashboard_campaigns.html"),
+    ),
+    (
+        "dashboard_reports.html",
+        include_str!("templates/dashboard_reports.html"),
+    ),
+    (
+        "dashboard_job.html",
+        include_str!("templates/dashboard_job.html"),
+    ),
+    (
+        "admin_index.html",
+        include_str!("templates/admin_index.html"),
+    ),
+    (
+        "admin_units.html",
+        include_str!("templates/admin_units.html"),
+    ),
+    ("admin_unit.html", include_str!("templates/admin_unit.html")),
+    (
+        "admin_accounts.html",
+        include_str!("templates/admin_accounts.html"),
+    ),
+    (
+        "admin_account.html",
+        include_str!("templates/admin_account.html"),
+    ),
+    (
+        "admin_rules.html",
+        include_str!("templates/admin_rules.html"),
+    ),
+    (
+        "admin_templates.html",
+        include_str!("templates/admin_templates.html"),
+    ),
+    (
+        "admin_template.html",
+        include_str!("templates/admin_template.html"),
+    ),
+    (
+        "admin_calendars.html",
+        include_str!("templates/admin_calendars.html"),
+    ),
 ];
 
 const STATIC: &[(&str, &str, &str)] = &[
