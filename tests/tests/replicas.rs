@@ -518,7 +518,7 @@ async fn two_console_replicas_share_sessions_throttle_directory_and_keys() {
     let (s, _) = post_json(
         consoles[0].url("/api/v1/auth/refresh"),
         None,
-        json!({ "refresh_token": refreshed["refresh_token"] }),
+        json!({ "refresh_token": session["refresh_token"] }),
     )
     .await;
     assert_eq!(s, 401, "the session ended at both replicas");
