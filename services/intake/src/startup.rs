@@ -47,6 +47,9 @@ pub async fn build_with_options(
         registration.writers,
         registration.batch_size,
     ));
+    let online = web::Data::new(api::online::OnlineIntake {
+        registering_unit: settings.platform.auth.bureau_unit.clone(),
+    });
     let builder = Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR);
     let state = web::Data::new(IntakeState {
         settings: settings.intake.clone(),
@@ -57,8 +60,13 @@ pub async fn build_with_options(
     });
     builder
         .consumer(Arc::new(IntakeEvents), hooks)
-        .openapi(api::ApiDoc::openapi().merge_from(api::internal::InternalApi::openapi()))
+        .openapi(
+            api::ApiDoc::openapi()
+                .merge_from(api::internal::InternalApi::openapi())
+                .merge_from(api::online::OnlineApi::openapi()),
+        )
         .app_data(state)
+        .app_data(online)
         .app_data(registrar)
         .routes(api::configure)
         .build()

@@ -16,6 +16,31 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("receipt.html", include_str!("templates/receipt.html")),
     ("portal.html", include_str!("templates/portal.html")),
     ("error.html", include_str!("templates/error.html")),
+    ("portal_nav.html", include_str!("templates/portal_nav.html")),
+    (
+        "portal_error.html",
+        include_str!("templates/portal_error.html"),
+    ),
+    (
+        "portal_status.html",
+        include_str!("templates/portal_status.html"),
+    ),
+    (
+        "portal_phone.html",
+        include_str!("templates/portal_phone.html"),
+    ),
+    (
+        "portal_code.html",
+        include_str!("templates/portal_code.html"),
+    ),
+    (
+        "portal_petition.html",
+        include_str!("templates/portal_petition.html"),
+    ),
+    (
+        "portal_receipt.html",
+        include_str!("templates/portal_receipt.html"),
+    ),
 ];
 
 const STATIC: &[(&str, &str, &str)] = &[
@@ -33,6 +58,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "register.js",
         "text/javascript; charset=utf-8",
         include_str!("static/register.js"),
+    ),
+    (
+        "portal.js",
+        "text/javascript; charset=utf-8",
+        include_str!("static/portal.js"),
     ),
 ];
 

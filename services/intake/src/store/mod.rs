@@ -5,6 +5,7 @@
 use crate::domain::IntakeError;
 
 pub mod access;
+pub mod contact_details;
 pub mod contacts;
 pub mod decisions;
 pub mod lookup;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod batches;
+mod contact_preference;
 mod decisions;
 mod delivery;
 mod documents;
