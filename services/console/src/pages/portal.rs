@@ -440,7 +440,7 @@ fn credentials(
     req: &HttpRequest,
     state: &AppState,
     form: &Form,
-) -> Result<(String, String), HttpResponse> {
+) -> Result<(String, String), Box<HttpResponse>> {
     let case_number = form.get("case_number");
     let query_code = form.get("query_code").to_uppercase();
     let fail = |field: &str, message: &str, status: StatusCode| {
@@ -456,25 +456,25 @@ fn credentials(
         )
     };
     if !form.csrf_valid(req) {
-        return Err(fail(
+        return Err(Box::new(fail(
             "case_number",
             "页面已过期，请重新查询",
             StatusCode::FORBIDDEN,
-        ));
+        )));
     }
     if case_number.is_empty() {
-        return Err(fail(
+        return Err(Box::new(fail(
             "case_number",
             "请填写信访件编号",
             StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        )));
     }
     if query_code.is_empty() {
-        return Err(fail(
+        return Err(Box::new(fail(
             "query_code",
             "请填写查询码",
             StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        )));
     }
     Ok((case_number, query_code))
 }
@@ -491,7 +491,7 @@ pub async fn lookup(
     let form = Form::parse(&body);
     let (case_number, query_code) = match credentials(&req, &state, &form) {
         Ok(c) => c,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     match look_up(&req, &state, &pool, &client, &case_number, &query_code).await {
         Looked::Found(progress) => progress_page(
@@ -520,7 +520,7 @@ pub async fn document(
     let form = Form::parse(&body);
     let (case_number, query_code) = match credentials(&req, &state, &form) {
         Ok(c) => c,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let Ok(notice_id) = form.get("notice_id").parse::<uuid::Uuid>() else {
         return error(
@@ -592,7 +592,7 @@ pub async fn rating(
     let form = Form::parse(&body);
     let (case_number, query_code) = match credentials(&req, &state, &form) {
         Ok(c) => c,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let chosen = rating_code(&form.get("rating"));
     let comment = form.get("comment");

@@ -118,6 +118,8 @@ pub struct OnlineRegistered {
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
+// One actix extractor per dependency of the handler.
+#[allow(clippy::too_many_arguments)]
 #[tracing::instrument(name = "register_online_petition", skip_all, fields(service = %actor.user_id, case_id))]
 pub async fn register_online(
     req: HttpRequest,
