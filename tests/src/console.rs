@@ -596,3 +596,285 @@ pub async fn wait_for_path(c: &fantoccini::Client, path: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+// ---- The petitioner portal's end-to-end harness (portal_pages.rs): a local SMS gateway, the
+// console wired to intake and notification, and the browser (headless Debian Chromium over
+// chromedriver) with axe-core and screenshots.
+
+/// A local SMS gateway (短信网关) on a free port: answers every `POST` with 200 and keeps the JSON
+/// bodies (`to`, `text`, …) it received. Plain HTTP/1.1 over tokio, one request per connection.
+#[derive(Clone, Default)]
+pub struct SmsGateway {
+    pub messages: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+impl SmsGateway {
+    /// Start it; returns its URL.
+    pub async fn start(&self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages = self.messages.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let messages = messages.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let (head_end, length) = loop {
+                        let Ok(n) = socket.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+                            let length = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .and_then(|v| v.trim().parse::<usize>().ok())
+                                .unwrap_or(0);
+                            break (i + 4, length);
+                        }
+                    };
+                    while buf.len() < head_end + length {
+                        let Ok(n) = socket.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    let body = &buf[head_end..(head_end + length).min(buf.len())];
+                    let count = {
+                        let mut m = messages.lock().unwrap();
+                        m.push(serde_json::from_slice(body).unwrap_or(Value::Null));
+                        m.len()
+                    };
+                    let answer = format!("{{\"id\":\"gw-{count}\"}}");
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                        answer.len()
+                    );
+                    let _ = socket.write_all(response.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        format!("http://127.0.0.1:{port}/sms")
+    }
+
+    /// The messages received so far.
+    pub fn received(&self) -> Vec<Value> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+/// Notification for the portal: SMS through `gateway_url`, contact details and query codes from
+/// intake (a development service token), the client address taken from the console's
+/// `X-Forwarded-For`, and a generous self-service limit (the portal keeps its own).
+pub async fn start_portal_notification(
+    env: &TestEnv,
+    intake_url: &str,
+    gateway_url: &str,
+) -> TestApp {
+    let mut n = notification::configuration::NotificationSettings::default();
+    n.delivery.poll_interval_ms = 100;
+    n.sms = Some(notification::configuration::SmsSettings {
+        url: gateway_url.to_string(),
+        api_key: "gw-key".to_string().into(),
+        signing_secret: "gw-secret".to_string().into(),
+        sender: "襄垣县信访局".into(),
+        timeout_ms: 5_000,
+    });
+    n.contacts.intake_url = intake_url.trim_end_matches('/').to_string();
+    n.contacts.token =
+        Some(xinfang_test_support::service_token("notification", &["intake.contact.read"]).into());
+    n.self_service.trust_forwarded_for = true;
+    n.self_service.attempts_per_minute = 200;
+    spawn_app(notification::startup::build(
+        notification::configuration::Settings {
+            platform: env.settings("notification"),
+            notification: n,
+        },
+    ))
+    .await
+}
+
+/// The console signing with the development key (trusted by the services in tests), its pages
+/// calling `intake_url` and `notification_url`, with the portal's `portal` limits.
+pub async fn start_portal_console(
+    env: &TestEnv,
+    intake_url: &str,
+    notification_url: &str,
+    portal: PortalSettings,
+) -> TestApp {
+    let mut settings = console_settings(env, 300);
+    settings.console.tokens.signing_keys = vec![KeySettings {
+        kid: xinfang_platform::auth::dev::DEV_KID.into(),
+        private_key_pem: Some(xinfang_test_support::DEV_KEY_PEM.to_string().into()),
+        private_key_file: None,
+        state: KeyState::Active,
+        retired_at: None,
+    }];
+    settings.console.pages.intake_url = intake_url.to_string();
+    settings.console.pages.notification_url = notification_url.to_string();
+    settings.console.pages.portal = portal;
+    spawn_app(console::startup::build(settings)).await
+}
+
+
+/// chromedriver on a free port with a fresh Chromium profile and download directory; both end
+/// (and are removed) on drop.
+pub struct Browser {
+    child: std::process::Child,
+    pub port: u16,
+    pub profile: std::path::PathBuf,
+    pub downloads: std::path::PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+        let _ = std::fs::remove_dir_all(&self.downloads);
+    }
+}
+
+/// Start chromedriver; `None` (saying so) when Chromium or chromedriver is not installed.
+pub async fn start_browser(test: &str) -> Option<Browser> {
+    use std::path::Path;
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        eprintln!(
+            "SKIPPED {test}: {CHROMEDRIVER} or {CHROMIUM} missing; install Debian's chromium and \
+             chromium-driver (.ci/run does)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let id = Uuid::new_v4();
+    let profile = std::env::temp_dir().join(format!("xf-chromium-{id}"));
+    let downloads = std::env::temp_dir().join(format!("xf-downloads-{id}"));
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::create_dir_all(&downloads).unwrap();
+    let child = std::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let browser = Browser {
+        child,
+        port,
+        profile,
+        downloads,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let ready = test_client()
+            .get(format!("http://127.0.0.1:{port}/status"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success());
+        if ready.is_some() {
+            return Some(browser);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+impl Browser {
+    /// A WebDriver session: headless with the flags the issue names, zh-CN, `width`×`height`,
+    /// downloads into [`Browser::downloads`] without asking.
+    pub async fn session(&self, width: u32, height: u32) -> fantoccini::Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--no-first-run", "--lang=zh-CN",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", self.profile.display()),
+                ],
+                "prefs": {
+                    "intl.accept_languages": "zh-CN,zh",
+                    "download.default_directory": self.downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "plugins.always_open_pdf_externally": true,
+                },
+            }),
+        );
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("connect to chromedriver")
+    }
+}
+
+
+/// axe-core on the current page: the serious or critical violations (WCAG 2.0/2.1 A and AA).
+pub async fn axe_violations(c: &fantoccini::Client) -> Vec<Value> {
+    c.execute(&format!("{AXE}\n;return true;"), vec![])
+        .await
+        .expect("inject axe-core");
+    let found = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(function (r) { done(r.violations.map(function (v) {
+                   return { id: v.id, impact: v.impact, help: v.help,
+                            nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }) }; })); })
+               .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e) }]); });",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    found
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect()
+}
+
+/// With `XINFANG_SCREENSHOTS=1`, the whole page at `width` into `docs/console/<name>.png`; the
+/// window is then `width`×`height` again.
+pub async fn page_screenshot(c: &fantoccini::Client, name: &str, width: u32, height: u32) {
+    if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
+        return;
+    }
+    c.set_window_size(width, height).await.unwrap();
+    let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
+                   window.outerHeight - window.innerHeight];";
+    let m = c.execute(measure, vec![]).await.unwrap();
+    let page = m[0].as_u64().unwrap_or(height as u64) as u32;
+    let frame = m[1].as_u64().unwrap_or(0) as u32;
+    c.set_window_size(width, page.max(height.min(600)) + frame)
+        .await
+        .unwrap();
+    c.execute("window.scrollTo(0, 0); return true;", vec![])
+        .await
+        .unwrap();
+    let png = c.screenshot().await.unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    c.set_window_size(width, height).await.unwrap();
+}

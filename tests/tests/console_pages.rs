@@ -2,8 +2,8 @@
 //! driven over WebDriver (chromedriver on a free port), against the real console and intake
 //! started in-process. The window clerk logs in, registers a group visit with representatives
 //! (the ID number checked as typed, a bad one refused by intake beside its field, the sixth
-//! representative refused on the page), sees the receipt; the petitioner looks the case up in the
-//! portal. Every page is checked with axe-core (vendored, injected by the test): no serious or
+//! representative refused on the page), sees the receipt (the petitioner portal is tested in
+//! `portal_pages.rs`). Every page is checked with axe-core (vendored, injected by the test): no serious or
 //! critical violation.
 //!
 //! Screenshots of each page into `docs/console/`:
@@ -499,45 +499,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     assert_eq!(detail["group_visit"], true);
     assert_eq!(detail["petitioners"].as_array().unwrap().len(), 3);
 
-    // The portal (信访人门户), on a phone-sized window: wrong code first, then the right one.
-    c.set_window_size(390, 844).await.unwrap();
-    c.goto(&console_app.url("/portal/")).await.unwrap();
-    axe_check(&c, "portal").await;
-    fill(&c, "#case_number", &case).await;
-    fill(&c, "#query_code", "ZZZZZZZZ").await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let err = c
-        .wait()
-        .for_element(Locator::Css("#query_code-error"))
-        .await
-        .unwrap();
-    assert!(err.text().await.unwrap().contains("未找到"));
-    fill(&c, "#query_code", &code.to_lowercase()).await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let status = c.wait().for_element(Locator::Css("#status")).await.unwrap();
-    assert_eq!(status.text().await.unwrap(), "已登记");
-    assert!(!c.current_url().await.unwrap().as_str().contains(&case));
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(overflow, false, "no sideways scrolling on a phone");
-    axe_check(&c, "portal result").await;
-    screenshot(&c, "portal", 390).await;
-
+    // The petitioner's side (lookup, documents, rating, online petition) is in portal_pages.rs.
     c.close().await.unwrap();
     console_app.stop().await;
     intake.stop().await;

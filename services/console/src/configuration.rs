@@ -79,6 +79,44 @@ pub struct PagesSettings {
     /// Mark the session cookies `Secure` (set when the console is served over TLS).
     #[serde(default)]
     pub secure_cookies: bool,
+    /// The petitioner portal's limits (信访人门户限制).
+    #[serde(default)]
+    pub portal: PortalSettings,
+}
+
+/// The petitioner portal's limits (信访人门户): lookups and SMS codes per client and per phone,
+/// how long a code and a verification hold (decision 0015).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PortalSettings {
+    /// Lookups, downloads and ratings per client address and minute.
+    pub lookups_per_minute: i32,
+    /// Codes sent to one phone per hour.
+    pub codes_per_phone_per_hour: i32,
+    /// The least time between two codes to one phone.
+    pub code_interval_secs: i64,
+    /// Codes asked for by one client address per hour.
+    pub codes_per_client_per_hour: i32,
+    /// How long a code may be entered.
+    pub code_valid_minutes: u32,
+    /// Wrong entries before a code is spent.
+    pub code_attempts: i32,
+    /// How long a verified phone may submit its petition.
+    pub verified_for_minutes: i64,
+}
+
+impl Default for PortalSettings {
+    fn default() -> Self {
+        PortalSettings {
+            lookups_per_minute: 20,
+            codes_per_phone_per_hour: 5,
+            code_interval_secs: 60,
+            codes_per_client_per_hour: 20,
+            code_valid_minutes: 10,
+            code_attempts: 5,
+            verified_for_minutes: 30,
+        }
+    }
 }
 
 fn default_intake_url() -> String {
@@ -110,6 +148,7 @@ impl Default for PagesSettings {
             supervision_url: default_supervision_url(),
             notification_url: default_notification_url(),
             secure_cookies: false,
+            portal: PortalSettings::default(),
         }
     }
 }

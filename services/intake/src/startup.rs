@@ -47,6 +47,9 @@ pub async fn build_with_options(
         registration.writers,
         registration.batch_size,
     ));
+    let online = web::Data::new(api::online::OnlineIntake {
+        registering_unit: settings.platform.auth.bureau_unit.clone(),
+    });
     let builder = Service::builder(Producer::Intake, settings.platform, &crate::MIGRATOR);
     let state = web::Data::new(IntakeState {
         settings: settings.intake.clone(),
@@ -60,9 +63,12 @@ pub async fn build_with_options(
         .openapi(
             api::ApiDoc::openapi()
                 .merge_from(api::internal::InternalApi::openapi())
-                .merge_from(api::archive_record::ArchiveApi::openapi()),
+                .merge_from(api::archive_record::ArchiveApi::openapi())
+
+                .merge_from(api::online::OnlineApi::openapi()),
         )
         .app_data(state)
+        .app_data(online)
         .app_data(registrar)
         .routes(api::configure)
         .build()

@@ -97,11 +97,18 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
         self_service: n.self_service.clone(),
     });
     let delivery = n.delivery.clone();
+    let verification = web::Data::new(api::verification::VerificationSms(sms.clone()));
     builder
         .consumer(Arc::new(NotificationEvents { names }), options.hooks)
-        .openapi(api::ApiDoc::openapi().merge_from(ArchiveApi::openapi()))
+        .openapi(
+            api::ApiDoc::openapi()
+                .merge_from(ArchiveApi::openapi())
+                .merge_from(api::verification::VerificationApi::openapi()),
+        )
         .app_data(state)
         .app_data(archive_state)
+        .app_data(verification)
+        .routes(api::verification::configure)
         .routes(api::configure)
         .worker("dispatcher", move |ctx| {
             let dispatcher = Dispatcher {

@@ -5,6 +5,7 @@ pub mod account;
 pub mod error;
 pub mod keys;
 pub mod password;
+pub mod portal;
 pub mod session;
 pub mod throttle;
 pub mod totp;

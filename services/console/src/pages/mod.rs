@@ -17,6 +17,7 @@ pub mod mediator;
 pub mod nav;
 pub mod oversight;
 pub mod portal;
+pub mod portal_petition;
 pub mod security;
 pub mod staff;
 pub mod svg;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let client = web::Data::new(intake::IntakeClient::new(&state.settings.pages));
     let backends = web::Data::new(backend::Backends::new(&state.settings.pages));
     let services = web::Data::new(client::Services::new(&state.settings.pages));
+    let portal_client = web::Data::new(portal::PortalClient::new(&state.settings.pages));
     cfg.service(
         web::scope("/console")
             .app_data(state.clone())
@@ -53,9 +55,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         web::scope("/portal")
             .app_data(state)
             .app_data(client)
+            .app_data(portal_client)
             .route("", web::get().to(portal::root))
             .route("/", web::get().to(portal::lookup_form))
-            .route("/lookup", web::post().to(portal::lookup)),
+            .route("/lookup", web::post().to(portal::lookup))
+            .route("/document", web::post().to(portal::document))
+            .route("/rating", web::post().to(portal::rating))
+            .route("/petition", web::get().to(portal_petition::phone_form))
+            .route("/petition", web::post().to(portal_petition::submit))
+            .route(
+                "/petition/code",
+                web::post().to(portal_petition::request_code),
+            )
+            .route(
+                "/petition/verify",
+                web::post().to(portal_petition::verify_code),
+            ),
     );
 }
 

@@ -81,6 +81,31 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_calendars.html",
         include_str!("templates/admin_calendars.html"),
     ),
+    ("portal_nav.html", include_str!("templates/portal_nav.html")),
+    (
+        "portal_error.html",
+        include_str!("templates/portal_error.html"),
+    ),
+    (
+        "portal_status.html",
+        include_str!("templates/portal_status.html"),
+    ),
+    (
+        "portal_phone.html",
+        include_str!("templates/portal_phone.html"),
+    ),
+    (
+        "portal_code.html",
+        include_str!("templates/portal_code.html"),
+    ),
+    (
+        "portal_petition.html",
+        include_str!("templates/portal_petition.html"),
+    ),
+    (
+        "portal_receipt.html",
+        include_str!("templates/portal_receipt.html"),
+    ),
 ];
 
 const STATIC: &[(&str, &str, &str)] = &[
@@ -103,6 +128,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "register.js",
         "text/javascript; charset=utf-8",
         include_str!("static/register.js"),
+    ),
+    (
+        "portal.js",
+        "text/javascript; charset=utf-8",
+        include_str!("static/portal.js"),
     ),
 ];
 

@@ -3,6 +3,7 @@
 //! together.
 
 pub mod accounts;
+pub mod portal;
 pub mod sessions;
 pub mod throttle;
 pub mod units;

@@ -42,9 +42,9 @@ pub struct ContactView {
     pub petition_id: Uuid,
     pub name: String,
     pub phone: Option<String>,
-    /// Intake does not collect e-mail addresses yet.
+    /// 电子邮箱, when the petitioner gave one.
     pub email: Option<String>,
-    /// `sms` or `email`, when stated (not collected yet).
+    /// `sms` or `email`, when the petitioner stated one (送达方式偏好).
     pub preferred_channel: Option<String>,
 }
 
@@ -74,6 +74,8 @@ pub async fn contacts(
     }
     let mut tx = pool.begin().await?;
     let records = store::contacts::first_petitioners(&mut tx, &body.petition_ids).await?;
+    let ids: Vec<Uuid> = records.iter().map(|r| r.petition_id).collect();
+    let details = store::contact_details::for_petitions(&mut tx, &ids).await?;
     let mut contacts = Vec::with_capacity(records.len());
     let mut entries = Vec::with_capacity(records.len());
     for r in records {
@@ -81,18 +83,27 @@ pub async fn contacts(
             .person
             .open(&state.vault, "phone")
             .map_err(ApiError::internal)?;
+        let detail = details.iter().find(|d| d.id == r.person.id);
+        let email = match detail {
+            Some(d) => d.open_email(&state.vault).map_err(ApiError::internal)?,
+            None => None,
+        };
+        let mut fields = vec!["name", "phone"];
+        if email.is_some() {
+            fields.push("email");
+        }
         entries.push(AuditEntry::by(
             &actor,
             "petition.contact.read",
             Some(r.petition_id),
-            serde_json::json!({ "purpose": "notice_delivery", "fields": ["name", "phone"] }),
+            serde_json::json!({ "purpose": "notice_delivery", "fields": fields }),
         ));
         contacts.push(ContactView {
             petition_id: r.petition_id,
             name: r.person.name,
             phone,
-            email: None,
-            preferred_channel: None,
+            email,
+            preferred_channel: detail.and_then(|d| d.preferred_channel.clone()),
         });
     }
     audit::record_many(&mut tx, &entries).await?;

@@ -8,6 +8,7 @@ pub mod decisions;
 pub mod error;
 pub mod internal;
 pub mod lookup;
+pub mod online;
 pub mod petitions;
 pub mod repeat;
 pub mod rules;
@@ -67,6 +68,7 @@ pub mod visits;
 pub struct ApiDoc;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    online::configure(cfg);
     internal::configure(cfg);
     cfg.service(
         web::scope("/api/v1")

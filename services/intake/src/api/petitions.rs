@@ -27,7 +27,7 @@ use crate::{
         IntakeError,
     },
     store::{
-        access,
+        access, contact_details,
         petitions::{self, Registration},
         repeat::{find_candidates, Probe},
     },
@@ -50,6 +50,12 @@ pub struct PetitionerInput {
     /// 住址
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// 电子邮箱 (for notices by e-mail)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// 送达方式偏好: `sms` (短信) or `email` (电子邮件); the address it names must be given
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_channel: Option<String>,
 }
 
 /// 附件信息 (the file itself is in the document store).
@@ -147,6 +153,8 @@ fn raw_of(b: &RegisterPetitionRequest) -> RawPetition<'_> {
                 id_number: p.id_number.as_deref(),
                 phone: p.phone.as_deref(),
                 address: p.address.as_deref(),
+                email: p.email.as_deref(),
+                preferred_channel: p.preferred_channel.as_deref(),
             })
             .collect(),
         petitioner_count: b.petitioner_count,
@@ -240,7 +248,7 @@ pub async fn register(
 /// the repeat candidates (重复信访候选) the caller may see, found through the blind indexes and the
 /// content of the matter's scope.
 #[tracing::instrument(skip_all)]
-async fn prepare(
+pub(crate) async fn prepare(
     pool: &PgPool,
     actor: &Actor,
     state: &IntakeState,
@@ -315,7 +323,11 @@ pub struct PetitionerView {
     pub id_number: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
-    /// True when identity number, phone and address are masked.
+    /// 电子邮箱 (masked like the phone unless shown in full)
+    pub email: Option<String>,
+    /// 送达方式偏好: `sms` or `email`, when stated
+    pub preferred_channel: Option<String>,
+    /// True when identity number, phone, address and e-mail are masked.
     pub masked: bool,
 }
 
@@ -408,19 +420,30 @@ pub async fn get_petition(
     let r = petitions::petition(uow.conn(), id).await?;
     let full = actor.has(Permission::ViewPersonalData) && query.reveal != Some(false);
     let mut people = Vec::new();
+    let details = contact_details::for_petition(uow.conn(), id).await?;
     for person in petitions::petitioners(uow.conn(), id).await? {
+        let detail = details.iter().find(|d| d.id == person.id);
+        let preferred_channel = detail.and_then(|d| d.preferred_channel.clone());
         let view = if full {
             let open = |column| person.open(&state.vault, column).map_err(IntakeError::from);
+            let email = match detail {
+                Some(d) => d.open_email(&state.vault).map_err(IntakeError::from)?,
+                None => None,
+            };
             PetitionerView {
                 id_number: open("id_number")?,
                 phone: open("phone")?,
                 address: open("address")?,
+                email,
+                preferred_channel,
                 name: person.name,
                 masked: false,
             }
         } else {
             PetitionerView {
                 address: person.address_enc.is_some().then(|| "******".to_string()),
+                email: detail.and_then(|d| d.email_mask.clone()),
+                preferred_channel,
                 name: person.name,
                 id_number: person.id_number_mask,
                 phone: person.phone_mask,
@@ -434,7 +457,7 @@ pub async fn get_petition(
             &actor,
             "petition.view_pii",
             Some(id),
-            json!({ "petitioners": people.len(), "fields": ["id_number", "phone", "address"] }),
+            json!({ "petitioners": people.len(), "fields": ["id_number", "phone", "address", "email"] }),
         ))
         .await?;
     }

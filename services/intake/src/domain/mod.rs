@@ -2,6 +2,7 @@
 //! rules, decisions and repeat detection. No database and no HTTP here.
 
 pub mod access;
+pub mod contact;
 pub mod decision;
 pub mod error;
 pub mod petition;

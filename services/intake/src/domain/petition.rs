@@ -10,7 +10,11 @@ use uuid::Uuid;
 use xinfang_contracts::events::{Category, Channel};
 use xinfang_platform::pii::PlainPii;
 
-use super::{error::FieldError, repeat::Candidate};
+use super::{
+    contact::{Email, PreferredChannel},
+    error::FieldError,
+    repeat::Candidate,
+};
 
 fn err(field: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError::new(field, message)
@@ -289,6 +293,10 @@ pub struct NewPetitioner {
     pub id_number: Option<IdNumber>,
     pub phone: Option<Phone>,
     pub address: Option<PlainPii>,
+    /// 电子邮箱
+    pub email: Option<Email>,
+    /// 送达方式偏好
+    pub preferred_channel: Option<PreferredChannel>,
 }
 
 /// The raw petitioner fields.
@@ -298,6 +306,8 @@ pub struct RawPetitioner<'a> {
     pub id_number: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub address: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub preferred_channel: Option<&'a str>,
 }
 
 /// The raw attachment fields.
@@ -497,6 +507,34 @@ impl NewPetition {
                     None
                 }
             };
+            let email = p
+                .email
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| Email::parse(&format!("petitioners[{i}].email"), s))
+                .transpose()
+                .map_err(|e| errors.push(e))
+                .ok()
+                .flatten();
+            let mobile = phone
+                .as_ref()
+                .is_some_and(|p| !p.pii().expose().contains('-'));
+            let preferred_channel = p
+                .preferred_channel
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| {
+                    PreferredChannel::parse(
+                        &format!("petitioners[{i}].preferred_channel"),
+                        s,
+                        // A value that did not parse is reported once, on its own field.
+                        email.is_some() || p.email.is_some_and(|e| !e.trim().is_empty()),
+                        mobile
+                            || (phone.is_none() && p.phone.is_some_and(|e| !e.trim().is_empty())),
+                    )
+                })
+                .transpose()
+                .map_err(|e| errors.push(e))
+                .ok()
+                .flatten();
             if let Some(born) = id_number.as_ref().and_then(IdNumber::birth_date) {
                 if received_on < born {
                     errors.push(err(
@@ -511,6 +549,8 @@ impl NewPetition {
                     id_number,
                     phone,
                     address,
+                    email,
+                    preferred_channel,
                 });
             }
         }
@@ -610,6 +650,7 @@ impl NewPetition {
                         && raw.petitioners.iter().all(|p| {
                             p.phone.is_none_or(|s| s.trim().is_empty())
                                 && p.address.is_none_or(|s| s.trim().is_empty())
+                                && p.email.is_none_or(|s| s.trim().is_empty())
                         })
                     {
                         errors.push(err(
@@ -683,11 +724,12 @@ impl NewPetition {
         self.petitioners.is_empty()
     }
 
-    /// Whether a notice can reach the petitioner (a phone or an address was given).
+    /// Whether a notice can reach the petitioner (a phone, an address or an e-mail address was
+    /// given).
     pub fn contactable(&self) -> bool {
         self.petitioners
             .iter()
-            .any(|p| p.phone.is_some() || p.address.is_some())
+            .any(|p| p.phone.is_some() || p.address.is_some() || p.email.is_some())
     }
 
     /// The text compared for repeat detection: summary, facts and requests.
@@ -839,6 +881,7 @@ mod tests {
                 id_number: Some("140423199001011235"),
                 phone: Some("12345"),
                 address: Some(&long_address),
+                ..Default::default()
             }],
             petitioner_count: Some(0),
             category: Some("complaint"),

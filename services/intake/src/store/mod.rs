@@ -6,6 +6,7 @@ use crate::domain::IntakeError;
 
 pub mod access;
 pub mod archive;
+pub mod contact_details;
 pub mod contacts;
 pub mod decisions;
 pub mod lookup;

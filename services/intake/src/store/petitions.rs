@@ -52,6 +52,8 @@ pub struct RegistrationRows {
     pub registered_at: DateTime<Utc>,
     pub correlation_id: Uuid,
     petitioners: Vec<SealedPetitioner>,
+    /// E-mail addresses and stated preferences ([`super::contact_details`]).
+    pub contact_details: Vec<super::contact_details::SealedContactDetail>,
     attachment_ids: Vec<Uuid>,
 }
 
@@ -66,8 +68,12 @@ impl RegistrationRows {
     ) -> Result<RegistrationRows, PiiError> {
         let people = &registration.petition.petitioners;
         let mut petitioners = Vec::with_capacity(people.len());
+        let mut contact_details = Vec::new();
         for (ordinal, person) in people.iter().enumerate() {
             let row_id = Uuid::now_v7();
+            contact_details.extend(super::contact_details::SealedContactDetail::seal(
+                vault, row_id, person,
+            )?);
             let seal = |column: &'static str, value: &PlainPii| {
                 vault
                     .seal(
@@ -104,6 +110,7 @@ impl RegistrationRows {
             registered_at,
             correlation_id,
             petitioners,
+            contact_details,
             attachment_ids: new_attachment_ids(&registration.petition),
         })
     }

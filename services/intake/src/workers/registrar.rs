@@ -43,7 +43,7 @@ use crate::{
     },
     events::publish,
     store::{
-        numbering,
+        contact_details, numbering,
         petitions::{self, Registration, RegistrationRows},
     },
 };
@@ -246,6 +246,12 @@ async fn write_one(
         &[(registration, &pending.rows)],
     )
     .await?;
+    contact_details::insert(
+        uow.conn(),
+        context.vault.key_version(),
+        &[(registration, &pending.rows)],
+    )
+    .await?;
     uow.audit(audit_of(job)).await?;
     Ok(Ok(pending))
 }
@@ -277,6 +283,7 @@ async fn write_many(
         &items,
     )
     .await?;
+    contact_details::insert(conn, context.vault.key_version(), &items).await?;
     Ok(pending
         .into_iter()
         .zip(jobs)

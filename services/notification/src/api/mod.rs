@@ -8,6 +8,7 @@ pub mod notices;
 pub mod self_service;
 pub mod state;
 pub mod templates;
+pub mod verification;
 
 use actix_web::web;
 

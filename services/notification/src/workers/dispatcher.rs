@@ -286,10 +286,11 @@ impl Dispatcher {
         contact: Option<&Contact>,
     ) -> Outcome {
         // The electronic channel follows the petitioner's stated preference (送达方式偏好): e-mail
-        // when they prefer it and gave an address, else SMS.
-        let prefers_email = contact
-            .is_some_and(|c| c.email.is_some() && c.preferred_channel.as_deref() == Some("email"))
-            && self.mailer.is_some();
+        // when they prefer it and gave an address, or gave an address and no phone; else SMS.
+        let prefers_email = contact.is_some_and(|c| {
+            c.email.is_some()
+                && (c.preferred_channel.as_deref() == Some("email") || c.phone.is_none())
+        }) && self.mailer.is_some();
         let (result, used) = match channel {
             "email" => (self.send_email(n, contact).await, "email"),
             "sms" if prefers_email => (self.send_email(n, contact).await, "email"),

@@ -106,6 +106,7 @@ async fn a_final_case_is_archived_found_held_and_destroyed_only_with_a_second_ap
         case_number: case_number.clone(),
         concluded_on: Utc::now().date_naive(),
         level: "re_review".into(),
+        final_opinion: None,
     };
     let envelope = Envelope::new(&finalized, Some(case_id), None, None);
     publish(&broker, &[envelope.clone(), envelope]).await;

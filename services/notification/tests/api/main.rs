@@ -6,6 +6,7 @@
 
 mod archive;
 mod batches;
+mod contact_preference;
 mod decisions;
 mod delivery;
 mod documents;

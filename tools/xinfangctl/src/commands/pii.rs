@@ -21,11 +21,18 @@ use crate::{
     error::{CliError, CliResult, CHECK_FAILED, OK},
 };
 
-/// Intake's tables with sealed columns (intake/migrations/0002_intake.sql).
-pub const INTAKE_SEALED: &[SealedTable] = &[SealedTable {
-    table: "petitioners",
-    columns: &["id_number", "phone", "address"],
-}];
+/// Intake's tables with sealed columns (intake/migrations/0002_intake.sql,
+/// 0006_petitioner_contacts.sql).
+pub const INTAKE_SEALED: &[SealedTable] = &[
+    SealedTable {
+        table: "petitioners",
+        columns: &["id_number", "phone", "address"],
+    },
+    SealedTable {
+        table: "petitioner_contacts",
+        columns: &["email"],
+    },
+];
 
 #[derive(Deserialize)]
 struct IntakePii {
