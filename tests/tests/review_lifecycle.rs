@@ -432,5 +432,101 @@ async fn a_claim_goes_from_registration_through_review_and_re_review_to_finality
     .await;
     assert_eq!(indicators["total"]["on_time_closure_rate"]["numerator"], 1);
 
+    // The notices in notification, each rendered with the data its text needs: the acceptance
+    // notice, 延期告知书 with its reason, the three opinions with their outcomes, the hearing notice;
+    // and 不再受理告知书 for the repeated matter.
+    let notices = until(
+        &p,
+        "every notice of the ladder",
+        p.notification.url(&format!("/api/v1/cases/{id}/notices")),
+        &clerk_token(),
+        |b| {
+            let kinds = notice_kinds(b);
+            [
+                "acceptance_notice",
+                "extension_notice",
+                "handling_opinion",
+                "review_opinion",
+                "hearing_notice",
+                "re_review_opinion",
+            ]
+            .iter()
+            .all(|k| kinds.iter().any(|have| have == k))
+        },
+    )
+    .await;
+    let body_of = |kind: &str| -> String {
+        notices
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == kind && n["recipient_kind"] == "petitioner")
+            .or_else(|| {
+                notices
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|n| n["kind"] == kind)
+            })
+            .map(|n| {
+                format!(
+                    "{} {}",
+                    n["title"].as_str().unwrap_or(""),
+                    n["body"].as_str().unwrap_or("")
+                )
+            })
+            .unwrap_or_default()
+    };
+    let extension = body_of("extension_notice");
+    assert!(extension.contains("延期"), "{extension}");
+    assert!(extension.contains("涉及多家用工单位"), "{extension}");
+    let handling = body_of("handling_opinion");
+    assert!(handling.contains("不予支持"), "{handling}");
+    assert!(
+        body_of("review_opinion").contains("维持"),
+        "{}",
+        body_of("review_opinion")
+    );
+    assert!(
+        body_of("hearing_notice").contains("王五"),
+        "{}",
+        body_of("hearing_notice")
+    );
+    assert!(
+        body_of("re_review_opinion").contains("维持"),
+        "{}",
+        body_of("re_review_opinion")
+    );
+    let barred_notices = until(
+        &p,
+        "不再受理告知书 for the repeated matter",
+        p.notification
+            .url(&format!("/api/v1/cases/{again_id}/notices")),
+        &clerk_token(),
+        |b| notice_kinds(b).iter().any(|k| k == "bar_notice"),
+    )
+    .await;
+    let bar = barred_notices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "bar_notice")
+        .unwrap();
+    assert_eq!(bar["title"], "不再受理告知书", "{bar}");
+    assert!(
+        bar["body"].as_str().unwrap().contains("第三十六条"),
+        "{bar}"
+    );
+
     p.stop().await;
+}
+
+fn notice_kinds(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n["kind"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -249,3 +249,50 @@ async fn a_draft_opinion_is_edited_or_withdrawn_before_issue_and_never_after() {
     );
     a.stop().await;
 }
+
+#[tokio::test]
+async fn a_case_handed_on_after_acceptance_moves_to_the_unit_that_signs_for_it() {
+    let a = App::spawn().await;
+    let (id, number) = a.accepted_claim(RSJ, days_ago(5)).await;
+    assert_eq!(a.case(id, &handler(RSJ)).await["unit"], RSJ);
+    // Intake handed it on (交办) to another unit, which signed for it.
+    a.apply(
+        &xinfang_contracts::events::AssignmentAcceptedV1 {
+            petition_id: id,
+            case_number: number.clone(),
+            unit: OTHER.into(),
+            accepted_on: days_ago(2),
+        },
+        Some(id),
+    )
+    .await;
+    let case = a.case(id, &handler(OTHER)).await;
+    assert_eq!(case["unit"], OTHER);
+    assert_eq!(case["level_unit"], OTHER);
+    assert_eq!(case["started_on"], days_ago(2).to_string());
+    let (s, _) = a
+        .get(&format!("/api/v1/handling/cases/{id}"), &handler(RSJ))
+        .await;
+    assert_eq!(s, 404, "the first unit no longer sees it");
+    let started = a
+        .published("administrative-review.handling.started.v1", id)
+        .await;
+    assert_eq!(started.len(), 2, "the new unit's handling clock opens");
+    assert_eq!(started[1]["unit"], OTHER);
+    let audit = a.audit_of(id, "handling.handed_on").await;
+    assert_eq!(audit["from_unit"], RSJ);
+    // Once an opinion is issued, a late hand-off changes nothing.
+    a.opinion(id, OTHER, "explain", days_ago(1)).await;
+    a.apply(
+        &xinfang_contracts::events::AssignmentAcceptedV1 {
+            petition_id: id,
+            case_number: number,
+            unit: RSJ.into(),
+            accepted_on: today(),
+        },
+        Some(id),
+    )
+    .await;
+    assert_eq!(a.case(id, &handler(OTHER)).await["unit"], OTHER);
+    a.stop().await;
+}
