@@ -726,7 +726,6 @@ pub async fn start_portal_console(
     spawn_app(console::startup::build(settings)).await
 }
 
-
 /// chromedriver on a free port with a fresh Chromium profile and download directory; both end
 /// (and are removed) on drop.
 pub struct Browser {
@@ -826,7 +825,6 @@ impl Browser {
             .expect("connect to chromedriver")
     }
 }
-
 
 /// axe-core on the current page: the serious or critical violations (WCAG 2.0/2.1 A and AA).
 pub async fn axe_violations(c: &fantoccini::Client) -> Vec<Value> {

@@ -64,7 +64,6 @@ pub async fn build_with_options(
             api::ApiDoc::openapi()
                 .merge_from(api::internal::InternalApi::openapi())
                 .merge_from(api::archive_record::ArchiveApi::openapi())
-
                 .merge_from(api::online::OnlineApi::openapi()),
         )
         .app_data(state)
