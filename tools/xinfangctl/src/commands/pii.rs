@@ -22,7 +22,7 @@ use crate::{
 };
 
 /// Intake's tables with sealed columns (intake/migrations/0002_intake.sql,
-/// 0006_petitioner_contacts.sql).
+/// 0007_petitioner_contacts.sql).
 pub const INTAKE_SEALED: &[SealedTable] = &[
     SealedTable {
         table: "petitioners",
