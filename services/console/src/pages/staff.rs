@@ -57,7 +57,7 @@ impl Staff {
     /// What every page's header shows of the staff member (name, organ, CSRF token of the forms,
     /// the navigation of their roles).
     pub fn view(&self) -> minijinja::Value {
-        super::nav::staff_ctx(self)
+        staff_ctx(self)
     }
 
     pub fn has_any(&self, roles: &[&str]) -> bool {
@@ -710,6 +710,83 @@ fn channel_zh(channel: &str) -> &'static str {
         "transferred_in" => "上级转送",
         "assigned_in" => "上级交办",
         _ => "其他",
+    }
+}
+
+// ---- Role-based navigation (按角色导航): what each role may follow; `nav.rs` re-exports it. ----
+
+/// A link of the top navigation.
+#[derive(Debug, Serialize)]
+pub struct NavItem {
+    pub title: &'static str,
+    pub href: &'static str,
+}
+
+/// The roles of the supervisor's and leader's pages (督查专员, 领导).
+pub const OVERSIGHT_ROLES: &[&str] = &["supervisor", "leader"];
+/// The administrator's pages (系统管理员).
+pub const ADMIN_ROLES: &[&str] = &["admin"];
+
+/// The links `staff` may follow.
+pub fn nav_for(staff: &Staff) -> Vec<NavItem> {
+    let mut nav = Vec::new();
+    if staff.has_any(&["clerk", "admin"]) {
+        nav.push(NavItem {
+            title: "登记",
+            href: "/console/register",
+        });
+    }
+    if staff.has_any(&["handler", "unit_head"]) {
+        nav.push(NavItem {
+            title: "本单位待办",
+            href: "/console/unit",
+        });
+    }
+    if staff.has_any(&["mediator"]) {
+        nav.push(NavItem {
+            title: "调解",
+            href: "/console/mediation",
+        });
+        nav.push(NavItem {
+            title: "调解日程",
+            href: "/console/mediation/calendar",
+        });
+    }
+    if staff.has_any(OVERSIGHT_ROLES) {
+        nav.push(NavItem {
+            title: "统计看板",
+            href: "/console/oversight",
+        });
+        nav.push(NavItem {
+            title: "督办与包案",
+            href: "/console/oversight/orders",
+        });
+        nav.push(NavItem {
+            title: "专项行动",
+            href: "/console/oversight/campaigns",
+        });
+        nav.push(NavItem {
+            title: "报告与通报",
+            href: "/console/oversight/reports",
+        });
+    }
+    if staff.has_any(ADMIN_ROLES) {
+        nav.push(NavItem {
+            title: "系统管理",
+            href: "/console/admin",
+        });
+    }
+    nav
+}
+
+/// The `staff` value of a page's context: name, unit, CSRF token and navigation.
+pub fn staff_ctx(staff: &Staff) -> minijinja::Value {
+    minijinja::context! {
+        name => staff.display_name,
+        unit => staff.unit,
+        unit_name => staff.unit_name,
+        csrf => staff.csrf,
+        nav => nav_for(staff),
     }
 }
 

@@ -6,7 +6,6 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 use xinfang_platform::pii::{Aad, PiiError, PiiVault};
 
-use super::petitions::{Registration, RegistrationRows};
 use crate::domain::{contact::mask_email, petition::NewPetitioner};
 
 /// The table's name, as the additional data of its sealed values says it.
@@ -88,15 +87,15 @@ impl ContactDetailRecord {
     }
 }
 
-/// Insert the contact details of the registrations being written (one statement).
+/// Insert the contact details of the registrations being written, by petition id (one statement).
 pub async fn insert(
     conn: &mut PgConnection,
     key_version: i16,
-    items: &[(&Registration, &RegistrationRows)],
+    items: &[(Uuid, &[SealedContactDetail])],
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<(Uuid, &SealedContactDetail)> = items
         .iter()
-        .flat_map(|(g, r)| r.contact_details.iter().map(move |d| (g.id, d)))
+        .flat_map(|(petition_id, details)| details.iter().map(move |d| (*petition_id, d)))
         .collect();
     if rows.is_empty() {
         return Ok(());

@@ -249,7 +249,7 @@ async fn write_one(
     contact_details::insert(
         uow.conn(),
         context.vault.key_version(),
-        &[(registration, &pending.rows)],
+        &[(registration.id, &pending.rows.contact_details[..])],
     )
     .await?;
     uow.audit(audit_of(job)).await?;
@@ -283,7 +283,11 @@ async fn write_many(
         &items,
     )
     .await?;
-    contact_details::insert(conn, context.vault.key_version(), &items).await?;
+    let details: Vec<_> = items
+        .iter()
+        .map(|(g, r)| (g.id, &r.contact_details[..]))
+        .collect();
+    contact_details::insert(conn, context.vault.key_version(), &details).await?;
     Ok(pending
         .into_iter()
         .zip(jobs)
