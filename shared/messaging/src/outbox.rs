@@ -161,12 +161,33 @@ impl Relay {
                 _ = tokio::time::sleep(poll) => {}
             }
         }
-        // Last rounds, until nothing is left (or the broker is gone), so that what was committed
-        // before shutdown leaves now rather than at the next start.
-        for _ in 0..100 {
-            match self.relay_once().await {
+        self.drain().await;
+    }
+
+    /// The last rounds on shutdown: publish what was committed now rather than at the next start.
+    /// Rows waiting out a retry backoff are tried at once, and a session that is reconnecting is
+    /// waited for, within [`OutboxSettings::drain_timeout_ms`]; whatever is left then stays in the
+    /// outbox for the next start (nothing is lost either way).
+    #[tracing::instrument(skip(self))]
+    async fn drain(&self) {
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_millis(self.settings.drain_timeout_ms);
+        while tokio::time::Instant::now() < deadline {
+            match self.relay_round(true).await {
                 Ok(n) if n > 0 => continue,
-                _ => break,
+                Ok(_) => match Outbox::backlog(&self.pool).await {
+                    Ok((0, _)) | Err(_) => return,
+                    Ok((left, _)) => {
+                        tracing::debug!(left, "outbox not yet empty at shutdown; retrying");
+                    }
+                },
+                Err(e) => tracing::debug!(error = %format!("{e:#}"), "outbox drain round failed"),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if let Ok((left, _)) = Outbox::backlog(&self.pool).await {
+            if left > 0 {
+                tracing::warn!(left, "outbox rows left for the next start");
             }
         }
     }
@@ -174,13 +195,18 @@ impl Relay {
     /// One round: claim a batch, publish it, record the results. Returns the number claimed.
     #[tracing::instrument(skip(self), level = "debug")]
     pub async fn relay_once(&self) -> anyhow::Result<usize> {
+        self.relay_round(false).await
+    }
+
+    /// One round; `ignore_backoff` also claims rows whose next attempt is not yet due.
+    async fn relay_round(&self, ignore_backoff: bool) -> anyhow::Result<usize> {
         if self.broker.current().is_none() {
             return Ok(0);
         }
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query_as::<_, ClaimedRow>(
             "SELECT o.id, o.attempts, o.envelope FROM outbox o
-             WHERE o.published_at IS NULL AND o.next_attempt_at <= now()
+             WHERE o.published_at IS NULL AND ($2 OR o.next_attempt_at <= now())
                AND NOT EXISTS (
                    SELECT 1 FROM outbox p
                    WHERE p.published_at IS NULL AND p.case_id = o.case_id AND p.id < o.id)
@@ -189,6 +215,7 @@ impl Relay {
              FOR UPDATE OF o SKIP LOCKED",
         )
         .bind(self.settings.batch_size)
+        .bind(ignore_backoff)
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {

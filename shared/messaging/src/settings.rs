@@ -97,6 +97,11 @@ pub struct OutboxSettings {
     /// Published rows older than this are deleted.
     #[serde(default = "default_retention_hours")]
     pub retention_hours: i64,
+    /// On shutdown, how long the relay keeps trying to publish what was committed (rows in
+    /// backoff are tried at once; a session that is reconnecting is waited for) before leaving the
+    /// rest for the next start.
+    #[serde(default = "default_drain_timeout_ms")]
+    pub drain_timeout_ms: u64,
 }
 
 impl Default for OutboxSettings {
@@ -106,6 +111,7 @@ impl Default for OutboxSettings {
             poll_interval_ms: default_poll_interval_ms(),
             max_backoff_ms: default_max_backoff_ms(),
             retention_hours: default_retention_hours(),
+            drain_timeout_ms: default_drain_timeout_ms(),
         }
     }
 }
@@ -121,4 +127,7 @@ fn default_max_backoff_ms() -> u64 {
 }
 fn default_retention_hours() -> i64 {
     72
+}
+fn default_drain_timeout_ms() -> u64 {
+    5_000
 }

@@ -293,6 +293,46 @@ async fn shutdown_lets_in_flight_requests_finish_and_publishes_what_was_committe
 }
 
 #[tokio::test]
+async fn shutdown_publishes_rows_that_were_waiting_out_a_retry_backoff() {
+    let app = TestApp::spawn().await;
+    app.service.wait_connected().await;
+    let res = app.register_as(&clerk_token(), petition(), None).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let pool = app.service.pool.clone();
+    wait_for("outbox drained", Duration::from_secs(10), || {
+        let pool = pool.clone();
+        async move {
+            let n: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    .fetch_one(&pool)
+                    .await
+                    .ok()?;
+            (n == 0).then_some(())
+        }
+    })
+    .await;
+    // As if the publish had failed (a confirm timeout under load): the row waits an hour.
+    sqlx::query(
+        "UPDATE outbox SET published_at = NULL, attempts = 3, last_error = 'confirm timeout',
+                next_attempt_at = now() + interval '1 hour'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    app.service.stop().await;
+    let pool = sqlx::PgPool::connect_with(app.db.clone()).await.unwrap();
+    let unpublished: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        unpublished, 0,
+        "the shutdown drain tries rows in backoff at once"
+    );
+}
+
+#[tokio::test]
 async fn nul_characters_and_parse_errors_are_answered_in_the_shared_shape_naming_the_field() {
     let app = TestApp::spawn().await;
     let t = clerk_token();
