@@ -324,10 +324,29 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     );
     assert_accessible(&c, "orders").await;
     save_screenshot(&c, "oversight-orders", 1366).await;
-    // The campaign's board.
-    c.goto(&console.url(&format!("/console/oversight/campaigns?id={campaign_id}")))
+    // The campaigns with their progress; the board of the one chosen.
+    c.goto(&console.url("/console/oversight/campaigns"))
         .await
         .unwrap();
+    let list = text(&c, "#campaigns").await;
+    assert!(list.contains("百日百件"), "{list}");
+    c.find(Locator::LinkText("百日百件"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#h-board"))
+        .await
+        .unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .ends_with(&format!("?id={campaign_id}")));
     assert!(text(&c, "#h-board").await.contains("百日百件"));
     assert!(text(&c, "main").await.contains("事项总数\n2"));
     assert!(text(&c, "#board")
@@ -335,6 +354,48 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         .contains("襄垣县人力资源和社会保障局"));
     assert_accessible(&c, "campaign board").await;
     save_screenshot(&c, "oversight-campaign", 1366).await;
+    // A new campaign from the page: refused without a name (beside the field, what was typed
+    // kept), then created, and its (empty) board shown.
+    c.execute(
+        "document.getElementById('name').removeAttribute('required');
+         document.getElementById('target_on').value = arguments[0]; return true;",
+        vec![json!((today + Days::new(60)).to_string())],
+    )
+    .await
+    .unwrap();
+    fill(&c, "#description", "信访积案清零").await;
+    click(&c, "#new-campaign button[type=submit]").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#name-error"))
+        .await
+        .unwrap();
+    assert!(text(&c, "#name-error").await.contains("请填写专项行动名称"));
+    assert_eq!(
+        c.find(Locator::Css("#description"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("信访积案清零")
+    );
+    fill(&c, "#name", "积案清零行动").await;
+    c.execute(
+        "document.getElementById('target_on').value = arguments[0]; return true;",
+        vec![json!((today + Days::new(60)).to_string())],
+    )
+    .await
+    .unwrap();
+    click(&c, "#new-campaign button[type=submit]").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#h-board"))
+        .await
+        .unwrap();
+    assert!(text(&c, "#h-board").await.contains("积案清零行动"));
+    assert!(text(&c, "#campaigns").await.contains("积案清零行动"));
     // Not the administrator's pages.
     c.goto(&console.url("/console/admin/units")).await.unwrap();
     assert!(text(&c, "main").await.contains("无权访问"));
@@ -367,6 +428,14 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     assert!(body.contains('2'), "the month's figures are in it: {body}");
     assert_accessible(&c, "monthly report").await;
     save_screenshot(&c, "oversight-report", 1366).await;
+    // A second console replica answers the same job: jobs live in the console's database, not in
+    // the memory of the process that started them (the browser's session cookie is the same).
+    let replica = start_console_for(&p).await;
+    let job_path = c.current_url().await.unwrap().path().to_string();
+    assert!(job_path.starts_with("/console/oversight/reports/jobs/"), "{job_path}");
+    c.goto(&replica.url(&job_path)).await.unwrap();
+    assert_eq!(text(&c, "#report").await, body, "the other replica shows the same report");
+    c.goto(&console.url(&job_path)).await.unwrap();
     let md = c
         .execute_async(
             "var done = arguments[arguments.length - 1];

@@ -505,6 +505,31 @@ event!(
     1
 );
 
+/// `supervision.recommendation.issued.v1`: one of the three recommendations (三项建议, art 40:
+/// 改进工作, 完善政策, 追究责任) to a unit, which must answer in writing by `feedback_due`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecommendationIssuedV1 {
+    pub recommendation_id: Uuid,
+    #[serde(default)]
+    pub petition_id: Option<Uuid>,
+    pub unit: String,
+    /// `improve_work` (改进工作建议), `improve_policy` (完善政策建议),
+    /// `pursue_accountability` (追究责任建议)
+    pub kind: String,
+    /// 发现的问题 (what the bureau found)
+    pub findings: String,
+    /// 建议内容
+    pub content: String,
+    pub issued_on: NaiveDate,
+    pub feedback_due: NaiveDate,
+}
+event!(
+    RecommendationIssuedV1,
+    Producer::Supervision,
+    "recommendation.issued",
+    1
+);
+
 /// `supervision.finding.raised.v1`: an assessment finding (考核发现) against a unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingRaisedV1 {
@@ -606,6 +631,7 @@ domain_events!(
     CaseFinalized(CaseFinalizedV1),
     DeadlineStepReached(DeadlineStepReachedV1),
     SupervisionOrderIssued(SupervisionOrderIssuedV1),
+    RecommendationIssued(RecommendationIssuedV1),
     FindingRaised(FindingRaisedV1),
     UnitChanged(UnitChangedV1),
     ReviewNoticeRequested(ReviewNoticeRequestedV1),

@@ -6,19 +6,16 @@
 //!   the numbers in tables beside them; hot fields and townships; the trend by month; hot-spot
 //!   warnings; the five findings (五个应当) and the overdue list (超期清单).
 //! - `/console/oversight/orders`: supervision orders (督办) and their escalation, 包案 cases.
-//! - `/console/oversight/campaigns`: a campaign's board (专项行动看板, e.g. 百日百件).
+//! - `/console/oversight/campaigns`: the campaigns with their progress, a new campaign, and a
+//!   campaign's board (专项行动看板, e.g. 百日百件).
 //! - `/console/oversight/reports`: the annual report and the monthly 通报, generated as a job
 //!   whose page shows progress (a `<progress>` element, refreshed by the `Refresh` header, no
 //!   script), then viewed in the page and downloaded as Markdown or HTML.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::collections::HashMap;
 
 use actix_web::{http::header, http::StatusCode, web, HttpRequest, HttpResponse};
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -35,14 +32,17 @@ use super::{
     svg,
     view::render,
 };
-use crate::api::state::AppState;
+use crate::{
+    api::state::AppState,
+    store::report_jobs::{self, ReportJobRow},
+};
 
 /// The oversight pages' routes (under `/console`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::Data::new(ReportJobs::default()))
-        .route("/oversight", web::get().to(dashboard))
+    cfg.route("/oversight", web::get().to(dashboard))
         .route("/oversight/orders", web::get().to(orders))
         .route("/oversight/campaigns", web::get().to(campaigns))
+        .route("/oversight/campaigns", web::post().to(create_campaign))
         .route("/oversight/reports", web::get().to(reports))
         .route("/oversight/reports", web::post().to(start_report))
         .route("/oversight/reports/jobs/{id}", web::get().to(report_job))
@@ -558,7 +558,17 @@ pub struct CampaignQuery {
     id: Option<String>,
 }
 
-/// `GET /console/oversight/campaigns?id=…`: a campaign's board (专项行动看板).
+/// The campaign form as typed (创建专项行动), kept when it is refused.
+#[derive(Debug, Default, Serialize)]
+struct CampaignForm {
+    name: String,
+    description: String,
+    target_on: String,
+    errors: HashMap<String, String>,
+}
+
+/// `GET /console/oversight/campaigns?id=…`: the campaigns (专项行动, e.g. 百日百件) with their
+/// progress, and the board of the one chosen.
 pub async fn campaigns(
     req: HttpRequest,
     query: web::Query<CampaignQuery>,
@@ -572,11 +582,134 @@ pub async fn campaigns(
         Err(page) => return Ok(page),
     };
     let id = query.id.as_deref().unwrap_or("").trim().to_string();
+    campaigns_page(
+        &staff,
+        &pool,
+        &services,
+        &id,
+        CampaignForm::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /console/oversight/campaigns`: create a campaign through supervision, then show its board.
+#[tracing::instrument(skip_all)]
+pub async fn create_campaign(
+    req: HttpRequest,
+    body: web::Bytes,
+    pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
+    state: web::Data<AppState>,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match overseer(&req, &pool, &waker, &state).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let pairs = form_pairs(&body);
+    let mut form = CampaignForm {
+        name: field(&pairs, "name").trim().to_string(),
+        description: field(&pairs, "description").trim().to_string(),
+        target_on: field(&pairs, "target_on").trim().to_string(),
+        errors: HashMap::new(),
+    };
+    if !csrf_ok_for(&req, field(&pairs, "csrf")) {
+        form.errors
+            .insert("name".into(), "页面已过期，请核对后重新提交".into());
+        return campaigns_page(&staff, &pool, &services, "", form, StatusCode::FORBIDDEN).await;
+    }
+    if form.name.is_empty() {
+        form.errors.insert("name".into(), "请填写专项行动名称".into());
+    }
+    let target_on = NaiveDate::parse_from_str(&form.target_on, "%Y-%m-%d");
+    if target_on.is_err() {
+        form.errors
+            .insert("target_on".into(), "请填写目标日期，格式如 2027-03-10".into());
+    }
+    if !form.errors.is_empty() {
+        return campaigns_page(
+            &staff,
+            &pool,
+            &services,
+            "",
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let answer = services
+        .supervision
+        .send(
+            reqwest::Method::POST,
+            "campaigns",
+            &staff.access_token,
+            &serde_json::json!({
+                "name": form.name,
+                "description": form.description,
+                "target_on": form.target_on,
+            }),
+        )
+        .await;
+    match answer {
+        Ok(a) if a.status == 201 => {
+            let id = a.body["id"].as_str().unwrap_or("");
+            Ok(see_other(&format!("/console/oversight/campaigns?id={id}")).finish())
+        }
+        Ok(a) => {
+            let errors = a.field_errors();
+            if errors.is_empty() {
+                form.errors.insert("name".into(), a.message());
+            }
+            for e in errors {
+                let key = if ["name", "description", "target_on"].contains(&e.field.as_str()) {
+                    e.field
+                } else {
+                    "name".into()
+                };
+                form.errors.insert(key, e.message);
+            }
+            let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            campaigns_page(&staff, &pool, &services, "", form, status).await
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "supervision unreachable");
+            form.errors.insert(
+                "name".into(),
+                "督查督办服务暂时无法连接，请稍后重试（已填内容未丢失）".into(),
+            );
+            campaigns_page(&staff, &pool, &services, "", form, StatusCode::BAD_GATEWAY).await
+        }
+    }
+}
+
+/// The campaigns page: the list with progress, the board of `id` (when given) and the form.
+async fn campaigns_page(
+    staff: &Staff,
+    pool: &PgPool,
+    services: &Services,
+    id: &str,
+    form: CampaignForm,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
     let mut error = None;
+    let list = match ok_or_message(
+        services
+            .supervision
+            .get("campaigns?limit=200", &staff.access_token)
+            .await,
+        "专项行动列表",
+    ) {
+        Ok(l) => l["items"].as_array().cloned().unwrap_or_default(),
+        Err(e) => {
+            error = Some(e);
+            Vec::new()
+        }
+    };
     let mut board = Value::Null;
     let mut chart = String::new();
     if !id.is_empty() {
-        match Uuid::parse_str(&id) {
+        match Uuid::parse_str(id) {
             Err(_) => error = Some("专项行动编号格式不正确".to_string()),
             Ok(uuid) => match ok_or_message(
                 services
@@ -586,7 +719,7 @@ pub async fn campaigns(
                 "专项行动看板",
             ) {
                 Ok(mut b) => {
-                    let names = unit_names(&pool).await?;
+                    let names = unit_names(pool).await?;
                     if let Some(units) = b["by_unit"].as_array_mut() {
                         for u in units {
                             let code = u["unit"].as_str().unwrap_or("").to_string();
@@ -624,20 +757,24 @@ pub async fn campaigns(
             },
         }
     }
+    let status = if error.is_some() && status == StatusCode::OK {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        status
+    };
     Ok(render(
-        if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
+        status,
         "dashboard_campaigns.html",
         minijinja::context! {
             title => "专项行动",
-            staff => staff_ctx(&staff),
+            staff => staff_ctx(staff),
             id => id,
             error => error,
+            campaigns => list,
             board => board,
             chart => chart,
+            form => form,
+            today => today_in_china().to_string(),
         },
     ))
 }
@@ -718,45 +855,41 @@ pub fn parse_report(md: &str) -> ReportView {
     r
 }
 
-/// A report job's state (报告生成进度).
-#[derive(Debug, Clone)]
+/// A report job's state (报告生成进度), as the pages show it.
+#[derive(Debug, Clone, PartialEq)]
 enum JobState {
     Running { step: u32 },
     Done { md: String, html: String },
     Failed(String),
 }
 
-#[derive(Debug, Clone)]
-struct Job {
-    owner: Uuid,
-    kind: &'static str,
-    period: String,
-    started: Instant,
-    state: JobState,
+const JOB_STEPS: u32 = 2;
+/// How long a job and its report are kept (30 minutes).
+const JOB_KEPT_SECS: i64 = 30 * 60;
+/// A running job that has not moved for this long was left by a console process that stopped.
+const JOB_STALLED_SECS: i64 = 120;
+
+/// The state of a stored job as of `now`: a running job whose replica stopped is shown failed.
+fn job_state(row: &ReportJobRow, now: DateTime<Utc>) -> JobState {
+    match row.state.as_str() {
+        "done" => JobState::Done {
+            md: row.markdown.clone().unwrap_or_default(),
+            html: row.html.clone().unwrap_or_default(),
+        },
+        "failed" => JobState::Failed(row.error.clone().unwrap_or_else(|| "报告生成失败".into())),
+        _ if (now - row.updated_at).num_seconds() > JOB_STALLED_SECS => {
+            JobState::Failed("报告生成中断（生成该报告的服务进程已停止），请重新生成".into())
+        }
+        _ => JobState::Running {
+            step: row.step.max(0) as u32,
+        },
+    }
 }
 
-/// The report jobs of this console process (kept 30 minutes).
-#[derive(Default)]
-pub struct ReportJobs(Mutex<HashMap<Uuid, Job>>);
-
-const JOB_STEPS: u32 = 2;
-const JOB_KEPT: Duration = Duration::from_secs(30 * 60);
-
-impl ReportJobs {
-    fn get(&self, id: Uuid, owner: Uuid) -> Option<Job> {
-        let jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.get(&id).filter(|j| j.owner == owner).cloned()
-    }
-    fn set(&self, id: Uuid, state: JobState) {
-        let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(j) = jobs.get_mut(&id) {
-            j.state = state;
-        }
-    }
-    fn insert(&self, id: Uuid, job: Job) {
-        let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.retain(|_, j| j.started.elapsed() < JOB_KEPT);
-        jobs.insert(id, job);
+/// Record a job's failure (a storage error is logged: the job then shows as interrupted).
+async fn job_failed(pool: &PgPool, id: Uuid, message: &str) {
+    if let Err(e) = report_jobs::set_failed(pool, id, message).await {
+        tracing::warn!(error = %e, "report job: could not record the failure");
     }
 }
 
@@ -814,7 +947,6 @@ pub async fn start_report(
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
     services: web::Data<Services>,
-    jobs: web::Data<ReportJobs>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = match overseer(&req, &pool, &waker, &state).await? {
         Ok(s) => s,
@@ -862,19 +994,11 @@ pub async fn start_report(
         ));
     }
     let id = Uuid::new_v4();
-    jobs.insert(
-        id,
-        Job {
-            owner: staff.account_id,
-            kind,
-            period: period.clone(),
-            started: Instant::now(),
-            state: JobState::Running { step: 0 },
-        },
-    );
-    let (jobs2, services2, token) = (jobs.clone(), services.clone(), staff.access_token.clone());
+    report_jobs::insert(&pool, id, staff.account_id, kind, &period, JOB_KEPT_SECS).await?;
+    let (pool2, services2, token) = (pool.clone(), services.clone(), staff.access_token.clone());
     let path = format!("reports/{kind}/{period}");
     actix_web::rt::spawn(async move {
+        let pool = pool2.get_ref();
         let sup = &services2.supervision;
         let md = sup.get_text(&format!("{path}?format=md"), &token).await;
         let md = match md {
@@ -884,24 +1008,28 @@ pub async fn start_report(
                     .ok()
                     .and_then(|v| v["message"].as_str().map(str::to_string))
                     .unwrap_or_else(|| "报告生成失败".into());
-                jobs2.set(id, JobState::Failed(msg));
+                job_failed(pool, id, &msg).await;
                 return;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "report: supervision unreachable");
-                jobs2.set(id, JobState::Failed("督查督办服务暂时无法连接".into()));
+                job_failed(pool, id, "督查督办服务暂时无法连接").await;
                 return;
             }
         };
-        jobs2.set(id, JobState::Running { step: 1 });
+        if let Err(e) = report_jobs::set_step(pool, id, 1).await {
+            tracing::warn!(error = %e, "report job: could not record progress");
+        }
         let html = match sup.get_text(&format!("{path}?format=html"), &token).await {
             Ok(a) if a.status == 200 => a.body,
             _ => {
-                jobs2.set(id, JobState::Failed("报告的网页版生成失败".into()));
+                job_failed(pool, id, "报告的网页版生成失败").await;
                 return;
             }
         };
-        jobs2.set(id, JobState::Done { md, html });
+        if let Err(e) = report_jobs::set_done(pool, id, &md, &html).await {
+            tracing::warn!(error = %e, "report job: could not store the report");
+        }
     });
     Ok(see_other(&format!("/console/oversight/reports/jobs/{id}")).finish())
 }
@@ -913,14 +1041,13 @@ pub async fn report_job(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    jobs: web::Data<ReportJobs>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = match overseer(&req, &pool, &waker, &state).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
     let id = path.into_inner();
-    let Some(job) = jobs.get(id, staff.account_id) else {
+    let Some(job) = report_jobs::get(&pool, id, staff.account_id, JOB_KEPT_SECS).await? else {
         return Ok(reports_page(
             &staff,
             "monthly",
@@ -929,8 +1056,9 @@ pub async fn report_job(
             StatusCode::NOT_FOUND,
         ));
     };
-    let title = format!("{}（{}）", kind_zh(job.kind), job.period);
-    let (step, report, failed) = match &job.state {
+    let now = Utc::now();
+    let title = format!("{}（{}）", kind_zh(&job.kind), job.period);
+    let (step, report, failed) = match &job_state(&job, now) {
         JobState::Running { step } => (*step, None, None),
         JobState::Done { md, .. } => (JOB_STEPS, Some(parse_report(md)), None),
         JobState::Failed(m) => (0, None, Some(m.clone())),
@@ -950,7 +1078,7 @@ pub async fn report_job(
             running => running,
             step => step,
             steps => JOB_STEPS,
-            elapsed => job.started.elapsed().as_secs(),
+            elapsed => (now - job.started_at).num_seconds().max(0),
             report => report,
             failed => failed,
         },
@@ -977,19 +1105,16 @@ pub async fn download_report(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    jobs: web::Data<ReportJobs>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = match overseer(&req, &pool, &waker, &state).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
-    let Some(Job {
-        kind,
-        period,
-        state: JobState::Done { md, html },
-        ..
-    }) = jobs.get(path.into_inner(), staff.account_id)
-    else {
+    let job = report_jobs::get(&pool, path.into_inner(), staff.account_id, JOB_KEPT_SECS).await?;
+    let Some((job, JobState::Done { md, html })) = job.map(|j| {
+        let state = job_state(&j, Utc::now());
+        (j, state)
+    }) else {
         return Ok(reports_page(
             &staff,
             "monthly",
@@ -998,6 +1123,7 @@ pub async fn download_report(
             StatusCode::NOT_FOUND,
         ));
     };
+    let (kind, period) = (job.kind, job.period);
     let (body, ext, content_type) = match query.format.as_deref() {
         Some("html") => (html, "html", "text/html; charset=utf-8"),
         _ => (md, "md", "text/markdown; charset=utf-8"),
@@ -1016,6 +1142,47 @@ pub async fn download_report(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn job(state: &str, step: i32, updated_secs_ago: i64) -> ReportJobRow {
+        let now = Utc::now();
+        ReportJobRow {
+            id: Uuid::nil(),
+            owner: Uuid::nil(),
+            kind: "monthly".into(),
+            period: "2026-11".into(),
+            started_at: now - chrono::Duration::seconds(updated_secs_ago + 5),
+            updated_at: now - chrono::Duration::seconds(updated_secs_ago),
+            state: state.into(),
+            step,
+            markdown: (state == "done").then(|| "# 通报".into()),
+            html: (state == "done").then(|| "<h1>通报</h1>".into()),
+            error: (state == "failed").then(|| "督查督办服务暂时无法连接".into()),
+        }
+    }
+
+    #[test]
+    fn a_job_is_read_from_its_row_and_a_stalled_one_shows_as_interrupted() {
+        let now = Utc::now();
+        assert_eq!(
+            job_state(&job("running", 1, 3), now),
+            JobState::Running { step: 1 }
+        );
+        assert!(matches!(
+            job_state(&job("running", 1, JOB_STALLED_SECS + 5), now),
+            JobState::Failed(m) if m.contains("中断")
+        ));
+        assert_eq!(
+            job_state(&job("done", 2, 999), now),
+            JobState::Done {
+                md: "# 通报".into(),
+                html: "<h1>通报</h1>".into()
+            }
+        );
+        assert_eq!(
+            job_state(&job("failed", 0, 1), now),
+            JobState::Failed("督查督办服务暂时无法连接".into())
+        );
+    }
 
     #[test]
     fn a_report_is_read_into_sections_and_tables() {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod portal;
+pub mod report_jobs;
 pub mod sessions;
 pub mod throttle;
 pub mod units;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use xinfang_contracts::events::{
     AssignmentObjectedV1, Category, DeadlineStep, DeadlineStepReachedV1, PetitionAcceptedV1,
     PetitionAssignedV1, PetitionBarredV1, PetitionDeclinedV1, PetitionRegisteredV1,
-    PetitionTransferredV1, SupervisionOrderIssuedV1,
+    PetitionTransferredV1, RecommendationIssuedV1, SupervisionOrderIssuedV1,
 };
 use xinfang_contracts::notices::{NoticeRecipient, NoticeRequest};
 
@@ -283,6 +283,25 @@ pub fn supervision_order(e: &SupervisionOrderIssuedV1, today: NaiveDate) -> Vec<
     .with("respond_by", ymd(e.respond_by))]
 }
 
+/// 三项建议书 (art 40): the recommendation, under the title of its kind, to the unit it is made to.
+pub fn recommendation(e: &RecommendationIssuedV1) -> Vec<NoticeDraft> {
+    let title = match e.kind.as_str() {
+        "improve_work" => "改进工作建议书",
+        "improve_policy" => "完善政策建议书",
+        "pursue_accountability" => "追究责任建议书",
+        _ => "信访工作建议书",
+    };
+    vec![NoticeDraft::new(
+        catalog::RECOMMENDATION.code,
+        Recipient::Unit(e.unit.clone()),
+        e.issued_on,
+    )
+    .with("recommendation_title", title)
+    .with("findings", e.findings.trim().trim_end_matches('。'))
+    .with("recommendation", e.content.trim())
+    .with("respond_by", ymd(e.feedback_due))]
+}
+
 /// 临期、到期、超期提醒 to the unit that holds the clock.
 pub fn deadline_step(e: &DeadlineStepReachedV1, today: NaiveDate) -> Vec<NoticeDraft> {
     let (title, lead) = match e.step {
@@ -441,6 +460,34 @@ mod tests {
             ..e
         };
         assert!(registration_receipt(&anon).is_empty());
+    }
+
+    #[test]
+    fn a_recommendation_is_a_letter_to_its_unit_under_the_title_of_its_kind() {
+        let e = RecommendationIssuedV1 {
+            recommendation_id: Uuid::now_v7(),
+            petition_id: Some(Uuid::now_v7()),
+            unit: "140423-RSJ".into(),
+            kind: "improve_policy".into(),
+            findings: "欠薪保障金制度不完善。".into(),
+            content: "建议完善欠薪保障金制度".into(),
+            issued_on: d(10, 9),
+            feedback_due: d(10, 23),
+        };
+        let drafts = recommendation(&e);
+        assert_eq!(drafts.len(), 1);
+        let n = render(drafts);
+        assert_eq!(n[0].kind, "recommendation");
+        assert_eq!(n[0].title, "完善政策建议书");
+        assert!(
+            n[0].body.contains("欠薪保障金制度不完善")
+                && n[0].body.contains("第四十条")
+                && n[0].body.contains("建议完善欠薪保障金制度")
+                && n[0].body.contains("2025年10月23日"),
+            "{}",
+            n[0].body
+        );
+        assert!(!n[0].body.contains("不完善。\n"), "no doubled full stop");
     }
 
     #[test]

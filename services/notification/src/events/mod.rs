@@ -66,6 +66,9 @@ impl EventHandler for NotificationEvents {
             DomainEvent::SupervisionOrderIssued(e) => {
                 supervision::order_issued(conn, names, envelope, e).await?
             }
+            DomainEvent::RecommendationIssued(e) => {
+                supervision::recommendation_issued(conn, names, envelope, e).await?
+            }
             DomainEvent::DeadlineStepReached(e) => {
                 supervision::deadline_step_reached(conn, names, envelope, e).await?
             }

@@ -3,7 +3,7 @@
 
 use sqlx::PgConnection;
 use xinfang_contracts::{
-    events::{DeadlineStepReachedV1, SupervisionOrderIssuedV1},
+    events::{DeadlineStepReachedV1, RecommendationIssuedV1, SupervisionOrderIssuedV1},
     Envelope,
 };
 use xinfang_messaging::HandlerError;
@@ -22,6 +22,17 @@ pub async fn order_issued(
         templates::supervision_order(e, today)
     })
     .await
+}
+
+/// A recommendation about a case (三项建议书) goes to its unit; one about no case stays in
+/// supervision's records (notices belong to cases).
+pub async fn recommendation_issued(
+    conn: &mut PgConnection,
+    names: &dyn OrganNames,
+    envelope: &Envelope,
+    e: &RecommendationIssuedV1,
+) -> Result<usize, HandlerError> {
+    drafts::store(conn, names, envelope, |_| templates::recommendation(e)).await
 }
 
 pub async fn deadline_step_reached(

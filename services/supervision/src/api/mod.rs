@@ -42,6 +42,7 @@ pub mod support;
         leaders::record_action,
         leaders::list,
         campaigns::create,
+        campaigns::list,
         campaigns::add_cases,
         campaigns::board,
         recommendations::issue,
@@ -169,6 +170,7 @@ fn oversight_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(leaders::record_action),
         )
         .route("/campaigns", web::post().to(campaigns::create))
+        .route("/campaigns", web::get().to(campaigns::list))
         .route(
             "/campaigns/{id}/cases",
             web::post().to(campaigns::add_cases),

@@ -470,6 +470,21 @@ async fn leaders_campaigns_and_recommendations() {
         )
         .await;
     assert_eq!(board["total"], 1, "a unit sees its own cases on the board");
+    // The list of campaigns, with counts: county-wide, and as a unit sees them.
+    let (s, list) = app.get("/api/v1/campaigns", &supervisor()).await;
+    assert_eq!(s, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (items[0]["id"].as_str(), items[0]["name"].as_str(), items[0]["total"].as_i64(), items[0]["closed"].as_i64()),
+        (Some(cid), Some("百日百件"), Some(2), Some(0))
+    );
+    let (_, list) = app.get("/api/v1/campaigns", &unit_head("140423-RSJ")).await;
+    assert_eq!(list["items"][0]["total"], 1, "a unit counts its own cases");
+    let (s, _) = app.get("/api/v1/campaigns?after=x", &supervisor()).await;
+    assert_eq!(s, 422);
+    let (s, _) = app.get(&format!("/api/v1/campaigns?after={cid}"), &supervisor()).await;
+    assert_eq!(s, 200);
 
     // 三项建议
     let (s, r) = app.post("/api/v1/recommendations", &supervisor(), json!({ "kind": "improve_policy", "unit": "140423-RSJ", "content": "建议完善欠薪保障金制度", "feedback_due": today_in_china() + Days::days(10) })).await;

@@ -15,11 +15,11 @@ use xinfang_platform::{
 };
 
 use crate::{
-    api::support::Problems,
+    api::support::{page_response, scoped_unit, Page, PageQuery, Problems},
     domain::error::SupervisionError,
     oversight::campaigns::{
         domain::{Board, UnitProgress},
-        store::{self, CampaignRow, NewCampaign},
+        store::{self, CampaignRow, CampaignSummaryRow, NewCampaign},
     },
 };
 
@@ -194,4 +194,54 @@ pub async fn board(
         })
         .collect();
     Ok(HttpResponse::Ok().json(Board::new(id, name, target_on, today, by_unit)))
+}
+
+/// A campaign in the list (专项攻坚列表): its dates and how many of its cases are closed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub start_on: NaiveDate,
+    pub target_on: NaiveDate,
+    /// 纳入攻坚的信访件数 (a unit counts its own)
+    pub total: i64,
+    /// 其中已办结
+    pub closed: i64,
+}
+
+impl From<CampaignSummaryRow> for CampaignSummary {
+    fn from(r: CampaignSummaryRow) -> CampaignSummary {
+        CampaignSummary {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            start_on: r.start_on,
+            target_on: r.target_on,
+            total: r.total,
+            closed: r.closed,
+        }
+    }
+}
+
+/// List campaigns (专项攻坚列表), oldest first, in keyset pages. Everyone who reads cases sees
+/// every campaign; a unit's counts are of its own cases.
+#[utoipa::path(
+    get, path = "/api/v1/campaigns", tag = "专项攻坚", params(PageQuery),
+    responses((status = 200, body = Page<CampaignSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    actor: Actor,
+    page: xinfang_platform::http::Query<PageQuery>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::ReadCases)?;
+    let unit = scoped_unit(&actor);
+    let items: Vec<CampaignSummary> = store::list(&pool, page.after(), page.limit(), unit.as_deref())
+        .await?
+        .into_iter()
+        .map(CampaignSummary::from)
+        .collect();
+    Ok(page_response(items, &page, |c| c.id))
 }

@@ -112,3 +112,40 @@ pub async fn progress(
     .fetch_all(pool)
     .await
 }
+
+/// A campaign with its case counts (as a unit sees it when `unit` is given).
+#[derive(Debug, sqlx::FromRow)]
+pub struct CampaignSummaryRow {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub start_on: NaiveDate,
+    pub target_on: NaiveDate,
+    pub total: i64,
+    pub closed: i64,
+}
+
+/// Campaigns after `after` in id (creation) order, with their case counts.
+pub async fn list(
+    pool: &PgPool,
+    after: Uuid,
+    limit: i64,
+    unit: Option<&str>,
+) -> Result<Vec<CampaignSummaryRow>, sqlx::Error> {
+    sqlx::query_as::<_, CampaignSummaryRow>(
+        "SELECT c.id, c.name, c.description, c.start_on, c.target_on,
+                count(f.case_id)::int8 AS total,
+                count(f.case_id) FILTER (WHERE f.status = ANY($4))::int8 AS closed
+         FROM campaigns c
+         LEFT JOIN campaign_cases cc ON cc.campaign_id = c.id
+         LEFT JOIN case_facts f ON f.case_id = cc.case_id AND ($3::text IS NULL OR f.unit_code = $3)
+         WHERE c.id > $1
+         GROUP BY c.id ORDER BY c.id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .bind(unit)
+    .bind(CLOSED_STATUSES.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    .fetch_all(pool)
+    .await
+}

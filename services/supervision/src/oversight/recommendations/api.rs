@@ -47,6 +47,9 @@ pub struct IssueRecommendationRequest {
     pub unit: String,
     pub case_id: Option<Uuid>,
     pub content: String,
+    /// 发现的问题 (opens the 三项建议书); default: the finding article 40 names for the kind
+    #[serde(default)]
+    pub findings: Option<String>,
     /// 反馈期限; default today + the configured working days
     pub feedback_due: Option<NaiveDate>,
 }
@@ -125,12 +128,21 @@ pub async fn issue(
     }
     let unit = p.unit(&directory, "unit", &body.unit);
     let content = p.text("content", &body.content, 5000);
+    let findings = body.findings.as_deref().map(str::trim).unwrap_or("");
+    if findings.chars().count() > 2000 {
+        p.push("findings", "不能超过 2000 个字符");
+    }
     let today = today_in_china();
     if matches!(body.feedback_due, Some(d) if d <= today) {
         p.push("feedback_due", "反馈期限须晚于今天");
     }
     p.finish()?;
     let kind = kind.ok_or_else(|| ApiError::internal("kind passed validation without a value"))?;
+    let findings = if findings.is_empty() {
+        kind.default_findings()
+    } else {
+        findings
+    };
     if let Some(c) = body.case_id {
         visible_case(&pool, &actor, c).await?;
     }
@@ -155,12 +167,13 @@ pub async fn issue(
         case_id: body.case_id,
         unit: &unit,
         content: &content,
+        findings,
         issued_by: &actor.user_id,
         issued_on: today,
         feedback_due: due,
         explanation: &explanation,
     };
-    store::insert(uow.conn(), &recommendation).await?;
+    store::insert(&mut uow, &recommendation).await?;
     uow.audit(AuditEntry::by(
         &actor,
         "recommendation.issue",

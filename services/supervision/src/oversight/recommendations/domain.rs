@@ -36,6 +36,17 @@ impl RecommendationKind {
             RecommendationKind::PursueAccountability => "追究责任建议",
         }
     }
+    /// The finding of article 40 that the kind answers (《信访工作条例》第四十条), used when the
+    /// bureau states none of its own.
+    pub fn default_findings(self) -> &'static str {
+        match self {
+            RecommendationKind::ImproveWork => "有关工作存在不落实、不到位的问题，导致信访事项发生",
+            RecommendationKind::ImprovePolicy => "有关政策措施存在不完善、不合理的问题，导致信访事项发生",
+            RecommendationKind::PursueAccountability => {
+                "有关单位或者人员在信访工作中存在失职失责情形，需要追究责任"
+            }
+        }
+    }
 }
 
 /// 采纳情况
@@ -72,6 +83,16 @@ mod tests {
         assert_eq!(
             RecommendationKind::parse("improve_policy").map(|k| k.label_zh()),
             Some("完善政策建议")
+        );
+        assert!(RecommendationKind::ALL
+            .iter()
+            .all(|k| !k.default_findings().is_empty()));
+        assert!(RecommendationKind::PursueAccountability
+            .default_findings()
+            .contains("失职失责"));
+        assert_eq!(
+            RecommendationKind::ImproveWork.label_zh(),
+            "改进工作建议"
         );
         assert_eq!(adoption_label("partially_adopted"), Some("部分采纳"));
         assert_eq!(adoption_label("maybe"), None);

@@ -3,6 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+use xinfang_contracts::{events::RecommendationIssuedV1, Envelope};
+use xinfang_messaging::UnitOfWork;
 
 use crate::oversight::recommendations::domain::{RecommendationBoardRow, RecommendationKind};
 
@@ -14,28 +16,46 @@ pub struct NewRecommendation<'a> {
     pub case_id: Option<Uuid>,
     pub unit: &'a str,
     pub content: &'a str,
+    /// 发现的问题
+    pub findings: &'a str,
     pub issued_by: &'a str,
     pub issued_on: NaiveDate,
     pub feedback_due: NaiveDate,
     pub explanation: &'a [String],
 }
 
-pub async fn insert(conn: &mut PgConnection, r: &NewRecommendation<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "INSERT INTO recommendations (id, kind, case_id, unit_code, content, issued_by, issued_on, feedback_due, explanation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        r.id,
-        r.kind.as_str(),
-        r.case_id,
-        r.unit,
-        r.content,
-        r.issued_by,
-        r.issued_on,
-        r.feedback_due,
-        serde_json::json!(r.explanation)
+/// Write a recommendation and `supervision.recommendation.issued.v1` (the 三项建议书 notification
+/// sends the unit) in the caller's unit of work.
+pub async fn insert(uow: &mut UnitOfWork<'_>, r: &NewRecommendation<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO recommendations (id, kind, case_id, unit_code, content, findings, issued_by, issued_on,
+                                      feedback_due, explanation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .execute(conn)
+    .bind(r.id)
+    .bind(r.kind.as_str())
+    .bind(r.case_id)
+    .bind(r.unit)
+    .bind(r.content)
+    .bind(r.findings)
+    .bind(r.issued_by)
+    .bind(r.issued_on)
+    .bind(r.feedback_due)
+    .bind(serde_json::json!(r.explanation))
+    .execute(uow.conn())
     .await?;
+    let event = RecommendationIssuedV1 {
+        recommendation_id: r.id,
+        petition_id: r.case_id,
+        unit: r.unit.to_string(),
+        kind: r.kind.as_str().to_string(),
+        findings: r.findings.to_string(),
+        content: r.content.to_string(),
+        issued_on: r.issued_on,
+        feedback_due: r.feedback_due,
+    };
+    uow.enqueue(&Envelope::new(&event, r.case_id, None, None))
+        .await?;
     Ok(())
 }
 
