@@ -581,6 +581,62 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         .click()
         .await
         .unwrap();
+    // Without the assignment's instructions intake refuses: its message beside the field and in
+    // the summary at the top, the unit and the date kept.
+    c.execute(
+        "document.querySelector('#due_on').value = arguments[0]; return true;",
+        vec![json!(due.to_string())],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css("#to_unit option[value='140423-RSJ']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#decide-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#d-instructions-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("交办要求"), "{err}");
+    assert!(text(&c, "#d-summary").await.contains(&err));
+    assert_eq!(
+        c.find(Locator::Css("#instructions"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    for (field, value) in [
+        ("#due_on", due.to_string()),
+        ("#to_unit", "140423-RSJ".into()),
+    ] {
+        let kept = c
+            .find(Locator::Css(field))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept, value, "{field} kept");
+    }
+    axe_check(&c, "clerk case with intake's error").await;
+    screenshot(&c, "clerk-case-error", 1366).await;
     c.find(Locator::Css("#to_unit option[value='140423-RSJ']"))
         .await
         .unwrap()

@@ -349,12 +349,12 @@ pub fn decision_body(f: &mut Flash) -> Option<Value> {
             put(&mut b, f, "reason");
         }
         "transfer" => {
-            b.insert("to_unit".into(), json!(f.value("to_unit")));
+            b.insert("to_unit".into(), json!(receiving_unit(f)));
             b.insert("reason".into(), json!(f.value("reason")));
             put(&mut b, f, "override_reason");
         }
         _ => {
-            b.insert("to_unit".into(), json!(f.value("to_unit")));
+            b.insert("to_unit".into(), json!(receiving_unit(f)));
             if let Some(d) = f.date("due_on", "办结期限") {
                 b.insert("due_on".into(), json!(d.to_string()));
             }
@@ -363,6 +363,29 @@ pub fn decision_body(f: &mut Flash) -> Option<Value> {
         }
     }
     (!f.has_errors()).then_some(Value::Object(b))
+}
+
+/// The receiving unit of a transfer or assignment, or the error beside its field.
+fn receiving_unit(f: &mut Flash) -> String {
+    let unit = f.value("to_unit").to_string();
+    if unit.is_empty() {
+        f.error("to_unit", "请选择接收单位（转送、交办）");
+    }
+    unit
+}
+
+/// A service's message for the page: without a leading `field: ` (the field is beside it).
+fn beside(e: &FieldError) -> FieldError {
+    let message = e
+        .message
+        .strip_prefix(&format!("{}: ", e.field))
+        .or_else(|| e.message.strip_prefix(&format!("{}：", e.field)))
+        .unwrap_or(&e.message)
+        .to_string();
+    FieldError {
+        field: e.field.clone(),
+        message,
+    }
 }
 
 /// The form as first shown: today's date, and the routing suggestion's channel or unit.
@@ -845,7 +868,7 @@ pub async fn act(
                     Ok(a) => {
                         let errors = a.field_errors();
                         for e in &errors {
-                            flash.add(e, &DECISION_FIELDS);
+                            flash.add(&beside(e), &DECISION_FIELDS);
                         }
                         if errors.is_empty() {
                             flash.error("form", &a.message());
@@ -1072,6 +1095,12 @@ mod tests {
         let mut f = flash(&[("kind", "assign"), ("due_on", "")]);
         assert!(decision_body(&mut f).is_none());
         assert_eq!(f.errors["due_on"], "请填写办结期限");
+        assert!(f.errors["to_unit"].contains("接收单位"));
+        let e = beside(&FieldError {
+            field: "to_unit".into(),
+            message: "to_unit: 单位目录中没有该单位".into(),
+        });
+        assert_eq!(e.message, "单位目录中没有该单位");
         let mut f = flash(&[("kind", "bar"), ("prior_petition_id", "x")]);
         assert!(decision_body(&mut f).is_none());
         assert!(f.errors["prior_petition_id"].contains("前案"));
