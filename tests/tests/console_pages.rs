@@ -526,6 +526,20 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         .await
         .unwrap();
     assert!(text(&c, "main").await.contains("1 件可能重复"));
+    // The administrators' routing rules send claims to litigation (法定途径).
+    let admin = xinfang_test_support::token("admin-1", BUREAU, &[xinfang_platform::Role::Admin]);
+    let published = test_client()
+        .put(intake.url("/api/v1/routing-rules"))
+        .bearer_auth(admin)
+        .json(
+            &json!({ "rules": [{ "category": "claim", "legal_channel": "litigation",
+                                   "guidance": "可以向人民法院提起诉讼" }],
+                       "note": "申诉求决类导入诉讼" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status().as_u16(), 201);
     c.find(Locator::Css("#to-case"))
         .await
         .unwrap()
@@ -551,7 +565,31 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         !candidate.contains(&good[0]),
         "the ID number is masked: {candidate}"
     );
-    assert!(text(&c, "#suggestion").await.contains("分类规则"));
+    // The suggestion above the form, and the form prefilled from it.
+    let suggestion = text(&c, "#suggestion").await;
+    assert!(
+        suggestion.contains("依法通过诉讼解决")
+            && suggestion.contains("第 1 条")
+            && suggestion.contains("可以向人民法院提起诉讼"),
+        "{suggestion}"
+    );
+    assert!(c
+        .find(Locator::Css("#kind-decline"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap());
+    assert_eq!(
+        c.find(Locator::Css("#legal_channel"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("litigation")
+    );
     axe_check(&c, "clerk case").await;
     screenshot(&c, "clerk-case", 1366).await;
     c.find(Locator::Css("#confirm-new button"))
@@ -690,6 +728,38 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     );
     axe_check(&c, "clerk case with the notice preview").await;
     screenshot(&c, "clerk-case-preview", 1366).await;
+    // Assigning against the suggested legal channel needs the reason: intake says so beside it.
+    c.find(Locator::Css("#decide-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#d-override_reason-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("诉讼"), "{err}");
+    assert_eq!(
+        c.find(Locator::Css("#instructions"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("请核实工程款拖欠情况，依法督促结清")
+    );
+    fill(
+        &c,
+        "#override_reason",
+        "涉及三十名村民，先由主管部门核实处理",
+    )
+    .await;
     c.find(Locator::Css("#decide-button"))
         .await
         .unwrap()

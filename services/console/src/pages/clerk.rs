@@ -374,14 +374,15 @@ fn receiving_unit(f: &mut Flash) -> String {
     unit
 }
 
-/// A service's message for the page: without a leading `field: ` (the field is beside it).
+/// A service's message for the page: without the field's code (`field: …`, `（field）`), since
+/// the message stands beside the field.
 fn beside(e: &FieldError) -> FieldError {
     let message = e
         .message
         .strip_prefix(&format!("{}: ", e.field))
         .or_else(|| e.message.strip_prefix(&format!("{}：", e.field)))
         .unwrap_or(&e.message)
-        .to_string();
+        .replace(&format!("（{}）", e.field), "");
     FieldError {
         field: e.field.clone(),
         message,
@@ -564,6 +565,8 @@ struct Preview {
     to: String,
     title: String,
     paragraphs: Vec<String>,
+    /// What the notice as sent will say differently from the preview, if anything.
+    note: Option<&'static str>,
 }
 
 fn done_zh(done: &str) -> Option<&'static str> {
@@ -824,6 +827,10 @@ pub async fn act(
                             .lines()
                             .map(str::to_string)
                             .collect(),
+                        // Intake writes a bar's reason itself from the prior case (第十九条 or
+                        // 第三十六条), before the clerk's addition.
+                        note: matches!(plan.code, "bar_notice" | "decline_notice_in_progress")
+                            .then_some("正式告知书的理由由登记系统按前案办理情况写明（第十九条或第三十六条），此处只显示补充理由。"),
                     }),
                     Ok(a) => {
                         for e in a.field_errors() {
@@ -1101,6 +1108,11 @@ mod tests {
             message: "to_unit: 单位目录中没有该单位".into(),
         });
         assert_eq!(e.message, "单位目录中没有该单位");
+        let e = beside(&FieldError {
+            field: "override_reason".into(),
+            message: "须填写偏离建议的理由（override_reason）".into(),
+        });
+        assert_eq!(e.message, "须填写偏离建议的理由");
         let mut f = flash(&[("kind", "bar"), ("prior_petition_id", "x")]);
         assert!(decision_body(&mut f).is_none());
         assert!(f.errors["prior_petition_id"].contains("前案"));
