@@ -2,8 +2,10 @@
 //! driven over WebDriver (chromedriver on a free port), against the real console and intake
 //! started in-process. The window clerk logs in, registers a group visit with representatives
 //! (the ID number checked as typed, a bad one refused by intake beside its field, the sixth
-//! representative refused on the page), sees the receipt (the petitioner portal is tested in
-//! `portal_pages.rs`). Every page is checked with axe-core (vendored, injected by the test): no serious or
+//! representative refused on the page), sees the receipt, registers the same petitioner again
+//! and opens the case page (分办) from the receipt: the repeat candidate beside the new petition,
+//! confirmed new, the 交办 notices previewed (notification renders them) and the assignment made
+//! (the petitioner portal is tested in `portal_pages.rs`). Every page is checked with axe-core (vendored, injected by the test): no serious or
 //! critical violation.
 //!
 //! Screenshots of each page into `docs/console/`:
@@ -24,8 +26,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use xinfang_e2e::{
     console::{add_account, console_settings},
-    start_intake,
+    start_intake, start_notification,
 };
+use xinfang_messaging::ConsumerHooks;
 use xinfang_test_support::{spawn_app, test_client, TestApp, TestEnv, BUREAU};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -213,10 +216,11 @@ async fn wait_path(c: &Client, path: &str) {
     }
 }
 
-/// Intake, then the console signing with the development key (which intake trusts) and calling
-/// that intake.
-async fn start_services(env: &TestEnv) -> (xinfang_e2e::Service, TestApp) {
+/// Intake and notification, then the console signing with the development key (which both trust)
+/// and calling them.
+async fn start_services(env: &TestEnv) -> (xinfang_e2e::Service, xinfang_e2e::Service, TestApp) {
     let intake = start_intake(env).await;
+    let notification = start_notification(env, ConsumerHooks::default()).await;
     let mut settings = console_settings(env, 300);
     settings.console.tokens.signing_keys = vec![KeySettings {
         kid: xinfang_platform::auth::dev::DEV_KID.into(),
@@ -226,14 +230,15 @@ async fn start_services(env: &TestEnv) -> (xinfang_e2e::Service, TestApp) {
         retired_at: None,
     }];
     settings.console.pages.intake_url = intake.url("");
+    settings.console.pages.notification_url = notification.url("");
     let console_app = spawn_app(console::startup::build(settings)).await;
-    (intake, console_app)
+    (intake, notification, console_app)
 }
 
 #[tokio::test]
 async fn pages_carry_the_security_headers_and_refuse_a_form_without_its_token() {
     let env = TestEnv::new();
-    let (intake, console_app) = start_services(&env).await;
+    let (intake, notification, console_app) = start_services(&env).await;
     let res = test_client()
         .get(console_app.url("/console/login"))
         .send()
@@ -269,6 +274,7 @@ async fn pages_carry_the_security_headers_and_refuse_a_form_without_its_token() 
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(res.headers()["location"], "/console/login");
     console_app.stop().await;
+    notification.stop().await;
     intake.stop().await;
 }
 
@@ -278,7 +284,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         return;
     };
     let env = TestEnv::new();
-    let (intake, console_app) = start_services(&env).await;
+    let (intake, notification, console_app) = start_services(&env).await;
     add_account(
         &console_app,
         "clerk.wang",
@@ -499,8 +505,303 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     assert_eq!(detail["group_visit"], true);
     assert_eq!(detail["petitioners"].as_array().unwrap().len(), 3);
 
+    // The same representative comes again about the same matter: a repeat candidate.
+    c.goto(&console_app.url("/console/register")).await.unwrap();
+    fill(&c, "#summary", "王大山再次反映工程款拖欠").await;
+    fill(&c, "#township", "古韩镇").await;
+    fill(&c, "#rep_name_0", "王大山").await;
+    fill(&c, "#rep_id_number_0", &good[0]).await;
+    c.find(Locator::Css("#register button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let second = c
+        .wait()
+        .for_element(Locator::Css("#case_number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text(&c, "main").await.contains("1 件可能重复"));
+    // The administrators' routing rules send claims to litigation (法定途径).
+    let admin = xinfang_test_support::token("admin-1", BUREAU, &[xinfang_platform::Role::Admin]);
+    let published = test_client()
+        .put(intake.url("/api/v1/routing-rules"))
+        .bearer_auth(admin)
+        .json(
+            &json!({ "rules": [{ "category": "claim", "legal_channel": "litigation",
+                                   "guidance": "可以向人民法院提起诉讼" }],
+                       "note": "申诉求决类导入诉讼" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status().as_u16(), 201);
+    c.find(Locator::Css("#to-case"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#candidate-1"))
+        .await
+        .unwrap();
+    // Side by side: the new petition and the earlier one, the petitioner masked as intake shows it.
+    assert_eq!(text(&c, "#case-number").await, second);
+    assert!(text(&c, "#this-case")
+        .await
+        .contains("王大山再次反映工程款拖欠"));
+    let candidate = text(&c, "#candidate-1").await;
+    assert!(
+        candidate.contains(&case) && candidate.contains("三十名村民反映工程款拖欠"),
+        "{candidate}"
+    );
+    assert!(candidate.contains("身份证号相同") && candidate.contains("已登记，待分办"));
+    assert!(
+        !candidate.contains(&good[0]),
+        "the ID number is masked: {candidate}"
+    );
+    // The suggestion above the form, and the form prefilled from it.
+    let suggestion = text(&c, "#suggestion").await;
+    assert!(
+        suggestion.contains("依法通过诉讼解决")
+            && suggestion.contains("第 1 条")
+            && suggestion.contains("可以向人民法院提起诉讼"),
+        "{suggestion}"
+    );
+    assert!(c
+        .find(Locator::Css("#kind-decline"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap());
+    assert_eq!(
+        c.find(Locator::Css("#legal_channel"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("litigation")
+    );
+    axe_check(&c, "clerk case").await;
+    screenshot(&c, "clerk-case", 1366).await;
+    c.find(Locator::Css("#confirm-new button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = c
+        .wait()
+        .for_element(Locator::Css("#repeat-decision"))
+        .await
+        .unwrap();
+    assert!(done.text().await.unwrap().contains("已确认为新的信访事项"));
+
+    // 交办 to the county's human resources bureau, due in 20 days: the notices previewed first.
+    let due = xinfang_platform::time::today_in_china() + chrono::Duration::days(20);
+    let due_zh = format!(
+        "{}年{}月{}日",
+        chrono::Datelike::year(&due),
+        chrono::Datelike::month(&due),
+        chrono::Datelike::day(&due)
+    );
+    c.find(Locator::Css("#kind-assign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Without the assignment's instructions intake refuses: its message beside the field and in
+    // the summary at the top, the unit and the date kept.
+    c.execute(
+        "document.querySelector('#due_on').value = arguments[0]; return true;",
+        vec![json!(due.to_string())],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css("#to_unit option[value='140423-RSJ']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#decide-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#d-instructions-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("交办要求"), "{err}");
+    assert!(text(&c, "#d-summary").await.contains(&err));
+    assert_eq!(
+        c.find(Locator::Css("#instructions"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    for (field, value) in [
+        ("#due_on", due.to_string()),
+        ("#to_unit", "140423-RSJ".into()),
+    ] {
+        let kept = c
+            .find(Locator::Css(field))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept, value, "{field} kept");
+    }
+    axe_check(&c, "clerk case with intake's error").await;
+    screenshot(&c, "clerk-case-error", 1366).await;
+    c.find(Locator::Css("#to_unit option[value='140423-RSJ']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.execute(
+        "document.querySelector('#due_on').value = arguments[0]; return true;",
+        vec![json!(due.to_string())],
+    )
+    .await
+    .unwrap();
+    fill(&c, "#instructions", "请核实工程款拖欠情况，依法督促结清").await;
+    c.find(Locator::Css("#preview-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let preview = c
+        .wait()
+        .for_element(Locator::Css("#preview"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        preview.contains("交由襄垣县人力资源和社会保障局办理")
+            && preview.contains(&format!("请于{due_zh}前办结"))
+            && preview.contains("请核实工程款拖欠情况"),
+        "{preview}"
+    );
+    // Nothing typed is lost.
+    assert!(c
+        .find(Locator::Css("#kind-assign"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap());
+    assert_eq!(
+        c.find(Locator::Css("#due_on"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap(),
+        due.to_string()
+    );
+    axe_check(&c, "clerk case with the notice preview").await;
+    screenshot(&c, "clerk-case-preview", 1366).await;
+    // Assigning against the suggested legal channel needs the reason: intake says so beside it.
+    c.find(Locator::Css("#decide-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#d-override_reason-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("诉讼"), "{err}");
+    assert_eq!(
+        c.find(Locator::Css("#instructions"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("请核实工程款拖欠情况，依法督促结清")
+    );
+    fill(
+        &c,
+        "#override_reason",
+        "涉及三十名村民，先由主管部门核实处理",
+    )
+    .await;
+    c.find(Locator::Css("#decide-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let decisions = c
+        .wait()
+        .for_element(Locator::Css("#decisions"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        decisions.contains("交办")
+            && decisions.contains("襄垣县人力资源和社会保障局")
+            && decisions.contains(&due.to_string()),
+        "{decisions}"
+    );
+    assert_eq!(text(&c, "#case-status").await, "已交办");
+    assert!(c.find(Locator::Css("#decide-form")).await.is_err());
+
+    // The pending list: the first petition still waits, the assigned one is gone.
+    c.find(Locator::LinkText("待分办"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_path(&c, "/console/cases").await;
+    let pending = text(&c, "#pending").await;
+    assert!(
+        pending.contains(&case) && !pending.contains(&second),
+        "{pending}"
+    );
+    axe_check(&c, "pending list").await;
+    screenshot(&c, "clerk-cases", 1366).await;
+
     // The petitioner's side (lookup, documents, rating, online petition) is in portal_pages.rs.
     c.close().await.unwrap();
     console_app.stop().await;
+    notification.stop().await;
     intake.stop().await;
 }

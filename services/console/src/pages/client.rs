@@ -71,6 +71,28 @@ impl ServiceClient {
         Ok(Answer { status, body })
     }
 
+    /// `POST` JSON with an `Idempotency-Key` (a decision sent twice is made once).
+    #[tracing::instrument(skip(self, token, body))]
+    pub async fn post_once(
+        &self,
+        path: &str,
+        token: &str,
+        idempotency_key: &str,
+        body: &Value,
+    ) -> Result<Answer, reqwest::Error> {
+        let res = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", idempotency_key)
+            .json(body)
+            .send()
+            .await?;
+        let status = res.status().as_u16();
+        let body = res.json::<Value>().await.unwrap_or(Value::Null);
+        Ok(Answer { status, body })
+    }
+
     /// `GET` a text document.
     #[tracing::instrument(skip(self, token))]
     pub async fn get_text(&self, path: &str, token: &str) -> Result<TextAnswer, reqwest::Error> {

@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod backend;
+pub mod clerk;
 pub mod client;
 pub mod forms;
 pub mod intake;
@@ -47,6 +48,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/register", web::post().to(staff::register))
             .route("/static/{file}", web::get().to(view::static_file))
             .app_data(services)
+            .route("/cases", web::get().to(clerk::pending))
+            .route("/cases/{id}", web::get().to(clerk::case))
+            .route("/cases/{id}", web::post().to(clerk::act))
             .configure(oversight::routes)
             .configure(admin::routes)
             .configure(|c| unit_routes(c, backends)),

@@ -1,5 +1,6 @@
 //! The staff console's pages (工作人员控制台): login, a home page per role, and the window
-//! clerk's registration page (窗口登记) with its printable receipt (回执).
+//! clerk's registration page (窗口登记) with its printable receipt (回执); the clerk's case pages
+//! (分办) are in `clerk.rs`.
 
 use std::collections::BTreeMap;
 
@@ -170,6 +171,11 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
             title: "登记信访事项",
             href: Some("/console/register"),
             note: "走访、来信、来电、网上信访的登记，打印回执",
+        });
+        tasks.push(Task {
+            title: "待分办信访事项",
+            href: Some("/console/cases"),
+            note: "核对重复信访，作出受理、不予受理、不再受理、转送或交办决定，预览告知书",
         });
     }
     if staff.has_any(&["handler", "unit_head"]) {
@@ -661,6 +667,7 @@ pub async fn register(
                 minijinja::context! {
                     title => "登记回执",
                     staff => staff.view(),
+                    case_id => b["id"].as_str().unwrap_or(""),
                     case_number => b["case_number"].as_str().unwrap_or(""),
                     query_code => b["query_code"].as_str().unwrap_or(""),
                     received_on => b["received_on"].as_str().unwrap_or(""),
@@ -734,6 +741,10 @@ pub fn nav_for(staff: &Staff) -> Vec<NavItem> {
         nav.push(NavItem {
             title: "登记",
             href: "/console/register",
+        });
+        nav.push(NavItem {
+            title: "待分办",
+            href: "/console/cases",
         });
     }
     if staff.has_any(&["handler", "unit_head"]) {

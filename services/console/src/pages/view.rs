@@ -14,6 +14,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("templates/home.html")),
     ("register.html", include_str!("templates/register.html")),
     ("receipt.html", include_str!("templates/receipt.html")),
+    ("clerk_case.html", include_str!("templates/clerk_case.html")),
+    (
+        "clerk_cases.html",
+        include_str!("templates/clerk_cases.html"),
+    ),
     ("portal.html", include_str!("templates/portal.html")),
     ("error.html", include_str!("templates/error.html")),
     ("unit_due.html", include_str!("templates/unit_due.html")),

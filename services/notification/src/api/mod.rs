@@ -22,6 +22,7 @@ use actix_web::web;
         templates::list,
         templates::versions,
         templates::publish,
+        templates::preview,
         deliveries::list,
         deliveries::retry,
         deliveries::posted,
@@ -38,6 +39,7 @@ use actix_web::web;
         templates::TemplateView,
         templates::FieldView,
         templates::PublishTemplate,
+        templates::PreviewView,
         deliveries::DeliveryView,
         deliveries::DeliveryAction,
         self_service::Credentials,
@@ -61,6 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/templates", web::get().to(templates::list))
             .route("/templates/{code}", web::get().to(templates::versions))
             .route("/templates/{code}", web::put().to(templates::publish))
+            .route(
+                "/templates/{code}/preview",
+                web::post().to(templates::preview),
+            )
             .route("/deliveries", web::get().to(deliveries::list))
             .route("/deliveries/metrics", web::get().to(deliveries::metrics))
             .route("/deliveries/{id}/retry", web::post().to(deliveries::retry))

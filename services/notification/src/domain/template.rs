@@ -122,6 +122,42 @@ impl TemplateText {
     }
 }
 
+/// The fields of a preview (告知书预览字段), checked against the template before it is filled: every
+/// name must be a field of the template or a common one, every value text, and every required
+/// field given. Returns the fields, or every problem as (field, Chinese message).
+pub fn preview_fields(
+    spec: &TemplateSpec,
+    given: &serde_json::Map<String, serde_json::Value>,
+) -> Result<BTreeMap<String, String>, Vec<(String, String)>> {
+    let mut problems = Vec::new();
+    let mut fields = BTreeMap::new();
+    for (name, value) in given {
+        let known = COMMON_FIELDS.contains(&name.as_str())
+            || spec.fields.iter().any(|f| f.name == name.as_str());
+        if !known {
+            problems.push((name.clone(), format!("模板“{}”没有字段 {name}", spec.name)));
+            continue;
+        }
+        match value {
+            serde_json::Value::String(s) => {
+                fields.insert(name.clone(), s.clone());
+            }
+            serde_json::Value::Null => {}
+            _ => problems.push((name.clone(), format!("字段 {name} 应为文本"))),
+        }
+    }
+    for f in spec.fields.iter().filter(|f| f.required) {
+        if fields.get(f.name).is_none_or(|v| v.trim().is_empty()) {
+            problems.push((f.name.to_string(), format!("缺少必填字段 {}", f.name)));
+        }
+    }
+    if problems.is_empty() {
+        Ok(fields)
+    } else {
+        Err(problems)
+    }
+}
+
 fn fill(text: &str, fields: &BTreeMap<String, String>) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = text;
@@ -238,6 +274,19 @@ mod tests {
             text.render(spec, &fields),
             Err(TemplateError::MissingRequired("reason".into()))
         );
+    }
+
+    #[test]
+    fn preview_fields_name_unknown_and_missing_ones() {
+        let spec = catalog::find("assignment_to_unit").unwrap();
+        let given = serde_json::json!({ "due_on": "2026-12-20", "instructions": "请核实", "case_number": "140423-2026-000001" });
+        let fields = preview_fields(spec, given.as_object().unwrap()).unwrap();
+        assert_eq!(fields["due_on"], "2026-12-20");
+        let given = serde_json::json!({ "instructions": 3, "shoe_size": "42" });
+        let problems = preview_fields(spec, given.as_object().unwrap()).unwrap_err();
+        let named: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(named, ["instructions", "shoe_size", "due_on"]);
+        assert!(problems[2].1.contains("缺少必填字段"));
     }
 
     #[test]

@@ -11,5 +11,6 @@ mod decisions;
 mod delivery;
 mod documents;
 mod helpers;
+mod preview;
 mod self_service;
 mod servers;
