@@ -37,7 +37,7 @@ fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
 
-fn body(seed: u64, fields: &[String]) -> serde_json::Value {
+fn body(seed: u64, fields: &[String], units: &[String]) -> serde_json::Value {
     let h = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
     let summary: String = (0..30u64)
         .map(|k| {
@@ -47,7 +47,7 @@ fn body(seed: u64, fields: &[String]) -> serde_json::Value {
     serde_json::json!({
         "channel": "visit", "summary": summary, "category": "claim",
         "field": fields[(h % fields.len() as u64) as usize],
-        "respondent_unit": format!("140423-U{:02}", (h / 6) % 60),
+        "respondent_unit": units[((h / 6) % units.len() as u64) as usize],
         "petitioners": [{ "name": "张三" }],
     })
 }
@@ -117,10 +117,53 @@ fn processes() -> BTreeMap<String, Vec<u32>> {
     out
 }
 
-fn sample(p: &BTreeMap<String, Vec<u32>>) -> BTreeMap<String, u64> {
+/// CPU ticks per process, by label.
+fn sample(p: &BTreeMap<String, Vec<u32>>) -> BTreeMap<String, BTreeMap<u32, u64>> {
     p.iter()
-        .map(|(k, pids)| (k.clone(), pids.iter().filter_map(|&pid| ticks(pid)).sum()))
+        .map(|(k, pids)| {
+            (
+                k.clone(),
+                pids.iter()
+                    .filter_map(|&pid| ticks(pid).map(|t| (pid, t)))
+                    .collect(),
+            )
+        })
         .collect()
+}
+
+/// The ticks each label used between two samples: processes that started in between (a
+/// PostgreSQL backend for a new connection) count from zero.
+fn used(
+    before: &BTreeMap<String, BTreeMap<u32, u64>>,
+    after: &BTreeMap<String, BTreeMap<u32, u64>>,
+) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(k, pids)| {
+            let was = before.get(k);
+            let n = pids
+                .iter()
+                .map(|(pid, t)| t.saturating_sub(was.and_then(|w| w.get(pid)).copied().unwrap_or(0)))
+                .sum();
+            (k.clone(), n)
+        })
+        .collect()
+}
+
+/// The whole machine's (busy, total) ticks from `/proc/stat`.
+fn machine() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = f.iter().take(8).sum();
+    let idle = f.get(3).copied().unwrap_or(0) + f.get(4).copied().unwrap_or(0);
+    (total.saturating_sub(idle), total)
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -151,6 +194,15 @@ async fn main() -> anyhow::Result<()> {
         .timeout(Duration::from_secs(30))
         .build()?;
     let token = clerk_token();
+    // The respondents: the active units of intake's copy of the directory (intake refuses a code
+    // it does not know), spread over as many field-and-respondent scopes as the county has.
+    let intake_pool = PgPool::connect(&format!("{pg}/{prefix}intake")).await?;
+    let units: Arc<Vec<String>> = Arc::new(
+        sqlx::query_scalar("SELECT code FROM unit_directory WHERE active ORDER BY code")
+            .fetch_all(&intake_pool)
+            .await?,
+    );
+    anyhow::ensure!(!units.is_empty(), "intake's units directory is empty");
     let fields: Arc<Vec<String>> = Arc::new(
         intake::configuration::default_taxonomy()
             .into_keys()
@@ -166,6 +218,8 @@ async fn main() -> anyhow::Result<()> {
     // Throughput: `count` registrations, `connections` in flight, until every effect exists.
     let baseline = counts(&pools).await;
     let cpu_before = sample(&procs);
+    let machine_before = machine();
+    let self_before = ticks(std::process::id()).unwrap_or(0);
     let sem = Arc::new(Semaphore::new(connections));
     let seed0 = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -176,12 +230,12 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..count {
         let permit = sem.clone().acquire_owned().await?;
         let (client, url, token) = (client.clone(), urls[i % urls.len()].clone(), token.clone());
-        let fields = fields.clone();
+        let (fields, units) = (fields.clone(), units.clone());
         tasks.push(tokio::spawn(async move {
             let r = client
                 .post(url)
                 .bearer_auth(token)
-                .json(&body(seed0.wrapping_add(i as u64), &fields))
+                .json(&body(seed0.wrapping_add(i as u64), &fields, &units))
                 .send()
                 .await;
             drop(permit);
@@ -215,7 +269,9 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let all = t.elapsed();
-    let cpu_after = sample(&procs);
+    let cpu_after = sample(&processes());
+    let machine_after = machine();
+    let self_after = ticks(std::process::id()).unwrap_or(0);
     println!(
         "end to end: {count} petitions ({refused} not answered 201); HTTP in {:.2}s ({:.0}/s); all downstream effects in {:.2}s ({:.0} petitions/s end to end)",
         http.as_secs_f64(),
@@ -225,15 +281,26 @@ async fn main() -> anyhow::Result<()> {
     );
     let clk = 100.0; // USER_HZ on Linux
     println!("CPU during the run (cores = CPU seconds / wall seconds):");
-    for (k, before) in &cpu_before {
-        let used = cpu_after
-            .get(k)
-            .copied()
-            .unwrap_or(*before)
-            .saturating_sub(*before) as f64
-            / clk;
-        println!("  {k:<24} {:>5.2} cores", used / all.as_secs_f64());
+    let wall = all.as_secs_f64();
+    for (k, n) in used(&cpu_before, &cpu_after) {
+        println!("  {k:<24} {:>5.2} cores", n as f64 / clk / wall);
     }
+    println!(
+        "  {:<24} {:>5.2} cores",
+        "this load generator",
+        self_after.saturating_sub(self_before) as f64 / clk / wall
+    );
+    let (busy, total) = (
+        machine_after.0.saturating_sub(machine_before.0),
+        machine_after.1.saturating_sub(machine_before.1),
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    println!(
+        "  {:<24} {:>5.2} of {cores} cores busy ({:.0} %)",
+        "whole machine",
+        busy as f64 / total.max(1) as f64 * cores,
+        busy as f64 / total.max(1) as f64 * 100.0
+    );
 
     // Latency at a fixed rate, once downstream has caught up.
     let n = (rate * rate_secs) as usize;
@@ -242,13 +309,13 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..n {
         tick.tick().await;
         let (client, url, token) = (client.clone(), urls[i % urls.len()].clone(), token.clone());
-        let fields = fields.clone();
+        let (fields, units) = (fields.clone(), units.clone());
         tasks.push(tokio::spawn(async move {
             let s = Instant::now();
             let r = client
                 .post(url)
                 .bearer_auth(token)
-                .json(&body(seed0 ^ (0xABCD_0000_0000 + i as u64), &fields))
+                .json(&body(seed0 ^ (0xABCD_0000_0000 + i as u64), &fields, &units))
                 .send()
                 .await;
             (

@@ -66,7 +66,32 @@ struct Urls {
 }
 
 /// One lifecycle over HTTP: registration to delivery (finality follows from the timers).
-async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyhow::Result<()> {
+/// Time spent in each step of a lifecycle (for the per-step table).
+type StepTimes = Arc<std::sync::Mutex<Vec<[f64; 7]>>>;
+
+/// The steps of [`lifecycle`], in order.
+const STEPS: [&str; 7] = [
+    "register",
+    "accept",
+    "wait for review",
+    "draft opinion",
+    "approve",
+    "issue",
+    "record delivery",
+];
+
+async fn lifecycle(
+    client: reqwest::Client,
+    urls: Arc<Urls>,
+    seed: u64,
+    times: StepTimes,
+) -> anyhow::Result<()> {
+    let mut step = [0f64; 7];
+    let mut t = Instant::now();
+    let mut lap = |i: usize, t: &mut Instant| {
+        step[i] = t.elapsed().as_secs_f64() * 1000.0;
+        *t = Instant::now();
+    };
     let (clerk, handler, head) = (
         clerk_token(),
         token("h@rsj", UNIT, &[Role::Handler]),
@@ -80,6 +105,7 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
                 "field": "labour_social_security", "petitioners": [{ "name": "张三" }] }),
     )
     .await?;
+    lap(0, &mut t);
     let id = reg["id"].as_str().unwrap_or_default().to_string();
     post(
         &client,
@@ -88,6 +114,7 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
         json!({ "kind": "accept", "reason": "属于本机关职责范围", "handling_unit": UNIT }),
     )
     .await?;
+    lap(1, &mut t);
     // The acceptance reaches administrative review through the broker.
     let case_url = format!("{}/api/v1/handling/cases/{id}", urls.review);
     let mut pause = Duration::from_millis(10);
@@ -100,6 +127,7 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(200));
     };
+    lap(2, &mut t);
     let v = post(
         &client,
         format!("{case_url}/opinions"),
@@ -108,6 +136,7 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
                 "legal_basis": "《信访工作条例》第三十二条" }),
     )
     .await?;
+    lap(3, &mut t);
     let opinion = v["id"].as_str().unwrap_or_default().to_string();
     let base = format!("{}/api/v1/handling/opinions/{opinion}", urls.review);
     let v = post(
@@ -117,6 +146,7 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
         json!({ "version": v["version"] }),
     )
     .await?;
+    lap(4, &mut t);
     let v = post(
         &client,
         format!("{base}/issue"),
@@ -124,6 +154,7 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
         json!({ "version": v["version"] }),
     )
     .await?;
+    lap(5, &mut t);
     post(
         &client,
         format!("{base}/delivery"),
@@ -132,6 +163,11 @@ async fn lifecycle(client: reqwest::Client, urls: Arc<Urls>, seed: u64) -> anyho
                 "proof": "信访人当面签收" }),
     )
     .await?;
+    lap(6, &mut t);
+    times
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(step);
     Ok(())
 }
 
@@ -142,14 +178,15 @@ async fn run(
     first: u64,
     n: u64,
     in_flight: usize,
+    times: &StepTimes,
 ) -> anyhow::Result<()> {
     let sem = Arc::new(Semaphore::new(in_flight));
     let mut tasks = Vec::with_capacity(n as usize);
     for i in 0..n {
         let permit = sem.clone().acquire_owned().await?;
-        let (client, urls) = (p.client.clone(), urls.clone());
+        let (client, urls, times) = (p.client.clone(), urls.clone(), times.clone());
         tasks.push(tokio::spawn(async move {
-            let r = lifecycle(client, urls, first + i).await;
+            let r = lifecycle(client, urls, first + i, times).await;
             drop(permit);
             r
         }));
@@ -229,14 +266,16 @@ async fn main() -> anyhow::Result<()> {
     });
 
     let warm_up = 200;
-    run(&p, &urls, 9_000_000, warm_up, in_flight).await?;
+    let warm_times = StepTimes::default();
+    run(&p, &urls, 9_000_000, warm_up, in_flight, &warm_times).await?;
     wait_all(&p, warm_up as i64).await;
     for svc in p.services() {
         sqlx::query("ANALYZE").execute(&svc.app.pool).await?;
     }
 
     let t = Instant::now();
-    run(&p, &urls, 0, count, in_flight).await?;
+    let times = StepTimes::default();
+    run(&p, &urls, 0, count, in_flight, &times).await?;
     let http_done = t.elapsed();
     wait_all(&p, (warm_up + count) as i64).await;
     let all_done = t.elapsed();
@@ -249,6 +288,23 @@ async fn main() -> anyhow::Result<()> {
         all_done.as_secs_f64(),
         count as f64 / all_done.as_secs_f64(),
     );
+    // Where a lifecycle's time goes: each step's latency (a request, or the broker hop).
+    let times = times.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    println!("| step | p50 | p99 | mean |\n| --- | --- | --- | --- |");
+    for (i, name) in STEPS.iter().enumerate() {
+        let mut v: Vec<f64> = times.iter().map(|s| s[i]).collect();
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            continue;
+        }
+        let at = |q: f64| v[((v.len() as f64 * q) as usize).min(v.len() - 1)];
+        println!(
+            "| {name} | {:.1} ms | {:.1} ms | {:.1} ms |",
+            at(0.5),
+            at(0.99),
+            v.iter().sum::<f64>() / v.len() as f64
+        );
+    }
     p.stop().await;
     Ok(())
 }
