@@ -432,9 +432,16 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     // the memory of the process that started them (the browser's session cookie is the same).
     let replica = start_console_for(&p).await;
     let job_path = c.current_url().await.unwrap().path().to_string();
-    assert!(job_path.starts_with("/console/oversight/reports/jobs/"), "{job_path}");
+    assert!(
+        job_path.starts_with("/console/oversight/reports/jobs/"),
+        "{job_path}"
+    );
     c.goto(&replica.url(&job_path)).await.unwrap();
-    assert_eq!(text(&c, "#report").await, body, "the other replica shows the same report");
+    assert_eq!(
+        text(&c, "#report").await,
+        body,
+        "the other replica shows the same report"
+    );
     c.goto(&console.url(&job_path)).await.unwrap();
     let md = c
         .execute_async(

@@ -30,8 +30,12 @@ async fn a_recommendation_about_a_case_reaches_its_unit_as_a_letter() {
         "supervision to accept a recommendation about the case",
         Duration::from_secs(20),
         || {
-            let (client, url, supervisor, case_id) =
-                (client.clone(), url.clone(), supervisor.clone(), case_id.clone());
+            let (client, url, supervisor, case_id) = (
+                client.clone(),
+                url.clone(),
+                supervisor.clone(),
+                case_id.clone(),
+            );
             async move {
                 let res = client
                     .post(url)
@@ -55,8 +59,10 @@ async fn a_recommendation_about_a_case_reaches_its_unit_as_a_letter() {
         .client
         .post(p.supervision.url("/api/v1/recommendations"))
         .bearer_auth(&supervisor)
-        .json(&json!({ "kind": "pursue_accountability", "unit": UNIT, "case_id": case_id,
-                       "content": "建议对相关责任人员依规依纪追究责任" }))
+        .json(
+            &json!({ "kind": "pursue_accountability", "unit": UNIT, "case_id": case_id,
+                       "content": "建议对相关责任人员依规依纪追究责任" }),
+        )
         .send()
         .await
         .unwrap();

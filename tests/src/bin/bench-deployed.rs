@@ -143,7 +143,9 @@ fn used(
             let was = before.get(k);
             let n = pids
                 .iter()
-                .map(|(pid, t)| t.saturating_sub(was.and_then(|w| w.get(pid)).copied().unwrap_or(0)))
+                .map(|(pid, t)| {
+                    t.saturating_sub(was.and_then(|w| w.get(pid)).copied().unwrap_or(0))
+                })
                 .sum();
             (k.clone(), n)
         })
@@ -315,7 +317,11 @@ async fn main() -> anyhow::Result<()> {
             let r = client
                 .post(url)
                 .bearer_auth(token)
-                .json(&body(seed0 ^ (0xABCD_0000_0000 + i as u64), &fields, &units))
+                .json(&body(
+                    seed0 ^ (0xABCD_0000_0000 + i as u64),
+                    &fields,
+                    &units,
+                ))
                 .send()
                 .await;
             (

@@ -164,10 +164,7 @@ async fn lifecycle(
     )
     .await?;
     lap(6, &mut t);
-    times
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(step);
+    times.lock().unwrap_or_else(|e| e.into_inner()).push(step);
     Ok(())
 }
 

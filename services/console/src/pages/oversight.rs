@@ -620,12 +620,15 @@ pub async fn create_campaign(
         return campaigns_page(&staff, &pool, &services, "", form, StatusCode::FORBIDDEN).await;
     }
     if form.name.is_empty() {
-        form.errors.insert("name".into(), "请填写专项行动名称".into());
+        form.errors
+            .insert("name".into(), "请填写专项行动名称".into());
     }
     let target_on = NaiveDate::parse_from_str(&form.target_on, "%Y-%m-%d");
     if target_on.is_err() {
-        form.errors
-            .insert("target_on".into(), "请填写目标日期，格式如 2027-03-10".into());
+        form.errors.insert(
+            "target_on".into(),
+            "请填写目标日期，格式如 2027-03-10".into(),
+        );
     }
     if !form.errors.is_empty() {
         return campaigns_page(

@@ -476,14 +476,24 @@ async fn leaders_campaigns_and_recommendations() {
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(
-        (items[0]["id"].as_str(), items[0]["name"].as_str(), items[0]["total"].as_i64(), items[0]["closed"].as_i64()),
+        (
+            items[0]["id"].as_str(),
+            items[0]["name"].as_str(),
+            items[0]["total"].as_i64(),
+            items[0]["closed"].as_i64()
+        ),
         (Some(cid), Some("百日百件"), Some(2), Some(0))
     );
     let (_, list) = app.get("/api/v1/campaigns", &unit_head("140423-RSJ")).await;
     assert_eq!(list["items"][0]["total"], 1, "a unit counts its own cases");
-    let (s, _) = app.get("/api/v1/campaigns?after=x", &supervisor()).await;
-    assert_eq!(s, 422);
-    let (s, _) = app.get(&format!("/api/v1/campaigns?after={cid}"), &supervisor()).await;
+    let (s, b) = app.get("/api/v1/campaigns?after=x", &supervisor()).await;
+    assert_eq!(
+        s, 400,
+        "a malformed query is refused like every list's: {b}"
+    );
+    let (s, _) = app
+        .get(&format!("/api/v1/campaigns?after={cid}"), &supervisor())
+        .await;
     assert_eq!(s, 200);
 
     // 三项建议

@@ -228,7 +228,7 @@ impl From<CampaignSummaryRow> for CampaignSummary {
 /// every campaign; a unit's counts are of its own cases.
 #[utoipa::path(
     get, path = "/api/v1/campaigns", tag = "专项攻坚", params(PageQuery),
-    responses((status = 200, body = Page<CampaignSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = Page<CampaignSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn list(
@@ -238,10 +238,11 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     actor.require(Permission::ReadCases)?;
     let unit = scoped_unit(&actor);
-    let items: Vec<CampaignSummary> = store::list(&pool, page.after(), page.limit(), unit.as_deref())
-        .await?
-        .into_iter()
-        .map(CampaignSummary::from)
-        .collect();
+    let items: Vec<CampaignSummary> =
+        store::list(&pool, page.after(), page.limit(), unit.as_deref())
+            .await?
+            .into_iter()
+            .map(CampaignSummary::from)
+            .collect();
     Ok(page_response(items, &page, |c| c.id))
 }

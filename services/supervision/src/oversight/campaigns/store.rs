@@ -145,7 +145,12 @@ pub async fn list(
     .bind(after)
     .bind(limit)
     .bind(unit)
-    .bind(CLOSED_STATUSES.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    .bind(
+        CLOSED_STATUSES
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    )
     .fetch_all(pool)
     .await
 }

@@ -41,7 +41,9 @@ impl RecommendationKind {
     pub fn default_findings(self) -> &'static str {
         match self {
             RecommendationKind::ImproveWork => "有关工作存在不落实、不到位的问题，导致信访事项发生",
-            RecommendationKind::ImprovePolicy => "有关政策措施存在不完善、不合理的问题，导致信访事项发生",
+            RecommendationKind::ImprovePolicy => {
+                "有关政策措施存在不完善、不合理的问题，导致信访事项发生"
+            }
             RecommendationKind::PursueAccountability => {
                 "有关单位或者人员在信访工作中存在失职失责情形，需要追究责任"
             }
@@ -90,10 +92,7 @@ mod tests {
         assert!(RecommendationKind::PursueAccountability
             .default_findings()
             .contains("失职失责"));
-        assert_eq!(
-            RecommendationKind::ImproveWork.label_zh(),
-            "改进工作建议"
-        );
+        assert_eq!(RecommendationKind::ImproveWork.label_zh(), "改进工作建议");
         assert_eq!(adoption_label("partially_adopted"), Some("部分采纳"));
         assert_eq!(adoption_label("maybe"), None);
     }

@@ -26,7 +26,10 @@ pub struct NewRecommendation<'a> {
 
 /// Write a recommendation and `supervision.recommendation.issued.v1` (the 三项建议书 notification
 /// sends the unit) in the caller's unit of work.
-pub async fn insert(uow: &mut UnitOfWork<'_>, r: &NewRecommendation<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    uow: &mut UnitOfWork<'_>,
+    r: &NewRecommendation<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO recommendations (id, kind, case_id, unit_code, content, findings, issued_by, issued_on,
                                       feedback_due, explanation)
