@@ -1,17 +1,9 @@
-//! The intake service as the pages call it (信访登记服务客户端): registration with the clerk's own
-//! access token, the portal's lookup with the console's service identity.
-
-use std::time::Duration;
+//! What a service answered the pages (服务应答), in the platform's shared error shape: the status
+//! and JSON body, and the field errors named in `details`. Every page's client answers in it
+//! ([`super::client::ServiceClient`], [`super::backend::Backends`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use crate::configuration::PagesSettings;
-
-pub struct IntakeClient {
-    http: reqwest::Client,
-    base: String,
-}
 
 /// What intake answered: its status and JSON body.
 #[derive(Debug)]
@@ -56,42 +48,6 @@ impl Answer {
             .as_str()
             .unwrap_or("服务暂时不可用，请稍后重试")
             .to_string()
-    }
-}
-
-impl IntakeClient {
-    pub fn new(pages: &PagesSettings) -> IntakeClient {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
-        IntakeClient {
-            http,
-            base: pages.intake_url.trim_end_matches('/').to_string(),
-        }
-    }
-
-    /// `POST {intake}/api/v1/{path}` with `token`, optionally an idempotency key.
-    #[tracing::instrument(skip(self, token, body))]
-    pub async fn post(
-        &self,
-        path: &str,
-        token: &str,
-        idempotency_key: Option<&str>,
-        body: &Value,
-    ) -> Result<Answer, reqwest::Error> {
-        let mut req = self
-            .http
-            .post(format!("{}/api/v1/{path}", self.base))
-            .bearer_auth(token)
-            .json(body);
-        if let Some(k) = idempotency_key {
-            req = req.header("Idempotency-Key", k);
-        }
-        let res = req.send().await?;
-        let status = res.status().as_u16();
-        let body = res.json::<Value>().await.unwrap_or(Value::Null);
-        Ok(Answer { status, body })
     }
 }
 

@@ -31,14 +31,12 @@ use crate::api::state::AppState;
 
 /// The pages' routes.
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
-    let client = web::Data::new(intake::IntakeClient::new(&state.settings.pages));
     let backends = web::Data::new(backend::Backends::new(&state.settings.pages));
     let services = web::Data::new(client::Services::new(&state.settings.pages));
     let portal_client = web::Data::new(portal::PortalClient::new(&state.settings.pages));
     cfg.service(
         web::scope("/console")
             .app_data(state.clone())
-            .app_data(client.clone())
             .route("", web::get().to(staff::root))
             .route("/", web::get().to(staff::home))
             .route("/login", web::get().to(staff::login_form))
@@ -58,7 +56,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     .service(
         web::scope("/portal")
             .app_data(state)
-            .app_data(client)
             .app_data(portal_client)
             .route("", web::get().to(portal::root))
             .route("/", web::get().to(portal::lookup_form))

@@ -17,7 +17,8 @@ use xinfang_platform::{
 };
 
 use super::{
-    intake::{FieldError, IntakeClient},
+    client::Services,
+    intake::FieldError,
     security::{
         cookie, cookie_value, csrf_for, csrf_ok, random_value, removal, see_other, LOGIN_COOKIE,
         STAFF_COOKIE,
@@ -607,7 +608,7 @@ pub async fn register(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    intake: web::Data<IntakeClient>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -639,11 +640,12 @@ pub async fn register(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    let answer = match intake
-        .post(
+    let answer = match services
+        .intake
+        .post_once(
             "petitions",
             &staff.access_token,
-            Some(&form.idem),
+            &form.idem,
             &form.request_body(),
         )
         .await
