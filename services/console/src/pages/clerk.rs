@@ -21,7 +21,7 @@ use super::{
     forms::Flash,
     intake::FieldError,
     security::see_other,
-    staff::{csrf_ok_for, current, field, form_pairs, to_login, Staff},
+    staff::{channel_zh, csrf_ok_for, current, field, form_pairs, to_login, Staff},
     view::{error_page, render},
 };
 use crate::{api::state::AppState, store};
@@ -86,19 +86,6 @@ fn status_zh(status: &str) -> &'static str {
         "in_handling" => "办理中",
         "returned" => "退回重新分办",
         _ => "其他状态",
-    }
-}
-
-fn channel_zh(channel: &str) -> &'static str {
-    match channel {
-        "visit" => "走访",
-        "letter" => "来信",
-        "phone" => "来电",
-        "fax" => "传真",
-        "online" => "网上信访",
-        "transferred_in" => "上级转送",
-        "assigned_in" => "上级交办",
-        _ => "其他",
     }
 }
 

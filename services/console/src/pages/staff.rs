@@ -709,7 +709,8 @@ pub fn china_time_text(rfc3339: &str) -> String {
         .unwrap_or_default()
 }
 
-fn channel_zh(channel: &str) -> &'static str {
+/// A channel (信访形式) in Chinese.
+pub fn channel_zh(channel: &str) -> &'static str {
     match channel {
         "visit" => "走访",
         "letter" => "来信",
