@@ -164,8 +164,10 @@ pub async fn admin_token(console: &TestApp) -> String {
     session["access_token"].as_str().unwrap().to_string()
 }
 
-/// Browser tests of the console's pages (浏览器测试): chromedriver and Debian's headless Chromium,
-/// axe-core, screenshots (`XINFANG_SCREENSHOTS=1` → `docs/console/`).
+/// The browser harness of every page test (浏览器测试): chromedriver and Debian's headless
+/// Chromium (the flags of issue 17, a fresh profile and download directory), axe-core (vendored),
+/// screenshots (`XINFANG_SCREENSHOTS=1` → `docs/console/`), and the few steps every page test
+/// takes (find, fill, click, wait for a path, log in).
 pub mod browser {
     use std::{
         path::{Path, PathBuf},
@@ -177,15 +179,20 @@ pub mod browser {
     use serde_json::{json, Value};
     use xinfang_test_support::test_client;
 
+    /// Debian's chromedriver and Chromium.
     pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
     pub const CHROMIUM: &str = "/usr/bin/chromium";
+    /// axe-core, vendored (no network).
     const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
 
-    /// chromedriver on a free port, with its own Chromium profile directory; both end on drop.
+    /// chromedriver on a free port, with its own Chromium profile and download directories; all
+    /// end (and are removed) on drop.
     pub struct Driver {
         child: Child,
         port: u16,
         profile: PathBuf,
+        /// Where the browser saves downloads, without asking.
+        pub downloads: PathBuf,
     }
 
     impl Drop for Driver {
@@ -193,6 +200,7 @@ pub mod browser {
             let _ = self.child.kill();
             let _ = self.child.wait();
             let _ = std::fs::remove_dir_all(&self.profile);
+            let _ = std::fs::remove_dir_all(&self.downloads);
         }
     }
 
@@ -214,8 +222,11 @@ pub mod browser {
             return None;
         }
         let port = free_port();
-        let profile = std::env::temp_dir().join(format!("xf-chromium-{}", uuid::Uuid::new_v4()));
+        let id = uuid::Uuid::new_v4();
+        let profile = std::env::temp_dir().join(format!("xf-chromium-{id}"));
+        let downloads = std::env::temp_dir().join(format!("xf-downloads-{id}"));
         std::fs::create_dir_all(&profile).unwrap();
+        std::fs::create_dir_all(&downloads).unwrap();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -226,6 +237,7 @@ pub mod browser {
             child,
             port,
             profile,
+            downloads,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -243,31 +255,45 @@ pub mod browser {
         }
     }
 
-    /// A headless Chromium session (the requested flags, a fresh profile, zh-CN, 1366×768).
-    pub async fn browser(driver: &Driver) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--no-first-run", "--lang=zh-CN",
-                    "--window-size=1366,768",
-                    format!("--user-data-dir={}", driver.profile.display()),
-                ],
-                "prefs": { "intl.accept_languages": "zh-CN,zh" },
-            }),
-        );
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", driver.port))
-            .await
-            .expect("connect to chromedriver")
+    impl Driver {
+        /// A headless Chromium session, zh-CN, `width`×`height`, downloads into
+        /// [`Driver::downloads`].
+        pub async fn session(&self, width: u32, height: u32) -> Client {
+            let mut caps = serde_json::Map::new();
+            caps.insert(
+                "goog:chromeOptions".into(),
+                json!({
+                    "binary": CHROMIUM,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--no-first-run", "--lang=zh-CN",
+                        format!("--window-size={width},{height}"),
+                        format!("--user-data-dir={}", self.profile.display()),
+                    ],
+                    "prefs": {
+                        "intl.accept_languages": "zh-CN,zh",
+                        "download.default_directory": self.downloads.display().to_string(),
+                        "download.prompt_for_download": false,
+                        "plugins.always_open_pdf_externally": true,
+                    },
+                }),
+            );
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps)
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+                .expect("connect to chromedriver")
+        }
     }
 
-    /// axe-core on the current page: no serious or critical violation (WCAG 2.0/2.1 A and AA).
-    pub async fn axe_check(c: &Client, page: &str) {
+    /// A session at the staff console's size (1366×768).
+    pub async fn browser(driver: &Driver) -> Client {
+        driver.session(1366, 768).await
+    }
+
+    /// axe-core on the current page: the serious or critical violations (WCAG 2.0/2.1 A and AA).
+    pub async fn axe_violations(c: &Client) -> Vec<Value> {
         c.execute(&format!("{AXE}\n;return true;"), vec![])
             .await
             .expect("inject axe-core");
@@ -283,29 +309,37 @@ pub mod browser {
             )
             .await
             .expect("run axe-core");
-        let bad: Vec<&Value> = found
+        found
             .as_array()
-            .unwrap()
-            .iter()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
             .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-            .collect();
+            .collect()
+    }
+
+    /// axe-core on the current page: no serious or critical violation.
+    pub async fn axe_check(c: &Client, page: &str) {
+        let bad = axe_violations(c).await;
         assert!(
             bad.is_empty(),
             "accessibility violations on {page}: {bad:#?}"
         );
     }
 
-    /// With `XINFANG_SCREENSHOTS=1`, the whole page into `docs/console/<name>.png`.
-    pub async fn screenshot(c: &Client, name: &str, width: u32) {
+    /// With `XINFANG_SCREENSHOTS=1`, the whole page at `width` into `docs/console/<name>.png`;
+    /// the window is then `width`×`height` again.
+    pub async fn page_screenshot(c: &Client, name: &str, width: u32, height: u32) {
         if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
             return;
         }
+        c.set_window_size(width, height).await.unwrap();
         let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
                        window.outerHeight - window.innerHeight];";
         let m = c.execute(measure, vec![]).await.unwrap();
-        let page = m[0].as_u64().unwrap_or(768) as u32;
+        let page = m[0].as_u64().unwrap_or(height as u64) as u32;
         let frame = m[1].as_u64().unwrap_or(0) as u32;
-        c.set_window_size(width, page.max(600) + frame)
+        c.set_window_size(width, page.max(height.min(600)) + frame)
             .await
             .unwrap();
         c.execute("window.scrollTo(0, 0); return true;", vec![])
@@ -315,7 +349,15 @@ pub mod browser {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-        c.set_window_size(1366, 768).await.unwrap();
+        c.set_window_size(width, height).await.unwrap();
+    }
+
+    /// A staff page's screenshot at `width` (the window is then 1366×768 again).
+    pub async fn screenshot(c: &Client, name: &str, width: u32) {
+        page_screenshot(c, name, width, 768).await;
+        if width != 1366 && std::env::var("XINFANG_SCREENSHOTS").as_deref() == Ok("1") {
+            c.set_window_size(1366, 768).await.unwrap();
+        }
     }
 
     pub async fn text(c: &Client, css: &str) -> String {
@@ -345,13 +387,50 @@ pub mod browser {
             .unwrap();
     }
 
+    /// Click `css` (a form's submit button, a link) and wait until the browser has loaded the
+    /// document that follows, even when it has the same path (a form shown again with its
+    /// errors, a redirect to the page itself): the old document is marked first, so that nothing
+    /// is read from it after the click.
+    pub async fn submit(c: &Client, css: &str) {
+        c.execute(
+            "document.documentElement.dataset.xfBefore = '1'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+        click(c, css).await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let fresh = c
+                .execute(
+                    "return document.readyState === 'complete' \
+                     && document.documentElement.dataset.xfBefore === undefined;",
+                    vec![],
+                )
+                .await;
+            if matches!(fresh, Ok(Value::Bool(true))) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait (polling, 10 s) until the browser is at `path`.
     pub async fn wait_path(c: &Client, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if c.current_url().await.unwrap().path() == path {
                 return;
             }
-            assert!(Instant::now() < deadline, "never reached {path}");
+            assert!(
+                Instant::now() < deadline,
+                "never reached {path} (at {})",
+                c.current_url().await.unwrap()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -370,8 +449,15 @@ pub mod browser {
         }
     }
 
-    /// Log in through the console's login page (and out first when someone is logged in).
-    pub async fn log_in(c: &Client, console_url: &str, login: &str, password: &str) {
+    /// Log in through the console's login page (and out first when someone is logged in), with
+    /// a TOTP code when the account needs one; waits for the home page.
+    pub async fn log_in_with(
+        c: &Client,
+        console_url: &str,
+        login: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) {
         c.goto(&format!("{console_url}/console/")).await.unwrap();
         if c.find(Locator::Css("form[action='/console/logout'] button"))
             .await
@@ -386,152 +472,17 @@ pub mod browser {
         }
         fill(c, "#login_name", login).await;
         fill(c, "#password", password).await;
+        if let Some(code) = totp {
+            fill(c, "#totp_code", code).await;
+        }
         click(c, "form[action='/console/login'] button[type=submit]").await;
         wait_path(c, "/console/").await;
     }
-}
 
-// ---- Browser harness (浏览器测试工具): chromedriver + headless Debian Chromium, axe-core and
-// screenshots, for the page tests that drive several roles. ----
-
-/// Debian's chromedriver and Chromium.
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-/// axe-core, vendored (no network).
-pub const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
-
-/// chromedriver on a free port, with its own Chromium profile directory; both end on drop.
-pub struct BrowserDriver {
-    child: std::process::Child,
-    pub port: u16,
-    profile: std::path::PathBuf,
-}
-
-impl Drop for BrowserDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+    /// Log in with login name and password (see [`log_in_with`]).
+    pub async fn log_in(c: &Client, console_url: &str, login: &str, password: &str) {
+        log_in_with(c, console_url, login, password, None).await;
     }
-}
-
-/// Start chromedriver; `None` (saying so) when Chromium or chromedriver is not installed.
-pub async fn start_browser_driver(test: &str) -> Option<BrowserDriver> {
-    use std::{path::Path, process::Stdio, time::Instant};
-    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
-        eprintln!(
-            "SKIPPED {test}: {CHROMEDRIVER} or {CHROMIUM} missing; install Debian's chromium and \
-             chromium-driver (.ci/run does)"
-        );
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let profile = std::env::temp_dir().join(format!("xf-chromium-{}", Uuid::new_v4()));
-    std::fs::create_dir_all(&profile).unwrap();
-    let child = std::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = BrowserDriver {
-        child,
-        port,
-        profile,
-    };
-    let deadline = Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let ready = test_client()
-            .get(format!("http://127.0.0.1:{port}/status"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success());
-        if ready.is_some() {
-            return Some(driver);
-        }
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
-/// A headless Chromium session (the flags of issue 17, a fresh profile, 1366×768, zh-CN).
-pub async fn open_browser(driver: &BrowserDriver) -> fantoccini::Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--lang=zh-CN",
-                "--window-size=1366,768",
-                format!("--user-data-dir={}", driver.profile.display()),
-            ],
-            "prefs": { "intl.accept_languages": "zh-CN,zh" },
-        }),
-    );
-    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("connect to chromedriver")
-}
-
-/// axe-core on the current page: no serious or critical violation (WCAG 2.0/2.1 A and AA).
-pub async fn assert_accessible(c: &fantoccini::Client, page: &str) {
-    c.execute(&format!("{AXE}\n;return true;"), vec![])
-        .await
-        .expect("inject axe-core");
-    let found = c
-        .execute_async(
-            "var done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-               .then(function (r) { done(r.violations.map(function (v) {
-                   return { id: v.id, impact: v.impact, help: v.help,
-                            nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }) }; })); })
-               .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e) }]); });",
-            vec![],
-        )
-        .await
-        .expect("run axe-core");
-    let bad: Vec<&Value> = found
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "accessibility violations on {page}: {bad:#?}"
-    );
-}
-
-/// With `XINFANG_SCREENSHOTS=1`, the whole page into `docs/console/<name>.png`, `width` wide.
-pub async fn save_screenshot(c: &fantoccini::Client, name: &str, width: u32) {
-    if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
-        return;
-    }
-    let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
-                   window.outerHeight - window.innerHeight];";
-    let m = c.execute(measure, vec![]).await.unwrap();
-    let page = m[0].as_u64().unwrap_or(768) as u32;
-    let frame = m[1].as_u64().unwrap_or(0) as u32;
-    c.set_window_size(width, page.max(600) + frame)
-        .await
-        .unwrap();
-    c.execute("window.scrollTo(0, 0); return true;", vec![])
-        .await
-        .unwrap();
-    let png = c.screenshot().await.unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-    c.set_window_size(1366, 768).await.unwrap();
 }
 
 /// The console signing with the development key (which every service trusts) and calling the
@@ -553,53 +504,8 @@ pub async fn start_console_for(p: &crate::Platform) -> TestApp {
     spawn_app(console::startup::build(settings)).await
 }
 
-/// Log in at `/console/login` in the browser (with a TOTP code when given); waits for the home page.
-pub async fn browser_login(
-    c: &fantoccini::Client,
-    console: &TestApp,
-    login: &str,
-    password: &str,
-    totp: Option<&str>,
-) {
-    use fantoccini::Locator;
-    c.goto(&console.url("/console/login")).await.unwrap();
-    for (css, value) in [
-        ("#login_name", login),
-        ("#password", password),
-        ("#totp_code", totp.unwrap_or("")),
-    ] {
-        let e = c.find(Locator::Css(css)).await.unwrap();
-        e.clear().await.unwrap();
-        e.send_keys(value).await.unwrap();
-    }
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(c, "/console/").await;
-}
-
-/// Wait (polling, 10 s) until the browser is at `path`.
-pub async fn wait_for_path(c: &fantoccini::Client, path: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        if c.current_url().await.unwrap().path() == path {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never reached {path} (at {})",
-            c.current_url().await.unwrap()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
-// ---- The petitioner portal's end-to-end harness (portal_pages.rs): a local SMS gateway, the
-// console wired to intake and notification, and the browser (headless Debian Chromium over
-// chromedriver) with axe-core and screenshots.
+// ---- The petitioner portal's end-to-end harness (portal_pages.rs): a local SMS gateway and the
+// console wired to intake and notification (the browser is [`browser`]'s).
 
 /// A local SMS gateway (短信网关) on a free port: answers every `POST` with 200 and keeps the JSON
 /// bodies (`to`, `text`, …) it received. Plain HTTP/1.1 over tokio, one request per connection.
@@ -724,155 +630,4 @@ pub async fn start_portal_console(
     settings.console.pages.notification_url = notification_url.to_string();
     settings.console.pages.portal = portal;
     spawn_app(console::startup::build(settings)).await
-}
-
-/// chromedriver on a free port with a fresh Chromium profile and download directory; both end
-/// (and are removed) on drop.
-pub struct Browser {
-    child: std::process::Child,
-    pub port: u16,
-    pub profile: std::path::PathBuf,
-    pub downloads: std::path::PathBuf,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-        let _ = std::fs::remove_dir_all(&self.downloads);
-    }
-}
-
-/// Start chromedriver; `None` (saying so) when Chromium or chromedriver is not installed.
-pub async fn start_browser(test: &str) -> Option<Browser> {
-    use std::path::Path;
-    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
-        eprintln!(
-            "SKIPPED {test}: {CHROMEDRIVER} or {CHROMIUM} missing; install Debian's chromium and \
-             chromium-driver (.ci/run does)"
-        );
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let id = Uuid::new_v4();
-    let profile = std::env::temp_dir().join(format!("xf-chromium-{id}"));
-    let downloads = std::env::temp_dir().join(format!("xf-downloads-{id}"));
-    std::fs::create_dir_all(&profile).unwrap();
-    std::fs::create_dir_all(&downloads).unwrap();
-    let child = std::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let browser = Browser {
-        child,
-        port,
-        profile,
-        downloads,
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let ready = test_client()
-            .get(format!("http://127.0.0.1:{port}/status"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success());
-        if ready.is_some() {
-            return Some(browser);
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "chromedriver did not start"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
-impl Browser {
-    /// A WebDriver session: headless with the flags the issue names, zh-CN, `width`×`height`,
-    /// downloads into [`Browser::downloads`] without asking.
-    pub async fn session(&self, width: u32, height: u32) -> fantoccini::Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--no-first-run", "--lang=zh-CN",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", self.profile.display()),
-                ],
-                "prefs": {
-                    "intl.accept_languages": "zh-CN,zh",
-                    "download.default_directory": self.downloads.display().to_string(),
-                    "download.prompt_for_download": false,
-                    "plugins.always_open_pdf_externally": true,
-                },
-            }),
-        );
-        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("connect to chromedriver")
-    }
-}
-
-/// axe-core on the current page: the serious or critical violations (WCAG 2.0/2.1 A and AA).
-pub async fn axe_violations(c: &fantoccini::Client) -> Vec<Value> {
-    c.execute(&format!("{AXE}\n;return true;"), vec![])
-        .await
-        .expect("inject axe-core");
-    let found = c
-        .execute_async(
-            "var done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-               .then(function (r) { done(r.violations.map(function (v) {
-                   return { id: v.id, impact: v.impact, help: v.help,
-                            nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }) }; })); })
-               .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e) }]); });",
-            vec![],
-        )
-        .await
-        .expect("run axe-core");
-    found
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect()
-}
-
-/// With `XINFANG_SCREENSHOTS=1`, the whole page at `width` into `docs/console/<name>.png`; the
-/// window is then `width`×`height` again.
-pub async fn page_screenshot(c: &fantoccini::Client, name: &str, width: u32, height: u32) {
-    if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
-        return;
-    }
-    c.set_window_size(width, height).await.unwrap();
-    let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
-                   window.outerHeight - window.innerHeight];";
-    let m = c.execute(measure, vec![]).await.unwrap();
-    let page = m[0].as_u64().unwrap_or(height as u64) as u32;
-    let frame = m[1].as_u64().unwrap_or(0) as u32;
-    c.set_window_size(width, page.max(height.min(600)) + frame)
-        .await
-        .unwrap();
-    c.execute("window.scrollTo(0, 0); return true;", vec![])
-        .await
-        .unwrap();
-    let png = c.screenshot().await.unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-    c.set_window_size(width, height).await.unwrap();
 }

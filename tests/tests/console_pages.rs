@@ -15,108 +15,19 @@
 // A panic in a test helper is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
-
 use console::configuration::{KeySettings, KeyState};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::{json, Value};
 use xinfang_e2e::{
-    console::{add_account, console_settings},
+    console::{
+        add_account,
+        browser::{axe_check, browser, fill, screenshot, start_driver, submit, text, wait_path},
+        console_settings,
+    },
     start_intake, start_notification,
 };
 use xinfang_messaging::ConsumerHooks;
 use xinfang_test_support::{spawn_app, test_client, TestApp, TestEnv, BUREAU};
-
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
-
-/// chromedriver on a free port, with its own Chromium profile directory; both end on drop.
-struct Driver {
-    child: Child,
-    port: u16,
-    profile: PathBuf,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_driver() -> Option<Driver> {
-    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
-        eprintln!(
-            "SKIPPED console_pages: {CHROMEDRIVER} or {CHROMIUM} missing; install Debian's \
-             chromium and chromium-driver (.ci/run does)"
-        );
-        return None;
-    }
-    let port = free_port();
-    let profile = std::env::temp_dir().join(format!("xf-chromium-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&profile).unwrap();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver {
-        child,
-        port,
-        profile,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let ready = test_client()
-            .get(format!("http://127.0.0.1:{port}/status"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success());
-        if ready.is_some() {
-            return Some(driver);
-        }
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn browser(driver: &Driver) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--lang=zh-CN",
-                "--window-size=1366,768",
-                format!("--user-data-dir={}", driver.profile.display()),
-            ],
-            "prefs": { "intl.accept_languages": "zh-CN,zh" },
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("connect to chromedriver")
-}
 
 /// The ID number with its GB 11643 check digit.
 fn id_number(first17: &str) -> String {
@@ -134,86 +45,6 @@ fn id_number(first17: &str) -> String {
 fn wrong_check_digit(id: &str) -> String {
     let last = if id.ends_with('1') { '2' } else { '1' };
     format!("{}{last}", &id[..17])
-}
-
-/// axe-core on the current page: no serious or critical violation (WCAG 2.0/2.1 A and AA).
-async fn axe_check(c: &Client, page: &str) {
-    c.execute(&format!("{AXE}\n;return true;"), vec![])
-        .await
-        .expect("inject axe-core");
-    let found = c
-        .execute_async(
-            "var done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-               .then(function (r) { done(r.violations.map(function (v) {
-                   return { id: v.id, impact: v.impact, help: v.help,
-                            nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }) }; })); })
-               .catch(function (e) { done([{ id: 'axe-error', impact: 'critical', help: String(e) }]); });",
-            vec![],
-        )
-        .await
-        .expect("run axe-core");
-    let bad: Vec<&Value> = found
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "accessibility violations on {page}: {bad:#?}"
-    );
-}
-
-/// With `XINFANG_SCREENSHOTS=1`, the page into `docs/console/<name>.png` (whole page height).
-async fn screenshot(c: &Client, name: &str, width: u32) {
-    if std::env::var("XINFANG_SCREENSHOTS").as_deref() != Ok("1") {
-        return;
-    }
-    // The window's size includes the browser's frame: grow it until the viewport shows the
-    // whole page, from the top.
-    let measure = "window.scrollTo(0, 0); return [document.documentElement.scrollHeight, \
-                   window.outerHeight - window.innerHeight];";
-    let m = c.execute(measure, vec![]).await.unwrap();
-    let page = m[0].as_u64().unwrap_or(768) as u32;
-    let frame = m[1].as_u64().unwrap_or(0) as u32;
-    c.set_window_size(width, page.max(600) + frame)
-        .await
-        .unwrap();
-    c.execute("window.scrollTo(0, 0); return true;", vec![])
-        .await
-        .unwrap();
-    let png = c.screenshot().await.unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-    c.set_window_size(1366, 768).await.unwrap();
-}
-
-async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c.find(Locator::Css(css)).await.unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
-}
-
-async fn wait_path(c: &Client, path: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if c.current_url().await.unwrap().path() == path {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never reached {path}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Intake and notification, then the console signing with the development key (which both trust)
@@ -280,7 +111,7 @@ async fn pages_carry_the_security_headers_and_refuse_a_form_without_its_token() 
 
 #[tokio::test]
 async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
-    let Some(driver) = start_driver().await else {
+    let Some(driver) = start_driver("console_pages").await else {
         return;
     };
     let env = TestEnv::new();
@@ -302,12 +133,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     screenshot(&c, "login", 1366).await;
     fill(&c, "#login_name", "clerk.wang").await;
     fill(&c, "#password", "wrong-password-1").await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "button[type=submit]").await;
     let err = c
         .wait()
         .for_element(Locator::Css("#login-error"))
@@ -315,12 +141,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         .unwrap();
     assert!(err.text().await.unwrap().contains("用户名或密码"));
     fill(&c, "#password", "Xf-clerk-2026!").await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "button[type=submit]").await;
     wait_path(&c, "/console/").await;
 
     // Home (工作台) of a clerk.
@@ -422,12 +243,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     fill(&c, "#rep_phone_2", "13912345678").await;
     axe_check(&c, "register").await;
     screenshot(&c, "register", 1366).await;
-    c.find(Locator::Css("#register button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "#register button[type=submit]").await;
     let err = c
         .wait()
         .for_element(Locator::Css("#rep_id_number_1-error"))
@@ -451,12 +267,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     axe_check(&c, "register with errors").await;
     screenshot(&c, "register-errors", 1366).await;
     fill(&c, "#rep_id_number_1", &good[1]).await;
-    c.find(Locator::Css("#register button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "#register button[type=submit]").await;
 
     // The receipt (回执): case number and query code.
     let case = c
@@ -511,12 +322,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     fill(&c, "#township", "古韩镇").await;
     fill(&c, "#rep_name_0", "王大山").await;
     fill(&c, "#rep_id_number_0", &good[0]).await;
-    c.find(Locator::Css("#register button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "#register button[type=submit]").await;
     let second = c
         .wait()
         .for_element(Locator::Css("#case_number"))
@@ -592,12 +398,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     );
     axe_check(&c, "clerk case").await;
     screenshot(&c, "clerk-case", 1366).await;
-    c.find(Locator::Css("#confirm-new button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "#confirm-new button").await;
     let done = c
         .wait()
         .for_element(Locator::Css("#repeat-decision"))
@@ -633,12 +434,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         .click()
         .await
         .unwrap();
-    c.find(Locator::Css("#decide-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "#decide-button").await;
     let err = c
         .wait()
         .for_element(Locator::Css("#d-instructions-error"))
@@ -729,12 +525,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
     axe_check(&c, "clerk case with the notice preview").await;
     screenshot(&c, "clerk-case-preview", 1366).await;
     // Assigning against the suggested legal channel needs the reason: intake says so beside it.
-    c.find(Locator::Css("#decide-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "#decide-button").await;
     let err = c
         .wait()
         .for_element(Locator::Css("#d-override_reason-error"))
@@ -760,12 +551,7 @@ async fn the_clerk_registers_a_group_visit_and_the_petitioner_looks_it_up() {
         "涉及三十名村民，先由主管部门核实处理",
     )
     .await;
-    c.find(Locator::Css("#decide-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c, "#decide-button").await;
     let decisions = c
         .wait()
         .for_element(Locator::Css("#decisions"))

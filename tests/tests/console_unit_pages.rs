@@ -25,8 +25,8 @@ use xinfang_e2e::{
     console::{
         add_named_account,
         browser::{
-            axe_check, browser, click, fill, log_in, reload_until, screenshot, start_driver, text,
-            wait_path,
+            self, axe_check, browser, click, fill, log_in, reload_until, screenshot, start_driver,
+            text, wait_path,
         },
         console_settings,
     },
@@ -96,8 +96,9 @@ async fn until(
     .await
 }
 
+/// Submit `form` and wait for the page that answers it (never read the old one).
 async fn submit(c: &Client, form: &str) {
-    click(c, &format!("{form} button[type=submit]")).await;
+    browser::submit(c, &format!("{form} button[type=submit]")).await;
 }
 
 /// The confirmation after a saved step (the page comes back with `#done`).

@@ -22,8 +22,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use xinfang_e2e::{
     console::{
-        axe_violations, page_screenshot, start_browser, start_portal_console,
-        start_portal_notification, SmsGateway,
+        browser::{self, axe_violations, page_screenshot, start_driver},
+        start_portal_console, start_portal_notification, SmsGateway,
     },
     start_intake,
 };
@@ -75,13 +75,9 @@ async fn fill(c: &Client, css: &str, value: &str) {
     e.send_keys(value).await.unwrap();
 }
 
+/// Submit `form` and wait for the page that answers it (never read the old one).
 async fn submit(c: &Client, form: &str) {
-    c.find(Locator::Css(&format!("{form} button[type=submit]")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser::submit(c, &format!("{form} button[type=submit]")).await;
 }
 
 async fn wait_text(c: &Client, css: &str, contains: &str) -> String {
@@ -180,7 +176,7 @@ async fn downloaded(dir: &std::path::Path) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_petitioner_submits_online_follows_the_case_downloads_a_notice_and_rates_it_once() {
-    let Some(browser) = start_browser("portal_pages").await else {
+    let Some(browser) = start_driver("portal_pages").await else {
         return;
     };
     let env = TestEnv::new();
