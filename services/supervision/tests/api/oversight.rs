@@ -455,6 +455,45 @@ async fn leaders_campaigns_and_recommendations() {
         )
         .await;
     assert_eq!((s, added["added"].as_u64()), (200, Some(2)));
+    // By case number (案件编号), as the receipt prints it: an unknown one is named and nothing
+    // is added; a case already in counts as such.
+    let number_a = format!("140423-2026-{}", &a.simple().to_string()[24..]);
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/campaigns/{cid}/cases"),
+            &supervisor(),
+            json!({ "case_numbers": [number_a, "140423-2026-NOSUCH"] }),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["details"]["field"], "case_numbers", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("140423-2026-NOSUCH"),
+        "{e}"
+    );
+    let (s, again) = app
+        .post(
+            &format!("/api/v1/campaigns/{cid}/cases"),
+            &supervisor(),
+            json!({ "case_numbers": [format!(" {number_a} ")], "case_ids": [a] }),
+        )
+        .await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (again["added"].as_u64(), again["already_in"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/campaigns/{cid}/cases"),
+            &supervisor(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
     let (_, board) = app
         .get(&format!("/api/v1/campaigns/{cid}/board"), &supervisor())
         .await;

@@ -97,13 +97,21 @@ pub async fn create(
     }))
 }
 
-/// 纳入攻坚的信访件
+/// 纳入攻坚的信访件: by id, by case number (案件编号, as the receipt prints it), or both; 1–500
+/// cases in all.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddCasesRequest {
-    /// 1–500 case ids
+    /// case ids
+    #[serde(default)]
     pub case_ids: Vec<Uuid>,
+    /// case numbers (案件编号)
+    #[serde(default)]
+    pub case_numbers: Vec<String>,
 }
+
+/// At most this many cases in one request.
+const MAX_CASES_PER_REQUEST: usize = 500;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AddCasesResult {
@@ -117,7 +125,8 @@ async fn campaign(pool: &PgPool, id: Uuid) -> Result<CampaignRow, ApiError> {
         .ok_or(SupervisionError::CampaignNotFound)?)
 }
 
-/// Add backlog cases to a campaign (纳入攻坚). Every case must exist.
+/// Add backlog cases to a campaign (纳入攻坚), by id or by case number. Every case must exist;
+/// an unknown one is named and nothing is added.
 #[utoipa::path(
     post, path = "/api/v1/campaigns/{id}/cases", tag = "专项攻坚", params(("id" = Uuid, Path)), request_body = AddCasesRequest,
     responses((status = 200, body = AddCasesResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -134,8 +143,24 @@ pub async fn add_cases(
     actor.require(Permission::Supervise)?;
     let id = path.into_inner();
     campaign(&pool, id).await?;
-    if body.case_ids.is_empty() || body.case_ids.len() > 500 {
-        return Err(ApiError::validation("case_ids", "须包含 1 至 500 个信访件"));
+    let body = body.into_inner();
+    let numbers: Vec<String> = body
+        .case_numbers
+        .iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let asked = body.case_ids.len() + numbers.len();
+    if asked == 0 || asked > MAX_CASES_PER_REQUEST {
+        let field = if body.case_ids.is_empty() {
+            "case_numbers"
+        } else {
+            "case_ids"
+        };
+        return Err(ApiError::validation(
+            field,
+            format!("须包含 1 至 {MAX_CASES_PER_REQUEST} 个信访件"),
+        ));
     }
     let known = store::known_cases(&pool, &body.case_ids).await?;
     let unknown: Vec<String> = body
@@ -150,8 +175,24 @@ pub async fn add_cases(
             format!("以下信访件不存在：{}", unknown.join("，")),
         ));
     }
+    let by_number = store::cases_by_number(&pool, &numbers).await?;
+    let unknown: Vec<&str> = numbers
+        .iter()
+        .filter(|n| !by_number.iter().any(|(number, _)| number == *n))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(
+            "case_numbers",
+            format!("以下案件编号未找到：{}", unknown.join("，")),
+        ));
+    }
+    let mut case_ids = body.case_ids;
+    case_ids.extend(by_number.into_iter().map(|(_, case_id)| case_id));
+    case_ids.sort();
+    case_ids.dedup();
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
-    let added = store::add_cases(uow.conn(), id, &body.case_ids, &actor.user_id).await?;
+    let added = store::add_cases(uow.conn(), id, &case_ids, &actor.user_id).await?;
     uow.audit(AuditEntry::by(
         &actor,
         "campaign.add_cases",
@@ -162,7 +203,7 @@ pub async fn add_cases(
     uow.commit().await?;
     Ok(HttpResponse::Ok().json(AddCasesResult {
         added,
-        already_in: body.case_ids.len() as u64 - added,
+        already_in: case_ids.len() as u64 - added,
     }))
 }
 

@@ -59,6 +59,22 @@ pub async fn known_cases(pool: &PgPool, case_ids: &[Uuid]) -> Result<Vec<Uuid>, 
     .await
 }
 
+/// The cases with these case numbers (案件编号 → case id).
+pub async fn cases_by_number(
+    pool: &PgPool,
+    numbers: &[String],
+) -> Result<Vec<(String, Uuid)>, sqlx::Error> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as::<_, (String, Uuid)>(
+        "SELECT case_number, case_id FROM case_facts WHERE case_number = ANY($1)",
+    )
+    .bind(numbers)
+    .fetch_all(pool)
+    .await
+}
+
 /// Add cases to a campaign with one statement; returns how many were new to it.
 pub async fn add_cases(
     conn: &mut PgConnection,
