@@ -205,6 +205,17 @@ impl Category {
     }
 }
 
+/// 信访事项领域 (the hot fields of the origin document, and 其他): code and Chinese name. Intake
+/// accepts these codes; the console's forms offer them.
+pub const PETITION_FIELDS: [(&str, &str); 6] = [
+    ("urban_rural_construction", "城乡建设"),
+    ("labour_social_security", "劳动保障"),
+    ("agriculture_rural", "农业农村"),
+    ("natural_resources", "自然资源"),
+    ("law_litigation", "涉法涉诉"),
+    ("other", "其他"),
+];
+
 /// Legal channel a matter is diverted to (导入法定途径, 《信访工作条例》第三十一条).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -206,15 +206,8 @@ impl Phone {
     }
 }
 
-/// 信访事项领域 (the hot fields of the seed, and 其他).
-pub const FIELDS: [(&str, &str); 6] = [
-    ("urban_rural_construction", "城乡建设"),
-    ("labour_social_security", "劳动保障"),
-    ("agriculture_rural", "农业农村"),
-    ("natural_resources", "自然资源"),
-    ("law_litigation", "涉法涉诉"),
-    ("other", "其他"),
-];
+/// 信访事项领域: one list for the platform, in the event contracts.
+pub use xinfang_contracts::events::PETITION_FIELDS as FIELDS;
 
 pub fn parse_category(field: &str, s: &str) -> Result<Category, FieldError> {
     match s {
