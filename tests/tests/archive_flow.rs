@@ -10,9 +10,19 @@
 
 use std::time::Duration;
 
+use fantoccini::Locator;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use xinfang_e2e::{start_intake, start_supervision, Platform, Service};
+use xinfang_e2e::{
+    console::{
+        add_account,
+        browser::{
+            axe_check, browser, fill, log_in, screenshot, start_driver, submit, text, wait_path,
+        },
+        start_console_for,
+    },
+    start_intake, start_supervision, Platform, Service,
+};
 use xinfang_platform::audit_trail::{verify_trail, CaseTrail};
 use xinfang_platform::{time::today_in_china, Role};
 use xinfang_test_support::{
@@ -350,6 +360,91 @@ async fn a_case_that_became_final_is_archived_and_found_by_its_petitioner() {
         .await;
         assert_eq!(s, 200, "{found}");
         assert_eq!(found["items"][0]["case_id"], id.as_str());
+    }
+
+    // ---- The archivist's pages (档案管理员) in a real browser: found by the petitioner's
+    // identity number (not shown again), the package with its files, a hold that needs its
+    // reason, a destruction refused before the period ends, a file downloaded through the
+    // console matching the manifest. ----
+    if let Some(driver) = start_driver("archive_flow (pages)").await {
+        let console = start_console_for(&p).await;
+        add_account(
+            &console,
+            "archivist.zhou",
+            BUREAU,
+            &["archivist"],
+            "Xf-archive-pages-2026!",
+            None,
+        )
+        .await;
+        let c = browser(&driver).await;
+        log_in(
+            &c,
+            &console.url(""),
+            "archivist.zhou",
+            "Xf-archive-pages-2026!",
+        )
+        .await;
+        assert!(text(&c, "header nav").await.contains("信访档案"));
+        c.goto(&console.url("/console/archive")).await.unwrap();
+        axe_check(&c, "archive search").await;
+        fill(&c, "#id_number", ID_NUMBER).await;
+        submit(&c, "#archive-search button[type=submit]").await;
+        let results = text(&c, "#archive-results").await;
+        assert!(
+            results.contains(&case_number) && results.contains("长期"),
+            "{results}"
+        );
+        assert!(!c.source().await.unwrap().contains(ID_NUMBER));
+        axe_check(&c, "archive results").await;
+        screenshot(&c, "archive-search", 1366).await;
+        submit(&c, "#archive-results a").await;
+        wait_path(&c, &format!("/console/archive/{id}")).await;
+        let listed = text(&c, "#archive-files").await;
+        for f in &files {
+            assert!(listed.contains(f["path"].as_str().unwrap()), "{listed}");
+        }
+        axe_check(&c, "archive package").await;
+        submit(&c, "#hold-form button[type=submit]").await;
+        assert!(text(&c, "#hold-reason-error").await.contains("事由"));
+        fill(&c, "#hold-reason", "县人民法院调卷（行政诉讼）").await;
+        submit(&c, "#hold-form button[type=submit]").await;
+        assert!(text(&c, "#archive-done").await.contains("法律保全"));
+        assert!(text(&c, "#hold-state").await.contains("县人民法院调卷"));
+        fill(&c, "#request-reason", "保管期限届满").await;
+        submit(&c, "#request-form button[type=submit]").await;
+        let refused = text(&c, "#request-reason-error").await;
+        assert!(
+            !refused.is_empty(),
+            "a destruction during a hold is refused"
+        );
+        assert!(c.find(Locator::Css("#destructions")).await.is_err());
+        axe_check(&c, "archive package with an error").await;
+        screenshot(&c, "archive-package", 1366).await;
+        // A file through the console, with the browser's session, matches the manifest.
+        let cookies = c.get_all_cookies().await.unwrap();
+        let cookie = cookies
+            .iter()
+            .map(|k| format!("{}={}", k.name(), k.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let res = p
+            .client
+            .get(console.url(&format!("/console/archive/{id}/files/case.json")))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert!(res
+            .headers()
+            .get("content-disposition")
+            .is_some_and(|v| v.to_str().unwrap().contains("case.json")));
+        let bytes = res.bytes().await.unwrap();
+        let listed = files.iter().find(|f| f["path"] == "case.json").unwrap();
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), listed["sha256"]);
+        c.close().await.unwrap();
+        console.stop().await;
     }
     p.stop().await;
 }

@@ -4,9 +4,13 @@
 //! assigned today, show on the supervisor's dashboard (counts, charts, the overdue list), with
 //! the order, the leader's case and the campaign board; the leader generates the monthly 通报,
 //! reads it in the page and downloads it; a clerk gets the Chinese 403 page for the
-//! administration pages; the administrator creates a unit and an account and edits a template
-//! (a broken placeholder refused beside the field). axe-core on every page: no serious or
-//! critical violation.
+//! administration pages; the administrator creates a unit and an account, edits a template
+//! (a broken placeholder refused beside the field), adds a routing rule (an unknown unit refused
+//! on its row, then a new version in force at intake) and publishes a year's holiday arrangement
+//! (a wrong line named beside the field, then supervision lists the year); a personal-data viewer
+//! binds the authenticator app on first login (the secret and QR code, a malformed code refused,
+//! the app's code accepted, the password alone no longer enough). axe-core on every page: no
+//! serious or critical violation.
 //!
 //! Screenshots into `docs/console/`:
 //! `XINFANG_SCREENSHOTS=1 cargo test -p xinfang-e2e --test console_oversight_pages`.
@@ -22,36 +26,27 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use xinfang_e2e::{
     console::{
-        add_account, assert_accessible, browser_login, open_browser, save_screenshot,
-        start_browser_driver, start_console_for, wait_for_path,
+        add_account,
+        browser::{
+            axe_check, browser, click, fill, log_in_with, screenshot, start_driver, submit, text,
+            wait_path,
+        },
+        start_console_for,
     },
     test_client, Platform,
 };
 use xinfang_platform::{time::today_in_china, Role};
 use xinfang_test_support::{clerk_token, token, wait_for, BUREAU};
 
-async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c.find(Locator::Css(css)).await.unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
+async fn get_json(url: String, bearer: &str) -> (u16, Value) {
+    let res = test_client()
+        .get(url)
+        .bearer_auth(bearer)
+        .send()
         .await
         .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn post(url: String, bearer: &str, body: Value) -> (u16, Value) {
@@ -89,12 +84,12 @@ async fn reload_until(c: &Client, url: &str, css: &str, wanted: &[&str], secs: u
 
 async fn logout(c: &Client) {
     click(c, "header form.inline button").await;
-    wait_for_path(c, "/console/login").await;
+    wait_path(c, "/console/login").await;
 }
 
 #[tokio::test]
 async fn supervisors_leaders_and_administrators_use_their_pages() {
-    let Some(driver) = start_browser_driver("console_oversight_pages").await else {
+    let Some(driver) = start_driver("console_oversight_pages").await else {
         return;
     };
     let p = Platform::start().await;
@@ -123,6 +118,16 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         BUREAU,
         &["clerk"],
         "Xf-clerk-2026!",
+        None,
+    )
+    .await;
+    // A personal-data viewer (个人信息查看员) not yet bound: binds the authenticator in the page.
+    add_account(
+        &console,
+        "pii.wu",
+        BUREAU,
+        &["pii_viewer"],
+        "Xf-pii-pages-2026!",
         None,
     )
     .await;
@@ -237,10 +242,10 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     .await;
     assert_eq!(s, 200, "{b}");
 
-    let c = open_browser(&driver).await;
+    let c = browser(&driver).await;
 
     // ---- The supervisor (督查专员) ----
-    browser_login(&c, &console, "sup.zhao", "Xf-sup-2026!", None).await;
+    log_in_with(&c, &console.url(""), "sup.zhao", "Xf-sup-2026!", None).await;
     let nav = text(&c, "header nav").await;
     assert!(
         nav.contains("统计看板") && !nav.contains("系统管理"),
@@ -273,8 +278,8 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         12,
         "one point a month"
     );
-    assert_accessible(&c, "dashboard").await;
-    save_screenshot(&c, "oversight-dashboard", 1366).await;
+    axe_check(&c, "dashboard").await;
+    screenshot(&c, "oversight-dashboard", 1366).await;
     let timing = c
         .execute(
             "var n = performance.getEntriesByType('navigation')[0]; \
@@ -322,8 +327,8 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         orders.contains("襄垣县人力资源和社会保障局"),
         "organ names: {orders}"
     );
-    assert_accessible(&c, "orders").await;
-    save_screenshot(&c, "oversight-orders", 1366).await;
+    axe_check(&c, "orders").await;
+    screenshot(&c, "oversight-orders", 1366).await;
     // The campaigns with their progress; the board of the one chosen.
     c.goto(&console.url("/console/oversight/campaigns"))
         .await
@@ -352,8 +357,8 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     assert!(text(&c, "#board")
         .await
         .contains("襄垣县人力资源和社会保障局"));
-    assert_accessible(&c, "campaign board").await;
-    save_screenshot(&c, "oversight-campaign", 1366).await;
+    axe_check(&c, "campaign board").await;
+    screenshot(&c, "oversight-campaign", 1366).await;
     // A new campaign from the page: refused without a name (beside the field, what was typed
     // kept), then created, and its (empty) board shown.
     c.execute(
@@ -364,7 +369,7 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     .await
     .unwrap();
     fill(&c, "#description", "信访积案清零").await;
-    click(&c, "#new-campaign button[type=submit]").await;
+    submit(&c, "#new-campaign button[type=submit]").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#name-error"))
@@ -388,7 +393,7 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     )
     .await
     .unwrap();
-    click(&c, "#new-campaign button[type=submit]").await;
+    submit(&c, "#new-campaign button[type=submit]").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#h-board"))
@@ -396,17 +401,63 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         .unwrap();
     assert!(text(&c, "#h-board").await.contains("积案清零行动"));
     assert!(text(&c, "#campaigns").await.contains("积案清零行动"));
+    // Cases into it by case number (纳入攻坚): an unknown number is named beside the field and
+    // nothing is added; then both cases are.
+    let new_campaign = c
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or("")
+        .to_string();
+    fill(
+        &c,
+        "#case_numbers",
+        &format!("{late_no}\n140423-2026-999999"),
+    )
+    .await;
+    submit(&c, "#add-cases button[type=submit]").await;
+    let err = text(&c, "#case_numbers-error").await;
+    assert!(
+        err.contains("140423-2026-999999") && !err.contains(&late_no),
+        "{err}"
+    );
+    assert!(c
+        .find(Locator::Css("#case_numbers"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap()
+        .contains(&late_no));
+    fill(&c, "#case_numbers", &format!("{late_no}，{assigned_no}")).await;
+    submit(&c, "#add-cases button[type=submit]").await;
+    assert!(text(&c, "#cases-added").await.contains("已纳入 2 件"));
+    let board_id = new_campaign
+        .trim_start_matches("id=")
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let (s, board) = get_json(
+        p.supervision
+            .url(&format!("/api/v1/campaigns/{board_id}/board")),
+        &sup,
+    )
+    .await;
+    assert_eq!((s, board["total"].as_i64()), (200, Some(2)), "{board}");
     // Not the administrator's pages.
     c.goto(&console.url("/console/admin/units")).await.unwrap();
     assert!(text(&c, "main").await.contains("无权访问"));
     logout(&c).await;
 
     // ---- The leader (领导): the monthly 通报, viewed and downloaded ----
-    browser_login(&c, &console, "leader.li", "Xf-leader-2026!", None).await;
+    log_in_with(&c, &console.url(""), "leader.li", "Xf-leader-2026!", None).await;
     c.goto(&console.url("/console/oversight/reports"))
         .await
         .unwrap();
-    assert_accessible(&c, "reports").await;
+    axe_check(&c, "reports").await;
     fill(&c, "#month", "2026-13").await;
     click(&c, "#make-monthly").await;
     let err = c
@@ -426,8 +477,8 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     let body = report.text().await.unwrap();
     assert!(body.contains("通报"), "{body}");
     assert!(body.contains('2'), "the month's figures are in it: {body}");
-    assert_accessible(&c, "monthly report").await;
-    save_screenshot(&c, "oversight-report", 1366).await;
+    axe_check(&c, "monthly report").await;
+    screenshot(&c, "oversight-report", 1366).await;
     // A second console replica answers the same job: jobs live in the console's database, not in
     // the memory of the process that started them (the browser's session cookie is the same).
     let replica = start_console_for(&p).await;
@@ -459,13 +510,13 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     logout(&c).await;
 
     // ---- A clerk asking for the administration pages: the Chinese 403 page ----
-    browser_login(&c, &console, "clerk.qian", "Xf-clerk-2026!", None).await;
+    log_in_with(&c, &console.url(""), "clerk.qian", "Xf-clerk-2026!", None).await;
     assert!(!text(&c, "header nav").await.contains("统计看板"));
     c.goto(&console.url("/console/admin")).await.unwrap();
     assert!(text(&c, "main")
         .await
         .contains("当前账号无权访问系统管理页面"));
-    assert_accessible(&c, "403").await;
+    axe_check(&c, "403").await;
     let cookie = c.get_named_cookie("xf_console").await.unwrap();
     for path in [
         "/console/admin",
@@ -484,17 +535,17 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
 
     // ---- The administrator (系统管理员) ----
     let code = secret.code_at(Utc::now().timestamp() as u64).unwrap();
-    browser_login(
+    log_in_with(
         &c,
-        &console,
+        &console.url(""),
         "admin.sun",
         "Xf-admin-pages-2026!",
         Some(&code),
     )
     .await;
     c.goto(&console.url("/console/admin")).await.unwrap();
-    assert_accessible(&c, "admin index").await;
-    save_screenshot(&c, "admin-index", 1366).await;
+    axe_check(&c, "admin index").await;
+    screenshot(&c, "admin-index", 1366).await;
     // A unit: the name left out is refused beside its field, then created.
     c.goto(&console.url("/console/admin/units/new"))
         .await
@@ -502,23 +553,23 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
     fill(&c, "#code", "140423-XZSPJ").await;
     fill(&c, "#short_name", "县行政审批局").await;
     fill(&c, "#parent_code", "140423-ZF").await;
-    click(&c, "#unit-form button[type=submit]").await;
+    submit(&c, "#unit-form button[type=submit]").await;
     let err = c
         .wait()
         .for_element(Locator::Css("#name-error"))
         .await
         .unwrap();
     assert!(!err.text().await.unwrap().is_empty());
-    assert_accessible(&c, "unit form with an error").await;
-    save_screenshot(&c, "admin-unit-error", 1366).await;
+    axe_check(&c, "unit form with an error").await;
+    screenshot(&c, "admin-unit-error", 1366).await;
     fill(&c, "#name", "襄垣县行政审批服务管理局").await;
-    click(&c, "#unit-form button[type=submit]").await;
-    wait_for_path(&c, "/console/admin/units").await;
+    submit(&c, "#unit-form button[type=submit]").await;
+    wait_path(&c, "/console/admin/units").await;
     assert!(text(&c, "#units")
         .await
         .contains("襄垣县行政审批服务管理局"));
-    assert_accessible(&c, "units").await;
-    save_screenshot(&c, "admin-units", 1366).await;
+    axe_check(&c, "units").await;
+    screenshot(&c, "admin-units", 1366).await;
     // An account in the new unit.
     c.goto(&console.url("/console/admin/accounts/new"))
         .await
@@ -533,22 +584,22 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         .unwrap();
     click(&c, "input[name=roles][value=handler]").await;
     fill(&c, "#password", "Xf-handler-new-2026!").await;
-    assert_accessible(&c, "account form").await;
-    click(&c, "#account-form button[type=submit]").await;
-    wait_for_path(&c, "/console/admin/accounts").await;
+    axe_check(&c, "account form").await;
+    submit(&c, "#account-form button[type=submit]").await;
+    wait_path(&c, "/console/admin/accounts").await;
     let accounts = text(&c, "#accounts").await;
     assert!(
         accounts.contains("handler.new") && accounts.contains("承办人"),
         "{accounts}"
     );
-    assert_accessible(&c, "accounts").await;
-    save_screenshot(&c, "admin-accounts", 1366).await;
+    axe_check(&c, "accounts").await;
+    screenshot(&c, "admin-accounts", 1366).await;
     // A template: an unknown placeholder is refused beside the body, then a good edit saved.
     c.goto(&console.url("/console/admin/templates"))
         .await
         .unwrap();
     assert!(text(&c, "#templates").await.contains("受理告知书"));
-    assert_accessible(&c, "templates").await;
+    axe_check(&c, "templates").await;
     c.goto(&console.url("/console/admin/templates/acceptance_notice"))
         .await
         .unwrap();
@@ -566,7 +617,7 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         &format!("{original}\n请携带{{{{shoe_size}}}}到场。"),
     )
     .await;
-    click(&c, "#template-form button[type=submit]").await;
+    submit(&c, "#template-form button[type=submit]").await;
     let err = c
         .wait()
         .for_element(Locator::Css("#body-error"))
@@ -586,22 +637,73 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         .unwrap()
         .unwrap()
         .contains("shoe_size"));
-    assert_accessible(&c, "template with an error").await;
-    save_screenshot(&c, "admin-template-error", 1366).await;
+    axe_check(&c, "template with an error").await;
+    screenshot(&c, "admin-template-error", 1366).await;
     fill(
         &c,
         "#body",
         &format!("{original}\n如有疑问，请致电县信访局。"),
     )
     .await;
-    click(&c, "#template-form button[type=submit]").await;
-    wait_for_path(&c, "/console/admin/templates/acceptance_notice").await;
+    submit(&c, "#template-form button[type=submit]").await;
+    wait_path(&c, "/console/admin/templates/acceptance_notice").await;
     let versions = text(&c, "#versions").await;
     assert!(versions.contains('2'), "{versions}");
     // Routing rules and holiday calendars.
     c.goto(&console.url("/console/admin/rules")).await.unwrap();
     assert!(text(&c, "main").await.contains("分类规则"));
-    assert_accessible(&c, "rules").await;
+    axe_check(&c, "rules").await;
+    // A new rule in the first blank row: an unknown unit code is refused on its row and nothing
+    // is published; the unit created above is accepted and a new version is in force.
+    let version_before = text(&c, "#in-force").await;
+    let rows: usize = c
+        .find(Locator::Css("input[name=rows]"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let new_row = rows - 3;
+    c.find(Locator::Css(&format!("select[name=field_{new_row}]")))
+        .await
+        .unwrap()
+        .select_by_value("natural_resources")
+        .await
+        .unwrap();
+    fill(&c, &format!("input[name=township_{new_row}]"), "夏店镇").await;
+    fill(&c, &format!("input[name=unit_{new_row}]"), "140423-NOSUCH").await;
+    fill(&c, "#note", "夏店镇自然资源事项交行政审批局").await;
+    submit(&c, "#rules-form button[type=submit]").await;
+    assert!(
+        text(&c, &format!("#rule-{new_row}-error"))
+            .await
+            .contains("140423-NOSUCH"),
+        "{}",
+        text(&c, "main").await
+    );
+    assert_eq!(text(&c, "#in-force").await, version_before);
+    fill(&c, &format!("input[name=unit_{new_row}]"), "140423-XZSPJ").await;
+    submit(&c, "#rules-form button[type=submit]").await;
+    let saved = text(&c, "#saved").await;
+    assert!(saved.contains("已发布第"), "{saved}");
+    screenshot(&c, "admin-rules", 1366).await;
+    let reader = token("rules-reader", BUREAU, &[Role::Clerk]);
+    let (status, set) = get_json(p.intake.url("/api/v1/routing-rules"), &reader).await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["note"], "夏店镇自然资源事项交行政审批局", "{set}");
+    assert!(
+        set["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["unit"] == "140423-XZSPJ"
+                && r["township"] == "夏店镇"
+                && r["field"] == "natural_resources"),
+        "{set}"
+    );
     c.goto(&console.url("/console/admin/calendars"))
         .await
         .unwrap();
@@ -611,10 +713,103 @@ async fn supervisors_leaders_and_administrators_use_their_pages() {
         years.contains("已发布") || years.contains("暂定"),
         "{years}"
     );
-    assert_accessible(&c, "calendars").await;
-    save_screenshot(&c, "admin-calendars", 1366).await;
+    axe_check(&c, "calendars").await;
+    // Publishing a year's arrangement (发布年度节假日安排), far enough ahead that no deployed
+    // file holds it: a wrong line is named beside its field and nothing is published, then the
+    // corrected form publishes and supervision lists the year.
+    fill(&c, "#year", "2098").await;
+    fill(
+        &c,
+        "#source",
+        "国务院办公厅关于2098年部分节假日安排的通知（测试）",
+    )
+    .await;
+    fill(
+        &c,
+        "#holidays",
+        "元旦 2098-01-01\n春节 2098-02-05 2098-02-01",
+    )
+    .await;
+    submit(&c, "#calendar-form button[type=submit]").await;
+    assert!(
+        text(&c, "#holidays-error")
+            .await
+            .starts_with("第 2 行：起始日期晚于结束日期"),
+        "{}",
+        text(&c, "main").await
+    );
+    assert!(!text(&c, "#years").await.contains("2098"));
+    screenshot(&c, "admin-calendars", 1366).await;
+    fill(
+        &c,
+        "#holidays",
+        "元旦 2098-01-01\n春节 2098年2月1日 至 2098年2月7日",
+    )
+    .await;
+    submit(&c, "#calendar-form button[type=submit]").await;
+    assert!(text(&c, "#published").await.contains("2098"));
+    let years: Value = test_client()
+        .get(p.supervision.url("/api/v1/calendar/years"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let y2098 = years
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["year"] == 2098)
+        .expect("2098 published")
+        .clone();
+    assert_eq!(y2098["holidays"], 2, "{y2098}");
+    assert_eq!(y2098["origin"], "published", "{y2098}");
+    axe_check(&c, "calendars published").await;
     // The administrator's own navigation has no dashboard.
     assert!(!text(&c, "header nav").await.contains("统计看板"));
+    logout(&c).await;
+
+    // ---- Binding the authenticator app (绑定动态验证码) on first login ----
+    log_in_with(&c, &console.url(""), "pii.wu", "Xf-pii-pages-2026!", None).await;
+    assert!(text(&c, "#enrol-notice")
+        .await
+        .contains("须先绑定动态验证码"));
+    submit(&c, "#enrol-notice a").await;
+    wait_path(&c, "/console/totp").await;
+    assert!(text(&c, "#totp-state").await.contains("须先绑定"));
+    submit(&c, "#totp-start button[type=submit]").await;
+    let shown = text(&c, "#totp-secret").await;
+    let bound = TotpSecret::from_base32(&shown).expect("the page shows the secret in Base32");
+    assert!(
+        c.find(Locator::Css(".totp-qr svg")).await.is_ok(),
+        "a QR code beside the secret"
+    );
+    axe_check(&c, "totp enrolment").await;
+    screenshot(&c, "totp-enrol", 1366).await;
+    // Five digits: refused beside the field, the same secret still shown.
+    fill(&c, "#code", "12345").await;
+    submit(&c, "#totp-confirm button[type=submit]").await;
+    assert!(text(&c, "#code-error").await.contains("6 位数字"));
+    assert_eq!(text(&c, "#totp-secret").await, shown);
+    // The code of the app.
+    let now = Utc::now().timestamp() as u64;
+    fill(&c, "#code", &bound.code_at(now).unwrap()).await;
+    submit(&c, "#totp-confirm button[type=submit]").await;
+    wait_path(&c, "/console/").await;
+    assert!(text(&c, "main").await.contains("个人信息查看员"));
+    assert!(c.find(Locator::Css("#enrol-notice")).await.is_err());
+    c.goto(&console.url("/console/totp")).await.unwrap();
+    assert!(text(&c, "#totp-state").await.contains("已绑定"));
+    // From now on the password alone is not enough.
+    let (status, body) = post(
+        console.url("/api/v1/auth/login"),
+        "",
+        json!({"login_name": "pii.wu", "password": "Xf-pii-pages-2026!"}),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["details"]["field"], "totp_code", "{body}");
 
     c.close().await.unwrap();
     console.stop().await;

@@ -34,6 +34,19 @@ impl TotpSecret {
         TotpSecret(b)
     }
 
+    /// The secret as an authenticator app is given it (Base32, spaces allowed), e.g. typed in by
+    /// hand.
+    pub fn from_base32(s: &str) -> Result<TotpSecret, DomainError> {
+        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = Secret::try_from_base32(compact.to_uppercase())
+            .map_err(|_| DomainError::invalid("secret", "密钥格式有误（应为 Base32）"))?
+            .to_vec();
+        if bytes.len() < 16 {
+            return Err(DomainError::invalid("secret", "密钥过短"));
+        }
+        Ok(TotpSecret(bytes))
+    }
+
     pub fn base32(&self) -> String {
         Secret::from(self.0.clone()).to_base32()
     }
@@ -165,6 +178,25 @@ mod tests {
             .url("襄垣县信访平台", "zhangsan")
             .unwrap()
             .starts_with("otpauth://totp/"));
+    }
+
+    #[test]
+    fn a_secret_survives_its_base32_form_as_shown_in_groups() {
+        let s = TotpSecret::generate();
+        let shown = s
+            .base32()
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let back = TotpSecret::from_base32(&shown).unwrap();
+        assert_eq!(
+            back.code_at(1_760_000_000).unwrap(),
+            s.code_at(1_760_000_000).unwrap()
+        );
+        assert!(TotpSecret::from_base32("not base32 !").is_err());
+        assert!(TotpSecret::from_base32("JBSWY3DP").is_err()); // 5 bytes: too short
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The administrator's pages (系统管理页面): the units directory (单位目录) and accounts
 //! (账号与角色) through the console's own API handlers (the same checks, audit records and events
-//! as the API), routing rules (分类规则, intake), document templates (文书模板, notification:
-//! the save-time check's errors beside the field) and holiday calendars (节假日日历, supervision).
+//! as the API), routing rules (分类规则, intake: `admin_rules.rs`), document templates (文书模板, notification:
+//! the save-time check's errors beside the field) and holiday calendars (节假日日历, supervision:
+//! `admin_calendar.rs`).
 //! Administrators only: anyone else gets the Chinese 403 page.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -51,15 +52,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/accounts/{id}/password",
             web::post().to(account_password),
         )
-        .route("/admin/rules", web::get().to(rules))
+        .route("/admin/rules", web::get().to(super::admin_rules::rules))
+        .route("/admin/rules", web::post().to(super::admin_rules::publish))
         .route("/admin/templates", web::get().to(template_list))
         .route("/admin/templates/{code}", web::get().to(template_edit))
         .route("/admin/templates/{code}", web::post().to(template_publish))
-        .route("/admin/calendars", web::get().to(calendars));
+        .route(
+            "/admin/calendars",
+            web::get().to(super::admin_calendar::calendars),
+        )
+        .route(
+            "/admin/calendars",
+            web::post().to(super::admin_calendar::publish),
+        );
 }
 
 /// The roles an administrator can give (角色).
-const ROLES: [&str; 9] = [
+const ROLES: [&str; 10] = [
     "clerk",
     "handler",
     "unit_head",
@@ -67,6 +76,7 @@ const ROLES: [&str; 9] = [
     "supervisor",
     "leader",
     "auditor",
+    "archivist",
     "admin",
     "pii_viewer",
 ];
@@ -74,7 +84,7 @@ const ROLES: [&str; 9] = [
 type Data<T> = web::Data<T>;
 
 /// The logged-in administrator, or the page to show instead (login or 403).
-async fn administrator(
+pub(super) async fn administrator(
     req: &HttpRequest,
     pool: &PgPool,
     waker: &OutboxWaker,
@@ -99,7 +109,7 @@ macro_rules! admin_or_page {
 }
 
 /// The console API's caller for the member of staff (whose session the page already checked).
-fn caller_of(staff: &Staff) -> Caller {
+pub(super) fn caller_of(staff: &Staff) -> Caller {
     Caller {
         subject: staff.account_id.to_string(),
         typ: TokenType::User,
@@ -114,7 +124,7 @@ fn caller_of(staff: &Staff) -> Caller {
 }
 
 /// A console API handler's answer, read like a service's.
-async fn answer_of(r: Result<HttpResponse, ApiError>) -> Answer {
+pub(super) async fn answer_of(r: Result<HttpResponse, ApiError>) -> Answer {
     match r {
         Ok(res) => {
             let status = res.status().as_u16();
@@ -134,7 +144,7 @@ async fn answer_of(r: Result<HttpResponse, ApiError>) -> Answer {
 }
 
 /// Field errors of a refused change, each beside its field (or on `fallback`).
-fn errors_of(a: &Answer, fallback: &str) -> Vec<FieldError> {
+pub(super) fn errors_of(a: &Answer, fallback: &str) -> Vec<FieldError> {
     let mut e = a.field_errors();
     if e.is_empty() {
         e.push(FieldError {
@@ -145,7 +155,7 @@ fn errors_of(a: &Answer, fallback: &str) -> Vec<FieldError> {
     e
 }
 
-fn status_of(a: &Answer) -> StatusCode {
+pub(super) fn status_of(a: &Answer) -> StatusCode {
     StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_GATEWAY)
 }
 
@@ -578,7 +588,7 @@ fn base_field(f: &str) -> String {
     f.split(['[', '.']).next().unwrap_or(f).to_string()
 }
 
-async fn unit_choices(staff: &Staff, pool: &Data<PgPool>) -> Value {
+pub(super) async fn unit_choices(staff: &Staff, pool: &Data<PgPool>) -> Value {
     let a = answer_of(
         units::list(
             caller_of(staff),
@@ -874,33 +884,6 @@ pub async fn account_password(
 
 // ---- routing rules, templates, calendars (other services) ----
 
-/// `GET /console/admin/rules`: intake's routing rules in force (分类规则).
-pub async fn rules(
-    req: HttpRequest,
-    pool: Data<PgPool>,
-    waker: Data<OutboxWaker>,
-    state: Data<AppState>,
-    services: Data<Services>,
-) -> Result<HttpResponse, ApiError> {
-    let staff = admin_or_page!(req, pool, waker, state);
-    let r = ok_or_message(
-        services
-            .intake
-            .get("routing-rules", &staff.access_token)
-            .await,
-        "分类规则",
-    );
-    let (set, error) = match r {
-        Ok(v) => (v, None),
-        Err(e) => (Value::Null, Some(e)),
-    };
-    Ok(render(
-        StatusCode::OK,
-        "admin_rules.html",
-        minijinja::context! { title => "分类规则", staff => staff_ctx(&staff), set => set, error => error },
-    ))
-}
-
 /// `GET /console/admin/templates`: notification's templates with the version in force.
 pub async fn template_list(
     req: HttpRequest,
@@ -1085,57 +1068,6 @@ pub async fn template_publish(
         status,
     )
     .await)
-}
-
-/// `GET /console/admin/calendars`: the holiday arrangements supervision has loaded (published)
-/// and the years it computes provisionally (暂定) until theirs is published.
-pub async fn calendars(
-    req: HttpRequest,
-    pool: Data<PgPool>,
-    waker: Data<OutboxWaker>,
-    state: Data<AppState>,
-    services: Data<Services>,
-) -> Result<HttpResponse, ApiError> {
-    let staff = admin_or_page!(req, pool, waker, state);
-    let r = ok_or_message(
-        services
-            .supervision
-            .get("calendar/years", &staff.access_token)
-            .await,
-        "节假日日历",
-    );
-    let (loaded, error) = match r {
-        Ok(v) => (v, None),
-        Err(e) => (json!([]), Some(e)),
-    };
-    use chrono::Datelike;
-    let this_year = xinfang_platform::time::today_in_china().year();
-    let years: Vec<Value> = (this_year - 1..=this_year + 1)
-        .map(|y| {
-            let found = loaded
-                .as_array()
-                .and_then(|a| a.iter().find(|l| l["year"].as_i64() == Some(y as i64)));
-            match found {
-                Some(l) => json!({
-                    "year": y, "published": true, "source": l["source"],
-                    "origin": if l["origin"] == "file" { "部署文件" } else { "运行中发布" },
-                    "holidays": l["holidays"], "make_up": l["make_up_working_days"],
-                }),
-                None => json!({ "year": y, "published": false }),
-            }
-        })
-        .collect();
-    Ok(render(
-        StatusCode::OK,
-        "admin_calendars.html",
-        minijinja::context! {
-            title => "节假日日历",
-            staff => staff_ctx(&staff),
-            years => years,
-            loaded => loaded,
-            error => error,
-        },
-    ))
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
-//! The services as the oversight and administration pages call them (服务客户端): JSON and text
-//! over HTTP with the member of staff's own access token, so every service checks role and unit
-//! itself. Answers keep intake's shape ([`Answer`], field errors from `details`).
+//! The services as the staff pages call them (服务客户端): JSON and text over HTTP with the member
+//! of staff's own access token, so every service checks role and unit itself. Answers keep intake's
+//! shape ([`Answer`], field errors from `details`). One client per service in [`Services`]; the
+//! unit's, mediator's and clerk's pages call them by [`Svc`] and get a transport failure as a 502
+//! answer with a Chinese message ([`UNREACHABLE`]), the oversight and administration pages as an
+//! error of their own.
 
 use std::time::Duration;
 
@@ -9,6 +12,23 @@ use serde_json::Value;
 
 use super::intake::Answer;
 use crate::configuration::PagesSettings;
+
+/// Which service a call goes to.
+#[derive(Debug, Clone, Copy)]
+pub enum Svc {
+    Intake,
+    Review,
+    Mediation,
+    Supervision,
+    Notification,
+}
+
+/// A service could not be reached (or answered something that is not JSON in the shared shape).
+pub const UNREACHABLE: &str = "业务服务暂时无法连接，请稍后重试（已填内容未丢失）";
+/// Added to a 409 answer: the page was read before someone else changed the case.
+pub const RELOAD_HINT: &str = "（本页内容可能已过期：请刷新页面，核对最新情况后重新提交）";
+/// How long a case page waits for a service (the report pages wait longer: [`Services::new`]).
+const PAGE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One service's base URL and an HTTP client.
 pub struct ServiceClient {
@@ -96,6 +116,25 @@ impl ServiceClient {
     /// `GET` a text document.
     #[tracing::instrument(skip(self, token))]
     pub async fn get_text(&self, path: &str, token: &str) -> Result<TextAnswer, reqwest::Error> {
+        let (status, content_type, bytes) = self.get_bytes(path, token).await?;
+        Ok(TextAnswer {
+            status,
+            content_type: if content_type.is_empty() {
+                "text/plain; charset=utf-8".into()
+            } else {
+                content_type
+            },
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+
+    /// `GET` a file as it is (status, content type, bytes): a PDF, a JSON file of an archive.
+    #[tracing::instrument(skip(self, token))]
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> Result<(u16, String, actix_web::web::Bytes), reqwest::Error> {
         let res = self
             .http
             .get(self.url(path))
@@ -107,20 +146,17 @@ impl ServiceClient {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .unwrap_or("text/plain; charset=utf-8")
+            .unwrap_or("")
             .to_string();
-        let body = res.text().await?;
-        Ok(TextAnswer {
-            status,
-            content_type,
-            body,
-        })
+        Ok((status, content_type, res.bytes().await?))
     }
 }
 
-/// The services the oversight and administration pages call (督查与管理页面所用服务).
+/// The services the staff pages call (页面所用业务服务).
 pub struct Services {
     pub intake: ServiceClient,
+    pub review: ServiceClient,
+    pub mediation: ServiceClient,
     pub supervision: ServiceClient,
     pub notification: ServiceClient,
 }
@@ -133,8 +169,75 @@ impl Services {
             .unwrap_or_else(|_| reqwest::Client::new());
         Services {
             intake: ServiceClient::new(http.clone(), &pages.intake_url),
+            review: ServiceClient::new(http.clone(), &pages.administrative_review_url),
+            mediation: ServiceClient::new(http.clone(), &pages.mediation_url),
             supervision: ServiceClient::new(http.clone(), &pages.supervision_url),
             notification: ServiceClient::new(http, &pages.notification_url),
+        }
+    }
+
+    fn of(&self, svc: Svc) -> &ServiceClient {
+        match svc {
+            Svc::Intake => &self.intake,
+            Svc::Review => &self.review,
+            Svc::Mediation => &self.mediation,
+            Svc::Supervision => &self.supervision,
+            Svc::Notification => &self.notification,
+        }
+    }
+
+    /// `GET {svc}/api/v1/{path}` with `token` (none: a public route); a transport failure is a
+    /// 502 answer.
+    #[tracing::instrument(skip(self, token))]
+    pub async fn get(&self, svc: Svc, path: &str, token: Option<&str>) -> Answer {
+        let c = self.of(svc);
+        let mut req = c.http.get(c.url(path)).timeout(PAGE_TIMEOUT);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        answer(req.send().await).await
+    }
+
+    /// `POST {svc}/api/v1/{path}` with `token`, optionally an idempotency key; a transport failure
+    /// is a 502 answer.
+    #[tracing::instrument(skip(self, token, body))]
+    pub async fn post(
+        &self,
+        svc: Svc,
+        path: &str,
+        token: &str,
+        idempotency_key: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        let c = self.of(svc);
+        let mut req = c
+            .http
+            .post(c.url(path))
+            .timeout(PAGE_TIMEOUT)
+            .bearer_auth(token)
+            .json(body);
+        if let Some(k) = idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
+        answer(req.send().await).await
+    }
+}
+
+/// A transport failure becomes a 502 answer with a Chinese message, so that pages treat every
+/// failure alike.
+async fn answer(res: Result<reqwest::Response, reqwest::Error>) -> Answer {
+    match res {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            let body = res.json::<Value>().await.unwrap_or(Value::Null);
+            Answer { status, body }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "service unreachable");
+            Answer {
+                status: 502,
+                body: serde_json::json!({ "code": "unreachable", "message": UNREACHABLE }),
+            }
         }
     }
 }

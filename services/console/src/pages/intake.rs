@@ -1,9 +1,11 @@
 //! What a service answered the pages (服务应答), in the platform's shared error shape: the status
 //! and JSON body, and the field errors named in `details`. Every page's client answers in it
-//! ([`super::client::ServiceClient`], [`super::backend::Backends`]).
+//! ([`super::client::ServiceClient`], [`super::client::Services`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::client::RELOAD_HINT;
 
 /// What intake answered: its status and JSON body.
 #[derive(Debug)]
@@ -51,6 +53,30 @@ impl Answer {
     }
 }
 
+impl Answer {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The errors of a refused change, each beside its field when the service names one, the rest
+    /// (with `fallback` as their field) above the form; a 409 carries the reload hint.
+    pub fn errors_for(&self, fallback: &str) -> Vec<FieldError> {
+        let mut errors = self.field_errors();
+        if errors.is_empty() {
+            errors.push(FieldError {
+                field: fallback.to_string(),
+                message: self.message(),
+            });
+        }
+        if self.status == 409 {
+            for e in errors.iter_mut().filter(|e| !e.message.contains("刷新")) {
+                e.message.push_str(RELOAD_HINT);
+            }
+        }
+        errors
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +98,27 @@ mod tests {
         };
         assert_eq!(many.field_errors().len(), 2);
         assert_eq!(many.field_errors()[1].field, "petitioners[1].id_number");
+    }
+
+    #[test]
+    fn conflicts_carry_the_reload_hint_and_unnamed_errors_go_above_the_form() {
+        let conflict = Answer {
+            status: 409,
+            body: json!({"code": "version_conflict", "message": "该事项已被修改", "details": {"current_version": 4}}),
+        };
+        let e = conflict.errors_for("form");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, "form");
+        assert!(e[0].message.starts_with("该事项已被修改") && e[0].message.contains("请刷新页面"));
+        let named = Answer {
+            status: 422,
+            body: json!({"message": "m", "details": {"field": "summary", "message": "请填写摘要"}}),
+        };
+        assert_eq!(named.errors_for("form")[0].field, "summary");
+        let says_so = Answer {
+            status: 409,
+            body: json!({"message": "案件已被他人修改（当前版本 3），请刷新后重试"}),
+        };
+        assert!(!says_so.errors_for("form")[0].message.contains(RELOAD_HINT));
     }
 }

@@ -18,7 +18,7 @@ use xinfang_platform::{
 };
 
 use super::{
-    backend::{Backends, Svc},
+    client::{Services, Svc},
     forms::Flash,
     intake::FieldError,
     security::see_other,
@@ -70,7 +70,7 @@ pub async fn list(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    backends: web::Data<Backends>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -78,7 +78,7 @@ pub async fn list(
     if !may_mediate(&staff) {
         return Ok(forbidden());
     }
-    let a = backends
+    let a = services
         .get(
             Svc::Mediation,
             "mediations?mine=true&limit=200",
@@ -157,7 +157,7 @@ pub async fn calendar(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    backends: web::Data<Backends>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -176,7 +176,7 @@ pub async fn calendar(
         .and_then(|d| d.parse::<NaiveDate>().ok())
         .unwrap_or(today);
     let (from, to) = period(view, anchor);
-    let a = backends
+    let a = services
         .get(
             Svc::Mediation,
             &format!("sessions?mine=true&from={from}&to={to}"),
@@ -184,7 +184,7 @@ pub async fn calendar(
         )
         .await;
     // The cases of the sessions, for their numbers and summaries.
-    let mediations = backends
+    let mediations = services
         .get(
             Svc::Mediation,
             "mediations?mine=true&limit=200",
@@ -310,8 +310,8 @@ fn mediation_page(
     )
 }
 
-async fn load(backends: &Backends, staff: &Staff, id: Uuid) -> Option<Value> {
-    let a = backends
+async fn load(services: &Services, staff: &Staff, id: Uuid) -> Option<Value> {
+    let a = services
         .get(
             Svc::Mediation,
             &format!("mediations/{id}"),
@@ -337,7 +337,7 @@ pub async fn mediation(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    backends: web::Data<Backends>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -345,7 +345,7 @@ pub async fn mediation(
     if !may_mediate(&staff) {
         return Ok(forbidden());
     }
-    let Some(m) = load(&backends, &staff, path.into_inner()).await else {
+    let Some(m) = load(&services, &staff, path.into_inner()).await else {
         return Ok(not_found());
     };
     Ok(mediation_page(
@@ -480,7 +480,7 @@ pub async fn act(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    backends: web::Data<Backends>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -489,7 +489,7 @@ pub async fn act(
         return Ok(forbidden());
     }
     let id = path.into_inner();
-    let Some(m) = load(&backends, &staff, id).await else {
+    let Some(m) = load(&services, &staff, id).await else {
         return Ok(not_found());
     };
     let parties: Vec<String> = m["parties"]
@@ -506,7 +506,7 @@ pub async fn act(
         StatusCode::FORBIDDEN
     } else if let Some((path, body, known)) = call_of(&action, id, &mut flash, &parties) {
         let idem = flash.text("idem");
-        let answer = backends
+        let answer = services
             .post(
                 Svc::Mediation,
                 &path,

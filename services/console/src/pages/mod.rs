@@ -9,7 +9,9 @@
 //! - `/portal/…`: the petitioner portal (信访人门户), its own cookie (Path=/portal), no account.
 
 pub mod admin;
-pub mod backend;
+pub mod admin_calendar;
+pub mod admin_rules;
+pub mod archive;
 pub mod clerk;
 pub mod client;
 pub mod forms;
@@ -22,6 +24,7 @@ pub mod portal_petition;
 pub mod security;
 pub mod staff;
 pub mod svg;
+pub mod totp;
 pub mod unit;
 pub mod view;
 
@@ -31,7 +34,6 @@ use crate::api::state::AppState;
 
 /// The pages' routes.
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
-    let backends = web::Data::new(backend::Backends::new(&state.settings.pages));
     let services = web::Data::new(client::Services::new(&state.settings.pages));
     let portal_client = web::Data::new(portal::PortalClient::new(&state.settings.pages));
     cfg.service(
@@ -42,6 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/login", web::get().to(staff::login_form))
             .route("/login", web::post().to(staff::login))
             .route("/logout", web::post().to(staff::logout))
+            .route("/totp", web::get().to(totp::form))
+            .route("/totp", web::post().to(totp::act))
             .route("/register", web::get().to(staff::register_form))
             .route("/register", web::post().to(staff::register))
             .route("/static/{file}", web::get().to(view::static_file))
@@ -51,7 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/cases/{id}", web::post().to(clerk::act))
             .configure(oversight::routes)
             .configure(admin::routes)
-            .configure(|c| unit_routes(c, backends)),
+            .configure(archive::routes)
+            .configure(unit_routes),
     )
     .service(
         web::scope("/portal")
@@ -76,9 +81,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
 }
 
 /// The unit's and the mediator's pages (本单位待办、案件办理、调解).
-fn unit_routes(cfg: &mut web::ServiceConfig, backends: web::Data<backend::Backends>) {
-    cfg.app_data(backends)
-        .route("/unit", web::get().to(unit::inbox))
+fn unit_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/unit", web::get().to(unit::inbox))
         .route("/unit/cases/{id}", web::get().to(unit::case))
         .route("/unit/cases/{id}", web::post().to(unit::act))
         .route("/mediation", web::get().to(mediator::list))

@@ -43,6 +43,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/oversight/orders", web::get().to(orders))
         .route("/oversight/campaigns", web::get().to(campaigns))
         .route("/oversight/campaigns", web::post().to(create_campaign))
+        .route(
+            "/oversight/campaigns/{id}/cases",
+            web::post().to(add_campaign_cases),
+        )
         .route("/oversight/reports", web::get().to(reports))
         .route("/oversight/reports", web::post().to(start_report))
         .route("/oversight/reports/jobs/{id}", web::get().to(report_job))
@@ -556,15 +560,33 @@ pub async fn orders(
 #[derive(Debug, Deserialize)]
 pub struct CampaignQuery {
     id: Option<String>,
+    /// After cases were added: how many were new to the campaign, how many already in it.
+    added: Option<u64>,
+    already: Option<u64>,
 }
 
-/// The campaign form as typed (创建专项行动), kept when it is refused.
+/// The campaign forms as typed (创建专项行动, 纳入信访件), kept when they are refused.
 #[derive(Debug, Default, Serialize)]
 struct CampaignForm {
     name: String,
     description: String,
     target_on: String,
+    /// Case numbers to add to the campaign shown (案件编号, one per line).
+    case_numbers: String,
+    /// What the last change did (已纳入 N 件).
+    notice: Option<String>,
     errors: HashMap<String, String>,
+}
+
+/// The case numbers of a pasted list: one per line, or separated by commas, spaces, 、 or ；.
+fn case_numbers_of(text: &str) -> Vec<String> {
+    let mut numbers: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    numbers.dedup();
+    numbers
 }
 
 /// `GET /console/oversight/campaigns?id=…`: the campaigns (专项行动, e.g. 百日百件) with their
@@ -582,15 +604,109 @@ pub async fn campaigns(
         Err(page) => return Ok(page),
     };
     let id = query.id.as_deref().unwrap_or("").trim().to_string();
-    campaigns_page(
-        &staff,
-        &pool,
-        &services,
-        &id,
-        CampaignForm::default(),
-        StatusCode::OK,
-    )
-    .await
+    let form = CampaignForm {
+        notice: query.added.map(|added| {
+            format!(
+                "已纳入 {added} 件{}",
+                match query.already {
+                    Some(n) if n > 0 => format!("（另有 {n} 件此前已在本专项行动中）"),
+                    _ => String::new(),
+                }
+            )
+        }),
+        ..CampaignForm::default()
+    };
+    campaigns_page(&staff, &pool, &services, &id, form, StatusCode::OK).await
+}
+
+/// `POST /console/oversight/campaigns/{id}/cases`: add cases by case number (纳入攻坚), through
+/// supervision (which names any number it does not know and then adds nothing).
+#[tracing::instrument(skip_all)]
+pub async fn add_campaign_cases(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    pool: web::Data<PgPool>,
+    waker: web::Data<OutboxWaker>,
+    state: web::Data<AppState>,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match overseer(&req, &pool, &waker, &state).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    let Ok(id) = Uuid::parse_str(path.trim()) else {
+        return Ok(super::view::error_page(
+            StatusCode::NOT_FOUND,
+            "未找到该专项行动",
+            "/console/oversight/campaigns",
+        ));
+    };
+    let id_text = id.to_string();
+    let pairs = form_pairs(&body);
+    let mut form = CampaignForm {
+        case_numbers: field(&pairs, "case_numbers").to_string(),
+        ..CampaignForm::default()
+    };
+    fn refuse(message: String, status: StatusCode, form: &mut CampaignForm) -> StatusCode {
+        form.errors.insert("case_numbers".into(), message);
+        status
+    }
+    if !csrf_ok_for(&req, field(&pairs, "csrf")) {
+        let status = refuse(
+            "页面已过期，请核对后重新提交".into(),
+            StatusCode::FORBIDDEN,
+            &mut form,
+        );
+        return campaigns_page(&staff, &pool, &services, &id_text, form, status).await;
+    }
+    let numbers = case_numbers_of(&form.case_numbers);
+    if numbers.is_empty() || numbers.len() > 500 {
+        let status = refuse(
+            "请填写 1 至 500 个案件编号（每行一个，如 140423-2026-000123）".into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &mut form,
+        );
+        return campaigns_page(&staff, &pool, &services, &id_text, form, status).await;
+    }
+    let answer = services
+        .supervision
+        .send(
+            reqwest::Method::POST,
+            &format!("campaigns/{id}/cases"),
+            &staff.access_token,
+            &serde_json::json!({ "case_numbers": numbers }),
+        )
+        .await;
+    let status = match answer {
+        Ok(a) if a.ok() => {
+            let added = a.body["added"].as_u64().unwrap_or(0);
+            let already = a.body["already_in"].as_u64().unwrap_or(0);
+            return Ok(see_other(&format!(
+                "/console/oversight/campaigns?id={id}&added={added}&already={already}"
+            ))
+            .finish());
+        }
+        Ok(a) => {
+            let message = a
+                .field_errors()
+                .into_iter()
+                .next()
+                .map(|e| e.message)
+                .unwrap_or_else(|| a.message());
+            let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            refuse(message, status, &mut form)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "supervision unreachable");
+            refuse(
+                "督查督办服务暂时无法连接，请稍后重试（已填内容未丢失）".into(),
+                StatusCode::BAD_GATEWAY,
+                &mut form,
+            )
+        }
+    };
+    campaigns_page(&staff, &pool, &services, &id_text, form, status).await
 }
 
 /// `POST /console/oversight/campaigns`: create a campaign through supervision, then show its board.
@@ -612,7 +728,7 @@ pub async fn create_campaign(
         name: field(&pairs, "name").trim().to_string(),
         description: field(&pairs, "description").trim().to_string(),
         target_on: field(&pairs, "target_on").trim().to_string(),
-        errors: HashMap::new(),
+        ..CampaignForm::default()
     };
     if !csrf_ok_for(&req, field(&pairs, "csrf")) {
         form.errors
@@ -1144,6 +1260,19 @@ pub async fn download_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasted_case_numbers_are_split_on_lines_commas_and_spaces() {
+        assert_eq!(
+            case_numbers_of(" 140423-2026-000123\r\n140423-2026-000124，140423-2026-000125、\n\n"),
+            vec![
+                "140423-2026-000123",
+                "140423-2026-000124",
+                "140423-2026-000125"
+            ]
+        );
+        assert!(case_numbers_of(" \n ，").is_empty());
+    }
     use serde_json::json;
 
     fn job(state: &str, step: i32, updated_secs_ago: i64) -> ReportJobRow {

@@ -133,6 +133,24 @@ pub(crate) async fn current(
     }))
 }
 
+/// The display name of the account behind a token's subject (an account id), or the subject
+/// itself (a service, an account since removed).
+pub(crate) async fn display_name_of(
+    conn: &mut sqlx::PgConnection,
+    subject: Option<&str>,
+) -> Result<String, ApiError> {
+    let Some(subject) = subject else {
+        return Ok(String::new());
+    };
+    Ok(match Uuid::parse_str(subject) {
+        Ok(id) => store::accounts::get(conn, id)
+            .await?
+            .map(|a| a.display_name)
+            .unwrap_or_else(|| subject.to_string()),
+        Err(_) => subject.to_string(),
+    })
+}
+
 pub(crate) fn to_login() -> HttpResponse {
     see_other("/console/login").finish()
 }
@@ -160,6 +178,7 @@ pub(crate) fn role_zh(role: &str) -> &'static str {
         "auditor" => "审计员",
         "admin" => "系统管理员",
         "pii_viewer" => "个人信息查看员",
+        "archivist" => "档案管理员",
         _ => "其他",
     }
 }
@@ -198,6 +217,14 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
             title: "我的调解",
             href: Some("/console/mediation"),
             note: "引调的纠纷、当事人意愿、调解日程、调解协议",
+        });
+    }
+    if staff.has_any(super::archive::ARCHIVE_ROLES) {
+        tasks.push(Task {
+            title: "信访档案",
+            href: Some("/console/archive"),
+            note:
+                "按信访件编号或信访人查询已归档案件，查看与下载档案文件，法律保全，销毁申请与批准",
         });
     }
     if staff.has_any(&["admin"]) {
@@ -782,6 +809,12 @@ pub fn nav_for(staff: &Staff) -> Vec<NavItem> {
         nav.push(NavItem {
             title: "报告与通报",
             href: "/console/oversight/reports",
+        });
+    }
+    if staff.has_any(super::archive::ARCHIVE_ROLES) {
+        nav.push(NavItem {
+            title: "信访档案",
+            href: "/console/archive",
         });
     }
     if staff.has_any(ADMIN_ROLES) {

@@ -16,7 +16,7 @@ use xinfang_messaging::OutboxWaker;
 use xinfang_platform::{time::today_in_china, ApiError};
 
 use super::{
-    backend::{Backends, Svc},
+    client::{Services, Svc},
     forms::{provisional, Flash, Urgency},
     security::see_other,
     staff::{csrf_ok_for, current, field, form_pairs, to_login, Staff},
@@ -120,8 +120,8 @@ impl Due {
 
 /// The day three working days from today, by supervision's public calculator (None when it
 /// cannot be reached: only 已超期 is then told apart).
-pub async fn soon_until(backends: &Backends, today: NaiveDate) -> Option<NaiveDate> {
-    let a = backends
+pub async fn soon_until(services: &Services, today: NaiveDate) -> Option<NaiveDate> {
+    let a = services
         .get(
             Svc::Supervision,
             &format!("calendar/due?start={today}&days=3&unit=working"),
@@ -188,7 +188,7 @@ pub async fn inbox(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    backends: web::Data<Backends>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -199,9 +199,9 @@ pub async fn inbox(
     let token = Some(staff.access_token.as_str());
     let today = today_in_china();
     let (queue, petitions, soon) = tokio::join!(
-        backends.get(Svc::Review, "handling/queue?limit=200", token),
-        backends.get(Svc::Intake, "petitions?limit=200", token),
-        soon_until(&backends, today),
+        services.get(Svc::Review, "handling/queue?limit=200", token),
+        services.get(Svc::Intake, "petitions?limit=200", token),
+        soon_until(&services, today),
     );
     let mut problems = Vec::new();
     let mut summaries: BTreeMap<String, String> = BTreeMap::new();
@@ -222,7 +222,7 @@ pub async fn inbox(
     let mut rows = Vec::new();
     // Transfers and assignments waiting for this unit's answer (待签收).
     for (id, case_number) in candidates {
-        let detail = backends
+        let detail = services
             .get(Svc::Intake, &format!("petitions/{id}"), token)
             .await;
         let Some(h) = detail
@@ -232,7 +232,7 @@ pub async fn inbox(
         else {
             continue;
         };
-        let deadlines = backends
+        let deadlines = services
             .get(Svc::Supervision, &format!("cases/{id}/deadlines"), token)
             .await;
         let window = open_deadline(&deadlines.body, "objection_window", &staff.unit);
@@ -325,7 +325,7 @@ async fn load_case(
     staff: &Staff,
     case_id: Uuid,
     pool: &PgPool,
-    backends: &Backends,
+    services: &Services,
 ) -> Result<Option<CasePage>, ApiError> {
     let token = Some(staff.access_token.as_str());
     let today = today_in_china();
@@ -335,10 +335,10 @@ async fn load_case(
         format!("cases/{case_id}/deadlines"),
     );
     let (petition, review, deadlines, soon) = tokio::join!(
-        backends.get(Svc::Intake, &petition_path, token),
-        backends.get(Svc::Review, &review_path, token),
-        backends.get(Svc::Supervision, &deadlines_path, token),
-        soon_until(backends, today),
+        services.get(Svc::Intake, &petition_path, token),
+        services.get(Svc::Review, &review_path, token),
+        services.get(Svc::Supervision, &deadlines_path, token),
+        soon_until(services, today),
     );
     if !petition.ok() && !review.ok() {
         return Ok(None);
@@ -491,7 +491,7 @@ pub async fn case(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    backends: web::Data<Backends>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -499,7 +499,7 @@ pub async fn case(
     if !may_handle(&staff) {
         return Ok(forbidden());
     }
-    let Some(page) = load_case(&staff, path.into_inner(), &pool, &backends).await? else {
+    let Some(page) = load_case(&staff, path.into_inner(), &pool, &services).await? else {
         return Ok(error_page(
             StatusCode::NOT_FOUND,
             "未找到该信访事项，或本单位无权查看",
@@ -744,7 +744,7 @@ pub async fn act(
     pool: web::Data<PgPool>,
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
-    backends: web::Data<Backends>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(staff) = current(&req, &pool, &waker, &state).await? else {
         return Ok(to_login());
@@ -760,7 +760,7 @@ pub async fn act(
         flash.error("form", "页面已过期，请核对后重新提交");
         StatusCode::FORBIDDEN
     } else if let Some(call) = call_of(&action, case_id, &mut flash) {
-        let answer = backends
+        let answer = services
             .post(
                 call.svc,
                 &call.path,
@@ -781,7 +781,7 @@ pub async fn act(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let Some(page) = load_case(&staff, case_id, &pool, &backends).await? else {
+    let Some(page) = load_case(&staff, case_id, &pool, &services).await? else {
         return Ok(error_page(
             StatusCode::NOT_FOUND,
             "未找到该信访事项，或本单位无权查看",

@@ -12,6 +12,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("home.html", include_str!("templates/home.html")),
+    ("totp.html", include_str!("templates/totp.html")),
+    (
+        "archive_search.html",
+        include_str!("templates/archive_search.html"),
+    ),
+    (
+        "archive_package.html",
+        include_str!("templates/archive_package.html"),
+    ),
     ("register.html", include_str!("templates/register.html")),
     ("receipt.html", include_str!("templates/receipt.html")),
     ("clerk_case.html", include_str!("templates/clerk_case.html")),
