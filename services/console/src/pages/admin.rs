@@ -16,9 +16,9 @@ use xinfang_platform::{auth::TokenType, http::Query, ApiError};
 use super::{
     client::{ok_or_message, Services},
     intake::{Answer, FieldError},
-    nav::{forbidden, staff_ctx, ADMIN_ROLES},
+    nav::{staff_ctx, staff_in, ADMIN_ROLES},
     security::see_other,
-    staff::{csrf_ok_for, current, field, form_pairs, role_zh, to_login, Staff},
+    staff::{csrf_ok_for, field, form_pairs, role_zh, Staff},
     view::render,
 };
 use crate::{
@@ -90,13 +90,7 @@ pub(super) async fn administrator(
     waker: &OutboxWaker,
     state: &AppState,
 ) -> Result<Result<Staff, HttpResponse>, ApiError> {
-    let Some(staff) = current(req, pool, waker, state).await? else {
-        return Ok(Err(to_login()));
-    };
-    if !staff.has_any(ADMIN_ROLES) {
-        return Ok(Err(forbidden(&staff, "系统管理页面")));
-    }
-    Ok(Ok(staff))
+    staff_in(req, pool, waker, state, ADMIN_ROLES, "系统管理页面").await
 }
 
 macro_rules! admin_or_page {

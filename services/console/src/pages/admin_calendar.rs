@@ -15,7 +15,7 @@ use xinfang_platform::ApiError;
 use super::{
     admin::{administrator, errors_of, status_of},
     client::{ok_or_message, Services},
-    intake::FieldError,
+    intake::{by_field, FieldError},
     nav::staff_ctx,
     security::see_other,
     staff::{csrf_ok_for, field, form_pairs, Staff},
@@ -355,18 +355,7 @@ async fn page(
         year: next.to_string(),
         ..CalendarForm::default()
     });
-    let error_of: std::collections::BTreeMap<String, String> =
-        errors
-            .iter()
-            .fold(std::collections::BTreeMap::new(), |mut m, e| {
-                m.entry(e.field.clone())
-                    .and_modify(|s: &mut String| {
-                        s.push('；');
-                        s.push_str(&e.message);
-                    })
-                    .or_insert_with(|| e.message.clone());
-                m
-            });
+    let error_of = by_field(errors);
     render(
         status,
         "admin_calendars.html",

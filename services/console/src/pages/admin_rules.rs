@@ -19,6 +19,7 @@ use super::{
     admin::{administrator, errors_of, status_of, unit_choices},
     clerk::{legal_channel_zh, LEGAL_CHANNELS},
     client::{ok_or_message, Services},
+    intake::join_into,
     nav::staff_ctx,
     security::see_other,
     staff::{csrf_ok_for, field, form_pairs, Staff},
@@ -329,15 +330,7 @@ pub async fn publish(
                     .errors
                     .push(format!("{}：{}", column_zh(&name), e.message))
             }
-            None => {
-                above
-                    .entry("form".into())
-                    .and_modify(|s: &mut String| {
-                        s.push('；');
-                        s.push_str(&e.message);
-                    })
-                    .or_insert(e.message);
-            }
+            None => join_into(&mut above, "form", &e.message),
         }
     }
     if !above.contains_key("form") {

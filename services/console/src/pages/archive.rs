@@ -15,10 +15,10 @@ use xinfang_platform::ApiError;
 
 use super::{
     client::Services,
-    intake::{Answer, FieldError},
-    nav::{forbidden, staff_ctx},
+    intake::{by_field, Answer, FieldError},
+    nav::{staff_ctx, staff_in},
     security::see_other,
-    staff::{csrf_ok_for, current, display_name_of, field, form_pairs, to_login, Staff},
+    staff::{csrf_ok_for, display_name_of, field, form_pairs, Staff},
     view::{error_page, render},
 };
 use crate::api::state::AppState;
@@ -37,19 +37,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/archive/{case_id}/files/{path:.*}", web::get().to(file));
 }
 
+/// The logged-in archivist or administrator, or the page to show instead (login or 403).
 async fn archivist(
     req: &HttpRequest,
     pool: &PgPool,
     waker: &OutboxWaker,
     state: &AppState,
 ) -> Result<Result<Staff, HttpResponse>, ApiError> {
-    let Some(staff) = current(req, pool, waker, state).await? else {
-        return Ok(Err(to_login()));
-    };
-    if !staff.has_any(ARCHIVE_ROLES) {
-        return Ok(Err(forbidden(&staff, "信访档案")));
-    }
-    Ok(Ok(staff))
+    staff_in(req, pool, waker, state, ARCHIVE_ROLES, "信访档案").await
 }
 
 macro_rules! archivist_or_page {
@@ -76,9 +71,8 @@ fn status_of(a: &Answer) -> StatusCode {
     StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_GATEWAY)
 }
 
-/// Errors by field (`form`: above the form).
+/// Errors by field (`fallback`: the error the service did not tie to a field).
 fn errors_by_field(a: &Answer, fallback: &str) -> std::collections::BTreeMap<String, String> {
-    let mut map = std::collections::BTreeMap::new();
     let mut errors = a.field_errors();
     if errors.is_empty() {
         errors.push(FieldError {
@@ -86,15 +80,7 @@ fn errors_by_field(a: &Answer, fallback: &str) -> std::collections::BTreeMap<Str
             message: a.message(),
         });
     }
-    for e in errors {
-        map.entry(e.field)
-            .and_modify(|m: &mut String| {
-                m.push('；');
-                m.push_str(&e.message);
-            })
-            .or_insert(e.message);
-    }
-    map
+    by_field(&errors)
 }
 
 /// `GET /console/archive`: the search form.

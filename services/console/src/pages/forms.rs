@@ -40,13 +40,7 @@ impl Flash {
             .find(|k| **k == e.field || e.field.starts_with(&format!("{k}[")))
             .map(|k| k.to_string())
             .unwrap_or_else(|| "form".to_string());
-        self.errors
-            .entry(field)
-            .and_modify(|m| {
-                m.push('；');
-                m.push_str(&e.message);
-            })
-            .or_insert_with(|| e.message.clone());
+        super::intake::join_into(&mut self.errors, &field, &e.message);
     }
 
     pub fn error(&mut self, field: &str, message: &str) {

@@ -21,6 +21,27 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Errors by field for a template's `error_of.<field>`; several on one field joined with "；".
+pub fn by_field<'a>(
+    errors: impl IntoIterator<Item = &'a FieldError>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut map = std::collections::BTreeMap::new();
+    for e in errors {
+        join_into(&mut map, &e.field, &e.message);
+    }
+    map
+}
+
+/// Add `message` to `field`'s errors in `map` (joined with "；").
+pub fn join_into(map: &mut std::collections::BTreeMap<String, String>, field: &str, message: &str) {
+    map.entry(field.to_string())
+        .and_modify(|m: &mut String| {
+            m.push('；');
+            m.push_str(message);
+        })
+        .or_insert_with(|| message.to_string());
+}
+
 impl Answer {
     /// The field errors named in the shared error shape (`details.field` / `details.errors`).
     pub fn field_errors(&self) -> Vec<FieldError> {

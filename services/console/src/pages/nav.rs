@@ -2,8 +2,34 @@
 //! its own pages, and a page outside a person's roles answers a Chinese 403 page.
 
 pub use super::staff::{nav_for, staff_ctx, NavItem, ADMIN_ROLES, OVERSIGHT_ROLES};
-use super::{staff::Staff, view::render};
-use actix_web::{http::StatusCode, HttpResponse};
+use super::{
+    staff::{current, to_login, Staff},
+    view::render,
+};
+use crate::api::state::AppState;
+use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use sqlx::PgPool;
+use xinfang_messaging::OutboxWaker;
+use xinfang_platform::ApiError;
+
+/// The logged-in member of staff if they hold one of `roles`; otherwise the page to show instead
+/// (the login page, or the Chinese 403 page naming `what`).
+pub async fn staff_in(
+    req: &HttpRequest,
+    pool: &PgPool,
+    waker: &OutboxWaker,
+    state: &AppState,
+    roles: &[&str],
+    what: &str,
+) -> Result<Result<Staff, HttpResponse>, ApiError> {
+    let Some(staff) = current(req, pool, waker, state).await? else {
+        return Ok(Err(to_login()));
+    };
+    if !staff.has_any(roles) {
+        return Ok(Err(forbidden(&staff, what)));
+    }
+    Ok(Ok(staff))
+}
 
 /// The 403 page (无权访问), with the person's own navigation.
 pub fn forbidden(staff: &Staff, what: &str) -> HttpResponse {

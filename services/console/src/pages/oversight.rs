@@ -26,9 +26,9 @@ use xinfang_platform::{time::today_in_china, ApiError};
 
 use super::{
     client::{ok_or_message, Services},
-    nav::{forbidden, staff_ctx, OVERSIGHT_ROLES},
+    nav::{staff_ctx, staff_in, OVERSIGHT_ROLES},
     security::{page_headers, see_other},
-    staff::{csrf_ok_for, current, field, form_pairs, to_login, Staff},
+    staff::{csrf_ok_for, field, form_pairs, Staff},
     svg,
     view::render,
 };
@@ -63,13 +63,15 @@ async fn overseer(
     waker: &OutboxWaker,
     state: &AppState,
 ) -> Result<Result<Staff, HttpResponse>, ApiError> {
-    let Some(staff) = current(req, pool, waker, state).await? else {
-        return Ok(Err(to_login()));
-    };
-    if !staff.has_any(OVERSIGHT_ROLES) {
-        return Ok(Err(forbidden(&staff, "督查督办与统计页面")));
-    }
-    Ok(Ok(staff))
+    staff_in(
+        req,
+        pool,
+        waker,
+        state,
+        OVERSIGHT_ROLES,
+        "督查督办与统计页面",
+    )
+    .await
 }
 
 /// The five assessment questions (五个应当), in their order.
