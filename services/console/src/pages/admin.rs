@@ -52,19 +52,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/accounts/{id}/password",
             web::post().to(account_password),
         )
-        .route("/admin/rules", web::get().to(super::admin_rules::rules))
-        .route("/admin/rules", web::post().to(super::admin_rules::publish))
         .route("/admin/templates", web::get().to(template_list))
         .route("/admin/templates/{code}", web::get().to(template_edit))
-        .route("/admin/templates/{code}", web::post().to(template_publish))
-        .route(
-            "/admin/calendars",
-            web::get().to(super::admin_calendar::calendars),
-        )
-        .route(
-            "/admin/calendars",
-            web::post().to(super::admin_calendar::publish),
-        );
+        .route("/admin/templates/{code}", web::post().to(template_publish));
 }
 
 /// The roles an administrator can give (角色).

@@ -25,6 +25,12 @@ use crate::api::state::AppState;
 
 type Data<T> = web::Data<T>;
 
+/// The holiday calendars' routes (under `/console`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/calendars", web::get().to(calendars))
+        .route("/admin/calendars", web::post().to(publish));
+}
+
 /// The form's fields as typed (发布表单).
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct CalendarForm {

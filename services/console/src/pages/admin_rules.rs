@@ -29,6 +29,12 @@ use crate::api::state::AppState;
 
 type Data<T> = web::Data<T>;
 
+/// The routing rules' routes (under `/console`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/rules", web::get().to(rules))
+        .route("/admin/rules", web::post().to(publish));
+}
+
 /// Blank rows offered for new rules (新增规则的空行).
 const BLANK_ROWS: usize = 3;
 /// At most this many rows in one form (intake's own limit is 2000 rules).

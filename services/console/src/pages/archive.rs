@@ -16,7 +16,7 @@ use xinfang_platform::ApiError;
 use super::{
     client::Services,
     intake::{by_field, Answer, FieldError},
-    nav::{staff_ctx, staff_in},
+    nav::{staff_ctx, staff_in, ARCHIVE_ROLES},
     security::see_other,
     staff::{csrf_ok_for, display_name_of, field, form_pairs, Staff},
     view::{error_page, render},
@@ -24,9 +24,6 @@ use super::{
 use crate::api::state::AppState;
 
 type Data<T> = web::Data<T>;
-
-/// The roles that keep the archive (notification's `ManageArchive`).
-pub const ARCHIVE_ROLES: &[&str] = &["archivist", "admin"];
 
 /// The archive's routes (under `/console`).
 pub fn routes(cfg: &mut web::ServiceConfig) {

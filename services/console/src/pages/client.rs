@@ -25,8 +25,6 @@ pub enum Svc {
 
 /// A service could not be reached (or answered something that is not JSON in the shared shape).
 pub const UNREACHABLE: &str = "业务服务暂时无法连接，请稍后重试（已填内容未丢失）";
-/// Added to a 409 answer: the page was read before someone else changed the case.
-pub const RELOAD_HINT: &str = "（本页内容可能已过期：请刷新页面，核对最新情况后重新提交）";
 /// How long a case page waits for a service (the report pages wait longer: [`Services::new`]).
 const PAGE_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::client::RELOAD_HINT;
+/// Added to a 409 answer: the page was read before someone else changed the case.
+pub const RELOAD_HINT: &str = "（本页内容可能已过期：请刷新页面，核对最新情况后重新提交）";
 
 /// What intake answered: its status and JSON body.
 #[derive(Debug)]

@@ -55,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .route("/cases/{id}", web::post().to(clerk::act))
             .configure(oversight::routes)
             .configure(admin::routes)
+            .configure(admin_rules::routes)
+            .configure(admin_calendar::routes)
             .configure(archive::routes)
             .configure(unit_routes),
     )

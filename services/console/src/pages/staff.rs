@@ -219,7 +219,7 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
             note: "引调的纠纷、当事人意愿、调解日程、调解协议",
         });
     }
-    if staff.has_any(super::archive::ARCHIVE_ROLES) {
+    if staff.has_any(ARCHIVE_ROLES) {
         tasks.push(Task {
             title: "信访档案",
             href: Some("/console/archive"),
@@ -763,6 +763,8 @@ pub struct NavItem {
 pub const OVERSIGHT_ROLES: &[&str] = &["supervisor", "leader"];
 /// The administrator's pages (系统管理员).
 pub const ADMIN_ROLES: &[&str] = &["admin"];
+/// The archive's pages (档案管理员, 系统管理员: notification's `ManageArchive`).
+pub const ARCHIVE_ROLES: &[&str] = &["archivist", "admin"];
 
 /// The links `staff` may follow.
 pub fn nav_for(staff: &Staff) -> Vec<NavItem> {
@@ -811,7 +813,7 @@ pub fn nav_for(staff: &Staff) -> Vec<NavItem> {
             href: "/console/oversight/reports",
         });
     }
-    if staff.has_any(super::archive::ARCHIVE_ROLES) {
+    if staff.has_any(ARCHIVE_ROLES) {
         nav.push(NavItem {
             title: "信访档案",
             href: "/console/archive",
