@@ -203,7 +203,8 @@ async fn a_case_that_became_final_is_archived_and_found_by_its_petitioner() {
         .register(
             &json!({ "channel": "visit", "summary": "拖欠工资三个月未发放", "category": "claim",
                            "field": "labour_social_security", "township": "古韩镇",
-                           "petitioners": [{ "name": "张三", "id_number": ID_NUMBER }] }),
+                           "petitioners": [{ "name": "张三", "id_number": ID_NUMBER,
+                                             "phone": "13912340000" }] }),
         )
         .await;
     let id = reg["id"].as_str().unwrap().to_string();
@@ -443,6 +444,64 @@ async fn a_case_that_became_final_is_archived_and_found_by_its_petitioner() {
         let bytes = res.bytes().await.unwrap();
         let listed = files.iter().find(|f| f["path"] == "case.json").unwrap();
         assert_eq!(hex::encode(Sha256::digest(&bytes)), listed["sha256"]);
+
+        // ---- The post room (收发室): the petitioner has a phone, so the notices that must be
+        // proved served also went by letter; the clerk prints them all at once, posts one with
+        // its tracking number and records its receipt. ----
+        add_account(
+            &console,
+            "clerk.post",
+            BUREAU,
+            &["clerk"],
+            "Xf-post-room-2026!",
+            None,
+        )
+        .await;
+        log_in(&c, &console.url(""), "clerk.post", "Xf-post-room-2026!").await;
+        c.goto(&console.url("/console/post")).await.unwrap();
+        let awaiting = text(&c, "#awaiting").await;
+        assert!(
+            awaiting.contains(&case_number) && awaiting.contains("告知书"),
+            "{awaiting}"
+        );
+        axe_check(&c, "post room").await;
+        let cookies = c.get_all_cookies().await.unwrap();
+        let cookie = cookies
+            .iter()
+            .map(|k| format!("{}={}", k.name(), k.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let batch = p
+            .client
+            .get(console.url("/console/post/letters.pdf"))
+            .header("Cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(batch.status().as_u16(), 200);
+        assert_eq!(batch.headers()["content-type"], "application/pdf");
+        assert!(batch.bytes().await.unwrap().starts_with(b"%PDF-"));
+        let form = "#awaiting form.row-form";
+        fill(&c, &format!("{form} input[name=tracking_number]"), "12").await;
+        submit(&c, &format!("{form} button[type=submit]")).await;
+        assert!(text(&c, "#awaiting .error").await.contains("邮件号"));
+        screenshot(&c, "post-room", 1366).await;
+        fill(
+            &c,
+            &format!("{form} input[name=tracking_number]"),
+            "1234567890123",
+        )
+        .await;
+        submit(&c, &format!("{form} button[type=submit]")).await;
+        assert!(text(&c, "#post-done").await.contains("邮件号"));
+        assert!(text(&c, "#posted").await.contains("1234567890123"));
+        let form = "#posted form.row-form";
+        submit(&c, &format!("{form} button[type=submit]")).await;
+        assert!(text(&c, "#posted .error").await.contains("签收人"));
+        fill(&c, &format!("{form} input[name=signed_by]"), "张三").await;
+        submit(&c, &format!("{form} button[type=submit]")).await;
+        assert!(text(&c, "#post-done").await.contains("签收"));
+        axe_check(&c, "post room after receipt").await;
         c.close().await.unwrap();
         console.stop().await;
     }

@@ -88,6 +88,23 @@ impl FontBook {
             .map_err(|e| PdfError::Render(e.to_string()))?
     }
 
+    /// [`render_batch`] on the blocking pool (one permit: a batch is one long print job).
+    pub async fn render_batch_blocking(
+        &self,
+        title: String,
+        docs: Vec<FormalDocument>,
+    ) -> Result<Vec<u8>, PdfError> {
+        let _permit = self
+            .printers
+            .acquire()
+            .await
+            .map_err(|e| PdfError::Render(e.to_string()))?;
+        let fonts = self.clone();
+        tokio::task::spawn_blocking(move || render_batch(&fonts, &title, &docs))
+            .await
+            .map_err(|e| PdfError::Render(e.to_string()))?
+    }
+
     fn measure(&self) -> Result<Measure<'_>, PdfError> {
         let font = FontRef::from_index(&self.data, self.index)
             .map_err(|_| PdfError::FontData(self.index))?;
@@ -259,6 +276,59 @@ struct Laid {
 /// Chinese numerals at the foot with a seal placeholder (印章位置) over them, page numbers
 /// (`— 1 —`) on every page.
 pub fn render(fonts: &FontBook, doc: &FormalDocument) -> Result<Vec<u8>, PdfError> {
+    let mut document = Document::new_with(settings());
+    document.set_metadata(
+        Metadata::new()
+            .title(format!("{}（{}）", doc.title, doc.case_number))
+            .creator(doc.organ_name.clone())
+            .language("zh-CN".into()),
+    );
+    pages_of(fonts, &mut document, doc)?;
+    document
+        .finish()
+        .map_err(|e| PdfError::Render(format!("{e:?}")))
+}
+
+/// Print several documents into one PDF (批量打印, the post room's letters of a day): each starts
+/// on a new page and keeps its own page numbers, in the order given.
+pub fn render_batch(
+    fonts: &FontBook,
+    title: &str,
+    docs: &[FormalDocument],
+) -> Result<Vec<u8>, PdfError> {
+    let mut document = Document::new_with(settings());
+    let organ = docs
+        .first()
+        .map(|d| d.organ_name.clone())
+        .unwrap_or_default();
+    document.set_metadata(
+        Metadata::new()
+            .title(title.to_string())
+            .creator(organ)
+            .language("zh-CN".into()),
+    );
+    for doc in docs {
+        pages_of(fonts, &mut document, doc)?;
+    }
+    document
+        .finish()
+        .map_err(|e| PdfError::Render(format!("{e:?}")))
+}
+
+fn settings() -> SerializeSettings {
+    SerializeSettings {
+        enable_tagging: false,
+        xmp_metadata: false,
+        ..SerializeSettings::default()
+    }
+}
+
+/// The pages of one document, added to `document`.
+fn pages_of(
+    fonts: &FontBook,
+    document: &mut Document,
+    doc: &FormalDocument,
+) -> Result<(), PdfError> {
     let pen = Pen {
         fonts,
         measure: fonts.measure()?,
@@ -303,18 +373,6 @@ pub fn render(fonts: &FontBook, doc: &FormalDocument) -> Result<Vec<u8>, PdfErro
     }
     let total = pages.len();
 
-    let settings = SerializeSettings {
-        enable_tagging: false,
-        xmp_metadata: false,
-        ..SerializeSettings::default()
-    };
-    let mut document = Document::new_with(settings);
-    document.set_metadata(
-        Metadata::new()
-            .title(format!("{}（{}）", doc.title, doc.case_number))
-            .creator(doc.organ_name.clone())
-            .language("zh-CN".into()),
-    );
     for (n, lines) in pages.iter().enumerate() {
         let size = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| PdfError::Render("页面尺寸".into()))?;
@@ -394,9 +452,7 @@ pub fn render(fonts: &FontBook, doc: &FormalDocument) -> Result<Vec<u8>, PdfErro
         s.finish();
         page.finish();
     }
-    document
-        .finish()
-        .map_err(|e| PdfError::Render(format!("{e:?}")))
+    Ok(())
 }
 
 impl Pen<'_> {
@@ -443,6 +499,34 @@ mod tests {
         assert!(a.len() < 200_000, "{} bytes", a.len());
         let c = render(&f, &doc("经调查核实，您反映的情况不属实。")).unwrap();
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_batch_holds_every_letter_with_its_own_page_numbers() {
+        let f = fonts();
+        let mut long = doc(&"经调查核实，您反映的情况属实。".repeat(120));
+        long.addressee = "李四".into();
+        let docs = [doc("经调查核实，您反映的情况属实。"), long];
+        let batch = render_batch(&f, "待寄信件（2 件）", &docs).unwrap();
+        assert!(batch.starts_with(b"%PDF-"));
+        assert_eq!(batch, render_batch(&f, "待寄信件（2 件）", &docs).unwrap());
+        let path = std::env::temp_dir().join(format!("xf-batch-{}.pdf", uuid::Uuid::new_v4()));
+        std::fs::write(&path, &batch).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-layout"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils, installed by .ci/run)");
+        let _ = std::fs::remove_file(&path);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("张三：") && text.contains("李四："), "{text}");
+        // Each letter numbers its own pages: the second starts again at 1 and runs on.
+        let compact = text.replace(' ', "");
+        assert_eq!(compact.matches("—1—").count(), 2, "{text}");
+        assert!(compact.contains("—2—"), "{text}");
+        // The letters' pages in order: the first letter's page, then the second's.
+        assert!(text.find("张三：").unwrap() < text.find("李四：").unwrap());
     }
 
     #[test]

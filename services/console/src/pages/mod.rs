@@ -21,6 +21,7 @@ pub mod nav;
 pub mod oversight;
 pub mod portal;
 pub mod portal_petition;
+pub mod post;
 pub mod security;
 pub mod staff;
 pub mod svg;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .configure(admin_rules::routes)
             .configure(admin_calendar::routes)
             .configure(archive::routes)
+            .configure(post::routes)
             .configure(unit_routes),
     )
     .service(

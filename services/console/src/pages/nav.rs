@@ -1,7 +1,9 @@
 //! Role-based navigation (按角色导航) and the pages' shared chrome: each role sees links only to
 //! its own pages, and a page outside a person's roles answers a Chinese 403 page.
 
-pub use super::staff::{nav_for, staff_ctx, NavItem, ADMIN_ROLES, ARCHIVE_ROLES, OVERSIGHT_ROLES};
+pub use super::staff::{
+    nav_for, staff_ctx, NavItem, ADMIN_ROLES, ARCHIVE_ROLES, OVERSIGHT_ROLES, POST_ROOM_ROLES,
+};
 use super::{
     staff::{current, to_login, Staff},
     view::render,

@@ -198,6 +198,13 @@ fn tasks_of(staff: &Staff) -> Vec<Task> {
             note: "核对重复信访，作出受理、不予受理、不再受理、转送或交办决定，预览告知书",
         });
     }
+    if staff.has_any(POST_ROOM_ROLES) {
+        tasks.push(Task {
+            title: "收发室与送达",
+            href: Some("/console/post"),
+            note: "打印待寄信件（可批量），登记邮件号与签收，当面送达，重发失败的短信和邮件",
+        });
+    }
     if staff.has_any(&["handler", "unit_head"]) {
         tasks.push(Task {
             title: "本单位待办",
@@ -765,6 +772,8 @@ pub const OVERSIGHT_ROLES: &[&str] = &["supervisor", "leader"];
 pub const ADMIN_ROLES: &[&str] = &["admin"];
 /// The archive's pages (档案管理员, 系统管理员: notification's `ManageArchive`).
 pub const ARCHIVE_ROLES: &[&str] = &["archivist", "admin"];
+/// The post room and deliveries (收发室与送达: window clerks, 系统管理员).
+pub const POST_ROOM_ROLES: &[&str] = &["clerk", "admin"];
 
 /// The links `staff` may follow.
 pub fn nav_for(staff: &Staff) -> Vec<NavItem> {
@@ -777,6 +786,12 @@ pub fn nav_for(staff: &Staff) -> Vec<NavItem> {
         nav.push(NavItem {
             title: "待分办",
             href: "/console/cases",
+        });
+    }
+    if staff.has_any(POST_ROOM_ROLES) {
+        nav.push(NavItem {
+            title: "收发室",
+            href: "/console/post",
         });
     }
     if staff.has_any(&["handler", "unit_head"]) {

@@ -13,6 +13,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("home.html", include_str!("templates/home.html")),
     ("totp.html", include_str!("templates/totp.html")),
+    ("post_room.html", include_str!("templates/post_room.html")),
     (
         "archive_search.html",
         include_str!("templates/archive_search.html"),

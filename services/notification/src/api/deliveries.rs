@@ -314,6 +314,69 @@ pub async fn letter(
     Ok(pdf_response(&notice, pdf))
 }
 
+/// At most this many letters in one printed batch.
+const MAX_BATCH: i64 = 200;
+
+/// Every letter awaiting the post (待寄信件) that the caller may see, oldest first, printed into one
+/// PDF for the post room (批量打印), each letter on its own pages with its own page numbers. The
+/// letters stay `awaiting_post` until each is marked posted with its tracking number. 404 when
+/// there is none. `X-Letter-Count` says how many letters the PDF holds.
+#[utoipa::path(
+    get, path = "/api/v1/deliveries/letters.pdf", tag = "送达",
+    responses((status = 200, content_type = "application/pdf", description = "A4 PDF, the letters in order"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn letters_batch(
+    actor: Actor,
+    pool: web::Data<PgPool>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    actor.require(Permission::ReadCases)?;
+    let mut rows: Vec<DeliveryRow> = store::deliveries::list(
+        &pool,
+        Some("awaiting_post"),
+        Some("letter"),
+        None,
+        MAX_BATCH,
+    )
+    .await?
+    .into_iter()
+    .filter(|d| visible(&actor, d))
+    .collect();
+    if rows.is_empty() {
+        return Err(ApiError::not_found("当前没有待寄信件"));
+    }
+    // Oldest first: the order they were queued in.
+    rows.reverse();
+    let ids: Vec<Uuid> = rows.iter().map(|d| d.notice_id).collect();
+    let mut conn = pool.acquire().await?;
+    let notices = store::notices::many(&mut conn, &ids).await?;
+    drop(conn);
+    let docs: Vec<_> = ids
+        .iter()
+        .filter_map(|id| notices.iter().find(|n| n.id == *id))
+        .map(|n| n.document())
+        .collect();
+    let count = docs.len();
+    let today = xinfang_platform::time::today_in_china();
+    let pdf = state
+        .fonts
+        .render_batch_blocking(format!("待寄信件（{count} 件，{today}）"), docs)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Letter-Count", count.to_string()))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"letters-{today}.pdf\""),
+        ))
+        .body(pdf))
+}
+
 /// Deliveries by status and channel, in the Prometheus text format
 /// (`notification_deliveries{status,channel}`): alert on `status="failed"`.
 #[utoipa::path(

@@ -29,6 +29,7 @@ use actix_web::web;
         deliveries::received,
         deliveries::handover,
         deliveries::letter,
+        deliveries::letters_batch,
         deliveries::metrics,
         self_service::lookup,
         self_service::document,
@@ -69,6 +70,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/deliveries", web::get().to(deliveries::list))
             .route("/deliveries/metrics", web::get().to(deliveries::metrics))
+            .route(
+                "/deliveries/letters.pdf",
+                web::get().to(deliveries::letters_batch),
+            )
             .route("/deliveries/{id}/retry", web::post().to(deliveries::retry))
             .route(
                 "/deliveries/{id}/posted",

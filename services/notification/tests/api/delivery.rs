@@ -335,6 +335,21 @@ async fn a_handling_opinion_goes_by_letter_through_the_post_room_and_its_deliver
         .unwrap();
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // The post room prints every letter awaiting the post at once (批量打印).
+    let batch = client
+        .get(format!("{}/api/v1/deliveries/letters.pdf", app.address))
+        .bearer_auth(clerk_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.status().as_u16(), 200);
+    assert_eq!(batch.headers()["x-letter-count"], "1");
+    assert!(batch.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let text = crate::documents::pdf_text(&batch.bytes().await.unwrap());
+    assert!(text.contains("信访事项处理意见书"), "{text}");
     let r = client
         .post(format!("{}/api/v1/deliveries/{id}/received", app.address))
         .bearer_auth(clerk_token())
@@ -362,6 +377,16 @@ async fn a_handling_opinion_goes_by_letter_through_the_post_room_and_its_deliver
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "delivered");
     assert_eq!(body["tracking_number"], "EMS1234567890");
+    // Nothing left for the post: the batch says so in Chinese.
+    let none = client
+        .get(format!("{}/api/v1/deliveries/letters.pdf", app.address))
+        .bearer_auth(clerk_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status().as_u16(), 404);
+    let body: Value = none.json().await.unwrap();
+    assert_eq!(body["message"], "当前没有待寄信件");
 
     let events = outbox(&app.pool).await;
     let delivered: Vec<&Value> = events
