@@ -584,6 +584,56 @@ async fn the_unit_handles_an_assigned_case_and_the_mediator_schedules_a_session(
     .unwrap();
     assert!(text(&c, "ol.calendar").await.contains("09:00–10:30"));
 
+    // The agreement (调解协议书): without its terms it is refused beside the field, what was typed
+    // kept; then it is recorded and the page shows it.
+    c.goto(&mediation_url).await.unwrap();
+    fill(
+        &c,
+        "#agreement-dispute",
+        "某建筑公司拖欠王大山等人工资三个月",
+    )
+    .await;
+    set_value(
+        &c,
+        "#agreement-perform_by",
+        &(today_in_china() + Days::days(15)).to_string(),
+    )
+    .await;
+    submit(&c, "#agreement-form").await;
+    let err = c
+        .wait()
+        .for_element(Locator::Css("#agreement-terms-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!err.is_empty());
+    assert_eq!(
+        c.find(Locator::Css("#agreement-dispute"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("某建筑公司拖欠王大山等人工资三个月")
+    );
+    fill(
+        &c,
+        "#agreement-terms",
+        "某建筑公司于十五日内一次性支付拖欠工资共计人民币三万元",
+    )
+    .await;
+    submit(&c, "#agreement-form").await;
+    assert!(done(&c).await.contains("调解协议已登记"));
+    let main = text(&c, "main").await;
+    assert!(
+        main.contains("调解协议书") && main.contains("一次性支付"),
+        "{main}"
+    );
+    axe_check(&c, "mediator case with the agreement").await;
+
     // A mediator is not a unit handler.
     c.goto(&format!("{console}/console/unit")).await.unwrap();
     assert!(text(&c, "main").await.contains("无权"));
