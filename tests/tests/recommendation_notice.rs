@@ -1,7 +1,8 @@
 //! 三项建议书 (art 40) end to end: the bureau makes a recommendation about a case through
 //! supervision's API; notification writes the 三项建议书 to the unit it is made to, under the title
 //! of its kind, with the findings (the bureau's own, or the finding article 40 names for the kind),
-//! the recommendation and the date by which the unit answers in writing.
+//! the recommendation and the date by which the unit answers in writing. A recommendation about no
+//! case is filed under its own reference (`建议-…`) and reaches the unit the same way.
 
 // A panic in a test helper is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -78,12 +79,24 @@ async fn a_recommendation_about_a_case_reaches_its_unit_as_a_letter() {
     assert_eq!(res.status().as_u16(), 422);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["details"]["field"], "findings", "{body}");
+    // One about no case (the unit's way of working): a letter filed under its own reference.
+    let res = p
+        .client
+        .post(p.supervision.url("/api/v1/recommendations"))
+        .bearer_auth(&supervisor)
+        .json(&json!({ "kind": "improve_work", "unit": UNIT,
+                       "findings": "信访事项登记后未在规定期限内告知信访人",
+                       "content": "建议建立受理告知台账，逐件核对告知时间" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
 
-    // The unit's inbox holds both letters.
+    // The unit's inbox holds the three letters.
     let inbox = p.notification.url("/api/v1/notices/inbox");
     let client = p.client.clone();
     let letters: Vec<Value> = wait_for(
-        "the two 三项建议书 in the unit's inbox",
+        "the three 三项建议书 in the unit's inbox",
         Duration::from_secs(20),
         || {
             let (client, inbox, unit_head) = (client.clone(), inbox.clone(), unit_head.clone());
@@ -103,7 +116,7 @@ async fn a_recommendation_about_a_case_reaches_its_unit_as_a_letter() {
                     .filter(|n| n["kind"] == "recommendation")
                     .cloned()
                     .collect();
-                (letters.len() == 2).then_some(letters)
+                (letters.len() == 3).then_some(letters)
             }
         },
     )
@@ -135,5 +148,30 @@ async fn a_recommendation_about_a_case_reaches_its_unit_as_a_letter() {
             .contains("失职失责"),
         "the finding article 40 names for the kind: {accountability}"
     );
+    let work = letters
+        .iter()
+        .find(|n| n["title"] == "改进工作建议书")
+        .unwrap_or_else(|| panic!("{letters:?}"));
+    assert!(
+        work["case_number"].as_str().unwrap().starts_with("建议-"),
+        "{work}"
+    );
+    assert!(
+        work["body"].as_str().unwrap().contains("受理告知台账"),
+        "{work}"
+    );
+    // Its document prints under the bureau's name, numbered as a recommendation.
+    let pdf = p
+        .client
+        .get(p.notification.url(&format!(
+            "/api/v1/documents/{}.pdf",
+            work["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&unit_head)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status().as_u16(), 200);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
     p.stop().await;
 }

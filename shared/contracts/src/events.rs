@@ -533,6 +533,10 @@ pub struct RecommendationIssuedV1 {
     pub content: String,
     pub issued_on: NaiveDate,
     pub feedback_due: NaiveDate,
+    /// The unit that makes the recommendation (提出建议的机关), whose name heads the letter when
+    /// it concerns no case. Absent in events written before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuing_unit: Option<String>,
 }
 event!(
     RecommendationIssuedV1,

@@ -473,6 +473,7 @@ mod tests {
             content: "建议完善欠薪保障金制度".into(),
             issued_on: d(10, 9),
             feedback_due: d(10, 23),
+            issuing_unit: Some("140423-XFJ".into()),
         };
         let drafts = recommendation(&e);
         assert_eq!(drafts.len(), 1);

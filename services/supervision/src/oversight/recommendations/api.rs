@@ -169,6 +169,7 @@ pub async fn issue(
         content: &content,
         findings,
         issued_by: &actor.user_id,
+        issuing_unit: &actor.unit,
         issued_on: today,
         feedback_due: due,
         explanation: &explanation,

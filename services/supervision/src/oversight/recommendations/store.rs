@@ -19,6 +19,8 @@ pub struct NewRecommendation<'a> {
     /// 发现的问题
     pub findings: &'a str,
     pub issued_by: &'a str,
+    /// The unit of the person who issues it (提出建议的机关).
+    pub issuing_unit: &'a str,
     pub issued_on: NaiveDate,
     pub feedback_due: NaiveDate,
     pub explanation: &'a [String],
@@ -56,6 +58,7 @@ pub async fn insert(
         content: r.content.to_string(),
         issued_on: r.issued_on,
         feedback_due: r.feedback_due,
+        issuing_unit: Some(r.issuing_unit.to_string()),
     };
     uow.enqueue(&Envelope::new(&event, r.case_id, None, None))
         .await?;
