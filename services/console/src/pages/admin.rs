@@ -16,7 +16,7 @@ use xinfang_platform::{auth::TokenType, http::Query, ApiError};
 use super::{
     client::{ok_or_message, Services},
     intake::{Answer, FieldError},
-    nav::{staff_ctx, staff_in, ADMIN_ROLES},
+    nav::staff_ctx,
     security::see_other,
     staff::{csrf_ok_for, field, form_pairs, role_zh, Staff},
     view::render,
@@ -73,24 +73,19 @@ const ROLES: [&str; 10] = [
 
 type Data<T> = web::Data<T>;
 
-/// The logged-in administrator, or the page to show instead (login or 403).
-pub(super) async fn administrator(
-    req: &HttpRequest,
-    pool: &PgPool,
-    waker: &OutboxWaker,
-    state: &AppState,
-) -> Result<Result<Staff, HttpResponse>, ApiError> {
-    staff_in(req, pool, waker, state, ADMIN_ROLES, "系统管理页面").await
-}
-
 macro_rules! admin_or_page {
     ($req:expr, $pool:expr, $waker:expr, $state:expr) => {
-        match administrator(&$req, &$pool, &$waker, &$state).await? {
-            Ok(s) => s,
-            Err(page) => return Ok(page),
-        }
+        $crate::pages::nav::staff_or_page!(
+            $req,
+            $pool,
+            $waker,
+            $state,
+            $crate::pages::nav::ADMIN_ROLES,
+            "系统管理页面"
+        )
     };
 }
+pub(super) use admin_or_page;
 
 /// The console API's caller for the member of staff (whose session the page already checked).
 pub(super) fn caller_of(staff: &Staff) -> Caller {

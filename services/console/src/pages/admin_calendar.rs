@@ -13,7 +13,7 @@ use xinfang_messaging::OutboxWaker;
 use xinfang_platform::ApiError;
 
 use super::{
-    admin::{administrator, errors_of, status_of},
+    admin::{admin_or_page, errors_of, status_of},
     client::{ok_or_message, Services},
     intake::{by_field, FieldError},
     nav::staff_ctx,
@@ -224,10 +224,7 @@ pub async fn calendars(
     state: Data<AppState>,
     services: Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match administrator(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = admin_or_page!(req, pool, waker, state);
     let published = req
         .query_string()
         .strip_prefix("published=")
@@ -246,10 +243,7 @@ pub async fn publish(
     state: Data<AppState>,
     services: Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match administrator(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = admin_or_page!(req, pool, waker, state);
     let pairs = form_pairs(&body);
     let form = CalendarForm::from_pairs(&pairs);
     if !csrf_ok_for(&req, field(&pairs, "csrf")) {

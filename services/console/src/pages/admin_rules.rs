@@ -16,7 +16,7 @@ use xinfang_messaging::OutboxWaker;
 use xinfang_platform::ApiError;
 
 use super::{
-    admin::{administrator, errors_of, status_of, unit_choices},
+    admin::{admin_or_page, errors_of, status_of, unit_choices},
     clerk::{legal_channel_zh, LEGAL_CHANNELS},
     client::{ok_or_message, Services},
     intake::join_into,
@@ -199,10 +199,7 @@ pub async fn rules(
     state: Data<AppState>,
     services: Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match administrator(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = admin_or_page!(req, pool, waker, state);
     let saved = req
         .query_string()
         .strip_prefix("saved=")
@@ -256,10 +253,7 @@ pub async fn publish(
     state: Data<AppState>,
     services: Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match administrator(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = admin_or_page!(req, pool, waker, state);
     let pairs = form_pairs(&body);
     let mut rows = rows_of(&pairs);
     let note = field(&pairs, "note").trim().to_string();

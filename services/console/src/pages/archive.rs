@@ -16,7 +16,7 @@ use xinfang_platform::ApiError;
 use super::{
     client::Services,
     intake::{by_field, Answer, FieldError},
-    nav::{staff_ctx, staff_in, ARCHIVE_ROLES},
+    nav::{staff_ctx, ARCHIVE_ROLES},
     security::see_other,
     staff::{csrf_ok_for, display_name_of, field, form_pairs, Staff},
     view::{error_page, render},
@@ -34,22 +34,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/archive/{case_id}/files/{path:.*}", web::get().to(file));
 }
 
-/// The logged-in archivist or administrator, or the page to show instead (login or 403).
-async fn archivist(
-    req: &HttpRequest,
-    pool: &PgPool,
-    waker: &OutboxWaker,
-    state: &AppState,
-) -> Result<Result<Staff, HttpResponse>, ApiError> {
-    staff_in(req, pool, waker, state, ARCHIVE_ROLES, "信访档案").await
-}
-
 macro_rules! archivist_or_page {
     ($req:expr, $pool:expr, $waker:expr, $state:expr) => {
-        match archivist(&$req, &$pool, &$waker, &$state).await? {
-            Ok(s) => s,
-            Err(page) => return Ok(page),
-        }
+        $crate::pages::nav::staff_or_page!(
+            $req,
+            $pool,
+            $waker,
+            $state,
+            $crate::pages::nav::ARCHIVE_ROLES,
+            "信访档案"
+        )
     };
 }
 

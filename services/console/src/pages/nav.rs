@@ -46,3 +46,15 @@ pub fn forbidden(staff: &Staff, what: &str) -> HttpResponse {
         },
     )
 }
+
+/// The member of staff if they hold one of `roles`; otherwise the handler returns the login page
+/// or the Chinese 403 page naming `what` (see [`staff_in`]).
+macro_rules! staff_or_page {
+    ($req:expr, $pool:expr, $waker:expr, $state:expr, $roles:expr, $what:expr) => {
+        match $crate::pages::nav::staff_in(&$req, &$pool, &$waker, &$state, $roles, $what).await? {
+            Ok(s) => s,
+            Err(page) => return Ok(page),
+        }
+    };
+}
+pub(crate) use staff_or_page;

@@ -26,7 +26,7 @@ use xinfang_platform::{time::today_in_china, ApiError};
 
 use super::{
     client::{ok_or_message, Services},
-    nav::{staff_ctx, staff_in, OVERSIGHT_ROLES},
+    nav::staff_ctx,
     security::{page_headers, see_other},
     staff::{csrf_ok_for, field, form_pairs, Staff},
     svg,
@@ -56,22 +56,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The logged-in supervisor or leader, or the page to show instead (login or 403).
-async fn overseer(
-    req: &HttpRequest,
-    pool: &PgPool,
-    waker: &OutboxWaker,
-    state: &AppState,
-) -> Result<Result<Staff, HttpResponse>, ApiError> {
-    staff_in(
-        req,
-        pool,
-        waker,
-        state,
-        OVERSIGHT_ROLES,
-        "督查督办与统计页面",
-    )
-    .await
+macro_rules! overseer_or_page {
+    ($req:expr, $pool:expr, $waker:expr, $state:expr) => {
+        $crate::pages::nav::staff_or_page!(
+            $req,
+            $pool,
+            $waker,
+            $state,
+            $crate::pages::nav::OVERSIGHT_ROLES,
+            "督查督办与统计页面"
+        )
+    };
 }
 
 /// The five assessment questions (五个应当), in their order.
@@ -266,10 +261,7 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let p = period_of(&query);
     let token = staff.access_token.as_str();
     let sup = &services.supervision;
@@ -491,10 +483,7 @@ pub async fn orders(
     state: web::Data<AppState>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let token = staff.access_token.as_str();
     let sup = &services.supervision;
     let (orders, leaders) = futures::join!(
@@ -601,10 +590,7 @@ pub async fn campaigns(
     state: web::Data<AppState>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let id = query.id.as_deref().unwrap_or("").trim().to_string();
     let form = CampaignForm {
         notice: query.added.map(|added| {
@@ -633,10 +619,7 @@ pub async fn add_campaign_cases(
     state: web::Data<AppState>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let Ok(id) = Uuid::parse_str(path.trim()) else {
         return Ok(super::view::error_page(
             StatusCode::NOT_FOUND,
@@ -721,10 +704,7 @@ pub async fn create_campaign(
     state: web::Data<AppState>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let pairs = form_pairs(&body);
     let mut form = CampaignForm {
         name: field(&pairs, "name").trim().to_string(),
@@ -1052,10 +1032,7 @@ pub async fn reports(
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     Ok(reports_page(&staff, "monthly", "", None, StatusCode::OK))
 }
 
@@ -1069,10 +1046,7 @@ pub async fn start_report(
     state: web::Data<AppState>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let pairs = form_pairs(&body);
     let kind = if field(&pairs, "kind") == "annual" {
         "annual"
@@ -1163,10 +1137,7 @@ pub async fn report_job(
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let id = path.into_inner();
     let Some(job) = report_jobs::get(&pool, id, staff.account_id, JOB_KEPT_SECS).await? else {
         return Ok(reports_page(
@@ -1227,10 +1198,7 @@ pub async fn download_report(
     waker: web::Data<OutboxWaker>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match overseer(&req, &pool, &waker, &state).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let staff = overseer_or_page!(req, pool, waker, state);
     let job = report_jobs::get(&pool, path.into_inner(), staff.account_id, JOB_KEPT_SECS).await?;
     let Some((job, JobState::Done { md, html })) = job.map(|j| {
         let state = job_state(&j, Utc::now());

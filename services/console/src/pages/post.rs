@@ -17,7 +17,7 @@ use xinfang_platform::ApiError;
 use super::{
     client::Services,
     intake::{by_field, Answer, FieldError},
-    nav::{staff_ctx, staff_in, POST_ROOM_ROLES},
+    nav::staff_ctx,
     security::see_other,
     staff::{csrf_ok_for, field, form_pairs, Staff},
     view::{error_page, render},
@@ -34,21 +34,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/post/{id}", web::post().to(act));
 }
 
-async fn clerk(
-    req: &HttpRequest,
-    pool: &PgPool,
-    waker: &OutboxWaker,
-    state: &AppState,
-) -> Result<Result<Staff, HttpResponse>, ApiError> {
-    staff_in(req, pool, waker, state, POST_ROOM_ROLES, "收发室与送达页面").await
-}
-
 macro_rules! clerk_or_page {
     ($req:expr, $pool:expr, $waker:expr, $state:expr) => {
-        match clerk(&$req, &$pool, &$waker, &$state).await? {
-            Ok(s) => s,
-            Err(page) => return Ok(page),
-        }
+        $crate::pages::nav::staff_or_page!(
+            $req,
+            $pool,
+            $waker,
+            $state,
+            $crate::pages::nav::POST_ROOM_ROLES,
+            "收发室与送达页面"
+        )
     };
 }
 
