@@ -134,10 +134,6 @@ pub(super) fn errors_of(a: &Answer, fallback: &str) -> Vec<FieldError> {
     e
 }
 
-pub(super) fn status_of(a: &Answer) -> StatusCode {
-    StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_GATEWAY)
-}
-
 fn expired(field: &str) -> Vec<FieldError> {
     vec![FieldError {
         field: field.into(),
@@ -369,7 +365,7 @@ pub async fn unit_create(
         &form,
         true,
         &errors_of(&a, "code"),
-        status_of(&a),
+        a.status_code(),
     ))
 }
 
@@ -385,7 +381,7 @@ pub async fn unit_edit(
     let a = answer_of(units::get(caller_of(&staff), path, pool.clone()).await).await;
     if a.status != 200 {
         return Ok(super::view::error_page(
-            status_of(&a),
+            a.status_code(),
             &a.message(),
             "/console/admin/units",
         ));
@@ -441,7 +437,7 @@ pub async fn unit_update(
         &form,
         false,
         &errors_of(&a, "name"),
-        status_of(&a),
+        a.status_code(),
     ))
 }
 
@@ -494,7 +490,7 @@ pub async fn unit_retire(
         &UnitForm::from_view(&current.body),
         false,
         &errors,
-        status_of(&a),
+        a.status_code(),
     ))
 }
 
@@ -719,7 +715,7 @@ pub async fn account_create(
         &form,
         true,
         &errors_of(&a, "login_name"),
-        status_of(&a),
+        a.status_code(),
     )
     .await)
 }
@@ -736,7 +732,7 @@ pub async fn account_edit(
     let a = answer_of(accounts::get(caller_of(&staff), path, pool.clone()).await).await;
     if a.status != 200 {
         return Ok(super::view::error_page(
-            status_of(&a),
+            a.status_code(),
             &a.message(),
             "/console/admin/accounts",
         ));
@@ -808,7 +804,7 @@ pub async fn account_update(
         &form,
         false,
         &errors_of(&a, "display_name"),
-        status_of(&a),
+        a.status_code(),
     )
     .await)
 }
@@ -1037,7 +1033,7 @@ pub async fn template_publish(
     if a.status == 201 || a.status == 200 {
         return Ok(see_other(&format!("/console/admin/templates/{code}?saved=1")).finish());
     }
-    let status = status_of(&a);
+    let status = a.status_code();
     Ok(template_page(
         &staff,
         &services,

@@ -13,7 +13,7 @@ use xinfang_messaging::OutboxWaker;
 use xinfang_platform::ApiError;
 
 use super::{
-    admin::{admin_or_page, errors_of, status_of},
+    admin::{admin_or_page, errors_of},
     client::{ok_or_message, Services},
     intake::{by_field, FieldError},
     nav::staff_ctx,
@@ -307,7 +307,15 @@ pub async fn publish(
             e
         })
         .collect();
-    Ok(page(&staff, &services, Some(&form), &errors, None, status_of(&a)).await)
+    Ok(page(
+        &staff,
+        &services,
+        Some(&form),
+        &errors,
+        None,
+        a.status_code(),
+    )
+    .await)
 }
 
 async fn page(

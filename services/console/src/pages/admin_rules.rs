@@ -16,7 +16,7 @@ use xinfang_messaging::OutboxWaker;
 use xinfang_platform::ApiError;
 
 use super::{
-    admin::{admin_or_page, errors_of, status_of, unit_choices},
+    admin::{admin_or_page, errors_of, unit_choices},
     clerk::{legal_channel_zh, LEGAL_CHANNELS},
     client::{ok_or_message, Services},
     intake::join_into,
@@ -336,7 +336,7 @@ pub async fn publish(
     if !above.contains_key("form") {
         above.insert("form".into(), "部分规则有误，请按各行提示修改".into());
     }
-    Ok(again(rows, &above, status_of(&a)))
+    Ok(again(rows, &above, a.status_code()))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -14,12 +14,12 @@ use xinfang_messaging::OutboxWaker;
 use xinfang_platform::ApiError;
 
 use super::{
-    client::Services,
+    client::{Services, Svc},
     intake::{by_field, Answer, FieldError},
     nav::{staff_ctx, ARCHIVE_ROLES},
     security::see_other,
     staff::{csrf_ok_for, display_name_of, field, form_pairs, Staff},
-    view::{error_page, render},
+    view::{download, error_page, render},
 };
 use crate::api::state::AppState;
 
@@ -45,21 +45,6 @@ macro_rules! archivist_or_page {
             "信访档案"
         )
     };
-}
-
-/// A transport failure as an answer (the pages treat every failure alike).
-fn answered(a: Result<Answer, reqwest::Error>) -> Answer {
-    a.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "notification unreachable");
-        Answer {
-            status: 502,
-            body: json!({ "code": "unreachable", "message": "通知送达服务暂时无法连接，请稍后重试（已填内容未丢失）" }),
-        }
-    })
-}
-
-fn status_of(a: &Answer) -> StatusCode {
-    StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_GATEWAY)
 }
 
 /// Errors by field (`fallback`: the error the service did not tie to a field).
@@ -139,20 +124,18 @@ pub async fn search(
         ));
     }
     query.insert("limit".into(), json!(200));
-    let a = answered(
-        services
-            .notification
-            .send(
-                reqwest::Method::POST,
-                "archive/search",
-                &staff.access_token,
-                &Value::Object(query),
-            )
-            .await,
-    );
+    let a = services
+        .post(
+            Svc::Notification,
+            "archive/search",
+            &staff.access_token,
+            None,
+            &Value::Object(query),
+        )
+        .await;
     if !a.ok() {
         let errors = errors_by_field(&a, "form");
-        return Ok(search_page(&staff, &typed, None, &errors, status_of(&a)));
+        return Ok(search_page(&staff, &typed, None, &errors, a.status_code()));
     }
     let mut items = a.body["items"].clone();
     let names: std::collections::HashMap<String, String> =
@@ -255,17 +238,22 @@ async fn package_page(
     typed: &Value,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let a = answered(
-        services
-            .notification
-            .get(&format!("archive/{case_id}"), &staff.access_token)
-            .await,
-    );
+    let a = services
+        .get(
+            Svc::Notification,
+            &format!("archive/{case_id}"),
+            Some(&staff.access_token),
+        )
+        .await;
     if a.status == 404 {
         return Ok(not_found());
     }
     if !a.ok() {
-        return Ok(error_page(status_of(&a), &a.message(), "/console/archive"));
+        return Ok(error_page(
+            a.status_code(),
+            &a.message(),
+            "/console/archive",
+        ));
     }
     let mut p = a.body;
     // Organs and people by name (单位名称、人员姓名), not by code or account id.
@@ -410,12 +398,9 @@ pub async fn act(
         )
         .await;
     }
-    let a = answered(
-        services
-            .notification
-            .send(reqwest::Method::POST, &path, &staff.access_token, &body)
-            .await,
-    );
+    let a = services
+        .post(Svc::Notification, &path, &staff.access_token, None, &body)
+        .await;
     if a.ok() {
         return Ok(see_other(&format!("/console/archive/{case_id}?done={action}")).finish());
     }
@@ -431,7 +416,7 @@ pub async fn act(
         None,
         &errors,
         &typed,
-        status_of(&a),
+        a.status_code(),
     )
     .await
 }
@@ -468,38 +453,12 @@ pub async fn file(
             &staff.access_token,
         )
         .await;
-    match answer {
-        Ok((200, content_type, bytes)) => {
-            let name = file_path.rsplit('/').next().unwrap_or("file");
-            Ok(HttpResponse::Ok()
-                .content_type(content_type)
-                .insert_header(("Cache-Control", "no-store"))
-                .insert_header((
-                    "Content-Disposition",
-                    format!("attachment; filename=\"{name}\""),
-                ))
-                .body(bytes))
-        }
-        Ok((status, _, bytes)) => {
-            let a = Answer {
-                status,
-                body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            };
-            Ok(error_page(
-                status_of(&a),
-                &a.message(),
-                &format!("/console/archive/{case_id}"),
-            ))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "notification unreachable");
-            Ok(error_page(
-                StatusCode::BAD_GATEWAY,
-                "通知送达服务暂时无法连接，请稍后重试",
-                &format!("/console/archive/{case_id}"),
-            ))
-        }
-    }
+    let name = file_path.rsplit('/').next().unwrap_or("file");
+    Ok(download(
+        answer,
+        name,
+        &format!("/console/archive/{case_id}"),
+    ))
 }
 
 #[cfg(test)]

@@ -44,6 +44,12 @@ pub fn join_into(map: &mut std::collections::BTreeMap<String, String>, field: &s
 }
 
 impl Answer {
+    /// The answer's status for the page that shows it (a status that is none: 502).
+    pub fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::from_u16(self.status)
+            .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY)
+    }
+
     /// The field errors named in the shared error shape (`details.field` / `details.errors`).
     pub fn field_errors(&self) -> Vec<FieldError> {
         let details = &self.body["details"];

@@ -20,7 +20,7 @@ use super::{
     nav::staff_ctx,
     security::see_other,
     staff::{csrf_ok_for, field, form_pairs, Staff},
-    view::{error_page, render},
+    view::{download, error_page, render},
 };
 use crate::api::state::AppState;
 
@@ -238,7 +238,7 @@ pub async fn act(
                                 message: a.message(),
                             });
                         }
-                        again(e, status_of(&a))
+                        again(e, a.status_code())
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "notification unreachable");
@@ -265,10 +265,6 @@ pub async fn act(
         status,
     )
     .await
-}
-
-fn status_of(a: &Answer) -> StatusCode {
-    StatusCode::from_u16(a.status).unwrap_or(StatusCode::BAD_GATEWAY)
 }
 
 /// The page, with the errors of the delivery `target` beside its form and what was typed kept.
@@ -387,7 +383,14 @@ pub async fn batch(
     services: Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = clerk_or_page!(req, pool, waker, state);
-    Ok(pdf(&services, &staff, "deliveries/letters.pdf").await)
+    let today = xinfang_platform::time::today_in_china();
+    Ok(pdf(
+        &services,
+        &staff,
+        "deliveries/letters.pdf",
+        &format!("letters-{today}.pdf"),
+    )
+    .await)
 }
 
 /// `GET /console/post/{id}/letter.pdf`: one letter.
@@ -407,37 +410,21 @@ pub async fn letter(
             "/console/post",
         ));
     };
-    Ok(pdf(&services, &staff, &format!("deliveries/{id}/letter.pdf")).await)
+    Ok(pdf(
+        &services,
+        &staff,
+        &format!("deliveries/{id}/letter.pdf"),
+        &format!("letter-{id}.pdf"),
+    )
+    .await)
 }
 
-async fn pdf(services: &Services, staff: &Staff, path: &str) -> HttpResponse {
-    match services
+async fn pdf(services: &Services, staff: &Staff, path: &str, filename: &str) -> HttpResponse {
+    let answer = services
         .notification
         .get_bytes(path, &staff.access_token)
-        .await
-    {
-        Ok((200, _, bytes)) => {
-            let mut res = HttpResponse::Ok();
-            res.content_type("application/pdf")
-                .insert_header(("Cache-Control", "no-store"));
-            res.body(bytes)
-        }
-        Ok((status, _, bytes)) => {
-            let a = Answer {
-                status,
-                body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            };
-            error_page(status_of(&a), &a.message(), "/console/post")
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "notification unreachable");
-            error_page(
-                StatusCode::BAD_GATEWAY,
-                "通知送达服务暂时无法连接，请稍后重试",
-                "/console/post",
-            )
-        }
-    }
+        .await;
+    download(answer, filename, "/console/post")
 }
 
 #[cfg(test)]

@@ -185,6 +185,44 @@ pub fn render<S: Serialize>(
 }
 
 /// A page that says what went wrong (出错页面).
+/// A file a service answered (a PDF, an archive file), passed on to the browser as a download;
+/// the service's refusal or a transport failure as the Chinese error page, with a way `back`.
+pub fn download(
+    answered: Result<(u16, String, web::Bytes), reqwest::Error>,
+    filename: &str,
+    back: &str,
+) -> HttpResponse {
+    match answered {
+        Ok((200, content_type, bytes)) => HttpResponse::Ok()
+            .content_type(if content_type.is_empty() {
+                "application/octet-stream".to_string()
+            } else {
+                content_type
+            })
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{filename}\""),
+            ))
+            .body(bytes),
+        Ok((status, _, bytes)) => {
+            let a = super::intake::Answer {
+                status,
+                body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+            };
+            error_page(a.status_code(), &a.message(), back)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "service unreachable");
+            error_page(
+                actix_web::http::StatusCode::BAD_GATEWAY,
+                "业务服务暂时无法连接，请稍后重试",
+                back,
+            )
+        }
+    }
+}
+
 pub fn error_page(status: actix_web::http::StatusCode, message: &str, back: &str) -> HttpResponse {
     render(
         status,
