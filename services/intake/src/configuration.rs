@@ -46,7 +46,10 @@ pub struct IntakeOptions {
 /// `intake.registration`: the writers of group registration ([`crate::workers::registrar`]).
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegistrationSettings {
-    /// Writer tasks (each one database connection while it writes).
+    /// Writer tasks (each one database connection while it writes). One by default: every batch
+    /// holds the year's counter from its numbers to its commit, so a second writer mostly waits for
+    /// the first (docs/performance.md, 2026-12-02); a second one only helps when a batch waits on
+    /// something else, such as an `Idempotency-Key` another transaction holds.
     #[serde(default = "default_writers")]
     pub writers: usize,
     /// Most registrations written and numbered in one transaction.
@@ -64,7 +67,7 @@ impl Default for RegistrationSettings {
 }
 
 fn default_writers() -> usize {
-    2
+    1
 }
 fn default_registration_batch() -> usize {
     32

@@ -16,6 +16,8 @@
 //! - `BENCH_PG`: `postgres://postgres@127.0.0.1:5432` (the databases are `xinfang_<service>`, or
 //!   `BENCH_DB_PREFIX`<service>).
 //! - `BENCH_PID_DIR`: where the services' pid files are (default `deploy/local/run`).
+//! - `BENCH_WARM_UP`: petitions registered first and not measured (default 1000); then, if
+//!   PostgreSQL's autovacuum is off, `ANALYZE` on every service database in its stead.
 //!
 //! Databases need not be fresh: the effects are counted from what exists at the start.
 
@@ -172,6 +174,83 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// The service databases (for `ANALYZE` after the warm-up).
+const SERVICES: [&str; 6] = [
+    "intake",
+    "mediation",
+    "administrative-review",
+    "supervision",
+    "notification",
+    "console",
+];
+
+/// What the registrations are sent with.
+struct Load {
+    client: reqwest::Client,
+    urls: Vec<String>,
+    token: String,
+    fields: Arc<Vec<String>>,
+    units: Arc<Vec<String>>,
+    connections: usize,
+}
+
+impl Load {
+    /// Register `count` petitions (seeds from `seed0`), `connections` in flight; how many were not
+    /// answered 201.
+    async fn register(&self, seed0: u64, count: usize) -> anyhow::Result<usize> {
+        let sem = Arc::new(Semaphore::new(self.connections));
+        let mut tasks = Vec::with_capacity(count);
+        for i in 0..count {
+            let permit = sem.clone().acquire_owned().await?;
+            let (client, url, token) = (
+                self.client.clone(),
+                self.urls[i % self.urls.len()].clone(),
+                self.token.clone(),
+            );
+            let (fields, units) = (self.fields.clone(), self.units.clone());
+            tasks.push(tokio::spawn(async move {
+                let r = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body(seed0.wrapping_add(i as u64), &fields, &units))
+                    .send()
+                    .await;
+                drop(permit);
+                r.map(|r| r.status().as_u16()).unwrap_or(0)
+            }));
+        }
+        let mut refused = 0;
+        for task in tasks {
+            if task.await? != 201 {
+                refused += 1;
+            }
+        }
+        Ok(refused)
+    }
+}
+
+/// Wait until `want` petitions more than `baseline` have every downstream effect.
+async fn wait_for_effects(pools: &[PgPool], baseline: &[i64], want: i64) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let now = counts(pools).await;
+        let done = now
+            .iter()
+            .zip(baseline)
+            .map(|(n, b)| n - b)
+            .min()
+            .unwrap_or(0);
+        if done >= want {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {done} of {want} petitions have all their effects after 600 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let count: usize = std::env::args()
@@ -217,59 +296,59 @@ async fn main() -> anyhow::Result<()> {
         procs.keys().cloned().collect::<Vec<_>>().join(", ")
     );
 
+    let seed0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let load = Load {
+        client: client.clone(),
+        urls: urls.clone(),
+        token: token.clone(),
+        fields: fields.clone(),
+        units: units.clone(),
+        connections,
+    };
+
+    // Warm-up (not measured): the databases hold some petitions, and their statistics say so.
+    // Autovacuum's ANALYZE does that in a deployment; where it is off (as on the development
+    // machines), the benchmark runs ANALYZE itself, or every prepared statement would keep the
+    // plan it was given when its tables were empty (sequential scans that grow with the tables).
+    let warm_up: usize = env_or("BENCH_WARM_UP", "1000").parse()?;
+    if warm_up > 0 {
+        let baseline = counts(&pools).await;
+        let refused = load.register(seed0.wrapping_add(1 << 40), warm_up).await?;
+        wait_for_effects(&pools, &baseline, (warm_up - refused) as i64).await?;
+        let autovacuum: String = sqlx::query_scalar("SHOW autovacuum")
+            .fetch_one(&intake_pool)
+            .await?;
+        if autovacuum == "off" {
+            for svc in SERVICES {
+                let pool =
+                    PgPool::connect(&format!("{pg}/{prefix}{}", svc.replace('-', "_"))).await?;
+                sqlx::query("ANALYZE").execute(&pool).await?;
+                pool.close().await;
+            }
+        }
+        println!(
+            "warm-up: {warm_up} petitions (not measured); autovacuum {autovacuum}{}",
+            if autovacuum == "off" {
+                ", so ANALYZE was run on every service database in its stead"
+            } else {
+                ""
+            }
+        );
+    }
+
     // Throughput: `count` registrations, `connections` in flight, until every effect exists.
     let baseline = counts(&pools).await;
     let cpu_before = sample(&procs);
     let machine_before = machine();
     let self_before = ticks(std::process::id()).unwrap_or(0);
-    let sem = Arc::new(Semaphore::new(connections));
-    let seed0 = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1);
     let t = Instant::now();
-    let mut tasks = Vec::with_capacity(count);
-    for i in 0..count {
-        let permit = sem.clone().acquire_owned().await?;
-        let (client, url, token) = (client.clone(), urls[i % urls.len()].clone(), token.clone());
-        let (fields, units) = (fields.clone(), units.clone());
-        tasks.push(tokio::spawn(async move {
-            let r = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&body(seed0.wrapping_add(i as u64), &fields, &units))
-                .send()
-                .await;
-            drop(permit);
-            r.map(|r| r.status().as_u16()).unwrap_or(0)
-        }));
-    }
-    let mut refused = 0;
-    for task in tasks {
-        if task.await? != 201 {
-            refused += 1;
-        }
-    }
+    let refused = load.register(seed0, count).await?;
     let http = t.elapsed();
     let want = (count - refused) as i64;
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let now = counts(&pools).await;
-        let done = now
-            .iter()
-            .zip(&baseline)
-            .map(|(n, b)| n - b)
-            .min()
-            .unwrap_or(0);
-        if done >= want {
-            break;
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "only {done} of {want} petitions have all their effects after 600 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_effects(&pools, &baseline, want).await?;
     let all = t.elapsed();
     let cpu_after = sample(&processes());
     let machine_after = machine();

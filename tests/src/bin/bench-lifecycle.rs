@@ -9,6 +9,9 @@
 //! soon as the timer worker looks.
 //!
 //! Run: `cargo run --release -p xinfang-e2e --bin bench-lifecycle [-- COUNT]`
+//!
+//! The claims name one of 60 respondent units (60 field-and-respondent scopes for repeat
+//! detection, as a county's claims spread); `BENCH_ONE_SCOPE=1` puts them all in one scope.
 
 // A benchmark: it reports its figures on stdout.
 #![allow(clippy::print_stdout)]
@@ -22,7 +25,7 @@ use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use xinfang_e2e::{Hooks, Platform};
 use xinfang_platform::{time::today_in_china, Role};
-use xinfang_test_support::{clerk_token, token, TestEnv};
+use xinfang_test_support::{clerk_token, directory::department, token, TestEnv};
 
 const UNIT: &str = "140423-RSJ";
 
@@ -63,6 +66,8 @@ fn summary(seed: u64) -> String {
 struct Urls {
     intake: String,
     review: String,
+    /// `BENCH_ONE_SCOPE=1`: every claim in one scope (the worst case of repeat detection).
+    one_scope: bool,
 }
 
 /// One lifecycle over HTTP: registration to delivery (finality follows from the timers).
@@ -97,12 +102,19 @@ async fn lifecycle(
         token("h@rsj", UNIT, &[Role::Handler]),
         token("head@rsj", UNIT, &[Role::UnitHead]),
     );
+    let mut body = json!({ "channel": "visit", "summary": summary(seed), "category": "claim",
+                           "field": "labour_social_security", "petitioners": [{ "name": "张三" }] });
+    if !urls.one_scope {
+        // One of 60 respondent units: 60 field-and-respondent scopes, so that repeat detection
+        // compares each claim with the earlier ones of its own scope, as in bench-e2e.
+        let h = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        body["respondent_unit"] = format!("140423-U{:02}", h % 60).into();
+    }
     let reg = post(
         &client,
         format!("{}/api/v1/petitions", urls.intake),
         &clerk,
-        json!({ "channel": "visit", "summary": summary(seed), "category": "claim",
-                "field": "labour_social_security", "petitioners": [{ "name": "张三" }] }),
+        body,
     )
     .await?;
     lap(0, &mut t);
@@ -257,9 +269,14 @@ async fn main() -> anyhow::Result<()> {
     )
     .await
     .or_else(|e| if e.to_string().starts_with("409") { Ok(Value::Null) } else { Err(e) })?;
+    let units: Vec<_> = (0..60)
+        .map(|i| department(&format!("140423-U{i:02}"), &format!("测试部门{i:02}")))
+        .collect();
+    p.add_units(&units).await;
     let urls = Arc::new(Urls {
         intake: p.intake.app.address.clone(),
         review: p.review.app.address.clone(),
+        one_scope: std::env::var_os("BENCH_ONE_SCOPE").is_some(),
     });
 
     let warm_up = 200;

@@ -30,7 +30,7 @@ pub async fn set_facts_many(
     sqlx::query(
         "UPDATE cases c SET category = t.category, upstream_reference = t.upstream
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, category, upstream)
-         WHERE c.case_id = t.id",
+         WHERE c.case_id = t.id AND c.case_id = ANY($1)",
     )
     .bind(events.iter().map(|e| e.petition_id).collect::<Vec<_>>())
     .bind(

@@ -6,6 +6,38 @@ use uuid::Uuid;
 
 use crate::domain::{petition::format_case_number, IntakeError};
 
+/// Reserve the next `count` numbers of the year's counter for petitions about to be written in this
+/// transaction (so that they are written with their numbers, not rewritten afterwards). The
+/// counter's row lock is held from here to the commit: if the petitions are not all written, the
+/// caller must roll back (to a savepoint taken before this call, or the whole transaction) so that
+/// no number is lost. Returns the numbers in order.
+#[tracing::instrument(skip_all, fields(petitions = count))]
+pub async fn reserve(
+    conn: &mut PgConnection,
+    division: &str,
+    year: i32,
+    count: usize,
+) -> Result<Vec<String>, IntakeError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let count = count as i64;
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO case_number_counters (division_code, year, last_value) VALUES ($1, $2, $3)
+         ON CONFLICT (division_code, year) DO UPDATE SET last_value = case_number_counters.last_value + $3
+         RETURNING last_value",
+    )
+    .bind(division)
+    .bind(year)
+    .bind(count)
+    .fetch_one(&mut *conn)
+    .await?;
+    let first = last - count + 1;
+    Ok((0..count)
+        .map(|i| format_case_number(division, year, first + i))
+        .collect())
+}
+
 /// Number the petitions `ids`, written in this transaction under placeholders, in order: one
 /// statement moves the year's counter by their count and writes each number into its petition.
 /// Returns the numbers, in the order of `ids`. The counter's row lock is held from here to the

@@ -131,16 +131,32 @@ struct AttachmentRow<'a> {
     attachment: &'a Attachment,
 }
 
-/// Insert the petitions (under the placeholder number `pending:<id>` until [`super::numbering`]
-/// numbers them), their petitioners, attachments, repeat candidates and content signatures with
-/// one statement for all of `items` (data-modifying CTEs, one array per column).
+/// Insert the petitions, their petitioners, attachments, repeat candidates and content signatures
+/// with one statement for all of `items` (data-modifying CTEs, one array per column).
+///
+/// `numbers`: the case numbers already reserved for them ([`super::numbering::reserve`]), in the
+/// order of `items`; `None` writes them under the placeholder `pending:<id>` until
+/// [`super::numbering::number`] numbers them (which rewrites every row: the case number is
+/// indexed, so that update is never HOT).
 #[tracing::instrument(skip_all, fields(registrations = items.len()))]
 pub async fn insert(
     conn: &mut PgConnection,
     division_code: &str,
     key_version: i16,
     items: &[(&Registration, &RegistrationRows)],
+    numbers: Option<&[String]>,
 ) -> Result<(), sqlx::Error> {
+    let numbers: Vec<Option<&str>> = match numbers {
+        Some(n) if n.len() == items.len() => n.iter().map(|n| Some(n.as_str())).collect(),
+        Some(n) => {
+            return Err(sqlx::Error::Protocol(format!(
+                "{} case numbers for {} petitions",
+                n.len(),
+                items.len()
+            )))
+        }
+        None => vec![None; items.len()],
+    };
     let ids: Vec<Uuid> = items.iter().map(|(g, _)| g.id).collect();
     let petitions: Vec<&NewPetition> = items.iter().map(|(g, _)| &g.petition).collect();
     // Token lists differ in length, so each goes as an array literal (only integers).
@@ -180,17 +196,17 @@ pub async fn insert(
                                     registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
                                     facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
                                     upstream_reference, upstream_organ, upstream_due_on, search_tokens)
-             SELECT t.id, 'pending:' || t.id, t.qch, t.channel, t.received_on, t.registered_at, t.unit,
+             SELECT t.id, coalesce(t.num, 'pending:' || t.id), t.qch, t.channel, t.received_on, t.registered_at, t.unit,
                     t.by_user, $9, t.summary, t.pcount, t.anonymous, t.contactable, 'registered', t.correlation_id,
                     t.facts, t.requests, t.category, t.field, t.subfield, t.township, t.village, t.respondent, t.group_visit, t.visit_id,
                     t.up_ref, t.up_organ, t.up_due, t.tokens::int4[]
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::timestamptz[], $6::text[], $7::text[],
                          $8::text[], $10::int4[], $11::bool[], $12::bool[], $13::uuid[], $14::text[], $15::text[],
                          $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bool[],
-                         $23::uuid[], $24::text[], $25::text[], $26::date[], $27::text[], $28::text[])
+                         $23::uuid[], $24::text[], $25::text[], $26::date[], $27::text[], $28::text[], $53::text[])
                   AS t(id, qch, channel, received_on, registered_at, unit, by_user, summary, pcount, anonymous,
                        contactable, correlation_id, facts, requests, category, field, subfield, township, village,
-                       respondent, group_visit, visit_id, up_ref, up_organ, up_due, tokens, scope)),
+                       respondent, group_visit, visit_id, up_ref, up_organ, up_due, tokens, scope, num)),
          pe AS (
              INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
                                       phone_enc, phone_bidx, phone_mask, address_enc)
@@ -261,6 +277,7 @@ pub async fn insert(
     .bind(candidates.iter().map(|(_, c)| c.petition_id).collect::<Vec<_>>())
     .bind(candidates.iter().map(|(_, c)| c.score).collect::<Vec<_>>())
     .bind(candidates.iter().map(|(_, c)| c.reasons.join(",")).collect::<Vec<_>>())
+    .bind(&numbers)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -4,12 +4,15 @@
 //! Case numbers have no gaps, so the per-year counter must be taken in the transaction that writes
 //! the petition, and held until it commits: written one by one, registrations queue on that lock
 //! and each waits for the previous one's commit. The registrar's writers instead take whatever
-//! registrations are waiting (up to `intake.registration.batch_size`), write each under a
-//! savepoint (one refused registration does not take the others with it), number them all with one
-//! statement, enqueue their events (built with their numbers) with one statement and commit once.
-//! Every caller gets its answer only after that commit: a 201 always means written, numbered and
-//! committed; if the commit fails, every registration of the batch is answered with the error and
-//! none of them exists.
+//! registrations are waiting (up to `intake.registration.batch_size`), check each under a
+//! savepoint (its `Idempotency-Key`, its walk-in visit: one refused registration does not take the
+//! others with it), reserve the numbers of those that passed with one statement, write them all
+//! with their numbers with one statement per table, enqueue their events (built with their
+//! numbers) with one statement and commit once. If the group write fails, the batch is written
+//! again one by one under placeholders and numbered afterwards, so that the failure falls on the
+//! registration that caused it. Every caller gets its answer only after that commit: a 201 always
+//! means written, numbered and committed; if the commit fails, every registration of the batch is
+//! answered with the error and none of them exists.
 //!
 //! The handler does everything that needs no lock before it queues (validation, blind indexes,
 //! the repeat-candidate lookup), so the writers only write; the batch's audit rows are written
@@ -225,25 +228,17 @@ async fn write_one(
     context: &RegistrarContext,
     job: &Job,
 ) -> Result<Result<Pending, Written>, ApiError> {
-    if let (Some(key), Some(hash)) = (&job.key, &job.request_hash) {
-        if let idempotency::Begin::Replay { status, body } =
-            idempotency::begin(uow.conn(), &job.actor, key, hash).await?
-        {
-            return Ok(Err(Written::Replay { status, body }));
-        }
+    if let Some(replay) = claim(uow.conn(), job).await? {
+        return Ok(Err(replay));
     }
     let registration = &job.registration;
-    if let Some(visit_id) = registration.visit_id {
-        petitions::claim_visit(uow.conn(), &job.actor, visit_id, registration.id)
-            .await
-            .map_err(ApiError::from)?;
-    }
     let pending = pending_of(context, job).map_err(ApiError::from)?;
     petitions::insert(
         uow.conn(),
         &context.division_code,
         context.vault.key_version(),
         &[(registration, &pending.rows)],
+        None,
     )
     .await?;
     contact_details::insert(
@@ -256,47 +251,158 @@ async fn write_one(
     Ok(Ok(pending))
 }
 
-/// Write several registrations that need no check in the transaction (no `Idempotency-Key`, no
-/// walk-in visit) with one statement for all their rows. `Err` when any of it fails: the caller
-/// rolls back to its savepoint and writes them one by one, so that a failure falls on the
-/// registration that caused it.
-#[tracing::instrument(skip_all, fields(registrations = jobs.len()))]
-async fn write_many(
-    conn: &mut PgConnection,
+/// Write, number and commit a batch; `Err` when nothing of it was committed.
+///
+/// The usual path ([`write_numbered`]) reserves the batch's numbers and writes every registration
+/// with its number in one statement. If that statement fails (a registration the validation let
+/// through but the database refuses), the transaction is rolled back and the batch is written
+/// again by [`write_one_by_one`], which finds the registration at fault and numbers the others
+/// afterwards.
+async fn write_all(
+    pool: &PgPool,
     context: &RegistrarContext,
-    jobs: &[&Job],
-) -> Result<Vec<(Pending, AuditEntry)>, ApiError> {
-    let pending = jobs
-        .iter()
-        .map(|job| pending_of(context, job))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::from)?;
-    let items: Vec<(&Registration, &RegistrationRows)> = jobs
-        .iter()
-        .zip(&pending)
-        .map(|(job, p)| (&job.registration, &p.rows))
-        .collect();
-    petitions::insert(
-        conn,
-        &context.division_code,
-        context.vault.key_version(),
-        &items,
-    )
-    .await?;
-    let details: Vec<_> = items
-        .iter()
-        .map(|(g, r)| (g.id, &r.contact_details[..]))
-        .collect();
-    contact_details::insert(conn, context.vault.key_version(), &details).await?;
-    Ok(pending
-        .into_iter()
-        .zip(jobs)
-        .map(|(p, job)| (p, audit_of(job)))
-        .collect())
+    jobs: &[Job],
+) -> Result<Vec<Outcome>, ApiError> {
+    let mut tx = pool.begin().await?;
+    match write_numbered(&mut tx, context, jobs).await? {
+        Some(outcomes) => {
+            tx.commit().await?;
+            Ok(outcomes)
+        }
+        None => {
+            tx.rollback().await?;
+            write_one_by_one(pool, context, jobs).await
+        }
+    }
 }
 
-/// Write, number and commit a batch; `Err` when nothing of it was committed.
-async fn write_all(
+/// The checks a registration needs inside the transaction: its `Idempotency-Key` claim and the
+/// walk-in visit it resolves. `Some` when the key was used before (its first answer).
+async fn claim(conn: &mut PgConnection, job: &Job) -> Result<Option<Written>, ApiError> {
+    if let (Some(key), Some(hash)) = (&job.key, &job.request_hash) {
+        if let idempotency::Begin::Replay { status, body } =
+            idempotency::begin(&mut *conn, &job.actor, key, hash).await?
+        {
+            return Ok(Some(Written::Replay { status, body }));
+        }
+    }
+    if let Some(visit_id) = job.registration.visit_id {
+        petitions::claim_visit(&mut *conn, &job.actor, visit_id, job.registration.id)
+            .await
+            .map_err(ApiError::from)?;
+    }
+    Ok(None)
+}
+
+/// The usual path (先编号后写入): each registration's checks under its own savepoint; then, for
+/// those that passed, their audit rows (the audit chains' locks, taken before the counter's as in
+/// [`write_one_by_one`]), the year's next numbers, and every row of every registration with its
+/// number in one statement per table; then their events and stored answers. Nothing is written
+/// twice: the petitions are inserted already numbered.
+///
+/// `Ok(None)` when the group write failed: the caller rolls the transaction back (undoing the
+/// numbers with it) and writes the batch one by one.
+#[tracing::instrument(skip_all, fields(registrations = jobs.len()))]
+async fn write_numbered(
+    tx: &mut PgConnection,
+    context: &RegistrarContext,
+    jobs: &[Job],
+) -> Result<Option<Vec<Outcome>>, ApiError> {
+    let alone = jobs.len() == 1;
+    let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
+    for (i, job) in jobs.iter().enumerate() {
+        if job.key.is_none() && job.registration.visit_id.is_none() {
+            continue;
+        }
+        if !alone {
+            savepoint(tx, "SAVEPOINT claim").await?;
+        }
+        match claim(tx, job).await {
+            Ok(replay) => {
+                if !alone {
+                    savepoint(tx, "RELEASE SAVEPOINT claim").await?;
+                }
+                outcomes[i] = replay.map(Outcome::Replayed);
+            }
+            Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
+            Err(e) => {
+                if !alone {
+                    savepoint(tx, "ROLLBACK TO SAVEPOINT claim").await?;
+                }
+                outcomes[i] = Some(Outcome::Refused(e));
+            }
+        }
+    }
+    let mut ready: Vec<(usize, Pending)> = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        match pending_of(context, job) {
+            Ok(pending) => ready.push((i, pending)),
+            Err(e) => outcomes[i] = Some(Outcome::Refused(ApiError::from(e))),
+        }
+    }
+    if !ready.is_empty() {
+        let entries: Vec<AuditEntry> = ready.iter().map(|(i, _)| audit_of(&jobs[*i])).collect();
+        audit::record_many(&mut *tx, &entries).await?;
+        let year = today_in_china().year();
+        let numbers = numbering::reserve(&mut *tx, &context.division_code, year, ready.len())
+            .await
+            .map_err(ApiError::from)?;
+        for ((_, pending), number) in ready.iter_mut().zip(&numbers) {
+            pending.registered.case_number = number.clone();
+        }
+        let items: Vec<(&Registration, &RegistrationRows)> = ready
+            .iter()
+            .map(|(i, p)| (&jobs[*i].registration, &p.rows))
+            .collect();
+        let written = match petitions::insert(
+            &mut *tx,
+            &context.division_code,
+            context.vault.key_version(),
+            &items,
+            Some(&numbers),
+        )
+        .await
+        {
+            Ok(()) => {
+                let details: Vec<_> = items
+                    .iter()
+                    .map(|(g, r)| (g.id, &r.contact_details[..]))
+                    .collect();
+                contact_details::insert(&mut *tx, context.vault.key_version(), &details).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            let e = ApiError::from(e);
+            if e.status == StatusCode::SERVICE_UNAVAILABLE {
+                return Err(e);
+            }
+            tracing::info!(error = %e, registrations = ready.len(), "group write failed; writing one by one");
+            return Ok(None);
+        }
+        let written: Vec<(&Job, &Pending)> = ready.iter().map(|(i, p)| (&jobs[*i], p)).collect();
+        enqueue_registered(tx, context, &written).await?;
+        for (job, pending) in &written {
+            remember_answer(tx, job, &pending.registered).await?;
+        }
+        for (i, pending) in ready {
+            outcomes[i] = Some(Outcome::Written(pending));
+        }
+    }
+    outcomes
+        .into_iter()
+        .map(|s| s.ok_or_else(|| ApiError::internal("a registration without an outcome")))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The careful path: each registration written under its placeholder number and its own
+/// savepoint, so that a failure falls only on the registration that caused it; the written ones
+/// numbered afterwards ([`numbering::number`]).
+async fn write_one_by_one(
     pool: &PgPool,
     context: &RegistrarContext,
     jobs: &[Job],
@@ -307,38 +413,10 @@ async fn write_all(
     // refused registration are dropped with its savepoint.
     let mut audit_rows = Vec::new();
 
-    // Registrations that need no check inside the transaction (no Idempotency-Key, no walk-in
-    // visit) are written together, one statement per table; if that fails they are written one by
-    // one below, so that a failure falls only on the registration that caused it.
-    let simple: Vec<usize> = (0..jobs.len())
-        .filter(|&i| jobs[i].key.is_none() && jobs[i].registration.visit_id.is_none())
-        .collect();
-    if simple.len() >= 2 {
-        savepoint(&mut tx, "SAVEPOINT registrations").await?;
-        let group: Vec<&Job> = simple.iter().map(|&i| &jobs[i]).collect();
-        match write_many(&mut tx, context, &group).await {
-            Ok(written) => {
-                savepoint(&mut tx, "RELEASE SAVEPOINT registrations").await?;
-                for (&i, (pending, entry)) in simple.iter().zip(written) {
-                    audit_rows.push(entry);
-                    slots[i] = Some(Outcome::Written(pending));
-                }
-            }
-            Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
-            Err(e) => {
-                tracing::info!(error = %e, registrations = simple.len(), "group write failed; writing one by one");
-                savepoint(&mut tx, "ROLLBACK TO SAVEPOINT registrations").await?;
-            }
-        }
-    }
-
     // A registration alone in its batch needs no savepoint: if it is refused, the whole
     // transaction is rolled back (two round trips fewer, which is the usual case at low load).
     let alone = jobs.len() == 1;
     for (i, job) in jobs.iter().enumerate() {
-        if slots[i].is_some() {
-            continue;
-        }
         if !alone {
             savepoint(&mut tx, "SAVEPOINT registration").await?;
         }
@@ -413,6 +491,17 @@ async fn number_and_enqueue(
     for ((_, pending), number) in written.iter_mut().zip(numbers) {
         pending.registered.case_number = number;
     }
+    let written: Vec<(&Job, &Pending)> = written.iter().map(|(j, p)| (*j, &**p)).collect();
+    enqueue_registered(tx, context, &written).await
+}
+
+/// Enqueue the events of numbered registrations, built with their numbers, with one statement: an
+/// event never carries a placeholder.
+async fn enqueue_registered(
+    tx: &mut PgConnection,
+    context: &RegistrarContext,
+    written: &[(&Job, &Pending)],
+) -> Result<(), ApiError> {
     let envelopes: Vec<Envelope> = written
         .iter()
         .map(|(job, pending)| {

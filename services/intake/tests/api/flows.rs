@@ -1039,3 +1039,69 @@ async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
     let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
     assert_eq!(audit.first_break, None);
 }
+
+#[tokio::test]
+async fn keyed_and_plain_registrations_arriving_together_are_numbered_once_and_replay_their_answers(
+) {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let pool = app.service.pool.clone();
+    // Hold the first insert so that the others queue up and are written in batches that mix
+    // registrations with an Idempotency-Key (checked one by one) and without (no check).
+    count_and_refuse_petition_inserts(&pool, "（无）").await;
+    let send = |i: u32| {
+        let app = app.clone();
+        async move {
+            let body = claim(
+                &format!("第{i}件 工资被拖欠"),
+                &id_number(500 + i),
+                "13800000003",
+            );
+            let key = i.is_multiple_of(2).then(|| format!("key-{i}"));
+            let r = app.register_as(&clerk_token(), body, key.as_deref()).await;
+            let status = r.status().as_u16();
+            (i, status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let tasks: Vec<_> = (0..30u32).map(|i| tokio::spawn(send(i))).collect();
+    let mut first: Vec<(u32, u16, Value)> = Vec::new();
+    for t in tasks {
+        first.push(t.await.unwrap());
+    }
+    assert!(first.iter().all(|(_, s, _)| *s == 201), "{first:?}");
+    let mut numbers: Vec<String> = first
+        .iter()
+        .map(|(_, _, b)| b["case_number"].as_str().unwrap().to_string())
+        .collect();
+    numbers.sort();
+    let year = numbers[0].split('-').nth(1).unwrap().to_string();
+    let expected: Vec<String> = (1..=30).map(|n| format!("140423-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected, "30 numbers without gaps or duplicates");
+    // Sent again, the keyed ones answer what they answered first; nothing new is written.
+    for (i, _, answer) in first.iter().filter(|(i, _, _)| i.is_multiple_of(2)) {
+        let (_, status, again) = send(*i).await;
+        assert_eq!(status, 201);
+        assert_eq!(&again, answer, "registration {i} replayed");
+    }
+    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM petitions),
+                (SELECT count(*) FROM petitions WHERE case_number LIKE 'pending:%'),
+                (SELECT count(*) FROM outbox WHERE envelope->>'event_type' = 'petition.registered'),
+                (SELECT count(*) FROM idempotency_keys WHERE status_code = 201)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(counts, (30, 0, 30, 15));
+    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM petitions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        transactions < 30,
+        "{transactions} transactions: no batch formed"
+    );
+    // Each petition was inserted once, already numbered (no placeholder rewritten).
+    assert_eq!(insert_attempts(&pool).await, 30);
+    let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
+    assert_eq!(audit.first_break, None);
+}
