@@ -283,3 +283,31 @@ pub fn petition_received_on(summary: &str, received_on: &str) -> Value {
     p["received_on"] = serde_json::json!(received_on);
     p
 }
+
+/// Benchmarks only: autovacuum's `ANALYZE`, on a PostgreSQL server where autovacuum is off (as on
+/// the development machines). Every `every`, each database is analysed, so that the planner's
+/// statistics follow the tables as a benchmark grows them from nothing, as they follow the tables
+/// of a running deployment. Without it every prepared statement keeps the plan it got while its
+/// tables were nearly empty (sequential scans that grow with the run): a benchmark would then
+/// measure a server that never analyses, not the platform. `None` when autovacuum is on.
+pub async fn stand_in_for_autovacuum(
+    pools: Vec<sqlx::PgPool>,
+    every: Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let first = pools.first()?;
+    let autovacuum: String = sqlx::query_scalar("SHOW autovacuum")
+        .fetch_one(first)
+        .await
+        .ok()?;
+    if autovacuum != "off" {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            for pool in &pools {
+                let _ = sqlx::query("ANALYZE").execute(pool).await;
+            }
+        }
+    }))
+}

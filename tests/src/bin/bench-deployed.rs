@@ -17,7 +17,8 @@
 //!   `BENCH_DB_PREFIX`<service>).
 //! - `BENCH_PID_DIR`: where the services' pid files are (default `deploy/local/run`).
 //! - `BENCH_WARM_UP`: petitions registered first and not measured (default 1000); then, if
-//!   PostgreSQL's autovacuum is off, `ANALYZE` on every service database in its stead.
+//!   PostgreSQL's autovacuum is off, `ANALYZE` on every service database in its stead, and again
+//!   every 10 s while the benchmark runs.
 //!
 //! Databases need not be fresh: the effects are counted from what exists at the start.
 
@@ -33,6 +34,7 @@ use std::{
 
 use sqlx::PgPool;
 use tokio::sync::Semaphore;
+use xinfang_e2e::stand_in_for_autovacuum;
 use xinfang_test_support::clerk_token;
 
 fn env_or(name: &str, default: &str) -> String {
@@ -174,7 +176,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// The service databases (for `ANALYZE` after the warm-up).
+/// The service databases (for `ANALYZE` where autovacuum is off).
 const SERVICES: [&str; 6] = [
     "intake",
     "mediation",
@@ -314,6 +316,11 @@ async fn main() -> anyhow::Result<()> {
     // machines), the benchmark runs ANALYZE itself, or every prepared statement would keep the
     // plan it was given when its tables were empty (sequential scans that grow with the tables).
     let warm_up: usize = env_or("BENCH_WARM_UP", "1000").parse()?;
+    let mut service_pools = Vec::new();
+    for svc in SERVICES {
+        service_pools
+            .push(PgPool::connect(&format!("{pg}/{prefix}{}", svc.replace('-', "_"))).await?);
+    }
     if warm_up > 0 {
         let baseline = counts(&pools).await;
         let refused = load.register(seed0.wrapping_add(1 << 40), warm_up).await?;
@@ -322,22 +329,20 @@ async fn main() -> anyhow::Result<()> {
             .fetch_one(&intake_pool)
             .await?;
         if autovacuum == "off" {
-            for svc in SERVICES {
-                let pool =
-                    PgPool::connect(&format!("{pg}/{prefix}{}", svc.replace('-', "_"))).await?;
-                sqlx::query("ANALYZE").execute(&pool).await?;
-                pool.close().await;
+            for pool in &service_pools {
+                sqlx::query("ANALYZE").execute(pool).await?;
             }
         }
         println!(
             "warm-up: {warm_up} petitions (not measured); autovacuum {autovacuum}{}",
             if autovacuum == "off" {
-                ", so ANALYZE was run on every service database in its stead"
+                ", so the benchmark runs ANALYZE on every service database in its stead (then every 10 s)"
             } else {
                 ""
             }
         );
     }
+    let analyser = stand_in_for_autovacuum(service_pools.clone(), Duration::from_secs(10)).await;
 
     // Throughput: `count` registrations, `connections` in flight, until every effect exists.
     let baseline = counts(&pools).await;
@@ -427,6 +432,9 @@ async fn main() -> anyhow::Result<()> {
             pct(&lat, 0.99),
             lat[lat.len() - 1]
         );
+    }
+    if let Some(a) = analyser {
+        a.abort();
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ use std::{
 use lapin::{options::*, types::FieldTable, BasicProperties, Connection, ConnectionProperties};
 use sqlx::{Connection as _, PgConnection};
 use tokio::sync::Semaphore;
-use xinfang_e2e::{petition, Hooks, Platform};
+use xinfang_e2e::{petition, stand_in_for_autovacuum, Hooks, Platform};
 use xinfang_test_support::{clerk_token, directory::department, TestEnv, AMQP_URL};
 
 /// A summary of 30 Chinese characters drawn from the 3,000 most common code points of the CJK block,
@@ -345,6 +345,13 @@ async fn main() -> anyhow::Result<()> {
     ] {
         sqlx::query("ANALYZE").execute(&svc.app.pool).await?;
     }
+    // The tables grow several times over during the run: their statistics follow (autovacuum's
+    // job in a deployment).
+    let _analyser = stand_in_for_autovacuum(
+        p.services().iter().map(|s| s.app.pool.clone()).collect(),
+        Duration::from_secs(10),
+    )
+    .await;
 
     // Throughput: `count` registrations, 64 in flight, until every downstream effect exists.
     // Meanwhile, every BENCH_WINDOW_SECS (10 by default), one line per window: petitions accepted
