@@ -943,6 +943,18 @@ async fn thirty_at_once(app: &std::sync::Arc<TestApp>, summary_17: &str) -> Vec<
     out
 }
 
+/// The petitions were written in fewer transactions than `petitions`: batches formed.
+async fn assert_written_in_batches(pool: &sqlx::PgPool, petitions: i64) {
+    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM petitions")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(
+        transactions < petitions,
+        "{transactions} transactions for {petitions} petitions: no batch formed"
+    );
+}
+
 async fn insert_attempts(pool: &sqlx::PgPool) -> i64 {
     sqlx::query_scalar("SELECT last_value FROM test_attempts")
         .fetch_one(pool)
@@ -959,14 +971,7 @@ async fn registrations_without_checks_are_written_as_groups() {
     assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
     // Written in fewer transactions than petitions, each petition inserted once: the group
     // statements went through (a failed group would have been written again one by one).
-    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM petitions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert!(
-        transactions < 30,
-        "{transactions} transactions: no batch formed"
-    );
+    assert_written_in_batches(&pool, 30).await;
     assert_eq!(insert_attempts(&pool).await, 30);
     let counts: (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM petitioners), (SELECT count(*) FROM content_signatures),
@@ -1026,14 +1031,7 @@ async fn a_registration_the_database_refuses_does_not_take_its_batch_with_it() {
     .await
     .unwrap();
     assert_eq!(counts, (29, 29, 29, 29, 29));
-    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM petitions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert!(
-        transactions < 29,
-        "{transactions} transactions: no batch formed"
-    );
+    assert_written_in_batches(&pool, 29).await;
     // The group holding the refused one was undone and written again one by one.
     assert!(insert_attempts(&pool).await > 30);
     let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
@@ -1092,14 +1090,7 @@ async fn keyed_and_plain_registrations_arriving_together_are_numbered_once_and_r
     .await
     .unwrap();
     assert_eq!(counts, (30, 0, 30, 15));
-    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM petitions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert!(
-        transactions < 30,
-        "{transactions} transactions: no batch formed"
-    );
+    assert_written_in_batches(&pool, 30).await;
     // Each petition was inserted once, already numbered (no placeholder rewritten).
     assert_eq!(insert_attempts(&pool).await, 30);
     let audit = xinfang_platform::audit::verify(&pool).await.unwrap();
