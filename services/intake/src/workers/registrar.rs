@@ -310,8 +310,20 @@ async fn write_numbered(
 ) -> Result<Option<Vec<Outcome>>, ApiError> {
     let alone = jobs.len() == 1;
     let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
+    // The rows first (nothing is written yet), so that a registration refused here claims nothing:
+    // a claimed key must never be committed without its answer.
+    let mut sealed: Vec<Option<Pending>> = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
-        if job.key.is_none() && job.registration.visit_id.is_none() {
+        match pending_of(context, job) {
+            Ok(pending) => sealed.push(Some(pending)),
+            Err(e) => {
+                outcomes[i] = Some(Outcome::Refused(ApiError::from(e)));
+                sealed.push(None);
+            }
+        }
+    }
+    for (i, job) in jobs.iter().enumerate() {
+        if outcomes[i].is_some() || (job.key.is_none() && job.registration.visit_id.is_none()) {
             continue;
         }
         if !alone {
@@ -333,16 +345,12 @@ async fn write_numbered(
             }
         }
     }
-    let mut ready: Vec<(usize, Pending)> = Vec::new();
-    for (i, job) in jobs.iter().enumerate() {
-        if outcomes[i].is_some() {
-            continue;
-        }
-        match pending_of(context, job) {
-            Ok(pending) => ready.push((i, pending)),
-            Err(e) => outcomes[i] = Some(Outcome::Refused(ApiError::from(e))),
-        }
-    }
+    let mut ready: Vec<(usize, Pending)> = sealed
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| outcomes[*i].is_none())
+        .filter_map(|(i, pending)| pending.map(|p| (i, p)))
+        .collect();
     if !ready.is_empty() {
         let entries: Vec<AuditEntry> = ready.iter().map(|(i, _)| audit_of(&jobs[*i])).collect();
         audit::record_many(&mut *tx, &entries).await?;
