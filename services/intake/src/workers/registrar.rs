@@ -265,15 +265,30 @@ async fn write_all(
 ) -> Result<Vec<Outcome>, ApiError> {
     let mut tx = pool.begin().await?;
     match write_numbered(&mut tx, context, jobs).await? {
-        Some(outcomes) => {
+        Numbered::Commit(outcomes) => {
             tx.commit().await?;
             Ok(outcomes)
         }
-        None => {
+        Numbered::Refused(e) => {
+            tx.rollback().await?;
+            Ok(vec![Outcome::Refused(*e)])
+        }
+        Numbered::OneByOne => {
             tx.rollback().await?;
             write_one_by_one(pool, context, jobs).await
         }
     }
+}
+
+/// What [`write_numbered`] leaves to its caller.
+enum Numbered {
+    /// Commit, then answer these.
+    Commit(Vec<Outcome>),
+    /// A registration alone in its batch was refused: roll back (its claim, written without a
+    /// savepoint, with it) and answer this.
+    Refused(Box<ApiError>),
+    /// The group write failed: roll back and write the batch one by one.
+    OneByOne,
 }
 
 /// The checks a registration needs inside the transaction: its `Idempotency-Key` claim and the
@@ -300,14 +315,14 @@ async fn claim(conn: &mut PgConnection, job: &Job) -> Result<Option<Written>, Ap
 /// number in one statement per table; then their events and stored answers. Nothing is written
 /// twice: the petitions are inserted already numbered.
 ///
-/// `Ok(None)` when the group write failed: the caller rolls the transaction back (undoing the
-/// numbers with it) and writes the batch one by one.
+/// [`Numbered::OneByOne`] when the group write failed: the caller rolls the transaction back
+/// (undoing the numbers with it) and writes the batch one by one.
 #[tracing::instrument(skip_all, fields(registrations = jobs.len()))]
 async fn write_numbered(
     tx: &mut PgConnection,
     context: &RegistrarContext,
     jobs: &[Job],
-) -> Result<Option<Vec<Outcome>>, ApiError> {
+) -> Result<Numbered, ApiError> {
     let alone = jobs.len() == 1;
     let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
     // The rows first (nothing is written yet), so that a registration refused here claims nothing:
@@ -337,10 +352,9 @@ async fn write_numbered(
                 outcomes[i] = replay.map(Outcome::Replayed);
             }
             Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => return Err(e),
+            Err(e) if alone => return Ok(Numbered::Refused(Box::new(e))),
             Err(e) => {
-                if !alone {
-                    savepoint(tx, "ROLLBACK TO SAVEPOINT claim").await?;
-                }
+                savepoint(tx, "ROLLBACK TO SAVEPOINT claim").await?;
                 outcomes[i] = Some(Outcome::Refused(e));
             }
         }
@@ -389,7 +403,7 @@ async fn write_numbered(
                 return Err(e);
             }
             tracing::info!(error = %e, registrations = ready.len(), "group write failed; writing one by one");
-            return Ok(None);
+            return Ok(Numbered::OneByOne);
         }
         let written: Vec<(&Job, &Pending)> = ready.iter().map(|(i, p)| (&jobs[*i], p)).collect();
         enqueue_registered(tx, context, &written).await?;
@@ -404,7 +418,7 @@ async fn write_numbered(
         .into_iter()
         .map(|s| s.ok_or_else(|| ApiError::internal("a registration without an outcome")))
         .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .map(Numbered::Commit)
 }
 
 /// The careful path: each registration written under its placeholder number and its own

@@ -698,8 +698,21 @@ async fn walk_in_visits_are_logged_and_resolved_by_registration() {
         .get(&clerk_token(), "/api/v1/visits?unregistered=true")
         .await;
     assert!(list.as_array().unwrap().is_empty());
-    let (s, _) = app.post(&clerk_token(), "/api/v1/petitions", body).await;
+    let (s, _) = app
+        .post(&clerk_token(), "/api/v1/petitions", body.clone())
+        .await;
     assert_eq!(s, 409);
+    // Refused with an Idempotency-Key, alone in its batch: the key is not left claimed, so the
+    // same request sent again gets the same refusal, not "in progress".
+    body["summary"] = json!("工资（另一件）");
+    for _ in 0..2 {
+        let r = app
+            .register_as(&clerk_token(), body.clone(), Some("visit-taken"))
+            .await;
+        assert_eq!(r.status().as_u16(), 409);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["code"], "visit_already_registered", "{e}");
+    }
     let mut body = claim("工资", &id_number(1), "13800000001");
     body["visit_id"] = json!(Uuid::now_v7());
     let (s, e) = app.post(&clerk_token(), "/api/v1/petitions", body).await;
