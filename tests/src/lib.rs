@@ -284,30 +284,99 @@ pub fn petition_received_on(summary: &str, received_on: &str) -> Value {
     p
 }
 
-/// Benchmarks only: autovacuum's `ANALYZE`, on a PostgreSQL server where autovacuum is off (as on
-/// the development machines). Every `every`, each database is analysed, so that the planner's
-/// statistics follow the tables as a benchmark grows them from nothing, as they follow the tables
-/// of a running deployment. Without it every prepared statement keeps the plan it got while its
-/// tables were nearly empty (sequential scans that grow with the run): a benchmark would then
-/// measure a server that never analyses, not the platform. `None` when autovacuum is on.
+/// Benchmarks only: autovacuum, on a PostgreSQL server where it is off (as on the development
+/// machines), following the server's own autovacuum settings, so that a benchmark measures the
+/// platform on a server as deployed (autovacuum on, PostgreSQL's default) and neither a server that
+/// never analyses (every prepared statement would keep the plan it got while its tables were nearly
+/// empty: sequential scans that grow with the run) nor one that analyses far more than autovacuum
+/// would (an `ANALYZE` of every table of every database every few seconds took a third of
+/// PostgreSQL's CPU in `bench-deployed`).
+///
+/// As autovacuum's launcher does, it visits one database every `autovacuum_naptime` / number of
+/// databases, so each database once per naptime (60 s by default), and there vacuums the tables with
+/// more dead rows than `autovacuum_vacuum_threshold + autovacuum_vacuum_scale_factor × rows` or
+/// more inserts since their last vacuum than `autovacuum_vacuum_insert_threshold +
+/// autovacuum_vacuum_insert_scale_factor × rows`, and analyses those with more changed rows than
+/// `autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × rows`, throttled by
+/// `autovacuum_vacuum_cost_delay` / `autovacuum_vacuum_cost_limit`. `every` overrides the interval
+/// between two visits (`None`: the server's naptime / databases). `None` when autovacuum is on.
 pub async fn stand_in_for_autovacuum(
     pools: Vec<sqlx::PgPool>,
-    every: Duration,
+    every: Option<Duration>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let first = pools.first()?;
     let autovacuum: String = sqlx::query_scalar("SHOW autovacuum")
         .fetch_one(first)
         .await
         .ok()?;
-    if autovacuum != "off" {
+    if autovacuum != "off" || pools.is_empty() {
         return None;
     }
+    let naptime: f64 = sqlx::query_scalar(
+        "SELECT setting::float8 FROM pg_settings WHERE name = 'autovacuum_naptime'",
+    )
+    .fetch_one(first)
+    .await
+    .unwrap_or(60.0);
+    let every =
+        every.unwrap_or_else(|| Duration::from_secs_f64(naptime.max(1.0) / pools.len() as f64));
     Some(tokio::spawn(async move {
-        loop {
+        for pool in pools.iter().cycle() {
             tokio::time::sleep(every).await;
-            for pool in &pools {
-                let _ = sqlx::query("ANALYZE").execute(pool).await;
+            if let Err(e) = autovacuum_round(pool).await {
+                eprintln!("autovacuum stand-in: {e}");
             }
         }
     }))
+}
+
+/// One visit of [`stand_in_for_autovacuum`] to a database: what autovacuum would vacuum and analyse
+/// there now, with its thresholds and its cost-based delay.
+async fn autovacuum_round(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+    let tables: Vec<(String, bool, bool)> = sqlx::query_as(
+        "WITH s AS (
+             SELECT name, setting::float8 AS v FROM pg_settings WHERE name LIKE 'autovacuum_%'),
+         t AS (
+             SELECT format('%I.%I', u.schemaname, u.relname) AS name,
+                    greatest(c.reltuples, 0) AS rows, u.n_dead_tup, u.n_ins_since_vacuum,
+                    u.n_mod_since_analyze
+             FROM pg_stat_user_tables u JOIN pg_class c ON c.oid = u.relid)
+         SELECT t.name,
+                t.n_dead_tup > (SELECT v FROM s WHERE name = 'autovacuum_vacuum_threshold')
+                               + (SELECT v FROM s WHERE name = 'autovacuum_vacuum_scale_factor') * t.rows
+                OR t.n_ins_since_vacuum > (SELECT v FROM s WHERE name = 'autovacuum_vacuum_insert_threshold')
+                               + (SELECT v FROM s WHERE name = 'autovacuum_vacuum_insert_scale_factor') * t.rows,
+                t.n_mod_since_analyze > (SELECT v FROM s WHERE name = 'autovacuum_analyze_threshold')
+                               + (SELECT v FROM s WHERE name = 'autovacuum_analyze_scale_factor') * t.rows
+         FROM t",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut conn = pool.acquire().await?;
+    // autovacuum's throttle (its cost limit -1 means vacuum_cost_limit's).
+    sqlx::raw_sql(
+        "SELECT set_config('vacuum_cost_delay', current_setting('autovacuum_vacuum_cost_delay'), false),
+                set_config('vacuum_cost_limit',
+                           CASE current_setting('autovacuum_vacuum_cost_limit') WHEN '-1'
+                                THEN current_setting('vacuum_cost_limit')
+                                ELSE current_setting('autovacuum_vacuum_cost_limit') END, false)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for (table, vacuum, analyze) in tables {
+        let sql = match (vacuum, analyze) {
+            (true, true) => format!("VACUUM (ANALYZE) {table}"),
+            (true, false) => format!("VACUUM {table}"),
+            (false, true) => format!("ANALYZE {table}"),
+            (false, false) => continue,
+        };
+        // Table names from the catalogue, quoted by format('%I').
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::raw_sql("RESET vacuum_cost_delay; RESET vacuum_cost_limit")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

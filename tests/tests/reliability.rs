@@ -555,6 +555,69 @@ async fn events_arriving_within_the_linger_share_one_batch() {
     rig.pool.close().await;
 }
 
+/// The relay, woken by a commit, waits `outbox.linger_ms` for more: events committed one after
+/// another within it leave in one round (one claim, one publish, one update), and every one of them
+/// is published.
+#[tokio::test]
+async fn events_committed_within_the_relay_linger_leave_in_one_round() {
+    let env = TestEnv::new();
+    let rig = FlakyRig::start(&env, one_lane, Flaky::new()).await;
+    let waker = xinfang_messaging::OutboxWaker::new();
+    let relay = xinfang_messaging::outbox::Relay {
+        pool: rig.pool.clone(),
+        broker: rig.broker.clone(),
+        settings: xinfang_messaging::OutboxSettings {
+            linger_ms: 400,
+            poll_interval_ms: 60_000,
+            ..Default::default()
+        },
+        waker: waker.clone(),
+    };
+    let relay_stop = CancellationToken::new();
+    let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
+    // Five commits, each waking the relay, well within its linger.
+    for i in 0..5 {
+        let mut tx = rig.pool.begin().await.unwrap();
+        let mut uow = UnitOfWork::immediate(&mut tx);
+        uow.enqueue(&sample(&format!("140423-2025-{:06}", 900 + i)))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        waker.wake();
+    }
+    wait_for("all five published", Duration::from_secs(30), || {
+        let pool = rig.pool.clone();
+        async move {
+            let n: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            (n == 5).then_some(())
+        }
+    })
+    .await;
+    // One round's rows share its transaction's timestamp.
+    let rounds: i64 = sqlx::query_scalar("SELECT count(DISTINCT published_at) FROM outbox")
+        .fetch_one(&rig.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rounds, 1,
+        "five events committed within the linger took {rounds} rounds"
+    );
+    wait_for("all five applied", Duration::from_secs(30), || {
+        let pool = rig.pool.clone();
+        async move { (Flaky::applied(&pool).await == 5).then_some(()) }
+    })
+    .await;
+    relay_stop.cancel();
+    let _ = relay_task.await;
+    rig.stop.cancel();
+    let _ = rig.task.await;
+    rig.pool.close().await;
+}
+
 #[tokio::test]
 async fn concurrent_audit_appends_keep_every_chain_intact() {
     use xinfang_platform::audit::{self, AuditEntry};

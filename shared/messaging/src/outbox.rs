@@ -134,6 +134,7 @@ impl From<ClaimedRow> for Claimed {
 impl Relay {
     pub async fn run(self, shutdown: CancellationToken) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        let linger = Duration::from_millis(self.settings.linger_ms);
         let mut last_cleanup = tokio::time::Instant::now();
         loop {
             if shutdown.is_cancelled() {
@@ -155,10 +156,17 @@ impl Relay {
             if n as i64 >= self.settings.batch_size {
                 continue;
             }
-            tokio::select! {
+            let woken = tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = self.waker.woken() => {}
-                _ = tokio::time::sleep(poll) => {}
+                _ = self.waker.woken() => true,
+                _ = tokio::time::sleep(poll) => false,
+            };
+            // Commits that follow within the linger are published in the same round.
+            if woken && linger > Duration::ZERO {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(linger) => {}
+                }
             }
         }
         self.drain().await;

@@ -71,7 +71,7 @@ fn default_consumer_batch_size() -> usize {
     32
 }
 fn default_batch_linger_ms() -> u64 {
-    10
+    50
 }
 fn default_reconnect_min_ms() -> u64 {
     200
@@ -91,6 +91,12 @@ pub struct OutboxSettings {
     /// Poll interval when nothing wakes the relay (another replica wrote the row).
     #[serde(default = "default_poll_interval_ms")]
     pub poll_interval_ms: u64,
+    /// How long (ms) the relay, woken by a commit, waits for more commits to publish with it in one
+    /// round (0 = publishes at once). Each round is a claim, a publish and an update: under a steady
+    /// trickle of registrations a few milliseconds let several events share them; every event
+    /// reaches the broker that much later.
+    #[serde(default = "default_relay_linger_ms")]
+    pub linger_ms: u64,
     /// Upper bound of the retry backoff of one row.
     #[serde(default = "default_max_backoff_ms")]
     pub max_backoff_ms: u64,
@@ -109,6 +115,7 @@ impl Default for OutboxSettings {
         OutboxSettings {
             batch_size: default_batch_size(),
             poll_interval_ms: default_poll_interval_ms(),
+            linger_ms: default_relay_linger_ms(),
             max_backoff_ms: default_max_backoff_ms(),
             retention_hours: default_retention_hours(),
             drain_timeout_ms: default_drain_timeout_ms(),
@@ -121,6 +128,9 @@ fn default_batch_size() -> i64 {
 }
 fn default_poll_interval_ms() -> u64 {
     250
+}
+fn default_relay_linger_ms() -> u64 {
+    20
 }
 fn default_max_backoff_ms() -> u64 {
     30_000

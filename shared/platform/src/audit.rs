@@ -181,10 +181,11 @@ struct HeadRow {
     row_hash: Option<Vec<u8>>,
 }
 
-/// Lock the chains (ascending) and read their newest rows, in one round trip: two statements sent
-/// together, the second with its own snapshot taken after the first has the locks (READ COMMITTED),
-/// so it sees every row committed before them. `chain → (seq, hash)` of the newest row, `(0, zeros)`
-/// for an empty chain.
+/// Lock the chains (ascending) and read their newest rows, in one round trip: the function
+/// `audit_lock_heads` (migration 0003) takes the locks and then reads the heads with a second
+/// statement, whose snapshot (READ COMMITTED) is taken after the locks are granted, so it sees every
+/// row committed before them. `chain → (seq, hash)` of the newest row, `(0, zeros)` for an empty
+/// chain.
 async fn lock_and_read_heads(
     conn: &mut PgConnection,
     chains: &[i16],
@@ -192,26 +193,14 @@ async fn lock_and_read_heads(
     let mut chains = chains.to_vec();
     chains.sort_unstable();
     chains.dedup();
-    // Only integers are formatted into the statement.
-    let list = chains
-        .iter()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let sql = format!(
-        "SELECT 1 FROM (SELECT count(pg_advisory_xact_lock({LOCK_CLASS}, c)) AS n
-                        FROM unnest('{{{list}}}'::int4[]) AS t(c)) l WHERE n < 0;
-         SELECT c.chain, h.chain_seq, h.row_hash
-         FROM unnest('{{{list}}}'::int2[]) AS c(chain)
-         LEFT JOIN LATERAL (SELECT chain_seq, row_hash FROM audit_log l
-                            WHERE l.chain = c.chain ORDER BY chain_seq DESC LIMIT 1) h ON true"
-    );
-    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<HeadRow> =
+        sqlx::query_as("SELECT chain, chain_seq, row_hash FROM audit_lock_heads($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(&chains)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut head = std::collections::HashMap::with_capacity(chains.len());
-    for r in rows {
-        let h = HeadRow::from_row(&r)?;
+    for h in rows {
         head.insert(
             h.chain,
             (

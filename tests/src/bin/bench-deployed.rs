@@ -17,8 +17,9 @@
 //!   `BENCH_DB_PREFIX`<service>).
 //! - `BENCH_PID_DIR`: where the services' pid files are (default `deploy/local/run`).
 //! - `BENCH_WARM_UP`: petitions registered first and not measured (default 1000); then, if
-//!   PostgreSQL's autovacuum is off, `ANALYZE` on every service database in its stead, and again
-//!   every 10 s while the benchmark runs.
+//!   PostgreSQL's autovacuum is off, `ANALYZE` on every service database in its stead, and while the
+//!   benchmark runs, what autovacuum would do by the server's settings
+//!   (`xinfang_e2e::stand_in_for_autovacuum`: each database once a naptime, 60 s by default).
 //!
 //! Databases need not be fresh: the effects are counted from what exists at the start.
 
@@ -336,13 +337,13 @@ async fn main() -> anyhow::Result<()> {
         println!(
             "warm-up: {warm_up} petitions (not measured); autovacuum {autovacuum}{}",
             if autovacuum == "off" {
-                ", so the benchmark runs ANALYZE on every service database in its stead (then every 10 s)"
+                ", so the benchmark runs ANALYZE on every service database in its stead (then what autovacuum would, by the server's settings)"
             } else {
                 ""
             }
         );
     }
-    let analyser = stand_in_for_autovacuum(service_pools.clone(), Duration::from_secs(10)).await;
+    let analyser = stand_in_for_autovacuum(service_pools.clone(), None).await;
 
     // Throughput: `count` registrations, `connections` in flight, until every effect exists.
     let baseline = counts(&pools).await;

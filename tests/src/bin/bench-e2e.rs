@@ -349,7 +349,7 @@ async fn main() -> anyhow::Result<()> {
     // job in a deployment).
     let _analyser = stand_in_for_autovacuum(
         p.services().iter().map(|s| s.app.pool.clone()).collect(),
-        Duration::from_secs(10),
+        None,
     )
     .await;
 
