@@ -260,3 +260,62 @@ async fn a_service_identity_is_refused_by_an_ordinary_endpoint() {
         401
     );
 }
+
+#[tokio::test]
+async fn a_remembered_token_is_refused_once_its_key_is_withdrawn() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let trusted = std::sync::Arc::new(AtomicBool::new(true));
+    let keys = trusted.clone();
+    let s = AuthSettings::with_keys("xinfang", "xinfang", BUREAU, vec![]);
+    let verifier = Verifier::local(&s, false, move || {
+        if keys.load(Ordering::SeqCst) {
+            dev_jwks()
+        } else {
+            Jwks::default()
+        }
+    })
+    .unwrap();
+    let t = sign(&claims("user", 60, 0), dev::DEV_KID);
+    let first = verifier.verify(&t).await.unwrap();
+    // The second use is answered from memory, with the same claims.
+    assert_eq!(verifier.verify(&t).await.unwrap(), first);
+    trusted.store(false, Ordering::SeqCst);
+    assert!(matches!(
+        verifier.verify(&t).await,
+        Err(VerifyError::UnknownKey)
+    ));
+    // Trusted again: verified afresh.
+    trusted.store(true, Ordering::SeqCst);
+    assert_eq!(verifier.verify(&t).await.unwrap(), first);
+}
+
+#[tokio::test]
+async fn a_remembered_token_is_refused_once_it_expires() {
+    let mut s = AuthSettings::with_keys("xinfang", "xinfang", BUREAU, vec![dev::dev_jwk()]);
+    s.leeway_secs = 0;
+    let verifier = Verifier::from_settings(&s, false).unwrap();
+    let t = sign(&claims("user", 1, 0), dev::DEV_KID);
+    assert!(verifier.verify(&t).await.is_ok());
+    assert!(verifier.verify(&t).await.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    assert!(matches!(
+        verifier.verify(&t).await,
+        Err(VerifyError::Expired)
+    ));
+}
+
+#[tokio::test]
+async fn a_refused_token_is_not_remembered() {
+    let s = AuthSettings::with_keys("xinfang", "xinfang", BUREAU, vec![dev::dev_jwk()]);
+    let verifier = Verifier::from_settings(&s, false).unwrap();
+    let good = sign(&claims("user", 60, 0), dev::DEV_KID);
+    // The same token with another signature (a character inside a valid one changed).
+    let mut bad: Vec<char> = good.chars().collect();
+    let i = bad.len() - 10;
+    bad[i] = if bad[i] == 'A' { 'B' } else { 'A' };
+    let bad: String = bad.into_iter().collect();
+    assert!(verifier.verify(&good).await.is_ok());
+    for _ in 0..2 {
+        assert!(verifier.verify(&bad).await.is_err());
+    }
+}

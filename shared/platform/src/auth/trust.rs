@@ -10,8 +10,9 @@
 //! without waiting for the next round.
 
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
-    sync::{Arc, RwLock},
+    sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
 };
 
@@ -50,7 +51,20 @@ struct Inner {
     refresh_every: Duration,
     min_refresh: Duration,
     http: reqwest::Client,
+    /// Tokens verified before (已验证令牌): a clerk sends the same token with every request, and
+    /// its signature check is the largest part of authenticating one. See [`Verifier::verify`].
+    verified: Mutex<HashMap<String, Verified>>,
 }
+
+/// A token that passed verification: its claims, and the key (kid and public key) that verified it.
+struct Verified {
+    claims: Claims,
+    kid: String,
+    key_x: Option<String>,
+}
+
+/// Most tokens remembered; when full, the memory is emptied and refills with the tokens in use.
+const VERIFIED_CAPACITY: usize = 4096;
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -139,6 +153,7 @@ impl Verifier {
                 refresh_every: Duration::from_secs(settings.refresh_interval_secs.max(1)),
                 min_refresh: Duration::from_secs(settings.min_refresh_interval_secs),
                 http,
+                verified: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -179,8 +194,17 @@ impl Verifier {
     }
 
     /// Verify a token; on an unknown `kid`, fetch the keys again (rate-limited) and retry once.
+    ///
+    /// A token verified before is not checked again as long as it is within its validity (`exp`
+    /// and `nbf`, with the leeway, checked at every use) and the key that verified it is still
+    /// trusted with the same public key: its signature and claims cannot have changed, since the
+    /// remembered token is the same text. A refused token is never remembered.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
-        match verify(token, &self.keys(), &self.inner.options) {
+        let keys = self.keys();
+        if let Some(claims) = self.remembered(token, &keys) {
+            return Ok(claims);
+        }
+        let result = match verify(token, &keys, &self.inner.options) {
             Err(VerifyError::UnknownKey) if self.refreshes() => {
                 {
                     let mut last = self.inner.last_on_demand.lock().await;
@@ -197,6 +221,48 @@ impl Verifier {
                 verify(token, &self.keys(), &self.inner.options)
             }
             other => other,
+        };
+        if let Ok(claims) = &result {
+            self.remember(token, claims);
+        }
+        result
+    }
+
+    /// The claims of a token verified before, if it is still within its validity and its key is
+    /// still trusted as it was.
+    fn remembered(&self, token: &str, keys: &Jwks) -> Option<Claims> {
+        let mut verified = self.inner.verified.lock().ok()?;
+        let v = verified.get(token)?;
+        let now = chrono::Utc::now().timestamp();
+        let leeway = self.inner.options.leeway_secs as i64;
+        let same_key = keys.find(&v.kid).map(|k| &k.x) == Some(&v.key_x);
+        if same_key && now <= v.claims.exp + leeway && v.claims.nbf <= now + leeway {
+            return Some(v.claims.clone());
+        }
+        // Expired, not yet valid or its key withdrawn: verified again, and refused with the reason.
+        verified.remove(token);
+        None
+    }
+
+    fn remember(&self, token: &str, claims: &Claims) {
+        let Ok(kid) = super::verify::key_id(token) else {
+            return;
+        };
+        let Some(key_x) = self.keys().find(&kid).map(|k| k.x.clone()) else {
+            return;
+        };
+        if let Ok(mut verified) = self.inner.verified.lock() {
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.clear();
+            }
+            verified.insert(
+                token.to_string(),
+                Verified {
+                    claims: claims.clone(),
+                    kid,
+                    key_x,
+                },
+            );
         }
     }
 
