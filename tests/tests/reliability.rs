@@ -680,6 +680,100 @@ async fn concurrent_audit_appends_keep_every_chain_intact() {
     pool.close().await;
 }
 
+/// A writer claims a free chain without waiting (migration 0004): a second writer of the same case
+/// while the first holds its chain writes to another chain at once; only when every chain is held
+/// does a writer wait, and then it appends after the holder commits. The chains stay intact.
+#[tokio::test]
+async fn an_audit_writer_takes_a_free_chain_and_waits_only_when_all_are_held() {
+    use xinfang_platform::audit::{self, AuditEntry, CHAINS};
+    let env = TestEnv::new();
+    let settings = env.settings("mediation");
+    let pool = mediation_database(&settings).await;
+    let case = uuid::Uuid::now_v7();
+    let entry = move |n: u32| {
+        AuditEntry::system("test", "append", Some(case), serde_json::json!({ "n": n }))
+    };
+    let chain_of_row = |n: u32| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i16>("SELECT chain FROM audit_log WHERE details->>'n' = $1")
+                .bind(n.to_string())
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    // The first writer holds its chain (not committed); the second, same case, does not wait.
+    let mut first = pool.begin().await.unwrap();
+    UnitOfWork::immediate(&mut first)
+        .audit(entry(1))
+        .await
+        .unwrap();
+    let mut second = pool.begin().await.unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        UnitOfWork::immediate(&mut second).audit(entry(2)),
+    )
+    .await
+    .expect("the second writer waited for the first one's chain")
+    .unwrap();
+    second.commit().await.unwrap();
+    first.commit().await.unwrap();
+    assert_ne!(chain_of_row(1).await, chain_of_row(2).await);
+
+    // Every chain held by one transaction: a writer waits, and appends once it commits.
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("SELECT count(pg_advisory_xact_lock($1, c)) FROM generate_series(0, $2 - 1) AS c")
+        .bind(0x5846i32)
+        .bind(i32::from(CHAINS))
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let waiter = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut tx = pool.begin().await.unwrap();
+            let entries = [entry(3), entry(4)];
+            audit::record_many(&mut tx, &entries).await.unwrap();
+            tx.commit().await.unwrap();
+        })
+    };
+    wait_for(
+        "the writer waiting for a chain",
+        Duration::from_secs(10),
+        || {
+            let pool = pool.clone();
+            async move {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                (waiting > 0).then_some(())
+            }
+        },
+    )
+    .await;
+    assert!(!waiter.is_finished());
+    holder.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .expect("the waiting writer appended after the holder committed")
+        .unwrap();
+    assert_eq!(
+        chain_of_row(3).await,
+        chain_of_row(4).await,
+        "one batch, one chain"
+    );
+    let v = audit::verify(&pool).await.unwrap();
+    assert_eq!(v.first_break, None);
+    assert_eq!(v.rows_checked, 4);
+    pool.close().await;
+}
+
 #[tokio::test]
 async fn tampering_with_one_audit_row_is_detected_at_that_row() {
     let p = Platform::start().await;

@@ -2,8 +2,10 @@
 //! change: `uow.audit(entry).await?` ([`AuditExt`]) in the change's [`UnitOfWork`], which writes the
 //! row at once, or, in a consumer batch, with the batch's other rows at its end
 //! ([`AuditBatchWriter`]). [`record_many`] is for a writer of collected entries only. `row_hash = SHA-256(prev_hash ‖ canonical JSON of the entry)`. Rows are spread over
-//! [`CHAINS`] chains by case so that unrelated writers do not queue behind one lock; within a chain,
-//! writers serialize on a transaction-scoped advisory lock. UPDATE, DELETE and TRUNCATE are refused
+//! [`CHAINS`] chains so that unrelated writers do not queue behind one lock: a writer claims the
+//! first free chain from its case's (a transaction-scoped advisory lock, tried without waiting;
+//! migration 0004) and writes all its rows there, so a chain holds rows of many cases and a case's
+//! rows may be in several chains. UPDATE, DELETE and TRUNCATE are refused
 //! by triggers; [`verify`] finds the first row whose hash, link or sequence is broken.
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -16,9 +18,10 @@ use xinfang_messaging::{Deferred, UnitOfWork};
 
 use crate::auth::Actor;
 
-/// 256 since 2026-11-28 (16 before): a batch of events or registrations appends to as many chains as
-/// it has cases, and with 16 chains two batches almost always shared one and queued. Rows already
-/// written stay in their chains; a case's later rows may go to another chain, which changes
+/// 256 since 2026-11-28 (16 before), when a batch appended to as many chains as it had cases and
+/// two batches sharing one queued. Since 2026-12-02 a writer claims one free chain for all its rows
+/// (migration 0004), so the number only bounds how many writers append at once without waiting.
+/// Rows already written stay in their chains; a case's rows may be in several chains, which changes
 /// nothing for verification (each chain is checked on its own) or for the case's history (read by
 /// case id).
 pub const CHAINS: i16 = 256;
@@ -63,8 +66,10 @@ impl AuditEntry {
     }
 }
 
-/// Take the chain locks of several cases at once, in ascending chain order (the order every batch
-/// uses), so that transactions appending to several chains cannot deadlock on them.
+/// Take the chain locks of several cases' preferred chains at once, in ascending chain order, waiting
+/// for them. Writers no longer need this (they claim a free chain without waiting); it remains for a
+/// caller that wants its cases' preferred chains, which its later appends then get back (the locks
+/// are re-entrant).
 pub async fn lock_chains(
     conn: &mut PgConnection,
     case_ids: impl IntoIterator<Item = Option<Uuid>>,
@@ -101,11 +106,6 @@ impl xinfang_messaging::BatchWriter for AuditBatchWriter {
             .collect();
         record_many(conn, &entries).await
     }
-}
-
-/// `lock_and_read_heads` answers for every chain asked or fails, so this is never returned.
-fn missing_head(chain: i16) -> sqlx::Error {
-    sqlx::Error::Protocol(format!("the head of audit chain {chain} was not read"))
 }
 
 fn chain_of(case_id: Option<Uuid>) -> i16 {
@@ -173,7 +173,7 @@ impl AuditExt for UnitOfWork<'_> {
     }
 }
 
-/// The newest row of a chain (`None`s for an empty chain), as [`lock_and_read_heads`] reads it.
+/// The chain a writer claimed and its newest row (`None`s for an empty chain).
 #[derive(FromRow)]
 struct HeadRow {
     chain: i16,
@@ -181,46 +181,32 @@ struct HeadRow {
     row_hash: Option<Vec<u8>>,
 }
 
-/// Lock the chains (ascending) and read their newest rows, in one round trip: the function
-/// `audit_lock_heads` (migration 0003) takes the locks and then reads the heads with a second
-/// statement, whose snapshot (READ COMMITTED) is taken after the locks are granted, so it sees every
-/// row committed before them. `chain → (seq, hash)` of the newest row, `(0, zeros)` for an empty
-/// chain.
-async fn lock_and_read_heads(
+/// Claim a chain and read its newest row, in one round trip: the function `audit_claim_chain`
+/// (migration 0004) tries `preferred` and then the next chains without waiting and takes the first
+/// free one (waiting for `preferred` only when all [`CHAINS`] are held), then reads its head with a
+/// second statement, whose snapshot (READ COMMITTED) is taken after the lock is granted, so it sees
+/// every row committed before. `(chain, seq, hash)` of the newest row, `(chain, 0, zeros)` for an
+/// empty chain. The lock is held to the end of the transaction.
+async fn claim_chain(
     conn: &mut PgConnection,
-    chains: &[i16],
-) -> Result<std::collections::HashMap<i16, (i64, Vec<u8>)>, sqlx::Error> {
-    let mut chains = chains.to_vec();
-    chains.sort_unstable();
-    chains.dedup();
-    let rows: Vec<HeadRow> =
-        sqlx::query_as("SELECT chain, chain_seq, row_hash FROM audit_lock_heads($1, $2)")
+    preferred: i16,
+) -> Result<(i16, i64, Vec<u8>), sqlx::Error> {
+    let h: HeadRow =
+        sqlx::query_as("SELECT chain, chain_seq, row_hash FROM audit_claim_chain($1, $2, $3)")
             .bind(LOCK_CLASS)
-            .bind(&chains)
-            .fetch_all(&mut *conn)
+            .bind(preferred)
+            .bind(CHAINS)
+            .fetch_one(&mut *conn)
             .await?;
-    let mut head = std::collections::HashMap::with_capacity(chains.len());
-    for h in rows {
-        head.insert(
-            h.chain,
-            (
-                h.chain_seq.unwrap_or(0),
-                h.row_hash.unwrap_or_else(|| vec![0u8; 32]),
-            ),
-        );
-    }
-    if head.len() != chains.len() {
-        return Err(sqlx::Error::Protocol(format!(
-            "read the heads of {} audit chains of {}",
-            head.len(),
-            chains.len()
-        )));
-    }
-    Ok(head)
+    Ok((
+        h.chain,
+        h.chain_seq.unwrap_or(0),
+        h.row_hash.unwrap_or_else(|| vec![0u8; 32]),
+    ))
 }
 
-/// Append several entries, in order, with two round trips: lock their chains (ascending) and read
-/// the chains' newest rows, then insert every row. For writers of collected entries (the batch
+/// Append several entries, in order, with two round trips: claim one free chain and read its newest
+/// row ([`claim_chain`]), then insert every row into it. For writers of collected entries (the batch
 /// writer, intake's group registration); a state change audits through [`AuditExt::audit`].
 pub async fn record_many(
     conn: &mut PgConnection,
@@ -229,8 +215,8 @@ pub async fn record_many(
     if entries.is_empty() {
         return Ok(());
     }
-    let chains: Vec<i16> = entries.iter().map(|e| chain_of(e.case_id)).collect();
-    let mut head = lock_and_read_heads(&mut *conn, &chains).await?;
+    // All the entries go to one chain, the first free one from the first entry's.
+    let (chain, mut seq, mut prev) = claim_chain(&mut *conn, chain_of(entries[0].case_id)).await?;
     let at = Utc::now().trunc_subsecs(6);
     let n = entries.len();
     let (
@@ -255,22 +241,20 @@ pub async fn record_many(
         Vec::with_capacity(n),
     );
     for e in entries {
-        let chain = chain_of(e.case_id);
-        let (seq, prev) = head.get_mut(&chain).ok_or_else(|| missing_head(chain))?;
-        *seq += 1;
+        seq += 1;
         let entry = AuditEntry {
             details: serde_json::from_str(&e.details.to_string()).unwrap_or(Value::Null),
             ..e.clone()
         };
-        let row_hash = hash(prev, &canonical(chain, *seq, &at, &entry));
+        let row_hash = hash(&prev, &canonical(chain, seq, &at, &entry));
         c_chain.push(chain);
-        c_seq.push(*seq);
+        c_seq.push(seq);
         c_actor.push(entry.actor);
         c_unit.push(entry.unit);
         c_action.push(entry.action);
         c_case.push(entry.case_id);
         c_details.push(entry.details);
-        c_prev.push(std::mem::replace(prev, row_hash.clone()));
+        c_prev.push(std::mem::replace(&mut prev, row_hash.clone()));
         c_hash.push(row_hash);
     }
     sqlx::query(
@@ -296,11 +280,7 @@ pub async fn record_many(
 }
 
 async fn append(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), sqlx::Error> {
-    let chain = chain_of(entry.case_id);
-    let (last_seq, prev) = lock_and_read_heads(&mut *conn, &[chain])
-        .await?
-        .remove(&chain)
-        .ok_or_else(|| missing_head(chain))?;
+    let (chain, last_seq, prev) = claim_chain(&mut *conn, chain_of(entry.case_id)).await?;
     let chain_seq = last_seq + 1;
     let at = Utc::now().trunc_subsecs(6);
     // Round-trip details through JSON values so that what we hash is what JSONB gives back.

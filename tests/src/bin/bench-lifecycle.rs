@@ -12,6 +12,10 @@
 //!
 //! The claims name one of 60 respondent units (60 field-and-respondent scopes for repeat
 //! detection, as a county's claims spread); `BENCH_ONE_SCOPE=1` puts them all in one scope.
+//!
+//! Settings: `BENCH_IN_FLIGHT` (lifecycles at a time, default 64), `BENCH_WORKERS` (HTTP workers
+//! per service, default 2), `BENCH_LANES` and `BENCH_LINGER_MS` (each consumer's lanes and batch
+//! linger, default as deployed).
 
 // A benchmark: it reports its figures on stdout.
 #![allow(clippy::print_stdout)]
@@ -248,6 +252,19 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
     env.pool_size = 16;
+    // Consumer lanes and linger (`broker.lanes`, `broker.batch_linger_ms`): as deployed unless set.
+    if let Some(lanes) = std::env::var("BENCH_LANES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        env.lanes = lanes;
+    }
+    if let Some(ms) = std::env::var("BENCH_LINGER_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        env.batch_linger_ms = ms;
+    }
     let ahead = today_in_china() + chrono::Duration::days(45);
     let hooks = Hooks {
         supervision_timer: Some((Arc::new(move || ahead), 200)),
