@@ -314,8 +314,10 @@ async fn on_projected(
     envelope: &Envelope,
     e: &DeadlineProjectedV1,
 ) -> Result<(), ReviewError> {
-    let previous = clocks::upsert(uow.conn(), e).await?;
-    if e.kind != "handling" || e.extensions == 0 {
+    // Only a handling clock moved by an extension needs the date it replaces (for the notice).
+    let extended = e.kind == "handling" && e.extensions > 0;
+    let previous = clocks::upsert(uow.conn(), e, extended).await?;
+    if !extended {
         return Ok(());
     }
     let (Some(extended), Some(ext)) = (

@@ -18,17 +18,22 @@ pub struct ClockRow {
     pub extensions: i32,
 }
 
-/// Keep a projection; returns the due date it replaced (None when new or unknown before).
+/// Keep a projection; with `previous`, returns the due date it replaced (None when new or unknown
+/// before; read under the row's lock, one more round trip), else None.
 pub async fn upsert(
     conn: &mut PgConnection,
     e: &DeadlineProjectedV1,
+    previous: bool,
 ) -> Result<Option<NaiveDate>, sqlx::Error> {
-    let previous: Option<Option<NaiveDate>> =
+    let previous: Option<Option<NaiveDate>> = if previous {
         sqlx::query_scalar("SELECT due_on FROM clocks WHERE case_id = $1 AND kind = $2 FOR UPDATE")
             .bind(e.petition_id)
             .bind(&e.kind)
             .fetch_optional(&mut *conn)
-            .await?;
+            .await?
+    } else {
+        None
+    };
     sqlx::query(
         "INSERT INTO clocks (case_id, kind, deadline_id, unit_code, start_on, due_on, explanation, extensions)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

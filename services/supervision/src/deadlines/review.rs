@@ -106,16 +106,19 @@ async fn open_and_project(
     c: OpenClock<'_>,
 ) -> Result<(), sqlx::Error> {
     let (case_id, kind) = (c.case_id, c.kind);
-    if deadlines::open(uow.conn(), cal, limits, c).await?.is_some() {
-        uow.audit(AuditEntry::system(
-            "supervision",
-            "deadline.open",
-            Some(case_id),
-            serde_json::json!({ "kind": kind.as_str(), "by": envelope.routing_key() }),
-        ))
-        .await?;
-    }
-    project_live(uow, envelope, case_id, kind).await
+    let Some(opened) = deadlines::open(uow.conn(), cal, limits, c).await? else {
+        // One of its kind is live already: tell its due date.
+        return project_live(uow, envelope, case_id, kind).await;
+    };
+    uow.audit(AuditEntry::system(
+        "supervision",
+        "deadline.open",
+        Some(case_id),
+        serde_json::json!({ "kind": kind.as_str(), "by": envelope.routing_key() }),
+    ))
+    .await?;
+    // The new deadline as stored: no need to read it back.
+    project(uow, envelope, &opened).await
 }
 
 /// The live deadline of a kind, locked.
@@ -147,7 +150,16 @@ async fn project_live(
     let Some(d) = live(uow, case_id, kind).await? else {
         return Ok(());
     };
-    match projected(&d, d.due_date, &d.explanation) {
+    project(uow, envelope, &d).await
+}
+
+/// Send a live deadline as `supervision.deadline.projected.v1`.
+async fn project(
+    uow: &mut UnitOfWork<'_>,
+    envelope: &Envelope,
+    d: &StoredDeadline,
+) -> Result<(), sqlx::Error> {
+    match projected(d, d.due_date, &d.explanation) {
         Some(event) => uow.enqueue(&Envelope::caused_by(&event, envelope)).await,
         None => Ok(()),
     }

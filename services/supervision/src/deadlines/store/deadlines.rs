@@ -162,27 +162,29 @@ pub async fn open(
     calendar: &HolidayCalendar,
     limits: &Limits,
     clock: OpenClock<'_>,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    let mut ids = open_many(conn, calendar, limits, &[clock]).await?;
-    Ok(ids.pop().flatten())
+) -> Result<Option<StoredDeadline>, sqlx::Error> {
+    let mut opened = open_many(conn, calendar, limits, &[clock]).await?;
+    Ok(opened.pop().flatten())
 }
 
 /// Open several deadlines, with their timer steps, in one statement, as [`open`] would one after
 /// another: a clock whose kind is live for its case already (or earlier in `clocks`) is skipped.
-/// Returns each clock's new deadline id, in order (`None` for a skipped one).
+/// Returns each clock's new deadline as stored (and locked: this transaction wrote it), in order
+/// (`None` for a skipped one), so that a caller need not read it back.
 #[tracing::instrument(skip_all, fields(clocks = clocks.len()))]
 pub async fn open_many(
     conn: &mut PgConnection,
     calendar: &HolidayCalendar,
     limits: &Limits,
     clocks: &[OpenClock<'_>],
-) -> Result<Vec<Option<Uuid>>, sqlx::Error> {
+) -> Result<Vec<Option<StoredDeadline>>, sqlx::Error> {
     if clocks.is_empty() {
         return Ok(Vec::new());
     }
     let n = clocks.len();
     let mut ids = Vec::with_capacity(n);
-    let (mut periods, mut units, mut dues, mut explanations) = (
+    let (mut periods, mut units, mut dues, mut explanations, mut whys) = (
+        Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -216,6 +218,7 @@ pub async fn open_many(
         units.push(unit_str);
         dues.push(due);
         explanations.push(serde_json::json!(explanation));
+        whys.push(explanation);
     }
     // The deadlines and their timer steps in one statement; the steps only of the deadlines that
     // are new.
@@ -263,10 +266,29 @@ pub async fn open_many(
         .iter()
         .zip(ids)
         .zip(dues)
-        .map(|((c, id), due)| {
+        .zip(periods.into_iter().zip(units))
+        .zip(whys)
+        .map(|((((c, id), due), (period, unit)), why)| {
             inserted.contains(&id).then(|| {
                 tracing::info!(case_number = c.case_number, kind = c.kind.as_str(), due = ?due, "deadline opened");
-                id
+                StoredDeadline {
+                    id,
+                    case_id: c.case_id,
+                    case_number: c.case_number.to_string(),
+                    kind: c.kind,
+                    unit_code: c.unit.to_string(),
+                    start_date: c.start,
+                    period,
+                    period_unit: unit.to_string(),
+                    fixed_due: c.fixed_due,
+                    stops: Vec::new(),
+                    extensions: Vec::new(),
+                    due_date: due,
+                    explanation: why,
+                    status: "open".to_string(),
+                    paused_since: None,
+                    paused_reason: None,
+                }
             })
         })
         .collect())
