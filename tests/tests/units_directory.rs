@@ -7,7 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use serde_json::{json, Value};
 use xinfang_e2e::{console, Hooks, Platform};
 use xinfang_platform::Role;
@@ -18,7 +17,7 @@ const NEW_UNIT: &str = "140423-XZSPJ";
 fn petition(respondent: &str) -> Value {
     json!({
         "channel": "letter",
-        "received_on": Utc::now().date_naive(),
+        "received_on": xinfang_platform::time::today_in_china(),
         "summary": "反映行政审批事项办理拖延",
         "respondent_unit": respondent,
         "petitioners": [{ "name": "张三", "address": "襄垣县古韩镇东关村" }],

@@ -149,7 +149,7 @@ async fn act(
         .filter(|d| actor.can_see_unit(&d.unit_code))
         .ok_or(NotificationError::NotFound)?;
     let next = action.apply(&d.channel, &d.status)?;
-    let today = Utc::now().date_naive();
+    let today = xinfang_platform::time::today_in_china();
     let (on, proof, tracking) = match action {
         Action::Retry => (None, None, None),
         Action::Posted => {

@@ -8,7 +8,7 @@
 //! way). Attempts are limited per client and minute in the database, so across replicas.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::ToSchema;
@@ -284,7 +284,7 @@ pub async fn document(
         .filter(|n| n.case_id == case.case_id && n.recipient_kind == "petitioner")
         .ok_or(NotificationError::NoSuchCase)?;
     let pdf = pdf_of(&pool, &state, &notice).await?;
-    let today = Utc::now().date_naive();
+    let today = xinfang_platform::time::today_in_china();
     let mut uow = UnitOfWork::begin(&pool, &waker).await?;
     if store::deliveries::opened_online(uow.conn(), notice.id, today)
         .await?
@@ -371,7 +371,7 @@ pub async fn rate(
         petition_id: case.case_id,
         case_number: case.case_number.clone(),
         rating: body.rating.clone(),
-        rated_on: Utc::now().date_naive(),
+        rated_on: xinfang_platform::time::today_in_china(),
         registering_unit: case.registering_unit.clone(),
         has_comment: comment.is_some(),
     };

@@ -161,7 +161,7 @@ impl Archiver {
 
         let class = self.policy.default_class().clone();
         let archived_at = Utc::now();
-        let retain_until = class.retain_until(archived_at.date_naive());
+        let retain_until = class.retain_until(xinfang_platform::time::china_date(archived_at));
         uow.audit(AuditEntry::system(
             "notification",
             "archive.package",

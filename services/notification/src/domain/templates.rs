@@ -73,7 +73,7 @@ pub fn registration_receipt(e: &PetitionRegisteredV1) -> Vec<NoticeDraft> {
     let draft = NoticeDraft::new(
         catalog::REGISTRATION_RECEIPT.code,
         Recipient::Petitioner,
-        e.registered_at.date_naive(),
+        xinfang_platform::time::china_date(e.registered_at),
     )
     .with("received_on", ymd(e.received_on))
     .with("channel", e.channel.label_zh())
@@ -460,6 +460,24 @@ mod tests {
             ..e
         };
         assert!(registration_receipt(&anon).is_empty());
+    }
+
+    /// The receipt is dated the day in China: registered at 01:30 on 27 September in China (17:30
+    /// UTC the day before), it is dated 27 September.
+    #[test]
+    fn the_receipt_is_dated_the_day_in_china() {
+        let e = PetitionRegisteredV1 {
+            petition_id: Uuid::now_v7(),
+            case_number: "140423-2025-000008".into(),
+            channel: Channel::Visit,
+            received_on: d(9, 27),
+            registered_at: "2025-09-26T17:30:00Z".parse().unwrap(),
+            registering_unit: "140423-XFJ".into(),
+            division_code: "140423".into(),
+            ..PetitionRegisteredV1::minimal_defaults()
+        };
+        let drafts = registration_receipt(&e);
+        assert_eq!(drafts[0].dated_on, d(9, 27));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub async fn order_issued(
     envelope: &Envelope,
     e: &SupervisionOrderIssuedV1,
 ) -> Result<usize, HandlerError> {
-    let today = envelope.occurred_at.date_naive();
+    let today = xinfang_platform::time::china_date(envelope.occurred_at);
     drafts::store(conn, names, envelope, |_| {
         templates::supervision_order(e, today)
     })
@@ -61,7 +61,7 @@ pub async fn deadline_step_reached(
     envelope: &Envelope,
     e: &DeadlineStepReachedV1,
 ) -> Result<usize, HandlerError> {
-    let today = envelope.occurred_at.date_naive();
+    let today = xinfang_platform::time::china_date(envelope.occurred_at);
     drafts::store(conn, names, envelope, |_| {
         templates::deadline_step(e, today)
     })

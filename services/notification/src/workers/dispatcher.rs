@@ -180,7 +180,7 @@ impl Dispatcher {
             .await;
         drop(contacts);
 
-        let today = Utc::now().date_naive();
+        let today = xinfang_platform::time::today_in_china();
         let by_id: HashMap<Uuid, &store::deliveries::Claimed> =
             claimed.iter().map(|c| (c.id, c)).collect();
         let (mut sent_ids, mut proofs, mut channels) = (Vec::new(), Vec::new(), Vec::new());

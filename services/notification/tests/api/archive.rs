@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -104,7 +103,7 @@ async fn a_final_case_is_archived_found_held_and_destroyed_only_with_a_second_ap
     let finalized = CaseFinalizedV1 {
         petition_id: case_id,
         case_number: case_number.clone(),
-        concluded_on: Utc::now().date_naive(),
+        concluded_on: xinfang_platform::time::today_in_china(),
         level: "re_review".into(),
         final_opinion: None,
     };

@@ -190,7 +190,7 @@ async fn a_petitioner_follows_the_case_with_the_query_code_and_rates_it_once() {
         recipient: NoticeRecipient::Petitioner,
         recipient_unit: None,
         document_number: None,
-        dated_on: chrono::Utc::now().date_naive(),
+        dated_on: xinfang_platform::time::today_in_china(),
         fields: BTreeMap::from([
             ("outcome".to_string(), "支持".to_string()),
             ("facts".to_string(), "拖欠工资属实".to_string()),
