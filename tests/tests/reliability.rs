@@ -555,6 +555,41 @@ async fn events_arriving_within_the_linger_share_one_batch() {
     rig.pool.close().await;
 }
 
+/// Several lanes and a full prefetch window: a lane does not wait out its linger for companions
+/// that cannot come (the broker sends nothing more until something is settled), while another
+/// lane holds the rest of the window.
+#[tokio::test]
+async fn a_lane_does_not_linger_while_the_prefetch_window_is_full() {
+    let env = TestEnv::new();
+    // Two lanes sharing a window of four deliveries, each waiting up to 20 s for companions.
+    let rig = FlakyRig::start(
+        &env,
+        |b| {
+            b.lanes = 2;
+            b.prefetch = 4;
+            b.batch_size = 32;
+            b.batch_linger_ms = 20_000;
+        },
+        Flaky::new(),
+    )
+    .await;
+    let batch: Vec<_> = (0..8)
+        .map(|i| message_for(&rig.broker, &sample(&format!("140423-2025-{i:06}"))))
+        .collect();
+    for r in rig.broker.publish_batch(&batch).await {
+        r.expect("published");
+    }
+    // Well within one linger: the lanes went ahead as soon as the window was full.
+    wait_for("all applied", Duration::from_secs(10), || {
+        let pool = rig.pool.clone();
+        async move { (Flaky::applied(&pool).await == 8).then_some(()) }
+    })
+    .await;
+    rig.stop.cancel();
+    let _ = rig.task.await;
+    rig.pool.close().await;
+}
+
 /// The relay, woken by a commit, waits `outbox.linger_ms` for more: events committed one after
 /// another within it leave in one round (one claim, one publish, one update), and every one of them
 /// is published.
@@ -562,6 +597,33 @@ async fn events_arriving_within_the_linger_share_one_batch() {
 async fn events_committed_within_the_relay_linger_leave_in_one_round() {
     let env = TestEnv::new();
     let rig = FlakyRig::start(&env, one_lane, Flaky::new()).await;
+    let commit = |envelope: Envelope| {
+        let pool = rig.pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            UnitOfWork::immediate(&mut tx)
+                .enqueue(&envelope)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let published = |n: i64| {
+        let pool = rig.pool.clone();
+        async move {
+            let done: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            (done == n).then_some(())
+        }
+    };
+    // The relay's first round, at its start, publishes what is already committed: a warm-up event,
+    // so that the five below meet a relay that waits to be woken (had one of them raced that
+    // first round, it would have left alone).
+    let warm_up = sample("140423-2025-000899");
+    commit(warm_up.clone()).await;
     let waker = xinfang_messaging::OutboxWaker::new();
     let relay = xinfang_messaging::outbox::Relay {
         pool: rig.pool.clone(),
@@ -575,40 +637,33 @@ async fn events_committed_within_the_relay_linger_leave_in_one_round() {
     };
     let relay_stop = CancellationToken::new();
     let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
+    wait_for("the warm-up published", Duration::from_secs(30), || {
+        published(1)
+    })
+    .await;
     // Five commits, each waking the relay, well within its linger.
     for i in 0..5 {
-        let mut tx = rig.pool.begin().await.unwrap();
-        let mut uow = UnitOfWork::immediate(&mut tx);
-        uow.enqueue(&sample(&format!("140423-2025-{:06}", 900 + i)))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        commit(sample(&format!("140423-2025-{:06}", 900 + i))).await;
         waker.wake();
     }
     wait_for("all five published", Duration::from_secs(30), || {
-        let pool = rig.pool.clone();
-        async move {
-            let n: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-            (n == 5).then_some(())
-        }
+        published(6)
     })
     .await;
     // One round's rows share its transaction's timestamp.
-    let rounds: i64 = sqlx::query_scalar("SELECT count(DISTINCT published_at) FROM outbox")
-        .fetch_one(&rig.pool)
-        .await
-        .unwrap();
+    let rounds: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT published_at) FROM outbox WHERE event_id <> $1")
+            .bind(warm_up.event_id)
+            .fetch_one(&rig.pool)
+            .await
+            .unwrap();
     assert_eq!(
         rounds, 1,
         "five events committed within the linger took {rounds} rounds"
     );
-    wait_for("all five applied", Duration::from_secs(30), || {
+    wait_for("all six applied", Duration::from_secs(30), || {
         let pool = rig.pool.clone();
-        async move { (Flaky::applied(&pool).await == 5).then_some(()) }
+        async move { (Flaky::applied(&pool).await == 6).then_some(()) }
     })
     .await;
     relay_stop.cancel();

@@ -108,6 +108,14 @@ pub(crate) async fn run_consumer(
     // Deliveries of this channel waiting for a delayed requeue (`Outcome::Retry`): while there are
     // any, a batch may not be acked with `multiple`, which would ack them too.
     let retrying = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Deliveries handed to the lanes and not yet settled. When they fill the prefetch window the
+    // broker sends nothing more until some are settled, so a lane must not wait for companions
+    // then: with several lanes it would sit out its whole linger while another lane holds the rest
+    // of the window.
+    let held = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let window = usize::from(settings.prefetch);
+    // Rung when the window fills, for the lanes waiting for companions.
+    let full = Arc::new(tokio::sync::Notify::new());
     let mut senders = Vec::with_capacity(lanes);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..lanes {
@@ -119,25 +127,45 @@ pub(crate) async fn run_consumer(
         let crashed = crashed.clone();
         let stop_lane = stop.clone();
         let retrying = retrying.clone();
+        let held = held.clone();
+        let full = full.clone();
         workers.spawn(async move {
             let mut batch = Vec::with_capacity(max_batch);
             while let Some(delivery) = rx.recv().await {
                 if crashed.is_cancelled() {
                     // Simulated crash: everything still held is left unacked for redelivery.
+                    held.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                     continue;
                 }
                 // Whatever else is already waiting in this lane joins the batch, and what arrives
-                // within the linger (if any) too.
+                // within the linger (if any) too, unless the prefetch window is full (nothing more
+                // can arrive before something is settled).
                 batch.push(delivery);
                 let until = tokio::time::Instant::now() + linger;
                 while batch.len() < max_batch {
                     match rx.try_recv() {
                         Ok(d) => batch.push(d),
                         Err(_) if linger.is_zero() => break,
-                        Err(_) => match tokio::time::timeout_at(until, rx.recv()).await {
-                            Ok(Some(d)) => batch.push(d),
-                            _ => break,
-                        },
+                        Err(_) => {
+                            // Registered before the check, so that a window filling in between
+                            // still wakes this lane.
+                            let filled = full.notified();
+                            tokio::pin!(filled);
+                            filled.as_mut().enable();
+                            if window > 0
+                                && held.load(std::sync::atomic::Ordering::SeqCst) >= window
+                            {
+                                break;
+                            }
+                            tokio::select! {
+                                next = tokio::time::timeout_at(until, rx.recv()) => match next {
+                                    Ok(Some(d)) => batch.push(d),
+                                    _ => break,
+                                },
+                                // Take what has reached this lane, then go.
+                                _ = &mut filled => {}
+                            }
+                        }
                     }
                 }
                 let outcomes = spec.processor.process_batch(&batch, &metrics).await;
@@ -163,18 +191,19 @@ pub(crate) async fn run_consumer(
                     if !matches!(last.acker.ack(multiple).await, Ok(true)) {
                         metrics.ack_failures.inc();
                     }
+                    held.fetch_sub(batch.len(), std::sync::atomic::Ordering::SeqCst);
                     batch.clear();
                     continue;
                 }
                 for (delivery, outcome) in batch.drain(..).zip(outcomes) {
-                    if crashed.is_cancelled() {
-                        continue;
+                    if !crashed.is_cancelled() {
+                        settle(
+                            &spec, &metrics, &delivery, outcome, &channel, &crashed, &stop_lane,
+                            &retrying,
+                        )
+                        .await;
                     }
-                    settle(
-                        &spec, &metrics, &delivery, outcome, &channel, &crashed, &stop_lane,
-                        &retrying,
-                    )
-                    .await;
+                    held.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                 }
             }
         });
@@ -195,6 +224,9 @@ pub(crate) async fn run_consumer(
                         metrics.redeliveries.inc();
                     }
                     let lane = lane_of(&delivery, lanes);
+                    if held.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= window && window > 0 {
+                        full.notify_waiters();
+                    }
                     if senders[lane].send(delivery).await.is_err() {
                         break Err(anyhow::anyhow!("lane closed"));
                     }

@@ -23,9 +23,10 @@ pub struct BrokerSettings {
     /// what is already waiting, so a quiet queue still sees each event at once.
     #[serde(default = "default_consumer_batch_size")]
     pub batch_size: usize,
-    /// How long (ms) a lane that has one delivery waits for more to join its batch (0 = never
+    /// How long (ms) a lane whose batch is not full waits for more deliveries to join it (0 = never
     /// waits). A few milliseconds let events arriving close together share one transaction; an
-    /// event alone is applied that much later.
+    /// event alone is applied that much later. A lane never waits while the consumer's deliveries
+    /// fill the prefetch window: none could arrive before some are settled.
     #[serde(default = "default_batch_linger_ms")]
     pub batch_linger_ms: u64,
     #[serde(default = "default_reconnect_min_ms")]
