@@ -113,7 +113,8 @@ pub(crate) async fn run_consumer(
     // then: with several lanes it would sit out its whole linger while another lane holds the rest
     // of the window.
     let held = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let window = usize::from(settings.prefetch);
+    // The window as given to the broker (`basic_qos` above never takes 0).
+    let window = usize::from(settings.prefetch.max(1));
     // Rung when the window fills, for the lanes waiting for companions.
     let full = Arc::new(tokio::sync::Notify::new());
     let mut senders = Vec::with_capacity(lanes);
@@ -152,9 +153,7 @@ pub(crate) async fn run_consumer(
                             let filled = full.notified();
                             tokio::pin!(filled);
                             filled.as_mut().enable();
-                            if window > 0
-                                && held.load(std::sync::atomic::Ordering::SeqCst) >= window
-                            {
+                            if held.load(std::sync::atomic::Ordering::SeqCst) >= window {
                                 break;
                             }
                             tokio::select! {
@@ -224,7 +223,7 @@ pub(crate) async fn run_consumer(
                         metrics.redeliveries.inc();
                     }
                     let lane = lane_of(&delivery, lanes);
-                    if held.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= window && window > 0 {
+                    if held.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= window {
                         full.notify_waiters();
                     }
                     if senders[lane].send(delivery).await.is_err() {
