@@ -273,6 +273,23 @@ impl Platform {
 }
 
 /// A petition as the window clerk would enter it, received today.
+/// The in-process benchmarks' platform settings (bench-e2e, bench-lifecycle): 2 HTTP workers and 16
+/// connections per service, consumers as deployed; overridden by `BENCH_WORKERS`,
+/// `BENCH_CONSUMER_BATCH`, `BENCH_LANES` and `BENCH_LINGER_MS`.
+pub fn bench_env() -> TestEnv {
+    fn var<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
+    }
+    let mut env = TestEnv::new();
+    env.workers = var("BENCH_WORKERS").unwrap_or(2);
+    env.pool_size = 16;
+    let deployed = xinfang_messaging::BrokerSettings::local("");
+    env.consumer_batch = var("BENCH_CONSUMER_BATCH").unwrap_or(env.consumer_batch);
+    env.lanes = var("BENCH_LANES").unwrap_or(deployed.lanes);
+    env.batch_linger_ms = var("BENCH_LINGER_MS").unwrap_or(deployed.batch_linger_ms);
+    env
+}
+
 pub fn petition(summary: &str) -> Value {
     serde_json::json!({ "channel": "visit", "summary": summary, "petitioners": [{ "name": "张三" }] })
 }

@@ -21,8 +21,8 @@ use std::{
 use lapin::{options::*, types::FieldTable, BasicProperties, Connection, ConnectionProperties};
 use sqlx::{Connection as _, PgConnection};
 use tokio::sync::Semaphore;
-use xinfang_e2e::{petition, stand_in_for_autovacuum, Hooks, Platform};
-use xinfang_test_support::{clerk_token, directory::department, TestEnv, AMQP_URL};
+use xinfang_e2e::{bench_env, petition, stand_in_for_autovacuum, Hooks, Platform};
+use xinfang_test_support::{clerk_token, directory::department, AMQP_URL};
 
 /// A summary of 30 Chinese characters drawn from the 3,000 most common code points of the CJK block,
 /// so that, as in real life, most petitions share few character pairs (repeat detection stays on).
@@ -265,35 +265,7 @@ async fn main() -> anyhow::Result<()> {
         rabbit_ceiling(20_000).await?;
     }
 
-    let mut env = TestEnv::new();
-    // HTTP workers per service (BENCH_WORKERS; 2 by default).
-    env.workers = std::env::var("BENCH_WORKERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
-    env.pool_size = 16;
-    if let Some(b) = std::env::var("BENCH_CONSUMER_BATCH")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        env.consumer_batch = b;
-    }
-    // Lanes and linger as deployed (the services' defaults), unless BENCH_LANES / BENCH_LINGER_MS.
-    let deployed = xinfang_messaging::BrokerSettings::local("");
-    env.lanes = deployed.lanes;
-    env.batch_linger_ms = deployed.batch_linger_ms;
-    if let Some(l) = std::env::var("BENCH_LANES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        env.lanes = l;
-    }
-    if let Some(l) = std::env::var("BENCH_LINGER_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        env.batch_linger_ms = l;
-    }
+    let env = bench_env();
     println!(
         "consumer batch size {}, {} lanes, linger {} ms",
         env.consumer_batch, env.lanes, env.batch_linger_ms

@@ -27,9 +27,9 @@ use std::{
 
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
-use xinfang_e2e::{stand_in_for_autovacuum, Hooks, Platform};
+use xinfang_e2e::{bench_env, stand_in_for_autovacuum, Hooks, Platform};
 use xinfang_platform::{time::today_in_china, Role};
-use xinfang_test_support::{clerk_token, directory::department, token, TestEnv};
+use xinfang_test_support::{clerk_token, directory::department, token};
 
 const UNIT: &str = "140423-RSJ";
 
@@ -246,25 +246,7 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(64);
-    let mut env = TestEnv::new();
-    env.workers = std::env::var("BENCH_WORKERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
-    env.pool_size = 16;
-    // Consumer lanes and linger (`broker.lanes`, `broker.batch_linger_ms`): as deployed unless set.
-    if let Some(lanes) = std::env::var("BENCH_LANES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        env.lanes = lanes;
-    }
-    if let Some(ms) = std::env::var("BENCH_LINGER_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        env.batch_linger_ms = ms;
-    }
+    let env = bench_env();
     let ahead = today_in_china() + chrono::Duration::days(45);
     let hooks = Hooks {
         supervision_timer: Some((Arc::new(move || ahead), 200)),
