@@ -226,9 +226,9 @@ impl InboxProcessor {
             new.push((envelope, event));
             outcomes.push(Outcome::Applied);
         }
-        let mut uow = UnitOfWork::batch(&mut tx);
+        let mut uow = UnitOfWork::consumer_batch(&mut tx);
         self.handler.handle_many(&mut uow, new).await?;
-        let (mut deferred, enqueued) = uow.finish();
+        let (mut deferred, enqueued) = uow.finish().await?;
         for writer in &self.writers {
             writer.after_batch(&mut tx, &mut deferred).await?;
         }

@@ -15,6 +15,11 @@
 //! a failed batch) the item is handed back and the caller writes it at once. Collected items live
 //! in the unit, so if the batch fails they are dropped with its rolled-back transaction, and the
 //! one-by-one retry writes them itself.
+//!
+//! Events enqueued ([`UnitOfWork::enqueue`]) by a unit that owns its transaction, or by the inbox
+//! processor's batch unit, are written into the outbox with one statement just before the commit,
+//! in the order they were enqueued: a request or a batch that emits several events pays one round
+//! trip for them. A unit over a caller's connection otherwise writes each at once.
 
 use std::any::Any;
 
@@ -77,6 +82,13 @@ pub struct UnitOfWork<'c> {
     conn: Conn<'c>,
     mode: Mode,
     deferred: Deferred,
+    /// Events enqueued and not yet written ([`UnitOfWork::enqueue`]).
+    outgoing: Vec<Envelope>,
+    /// Whether enqueued events wait for [`UnitOfWork::flush_outbox`]: in a unit that owns its
+    /// transaction (its commit writes them) and in the inbox processor's batches (it writes them
+    /// before its commit); every other unit over a borrowed connection writes them at once, since
+    /// nothing would write them later.
+    collects_outbox: bool,
     enqueued: bool,
     waker: Option<OutboxWaker>,
 }
@@ -90,6 +102,8 @@ impl UnitOfWork<'static> {
             conn: Conn::Owned(pool.begin().await?),
             mode: Mode::Immediate,
             deferred: Deferred::default(),
+            outgoing: Vec::new(),
+            collects_outbox: true,
             enqueued: false,
             waker: Some(waker.clone()),
         })
@@ -105,6 +119,8 @@ impl UnitOfWork<'static> {
             conn: Conn::Owned(pool.begin().await?),
             mode: Mode::Immediate,
             deferred: Deferred::default(),
+            outgoing: Vec::new(),
+            collects_outbox: true,
             enqueued: false,
             waker: None,
         })
@@ -130,8 +146,19 @@ impl<'c> UnitOfWork<'c> {
             conn: Conn::Borrowed(conn),
             mode,
             deferred: Deferred::default(),
+            outgoing: Vec::new(),
+            collects_outbox: false,
             enqueued: false,
             waker: None,
+        }
+    }
+
+    /// The inbox processor's batch unit: deferrable items collected, and its events written with
+    /// one statement when it ends ([`UnitOfWork::finish`]).
+    pub(crate) fn consumer_batch(conn: &'c mut PgConnection) -> Self {
+        UnitOfWork {
+            collects_outbox: true,
+            ..UnitOfWork::over(conn, Mode::Batch)
         }
     }
 
@@ -147,21 +174,46 @@ impl<'c> UnitOfWork<'c> {
         }
     }
 
-    /// Write an event into the outbox (发件箱), inside this transaction.
+    /// Write an event into the outbox (发件箱), inside this transaction: in a unit that owns its
+    /// transaction and in a consumer batch, with the unit's other events in one statement just
+    /// before the commit (in the order they were enqueued); in any other unit at once.
     pub async fn enqueue(&mut self, envelope: &Envelope) -> Result<(), sqlx::Error> {
-        Outbox::enqueue(self.conn(), envelope).await?;
         self.enqueued = true;
-        Ok(())
+        if self.writes_at_once() {
+            Outbox::enqueue(self.conn(), envelope).await
+        } else {
+            self.outgoing.push(envelope.clone());
+            Ok(())
+        }
     }
 
-    /// Write several events into the outbox with one statement, in order.
+    /// Write several events into the outbox, in order (as [`UnitOfWork::enqueue`]).
     pub async fn enqueue_many(&mut self, envelopes: &[&Envelope]) -> Result<(), sqlx::Error> {
         if envelopes.is_empty() {
             return Ok(());
         }
-        Outbox::enqueue_many(self.conn(), envelopes).await?;
         self.enqueued = true;
-        Ok(())
+        if self.writes_at_once() {
+            Outbox::enqueue_many(self.conn(), envelopes).await
+        } else {
+            self.outgoing.extend(envelopes.iter().map(|e| (*e).clone()));
+            Ok(())
+        }
+    }
+
+    fn writes_at_once(&self) -> bool {
+        !self.collects_outbox
+    }
+
+    /// Write the events enqueued so far into the outbox with one statement (done by
+    /// [`UnitOfWork::commit`] and by [`UnitOfWork::finish`]).
+    async fn flush_outbox(&mut self) -> Result<(), sqlx::Error> {
+        if self.outgoing.is_empty() {
+            return Ok(());
+        }
+        let outgoing = std::mem::take(&mut self.outgoing);
+        let refs: Vec<&Envelope> = outgoing.iter().collect();
+        Outbox::enqueue_many(self.conn(), &refs).await
     }
 
     /// Whether this unit wrote outbox rows, so the relay has something to publish after the commit.
@@ -183,17 +235,21 @@ impl<'c> UnitOfWork<'c> {
 
     /// End a unit over a borrowed connection: the items it collected, for the caller's writers.
     pub fn into_deferred(self) -> Deferred {
+        debug_assert!(self.outgoing.is_empty());
         self.deferred
     }
 
-    /// End a unit over a borrowed connection: the items it collected and whether it enqueued.
-    pub(crate) fn finish(self) -> (Deferred, bool) {
-        (self.deferred, self.enqueued)
+    /// End a unit over a borrowed connection, writing its enqueued events first: the items it
+    /// collected and whether it enqueued.
+    pub(crate) async fn finish(mut self) -> Result<(Deferred, bool), sqlx::Error> {
+        self.flush_outbox().await?;
+        Ok((self.deferred, self.enqueued))
     }
 
     /// Commit a unit begun with [`UnitOfWork::begin`] and wake the relay if an event was enqueued.
     /// A unit over a borrowed connection is committed by its owner, so this refuses it.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.flush_outbox().await?;
         let UnitOfWork {
             conn,
             enqueued,
@@ -316,6 +372,27 @@ mod database_tests {
             .await
             .expect("count");
         assert_eq!(rows, 3);
+    }
+
+    #[tokio::test]
+    async fn a_consumer_batch_writes_its_events_in_order_when_it_ends() {
+        let mut conn = transaction().await;
+        let (a, b, c) = (envelope(), envelope(), envelope());
+        let mut uow = UnitOfWork::consumer_batch(&mut conn);
+        uow.enqueue(&a).await.expect("enqueue");
+        uow.enqueue_many(&[&b, &c]).await.expect("enqueue many");
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+            .fetch_one(uow.conn())
+            .await
+            .expect("count");
+        assert_eq!(rows, 0, "nothing is written before the batch ends");
+        let (_, enqueued) = uow.finish().await.expect("finish");
+        assert!(enqueued);
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT event_id FROM outbox ORDER BY ctid")
+            .fetch_all(&mut conn)
+            .await
+            .expect("rows");
+        assert_eq!(ids, vec![a.event_id, b.event_id, c.event_id]);
     }
 
     #[tokio::test]
