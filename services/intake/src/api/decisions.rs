@@ -195,7 +195,19 @@ pub async fn decide(
 
     let decision_id = Uuid::now_v7();
     let details = decision.details(&suggestion);
-    decisions::set_status(uow.conn(), id, decision.status(), decision.handling_unit()).await?;
+    // The simple track (简易办理) of an acceptance is written with the status.
+    let simple_track = match &decision.outcome {
+        Outcome::Accepted { simple_track, .. } => Some(*simple_track),
+        _ => None,
+    };
+    decisions::set_status(
+        uow.conn(),
+        id,
+        decision.status(),
+        decision.handling_unit(),
+        simple_track,
+    )
+    .await?;
     decisions::insert_decision(
         uow.conn(),
         &actor,
@@ -364,12 +376,8 @@ async fn apply(
     today: NaiveDate,
 ) -> Result<(), ApiError> {
     match &decision.outcome {
-        Outcome::Accepted {
-            simple_track,
-            handling_unit,
-            ..
-        } => {
-            decisions::set_simple_track(uow.conn(), case.id, *simple_track).await?;
+        Outcome::Accepted { handling_unit, .. } => {
+            // (The simple track is written with the status.)
             // 受理并明确办理单位: the handling unit receives the case (查阅授权, audited).
             if let Some(unit) = handling_unit
                 .as_deref()

@@ -117,33 +117,23 @@ struct PriorRow {
     due_on: Option<NaiveDate>,
 }
 
-pub async fn set_simple_track(
-    conn: &mut PgConnection,
-    id: Uuid,
-    simple_track: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE petitions SET simple_track = $2 WHERE id = $1",
-        id,
-        simple_track
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
+/// The petition's status and handling unit after a decision, and for an acceptance whether it
+/// runs on the simple track (简易办理), in one statement.
 pub async fn set_status(
     conn: &mut PgConnection,
     id: Uuid,
     status: &str,
     handling_unit: Option<&str>,
+    simple_track: Option<bool>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE petitions SET status = $2, handling_unit = $3 WHERE id = $1",
-        id,
-        status,
-        handling_unit
+    sqlx::query(
+        "UPDATE petitions SET status = $2, handling_unit = $3, simple_track = COALESCE($4, simple_track)
+         WHERE id = $1",
     )
+    .bind(id)
+    .bind(status)
+    .bind(handling_unit)
+    .bind(simple_track)
     .execute(&mut *conn)
     .await?;
     Ok(())
