@@ -161,16 +161,18 @@ async fn locked(
     opinion_id: Uuid,
     version: i32,
 ) -> Result<(CaseRow, OpinionRow), ReviewError> {
-    let opinion = records::opinion(uow.conn(), opinion_id)
-        .await?
-        .ok_or(ReviewError::OpinionHidden)?;
-    let case = cases::lock_at_version(uow.conn(), opinion.case_id, version, can_see(actor))
-        .await
-        .map_err(|e| match e {
-            ReviewError::CaseHidden => ReviewError::OpinionHidden,
-            other => other,
-        })?;
-    // Re-read under the case's lock.
+    // The opinion's case, locked with its units in one statement; the opinion read under the lock.
+    let case = cases::lock_for_change(
+        uow.conn(),
+        cases::CaseOf::Opinion(opinion_id),
+        version,
+        can_see(actor),
+    )
+    .await
+    .map_err(|e| match e {
+        ReviewError::CaseHidden => ReviewError::OpinionHidden,
+        other => other,
+    })?;
     let opinion = records::opinion(uow.conn(), opinion_id)
         .await?
         .ok_or(ReviewError::OpinionHidden)?;

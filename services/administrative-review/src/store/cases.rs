@@ -151,6 +151,45 @@ pub async fn lock(conn: &mut PgConnection, case_id: Uuid) -> Result<Option<CaseR
     .await
 }
 
+/// A case locked with the units that may see it.
+#[derive(sqlx::FromRow)]
+struct LockedCaseRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    units: Vec<String>,
+}
+
+/// Which case to lock for a change by a person.
+#[derive(Debug, Clone, Copy)]
+pub enum CaseOf {
+    /// The case itself.
+    Case(Uuid),
+    /// The case an opinion (意见书) belongs to.
+    Opinion(Uuid),
+}
+
+/// Load a case locked, with the units that may see it, in one statement.
+async fn lock_with_units(
+    conn: &mut PgConnection,
+    of: CaseOf,
+) -> Result<Option<LockedCaseRow>, sqlx::Error> {
+    let (filter, id) = match of {
+        CaseOf::Case(id) => ("h.case_id = $1", id),
+        CaseOf::Opinion(id) => (
+            "h.case_id = (SELECT o.case_id FROM opinions o WHERE o.id = $1)",
+            id,
+        ),
+    };
+    sqlx::query_as::<_, LockedCaseRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS},
+                ARRAY(SELECT u.unit_code FROM case_units u WHERE u.case_id = h.case_id ORDER BY u.unit_code) AS units
+         FROM handling_cases h WHERE {filter} FOR UPDATE OF h"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Load a case for a change by a person: locked, visible to `can_see`'s units, and at the version
 /// the caller read (else [`ReviewError::VersionConflict`] with the current one).
 pub async fn lock_at_version(
@@ -159,16 +198,29 @@ pub async fn lock_at_version(
     version: i32,
     can_see: impl Fn(&[String]) -> bool,
 ) -> Result<CaseRow, ReviewError> {
-    let case = lock(conn, case_id).await?.ok_or(ReviewError::CaseHidden)?;
-    if !can_see(&units_of(conn, case_id).await?) {
+    lock_for_change(conn, CaseOf::Case(case_id), version, can_see).await
+}
+
+/// [`lock_at_version`] for the case `of` names (the case of an opinion, read in the same
+/// statement).
+pub async fn lock_for_change(
+    conn: &mut PgConnection,
+    of: CaseOf,
+    version: i32,
+    can_see: impl Fn(&[String]) -> bool,
+) -> Result<CaseRow, ReviewError> {
+    let locked = lock_with_units(conn, of)
+        .await?
+        .ok_or(ReviewError::CaseHidden)?;
+    if !can_see(&locked.units) {
         return Err(ReviewError::CaseHidden);
     }
-    if case.version != version {
+    if locked.case.version != version {
         return Err(ReviewError::VersionConflict {
-            current: case.version,
+            current: locked.case.version,
         });
     }
-    Ok(case)
+    Ok(locked.case)
 }
 
 /// Bump the version (every change of the case or of what belongs to it). Returns the new one.
