@@ -3,12 +3,13 @@ use std::sync::{Arc, RwLock};
 use actix_web::web;
 use utoipa::OpenApi;
 use xinfang_contracts::Producer;
-use xinfang_messaging::ConsumerHooks;
+use xinfang_messaging::{BatchWriter, ConsumerHooks};
 use xinfang_platform::Service;
 
 use crate::{
     api,
     configuration::Settings,
+    deadlines::store::deadlines::ClosingBatchWriter,
     deadlines::{
         domain::calendar::{system_clock, Clock, Engine, SharedCalendar},
         store::calendar_years::load_stored_years,
@@ -16,9 +17,21 @@ use crate::{
     },
     events::SupervisionEvents,
     oversight::orders::workers as order_escalation,
-    statistics::store::rollup::RollupBatchWriter,
+    statistics::store::{review::LadderBatchWriter, rollup::RollupBatchWriter},
     timeline::store::TimelineBatchWriter,
 };
+
+/// What the consumer writes at the end of each batch of events, in this order, after the audit
+/// rows: the timers and findings of the clocks the batch closed, the ladder facts, the timeline
+/// and case units, then the statistics rollup, whose shared rows are locked last.
+pub fn batch_writers() -> Vec<Arc<dyn BatchWriter>> {
+    vec![
+        Arc::new(ClosingBatchWriter),
+        Arc::new(LadderBatchWriter),
+        Arc::new(TimelineBatchWriter),
+        Arc::new(RollupBatchWriter),
+    ]
+}
 
 /// What tests and drills change in the supervision service (督查督办) beyond its settings.
 #[derive(Default)]
@@ -69,7 +82,11 @@ pub async fn build_with(
     let oversight = limits.oversight.clone();
     let (timer_engine, escalation_calendar, escalation_settings) =
         (engine.clone(), calendar.clone(), oversight.clone());
-    let service = Service::builder(Producer::Supervision, settings.platform, &crate::MIGRATOR)
+    let mut builder = Service::builder(Producer::Supervision, settings.platform, &crate::MIGRATOR);
+    for writer in batch_writers() {
+        builder = builder.batch_writer(writer);
+    }
+    let service = builder
         .consumer(Arc::new(handler), options.hooks)
         // Operations (运维告警): open deadlines past their due date, China time (超期未办结).
         .sql_gauge(
@@ -78,10 +95,6 @@ pub async fn build_with(
             "SELECT count(*) FROM deadlines WHERE status = 'open' \
              AND COALESCE(fixed_due, due_date) < (now() AT TIME ZONE 'Asia/Shanghai')::date",
         )
-        // At the end of each batch, after the audit rows: the timeline and case units, then the
-        // statistics rollup, whose shared rows are locked last.
-        .batch_writer(Arc::new(TimelineBatchWriter))
-        .batch_writer(Arc::new(RollupBatchWriter))
         .worker("deadline-timers", move |ctx| {
             TimerWorker::new(ctx.pool, timer_engine, ctx.waker).run(ctx.shutdown)
         })

@@ -233,7 +233,7 @@ async fn on_objection_agreed(
     by: &str,
 ) -> Result<(), sqlx::Error> {
     deadlines::close(
-        uow.conn(),
+        uow,
         e.petition_id,
         &[DeadlineKind::Assignment],
         Some(&e.unit),
@@ -252,7 +252,7 @@ async fn on_case_finalized(
     by: &str,
 ) -> Result<(), sqlx::Error> {
     deadlines::close(
-        uow.conn(),
+        uow,
         e.petition_id,
         &super::review::closed_by_finality(),
         None,
@@ -294,7 +294,7 @@ async fn close_acceptance(
     by: &str,
 ) -> Result<(), sqlx::Error> {
     deadlines::close(
-        uow.conn(),
+        uow,
         case_id,
         &[DeadlineKind::Acceptance],
         None,
@@ -315,7 +315,7 @@ async fn close_receiving(
     by: &str,
 ) -> Result<(), sqlx::Error> {
     deadlines::close(
-        uow.conn(),
+        uow,
         case_id,
         &RECEIVING_KINDS,
         Some(unit),
@@ -348,7 +348,7 @@ async fn hand_over(
     // A case accepted with a handling unit and then handed on (受理后改由其他单位办理): the unit
     // named at acceptance no longer owes its result; the receiving unit's clocks start below.
     deadlines::close(
-        uow.conn(),
+        uow,
         handed.case_id,
         &[DeadlineKind::Handling, DeadlineKind::SimpleOpinion],
         None,

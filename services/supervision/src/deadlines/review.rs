@@ -173,7 +173,7 @@ async fn close(
     how: Closing,
     by: &str,
 ) -> Result<(), sqlx::Error> {
-    deadlines::close(uow.conn(), case_id, kinds, None, on, how, by).await?;
+    deadlines::close(uow, case_id, kinds, None, on, how, by).await?;
     Ok(())
 }
 

@@ -34,7 +34,7 @@ use crate::{
             steps::{self, FiredSteps},
         },
     },
-    findings::{events::raise, workers::sweep},
+    findings::{events::raise_many, workers::sweep},
 };
 
 /// Schedule the steps of deadlines opened without them (by older code, or before the engine
@@ -107,15 +107,19 @@ pub async fn fire_batch(
     let latest = steps::latest_due(uow.conn(), &ids, today).await?;
     let mut fired = FiredSteps::default();
     let mut overdue = Vec::new();
+    // Steps never to fire, cancelled together below.
+    let mut cancelled: (Vec<Uuid>, Vec<String>) = (Vec::new(), Vec::new());
     for r in due {
         if latest.get(&r.deadline_id).is_some_and(|l| *l != r.step) {
-            steps::cancel_step(uow.conn(), r.deadline_id, &r.step).await?;
             tracing::info!(deadline_id = %r.deadline_id, step = %r.step, "step superseded by a later one due at once");
+            cancelled.0.push(r.deadline_id);
+            cancelled.1.push(r.step);
             continue;
         }
         let (Some(due_on), Some(step)) = (r.due_date, parse_step(&r.step)) else {
             tracing::warn!(deadline_id = %r.deadline_id, step = %r.step, "step without a due date cancelled");
-            steps::cancel_step(uow.conn(), r.deadline_id, &r.step).await?;
+            cancelled.0.push(r.deadline_id);
+            cancelled.1.push(r.step);
             continue;
         };
         // Overdue (or long overdue, when the overdue step was superseded): the finding, once.
@@ -149,10 +153,10 @@ pub async fn fire_batch(
             .envelopes
             .push(serde_json::to_value(&envelope).map_err(|e| sqlx::Error::Encode(e.into()))?);
     }
+    steps::cancel_steps(uow.conn(), &cancelled.0, &cancelled.1).await?;
     steps::record_fired(uow.conn(), &fired, today, replica).await?;
-    for finding in &overdue {
-        raise(&mut uow, finding).await?;
-    }
+    let overdue: Vec<&_> = overdue.iter().collect();
+    raise_many(&mut uow, &overdue).await?;
     uow.commit().await?;
     Ok(n)
 }

@@ -10,11 +10,23 @@ use crate::findings::{domain::NewFinding, store};
 /// `supervision.finding.raised.v1`. Returns whether it was new.
 #[tracing::instrument(skip_all, fields(question = finding.question.as_str(), subject = %finding.subject_ref))]
 pub async fn raise(uow: &mut UnitOfWork<'_>, finding: &NewFinding) -> Result<bool, sqlx::Error> {
-    let id = Uuid::now_v7();
-    let inserted = store::insert(uow.conn(), id, finding).await?;
-    if inserted {
+    Ok(raise_many(uow, &[finding]).await? == 1)
+}
+
+/// [`raise`] for several findings, with one statement. Returns how many were new.
+#[tracing::instrument(skip_all, fields(findings = findings.len()))]
+pub async fn raise_many(
+    uow: &mut UnitOfWork<'_>,
+    findings: &[&NewFinding],
+) -> Result<usize, sqlx::Error> {
+    let ids: Vec<Uuid> = findings.iter().map(|_| Uuid::now_v7()).collect();
+    let inserted = store::insert_many(uow.conn(), &ids, findings).await?;
+    for (id, finding) in ids.iter().zip(findings) {
+        if !inserted.contains(id) {
+            continue;
+        }
         let event = FindingRaisedV1 {
-            finding_id: id,
+            finding_id: *id,
             petition_id: finding.case_id,
             unit: finding.unit.clone(),
             question: finding.question.as_str().to_string(),
@@ -29,5 +41,5 @@ pub async fn raise(uow: &mut UnitOfWork<'_>, finding: &NewFinding) -> Result<boo
             "finding raised"
         );
     }
-    Ok(inserted)
+    Ok(inserted.len())
 }

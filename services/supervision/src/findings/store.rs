@@ -6,26 +6,30 @@ use uuid::Uuid;
 
 use crate::findings::domain::{FindingFilter, NewFinding};
 
-/// Insert a finding unless one exists for its (question, subject). Returns whether it was new.
-pub async fn insert(
+/// Insert several findings with one statement (each once per question and subject); the ids of
+/// those that were new.
+pub async fn insert_many(
     conn: &mut PgConnection,
-    id: Uuid,
-    finding: &NewFinding,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query!(
-        "INSERT INTO findings (id, question, case_id, unit_code, subject_ref, detail) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (question, subject_ref) DO NOTHING",
-        id,
-        finding.question.as_str(),
-        finding.case_id,
-        &finding.unit,
-        &finding.subject_ref,
-        &finding.detail
+    ids: &[Uuid],
+    findings: &[&NewFinding],
+) -> Result<std::collections::HashSet<Uuid>, sqlx::Error> {
+    if findings.is_empty() {
+        return Ok(Default::default());
+    }
+    let inserted: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO findings (id, question, case_id, unit_code, subject_ref, detail)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[])
+         ON CONFLICT (question, subject_ref) DO NOTHING RETURNING id",
     )
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+    .bind(ids)
+    .bind(findings.iter().map(|f| f.question.as_str()).collect::<Vec<_>>())
+    .bind(findings.iter().map(|f| f.case_id).collect::<Vec<_>>())
+    .bind(findings.iter().map(|f| f.unit.as_str()).collect::<Vec<_>>())
+    .bind(findings.iter().map(|f| f.subject_ref.as_str()).collect::<Vec<_>>())
+    .bind(findings.iter().map(|f| f.detail.as_str()).collect::<Vec<_>>())
+    .fetch_all(conn)
+    .await?;
+    Ok(inserted.into_iter().collect())
 }
 
 /// A finding as stored.

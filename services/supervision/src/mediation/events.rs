@@ -41,7 +41,7 @@ pub async fn on_event(
         DomainEvent::JudicialConfirmationApplied(e) => match e.petition_id.or(e.dispute_id) {
             Some(case_id) => {
                 deadlines::close(
-                    uow.conn(),
+                    uow,
                     case_id,
                     &[DeadlineKind::JudicialConfirmation],
                     None,

@@ -54,7 +54,7 @@ pub async fn apply(
     event: &DomainEvent,
 ) -> Result<(), sqlx::Error> {
     // Administrative review's ladder (opinions, delivery, requests, finality): `store::review`.
-    crate::statistics::store::review::record(uow.conn(), envelope, event).await?;
+    crate::statistics::store::review::record(uow, envelope, event).await?;
     // Legal-channel overrides (偏离法定途径建议): `store::overrides`.
     crate::statistics::store::overrides::record(uow.conn(), envelope, event).await?;
     if let DomainEvent::PetitionRegistered(e) = event {

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use xinfang_calendar::{DeadlineSpec, HolidayCalendar};
+use xinfang_messaging::{BatchWriter, Deferred, UnitOfWork};
 
 use crate::{
     configuration::{EngineLimits, Limits},
@@ -294,9 +295,43 @@ pub async fn open_many(
         .collect())
 }
 
+/// What [`close`] asks of the clocks it closed: their pending timers cancelled and, when met,
+/// their findings resolved.
+pub struct ClosedDeadlines {
+    pub ids: Vec<Uuid>,
+    pub met: bool,
+}
+
 /// Close the live deadlines of `kinds` of a case (of one unit, when given), cancel their pending
 /// timers, and resolve their findings when met. Returns the ids closed.
+///
+/// Inside a batch of events ([`UnitOfWork`] in batch mode) the timers and findings of every clock
+/// the batch closed are settled at its end, with one statement each, by [`ClosingBatchWriter`]:
+/// nothing in the event handlers reads them, and the timer worker fires only steps of open clocks.
 pub async fn close(
+    uow: &mut UnitOfWork<'_>,
+    case_id: Uuid,
+    kinds: &[DeadlineKind],
+    unit: Option<&str>,
+    on: NaiveDate,
+    how: Closing,
+    by: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let ids = close_rows(uow.conn(), case_id, kinds, unit, on, how, by).await?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let closed = ClosedDeadlines {
+        ids: ids.clone(),
+        met: how == Closing::Met,
+    };
+    if let Some(closed) = uow.defer_or_keep(closed) {
+        settle_closed(uow.conn(), &closed.ids, closed.met).await?;
+    }
+    Ok(ids)
+}
+
+async fn close_rows(
     conn: &mut PgConnection,
     case_id: Uuid,
     kinds: &[DeadlineKind],
@@ -322,16 +357,53 @@ pub async fn close(
     )
     .fetch_all(&mut *conn)
     .await?;
-    if ids.is_empty() {
-        return Ok(ids);
+    if !ids.is_empty() {
+        tracing::info!(%case_id, kinds = ?kinds, status, "deadlines closed");
     }
-    steps::cancel_pending(conn, &ids).await?;
-    if how == Closing::Met {
+    Ok(ids)
+}
+
+/// Cancel the pending timers of closed clocks and, of those `met`, resolve their findings.
+async fn settle_closed(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    met: bool,
+) -> Result<(), sqlx::Error> {
+    steps::cancel_pending(&mut *conn, ids).await?;
+    if met {
         let refs: Vec<String> = ids.iter().map(|id| deadline_ref(*id)).collect();
         findings_store::resolve_deadline_findings(conn, &refs).await?;
     }
-    tracing::info!(%case_id, kinds = ?kinds, status, "deadlines closed");
-    Ok(ids)
+    Ok(())
+}
+
+/// Settles, at the end of a batch of events, the timers and findings of the clocks the batch
+/// closed ([`close`]): one statement for the timers, one for the findings.
+pub struct ClosingBatchWriter;
+
+#[async_trait::async_trait]
+impl BatchWriter for ClosingBatchWriter {
+    async fn after_batch(
+        &self,
+        conn: &mut PgConnection,
+        deferred: &mut Deferred,
+    ) -> Result<(), sqlx::Error> {
+        let closed = deferred.take::<ClosedDeadlines>();
+        if closed.is_empty() {
+            return Ok(());
+        }
+        let all: Vec<Uuid> = closed.iter().flat_map(|c| c.ids.iter().copied()).collect();
+        steps::cancel_pending(&mut *conn, &all).await?;
+        let refs: Vec<String> = closed
+            .iter()
+            .filter(|c| c.met)
+            .flat_map(|c| c.ids.iter().map(|id| deadline_ref(*id)))
+            .collect();
+        if !refs.is_empty() {
+            findings_store::resolve_deadline_findings(conn, &refs).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Write a deadline's new stops, extensions and status with its re-projection, and move its timers.

@@ -106,17 +106,23 @@ pub async fn latest_due(
     Ok(rows.into_iter().collect())
 }
 
-/// Never claim a step again (it is inconsistent: no due date behind a dated step).
-pub async fn cancel_step(
+/// Never claim these steps again (superseded by a later step due at once, or inconsistent: no due
+/// date behind a dated step), with one statement.
+pub async fn cancel_steps(
     conn: &mut PgConnection,
-    deadline_id: Uuid,
-    step: &str,
+    deadline_ids: &[Uuid],
+    steps: &[String],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE deadline_steps SET cancelled_at = now() WHERE deadline_id = $1 AND step = $2",
-        deadline_id,
-        step
+    if deadline_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE deadline_steps s SET cancelled_at = now()
+         FROM UNNEST($1::uuid[], $2::text[]) AS u(deadline_id, step)
+         WHERE s.deadline_id = u.deadline_id AND s.step = u.step",
     )
+    .bind(deadline_ids)
+    .bind(steps)
     .execute(conn)
     .await?;
     Ok(())

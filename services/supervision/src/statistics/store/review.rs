@@ -5,10 +5,24 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 use xinfang_contracts::{DomainEvent, Envelope};
+use xinfang_messaging::{BatchWriter, Deferred, UnitOfWork};
 
-/// Record the ladder fact an event is (others: nothing). Idempotent per event.
+/// One fact of the ladder (行政三级办理统计事实), waiting for the end of its batch.
+pub struct LadderFact {
+    event_id: Uuid,
+    case_id: Uuid,
+    unit: String,
+    fact: &'static str,
+    level: String,
+    outcome: Option<String>,
+    on: NaiveDate,
+}
+
+/// Record the ladder fact an event is (others: nothing). Idempotent per event. Inside a batch of
+/// events the facts are written together at its end by [`LadderBatchWriter`] (no event handler
+/// reads them).
 pub async fn record(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     envelope: &Envelope,
     event: &DomainEvent,
 ) -> Result<(), sqlx::Error> {
@@ -58,20 +72,55 @@ pub async fn record(
         ),
         _ => return Ok(()),
     };
+    let fact = LadderFact {
+        event_id: envelope.event_id,
+        case_id,
+        unit: unit.to_string(),
+        fact,
+        level: level.to_string(),
+        outcome: outcome.map(str::to_string),
+        on,
+    };
+    match uow.defer_or_keep(fact) {
+        None => Ok(()),
+        Some(fact) => insert_facts(uow.conn(), &[fact]).await,
+    }
+}
+
+async fn insert_facts(conn: &mut PgConnection, facts: &[LadderFact]) -> Result<(), sqlx::Error> {
+    if facts.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO review_ladder_facts (event_id, case_id, unit_code, fact, level, outcome, on_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[])
+         ON CONFLICT (event_id) DO NOTHING",
     )
-    .bind(envelope.event_id)
-    .bind(case_id)
-    .bind(unit)
-    .bind(fact)
-    .bind(level)
-    .bind(outcome)
-    .bind(on)
+    .bind(facts.iter().map(|f| f.event_id).collect::<Vec<_>>())
+    .bind(facts.iter().map(|f| f.case_id).collect::<Vec<_>>())
+    .bind(facts.iter().map(|f| f.unit.as_str()).collect::<Vec<_>>())
+    .bind(facts.iter().map(|f| f.fact).collect::<Vec<_>>())
+    .bind(facts.iter().map(|f| f.level.as_str()).collect::<Vec<_>>())
+    .bind(facts.iter().map(|f| f.outcome.as_deref()).collect::<Vec<_>>())
+    .bind(facts.iter().map(|f| f.on).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Writes the ladder facts of a batch of events with one statement at its end.
+pub struct LadderBatchWriter;
+
+#[async_trait::async_trait]
+impl BatchWriter for LadderBatchWriter {
+    async fn after_batch(
+        &self,
+        conn: &mut PgConnection,
+        deferred: &mut Deferred,
+    ) -> Result<(), sqlx::Error> {
+        let facts = deferred.take::<LadderFact>();
+        insert_facts(conn, &facts).await
+    }
 }
 
 /// Whether the case's handling clock (办理期限, or the simple track's) was met in time; None when

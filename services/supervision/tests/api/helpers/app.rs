@@ -13,8 +13,6 @@ use supervision::{
     deadlines::domain::calendar::SharedCalendar,
     events::SupervisionEvents,
     startup::{self, SupervisionOptions},
-    statistics::store::rollup::RollupBatchWriter,
-    timeline::store::TimelineBatchWriter,
 };
 use xinfang_calendar::HolidayCalendar;
 use xinfang_messaging::InboxProcessor;
@@ -70,11 +68,11 @@ impl TestApp {
             }),
             None,
         )
-        // As the runtime builds it: audit rows, timeline and case units, then the statistics rollup,
-        // at the end of a batch.
-        .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter))
-        .with_writer(Arc::new(TimelineBatchWriter))
-        .with_writer(Arc::new(RollupBatchWriter));
+        // As the runtime builds it: audit rows, then the service's writers, at the end of a batch.
+        .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter));
+        let inbox = startup::batch_writers()
+            .into_iter()
+            .fold(inbox, |inbox, writer| inbox.with_writer(writer));
         TestApp {
             address,
             service,
