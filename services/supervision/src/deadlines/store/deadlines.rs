@@ -317,29 +317,6 @@ pub async fn close(
     how: Closing,
     by: &str,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    let ids = close_rows(uow.conn(), case_id, kinds, unit, on, how, by).await?;
-    if ids.is_empty() {
-        return Ok(ids);
-    }
-    let closed = ClosedDeadlines {
-        ids: ids.clone(),
-        met: how == Closing::Met,
-    };
-    if let Some(closed) = uow.defer_or_keep(closed) {
-        settle_closed(uow.conn(), &closed.ids, closed.met).await?;
-    }
-    Ok(ids)
-}
-
-async fn close_rows(
-    conn: &mut PgConnection,
-    case_id: Uuid,
-    kinds: &[DeadlineKind],
-    unit: Option<&str>,
-    on: NaiveDate,
-    how: Closing,
-    by: &str,
-) -> Result<Vec<Uuid>, sqlx::Error> {
     let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
     let status = how.status();
     let ids: Vec<Uuid> = sqlx::query_scalar!(
@@ -355,10 +332,18 @@ async fn close_rows(
         &kinds,
         unit
     )
-    .fetch_all(&mut *conn)
+    .fetch_all(uow.conn())
     .await?;
-    if !ids.is_empty() {
-        tracing::info!(%case_id, kinds = ?kinds, status, "deadlines closed");
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    tracing::info!(%case_id, kinds = ?kinds, status, "deadlines closed");
+    let closed = ClosedDeadlines {
+        ids: ids.clone(),
+        met: how == Closing::Met,
+    };
+    if let Some(closed) = uow.defer_or_keep(closed) {
+        settle_closed(uow.conn(), &closed.ids, closed.met).await?;
     }
     Ok(ids)
 }
