@@ -4,7 +4,7 @@ use std::sync::Arc;
 use actix_web::web;
 use utoipa::OpenApi;
 use xinfang_contracts::Producer;
-use xinfang_messaging::ConsumerHooks;
+use xinfang_messaging::{BatchWriter, ConsumerHooks};
 use xinfang_platform::Service;
 
 use crate::api::{self, state::AppState};
@@ -16,7 +16,7 @@ use crate::channels::contacts::{ContactSource, IntakeContacts};
 use crate::channels::{email::Mailer, sms::SmsGateway};
 use crate::configuration::Settings;
 use crate::domain::names::OrganNames;
-use crate::events::NotificationEvents;
+use crate::events::{NoticeBatchWriter, NotificationEvents};
 use crate::pdf::FontBook;
 use crate::workers::dispatcher::Dispatcher;
 
@@ -30,6 +30,12 @@ pub struct Options {
     pub names: Option<Arc<dyn OrganNames>>,
     /// What the archive asks intake (default: intake's internal endpoints).
     pub archive_source: Option<Arc<dyn ArchiveSource>>,
+}
+
+/// What the consumer writes at the end of each batch of events, after the audit rows: the notices
+/// its events drafted.
+pub fn batch_writers(names: Arc<dyn OrganNames>) -> Vec<Arc<dyn BatchWriter>> {
+    vec![Arc::new(NoticeBatchWriter { names })]
 }
 
 /// The notification service: its HTTP API, event consumer, outbox relay and dispatcher.
@@ -69,7 +75,7 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
     });
     let archive_settings = n.archive.clone();
     let archive_fonts = fonts.clone();
-    let builder = Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR);
+    let mut builder = Service::builder(Producer::Notification, settings.platform, &crate::MIGRATOR);
     let names: Arc<dyn OrganNames> = match options.names {
         Some(n) => n,
         None => Arc::new(builder.directory()),
@@ -98,6 +104,9 @@ pub async fn build_with(settings: Settings, options: Options) -> anyhow::Result<
     });
     let delivery = n.delivery.clone();
     let verification = web::Data::new(api::verification::VerificationSms(sms.clone()));
+    for writer in batch_writers(names.clone()) {
+        builder = builder.batch_writer(writer);
+    }
     builder
         .consumer(Arc::new(NotificationEvents { names }), options.hooks)
         .openapi(

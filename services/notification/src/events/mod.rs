@@ -1,11 +1,14 @@
 //! Events notification reacts to: each step that the law says a petitioner or a unit must be
-//! told. Every consumed event has its function. Decisions and supervision steps store the drafts
-//! of their template for the case as notification knows it (`drafts::store`, one event at a time);
-//! registrations carry their case, so `registrations::petitions_registered` remembers the cases of
-//! a whole run and stores its receipts with one `store::notices::insert_many`, set-wise.
+//! told. Every consumed event has its function. Decisions, requests and supervision steps draft
+//! their template's notices for the case as notification knows it (`drafts::store`); in a consumer
+//! batch the drafts wait for its end, where `drafts::NoticeBatchWriter` renders and stores all of
+//! them with one read of the templates and one insert. Registrations carry their case, so
+//! `registrations::petitions_registered` remembers the cases of a whole run and stores its
+//! receipts with one `store::notices::insert_many`, set-wise.
 
 mod decisions;
 mod drafts;
+pub use drafts::NoticeBatchWriter;
 pub mod publish;
 mod registrations;
 mod requests;
@@ -15,7 +18,7 @@ use std::sync::Arc;
 
 use xinfang_contracts::{DomainEvent, Envelope};
 use xinfang_messaging::{is_registration, EventHandler, HandlerError, UnitOfWork};
-use xinfang_platform::audit::{AuditEntry, AuditExt};
+use xinfang_platform::audit::AuditExt;
 
 use crate::domain::names::OrganNames;
 
@@ -36,56 +39,57 @@ impl EventHandler for NotificationEvents {
         envelope: &Envelope,
         event: DomainEvent,
     ) -> Result<(), HandlerError> {
-        let conn = uow.conn();
         let names = self.names.as_ref();
         let created = match &event {
             DomainEvent::PetitionRegistered(e) => {
-                registrations::petitions_registered(conn, names, &[(envelope, e)])
+                registrations::petitions_registered(uow.conn(), names, &[(envelope, e)])
                     .await?
                     .into_iter()
                     .sum()
             }
             DomainEvent::PetitionAccepted(e) => {
-                decisions::petition_accepted(conn, names, envelope, e).await?
+                decisions::petition_accepted(uow, names, envelope, e).await?
             }
             DomainEvent::PetitionDeclined(e) => {
-                decisions::petition_declined(conn, names, envelope, e).await?
+                decisions::petition_declined(uow, names, envelope, e).await?
             }
             DomainEvent::PetitionBarred(e) => {
-                decisions::petition_barred(conn, names, envelope, e).await?
+                decisions::petition_barred(uow, names, envelope, e).await?
             }
             DomainEvent::PetitionTransferred(e) => {
-                decisions::petition_transferred(conn, names, envelope, e).await?
+                decisions::petition_transferred(uow, names, envelope, e).await?
             }
             DomainEvent::PetitionAssigned(e) => {
-                decisions::petition_assigned(conn, names, envelope, e).await?
+                decisions::petition_assigned(uow, names, envelope, e).await?
             }
             DomainEvent::AssignmentObjected(e) => {
-                decisions::assignment_objected(conn, names, envelope, e).await?
+                decisions::assignment_objected(uow, names, envelope, e).await?
             }
             DomainEvent::SupervisionOrderIssued(e) => {
-                supervision::order_issued(conn, names, envelope, e).await?
+                supervision::order_issued(uow, names, envelope, e).await?
             }
             DomainEvent::RecommendationIssued(e) => {
-                supervision::recommendation_issued(conn, names, envelope, e).await?
+                supervision::recommendation_issued(uow, names, envelope, e).await?
             }
             DomainEvent::DeadlineStepReached(e) => {
-                supervision::deadline_step_reached(conn, names, envelope, e).await?
+                supervision::deadline_step_reached(uow, names, envelope, e).await?
             }
             DomainEvent::ReviewNoticeRequested(e) => {
-                requests::notice_requested(conn, names, envelope, &e.request).await?
+                requests::notice_requested(uow, names, envelope, &e.request).await?
             }
             DomainEvent::MediationNoticeRequested(e) => {
-                requests::notice_requested(conn, names, envelope, &e.request).await?
+                requests::notice_requested(uow, names, envelope, &e.request).await?
             }
             DomainEvent::IntakeNoticeRequested(e) => {
-                requests::notice_requested(conn, names, envelope, &e.request).await?
+                requests::notice_requested(uow, names, envelope, &e.request).await?
             }
             DomainEvent::CaseFinalized(e) => {
-                crate::archive::events::case_finalized(conn, envelope, e).await?;
-                requests::case_finalized(conn, e).await?
+                crate::archive::events::case_finalized(uow.conn(), envelope, e).await?;
+                requests::case_finalized(uow.conn(), e).await?
             }
-            DomainEvent::MediationConcluded(e) => requests::mediation_concluded(conn, e).await?,
+            DomainEvent::MediationConcluded(e) => {
+                requests::mediation_concluded(uow.conn(), e).await?
+            }
             _ => 0,
         };
         audit_created(uow, envelope, created).await
@@ -124,21 +128,15 @@ impl EventHandler for NotificationEvents {
     }
 }
 
-/// The audit record of the notices an event created, if any.
+/// The audit record of the notices an event created now, if any (those a batch's writer stores
+/// are recorded by it).
 async fn audit_created(
     uow: &mut UnitOfWork<'_>,
     envelope: &Envelope,
     created: usize,
 ) -> Result<(), HandlerError> {
     if created > 0 {
-        uow.audit(AuditEntry::system(
-            "notification",
-            "notice.create",
-            envelope.case_id,
-            serde_json::json!({ "event": envelope.routing_key(), "notices": created }),
-        ))
-        .await?;
-        tracing::info!(event = %envelope.routing_key(), case_id = ?envelope.case_id, created, "notices recorded");
+        uow.audit(drafts::created_entry(envelope, created)).await?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use xinfang_contracts::{
     notices::{templates as codes, MediationConcludedV1, NoticeRequest},
     Envelope,
 };
-use xinfang_messaging::HandlerError;
+use xinfang_messaging::{HandlerError, UnitOfWork};
 
 use super::drafts;
 use crate::domain::{names::OrganNames, templates};
@@ -18,16 +18,16 @@ use crate::store;
 /// the reason).
 #[tracing::instrument(skip_all, fields(request_id = %r.request_id, template = %r.template))]
 pub async fn notice_requested(
-    conn: &mut PgConnection,
+    uow: &mut UnitOfWork<'_>,
     names: &dyn OrganNames,
     envelope: &Envelope,
     r: &NoticeRequest,
 ) -> Result<usize, HandlerError> {
-    let case = store::cases::find(&mut *conn, r.petition_id).await?;
+    let case = store::cases::find(uow.conn(), r.petition_id).await?;
     let drafts = templates::requested(r, case.as_ref())
         .map_err(|e| HandlerError::Permanent(format!("notice request refused: {e}")))?;
     if let Some((stage, closed)) = stage_of(&r.template) {
-        store::cases::advance(&mut *conn, r.petition_id, stage, r.dated_on, closed).await?;
+        store::cases::advance(uow.conn(), r.petition_id, stage, r.dated_on, closed).await?;
     }
     // The envelope's case is the petition's, whatever the producer put in it.
     let mut envelope = envelope.clone();
@@ -35,7 +35,7 @@ pub async fn notice_requested(
     if envelope.payload.get("case_number").is_none() {
         envelope.payload["case_number"] = r.case_number.clone().into();
     }
-    drafts::store_drafts(conn, names, &envelope, case.as_ref(), drafts).await
+    drafts::store_drafts(uow, names, &envelope, case.as_ref(), drafts).await
 }
 
 /// The stage a requested document marks, and whether the case has then ended at some level

@@ -36,14 +36,19 @@ async fn registrations_applied_as_one_batch_leave_the_notices_one_by_one_leaves(
     let env = TestEnv::new();
     let app = build(&env).await.unwrap().without_signal_handling();
     let pool = app.pool().clone();
-    let inbox = InboxProcessor::new(
+    let names: Arc<dyn notification::domain::names::OrganNames> = Arc::new(crate::helpers::names());
+    let mut inbox = InboxProcessor::new(
         pool.clone(),
         Arc::new(notification::events::NotificationEvents {
-            names: Arc::new(crate::helpers::names()),
+            names: names.clone(),
         }),
         None,
     )
     .with_writer(Arc::new(xinfang_platform::audit::AuditBatchWriter));
+    // As the service does: the drafts of a batch's other events are stored at its end.
+    for writer in notification::startup::batch_writers(names) {
+        inbox = inbox.with_writer(writer);
+    }
     // The same six registrations (anonymous or not, reachable by phone or not), twice.
     let kinds = [
         (false, true),
@@ -70,15 +75,26 @@ async fn registrations_applied_as_one_batch_leave_the_notices_one_by_one_leaves(
     for (_, envelope) in &one_by_one {
         assert_eq!(inbox.apply(envelope).await, Outcome::Applied);
     }
-    let together = make();
-    let transferred = PetitionTransferredV1 {
-        petition_id: together[0].0.petition_id,
-        case_number: together[0].0.case_number.clone(),
+    let transfer_of = |e: &PetitionRegisteredV1| PetitionTransferredV1 {
+        petition_id: e.petition_id,
+        case_number: e.case_number.clone(),
         decided_on: NaiveDate::from_ymd_opt(2025, 9, 29).unwrap(),
         decided_by_unit: BUREAU.into(),
         to_unit: "140423-RSJ".into(),
         reason: "属于人社部门职责".into(),
     };
+    // The first case is transferred after its registration, one event at a time as well.
+    assert_eq!(
+        inbox
+            .apply(&Envelope::caused_by(
+                &transfer_of(&one_by_one[0].0),
+                &one_by_one[0].1
+            ))
+            .await,
+        Outcome::Applied
+    );
+    let together = make();
+    let transferred = transfer_of(&together[0].0);
     let mut envelopes: Vec<Envelope> = together.iter().map(|(_, e)| e.clone()).collect();
     // A transfer of the first case amid the registrations (it must find the case registered just
     // before it in the batch), and a second copy of a registration.
@@ -147,6 +163,35 @@ async fn registrations_applied_as_one_batch_leave_the_notices_one_by_one_leaves(
             },
         ]
     );
+    // Stored at the end of the batch, the transfer's notices and their audit record are those of
+    // the transfer applied on its own.
+    let transfer_notices = |case_id: Uuid| {
+        let pool = pool.clone();
+        async move {
+            let rows: Vec<NoticeRow> = sqlx::query_as(
+                "SELECT kind, recipient_kind, recipient_unit, channel, title, body, status FROM notices
+                 WHERE case_id = $1 AND kind <> 'registration_receipt' ORDER BY recipient_kind, kind",
+            )
+            .bind(case_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            let audited: Vec<serde_json::Value> = sqlx::query_scalar(
+                "SELECT details FROM audit_log WHERE case_id = $1 AND action = 'notice.create'
+                 AND details->>'event' LIKE 'intake.petition.transferred%'",
+            )
+            .bind(case_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            (rows, audited)
+        }
+    };
+    let alone = transfer_notices(one_by_one[0].0.petition_id).await;
+    assert_eq!(alone.0.len(), 2);
+    assert_eq!(alone.1.len(), 1);
+    assert_eq!(alone.1[0]["notices"], 2);
+    assert_eq!(transfer_notices(together[0].0.petition_id).await, alone);
     let verified = xinfang_platform::audit::verify(&pool).await.unwrap();
     assert_eq!(verified.first_break, None);
     pool.close().await;
