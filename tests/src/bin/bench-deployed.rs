@@ -219,14 +219,24 @@ impl Load {
                     .send()
                     .await;
                 drop(permit);
-                r.map(|r| r.status().as_u16()).unwrap_or(0)
+                r.map(|r| r.status().as_u16()).unwrap_or_else(|e| {
+                    eprintln!("registration not answered: {e:?}");
+                    0
+                })
             }));
         }
         let mut refused = 0;
+        let mut statuses: std::collections::BTreeMap<u16, usize> = Default::default();
         for task in tasks {
-            if task.await? != 201 {
+            let status = task.await?;
+            if status != 201 {
                 refused += 1;
+                *statuses.entry(status).or_default() += 1;
             }
+        }
+        if refused > 0 {
+            // 0: no answer (connection refused or reset, or the 30 s timeout).
+            println!("not answered 201, by status (0: no answer): {statuses:?}");
         }
         Ok(refused)
     }
@@ -275,6 +285,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
+        // Below the services' keep-alive (actix-web's 5 s), so that no request is sent on a
+        // connection the server is closing as idle (seen after the pause between the phases).
+        .pool_idle_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(30))
         .build()?;
     let token = clerk_token();
