@@ -60,7 +60,7 @@ pub async fn store_drafts(
     };
     // A template that cannot be filled is a defect of the event (a required field missing): it
     // is dead-lettered with the reason, never stored half-written.
-    let notices = pending
+    let (_, notices) = pending
         .render(&composer)
         .map_err(|e| HandlerError::Permanent(format!("notice template: {e}")))?;
     Ok(store::notices::insert_many(uow.conn(), &notices)
@@ -76,11 +76,14 @@ pub struct PendingDrafts {
 }
 
 impl PendingDrafts {
+    /// The notices, and the envelope back for the audit record.
     fn render(
         self,
         composer: &InForce<'_>,
-    ) -> Result<Vec<NewNotice>, crate::domain::template::TemplateError> {
-        notice::notices_for(&self.envelope, self.case.as_ref(), self.drafts, composer)
+    ) -> Result<(Envelope, Vec<NewNotice>), crate::domain::template::TemplateError> {
+        let notices =
+            notice::notices_for(&self.envelope, self.case.as_ref(), self.drafts, composer)?;
+        Ok((self.envelope, notices))
     }
 }
 
@@ -121,11 +124,11 @@ impl BatchWriter for NoticeBatchWriter {
         let mut notices: Vec<NewNotice> = Vec::new();
         let mut envelopes: Vec<Envelope> = Vec::with_capacity(pending.len());
         for p in pending {
-            envelopes.push(p.envelope.clone());
-            notices.extend(
-                p.render(&composer)
-                    .map_err(|e| sqlx::Error::Protocol(format!("notice template: {e}")))?,
-            );
+            let (envelope, rendered) = p
+                .render(&composer)
+                .map_err(|e| sqlx::Error::Protocol(format!("notice template: {e}")))?;
+            envelopes.push(envelope);
+            notices.extend(rendered);
         }
         let mut created: HashMap<Uuid, usize> = HashMap::new();
         for source in store::notices::insert_many(&mut *conn, &notices).await? {
