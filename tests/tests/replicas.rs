@@ -1,8 +1,11 @@
 //! Two replicas of every service (两副本): separate `Application` instances on their own ports,
 //! sharing each service's database and queues, for the main flows (registration, acceptance,
 //! notices, deadlines and their timers). What must hold across replicas:
-//! - competing consumers apply each event once (supervision's timeline holds every intake event
-//!   exactly once, notices and deadlines are one per case and kind), and both replicas consumed;
+//! - each event is applied once (supervision's timeline holds every intake event exactly once,
+//!   notices and deadlines are one per case and kind), in both consumer modes: as deployed, one
+//!   replica of each service consumes its queue at a time (single active consumer) and, when it
+//!   stops, the other takes over; with `broker.single_active_consumer: false` both replicas compete
+//!   for the deliveries and both consume;
 //! - the outbox relays publish each event once (the replicas' publish counters add up to the
 //!   outbox) and, per case, in outbox order;
 //! - deadline timers fire once (one step_reached event per fired step);
@@ -58,8 +61,9 @@ async fn review(env: &TestEnv) -> Service {
 }
 
 impl Replicas {
-    async fn start() -> Replicas {
-        let env = TestEnv::new();
+    async fn start(single_active_consumer: bool) -> Replicas {
+        let mut env = TestEnv::new();
+        env.single_active_consumer = single_active_consumer;
         let r = Replicas {
             intake: [start_intake(&env).await, start_intake(&env).await],
             mediation: [mediation(&env).await, mediation(&env).await],
@@ -169,9 +173,20 @@ async fn post(
 
 const PETITIONS: usize = 40;
 
+/// As deployed: one active consumer per queue, the standby taking over when it stops.
 #[tokio::test]
 async fn two_replicas_of_every_service_apply_publish_and_fire_once() {
-    let r = Replicas::start().await;
+    two_replicas(true).await;
+}
+
+/// `broker.single_active_consumer: false`: the replicas compete for deliveries.
+#[tokio::test]
+async fn two_competing_replicas_of_every_service_apply_publish_and_fire_once() {
+    two_replicas(false).await;
+}
+
+async fn two_replicas(single_active_consumer: bool) {
+    let r = Replicas::start(single_active_consumer).await;
     let client = test_client();
     // Received some weeks ago: the acceptance clock (15 days) is overdue today, so the timer
     // steps fire at once, on one replica or the other.
@@ -366,15 +381,24 @@ async fn two_replicas_of_every_service_apply_publish_and_fire_once() {
         assert_eq!(out_of_order, 0, "{}: per-case publish order", pair[0].name);
     }
 
-    // Both replicas of each consumer did part of the work (competing consumers).
-    for pair in [&r.supervision, &r.notification] {
+    // Competing consumers: both replicas of each consumer did part of the work. A single active
+    // consumer: one replica did all of it and the other stood by.
+    for pair in [&r.mediation, &r.review, &r.supervision, &r.notification] {
         let a = metric(&client, &pair[0], "xinfang_events_consumed_total").await;
         let b = metric(&client, &pair[1], "xinfang_events_consumed_total").await;
-        assert!(
-            a > 0.0 && b > 0.0,
-            "{}: replicas consumed {a} and {b}",
-            pair[0].name
-        );
+        if single_active_consumer {
+            assert!(
+                (a > 0.0) != (b > 0.0),
+                "{}: one replica consumes, the other stands by; they consumed {a} and {b}",
+                pair[0].name
+            );
+        } else {
+            assert!(
+                a > 0.0 && b > 0.0,
+                "{}: replicas consumed {a} and {b}",
+                pair[0].name
+            );
+        }
     }
 
     // The operators' gauge of overdue deadlines (xinfang_deadlines_overdue, read from supervision's
@@ -387,7 +411,98 @@ async fn two_replicas_of_every_service_apply_publish_and_fire_once() {
         (a == unaccepted && b == unaccepted).then_some(())
     })
     .await;
-    r.stop().await;
+    if single_active_consumer {
+        hand_over(r, &received).await;
+    } else {
+        r.stop().await;
+    }
+}
+
+/// The active consumer of supervision and of notification stops; a petition registered afterwards
+/// is applied by the replica that stood by (its acceptance clock and its receipt appear, and the
+/// standby's consumed counter moves).
+async fn hand_over(r: Replicas, received: &str) {
+    let client = test_client();
+    let Replicas {
+        env,
+        intake,
+        mediation,
+        review,
+        supervision,
+        notification,
+    } = r;
+    let mut standbys = Vec::new();
+    for pair in [supervision, notification] {
+        let consumed = [
+            metric(&client, &pair[0], "xinfang_events_consumed_total").await,
+            metric(&client, &pair[1], "xinfang_events_consumed_total").await,
+        ];
+        let [a, b] = pair;
+        let (active, standby) = if consumed[0] > 0.0 { (a, b) } else { (b, a) };
+        active.stop().await;
+        standbys.push(standby);
+    }
+    let body = json!({ "channel": "visit", "summary": "两副本 接替",
+                       "received_on": received, "category": "claim",
+                       "field": "labour_social_security", "township": "古韩镇",
+                       "petitioners": [{ "name": "李四" }] });
+    let (status, petition) = post(&client, intake[0].url("/api/v1/petitions"), &body, None).await;
+    assert_eq!(status, 201, "{petition}");
+    let id: Uuid = petition["id"].as_str().unwrap().parse().unwrap();
+    let sup_pool = standbys[0].app.pool.clone();
+    let note_pool = standbys[1].app.pool.clone();
+    wait_for(
+        "the standby supervision applies the registration",
+        Duration::from_secs(60),
+        || {
+            let pool = sup_pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM deadlines WHERE case_id = $1 AND kind = 'acceptance'",
+                )
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                (n == 1).then_some(())
+            }
+        },
+    )
+    .await;
+    wait_for(
+        "the standby notification applies the registration",
+        Duration::from_secs(60),
+        || {
+            let pool = note_pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM notices WHERE case_id = $1 AND kind = 'registration_receipt'",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+                (n == 1).then_some(())
+            }
+        },
+    )
+    .await;
+    for standby in &standbys {
+        assert!(
+            metric(&client, standby, "xinfang_events_consumed_total").await > 0.0,
+            "{}: the standby took over the queue",
+            standby.name
+        );
+    }
+    for s in standbys {
+        s.stop().await;
+    }
+    for pair in [intake, mediation, review] {
+        for s in pair {
+            s.stop().await;
+        }
+    }
+    drop(env);
 }
 
 /// Two console replicas (控制台两副本) on one database with the same signing key, as deployed:
@@ -625,5 +740,76 @@ async fn two_console_replicas_share_sessions_throttle_directory_and_keys() {
     for c in consoles {
         c.stop().await;
     }
+    drop(env);
+}
+
+/// A platform upgraded from competing consumers (单一活跃消费者 turned on over queues declared
+/// without it): the broker refuses to redeclare a queue with other arguments, so the services use
+/// the queues as they are declared and keep working; nothing is lost.
+#[tokio::test]
+async fn services_keep_queues_declared_in_the_other_consumer_mode() {
+    let env = TestEnv::new();
+    assert!(env.single_active_consumer, "as deployed");
+    // The earlier version's topology: the same names, competing consumers.
+    let earlier = env.topology().with_single_active_consumer(false);
+    let conn = lapin::Connection::connect(
+        xinfang_test_support::AMQP_URL,
+        lapin::ConnectionProperties::default(),
+    )
+    .await
+    .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    earlier.declare(&ch).await.unwrap();
+    // Redeclaring in the new mode is refused (406), which is what the services meet.
+    let refused = env.topology().declare(&ch).await.unwrap_err();
+    assert!(
+        xinfang_messaging::Topology::is_mismatch(&refused),
+        "{refused}"
+    );
+    let _ = conn.close(200, "declared".into()).await;
+
+    let intake = start_intake(&env).await;
+    let supervision = start_supervision(&env, ConsumerHooks::default()).await;
+    for s in [&intake, &supervision] {
+        assert!(
+            s.app.broker.wait_connected(Duration::from_secs(15)).await,
+            "{} connects over the queues of the other mode",
+            s.name
+        );
+    }
+    let client = test_client();
+    let (status, petition) = post(
+        &client,
+        intake.url("/api/v1/petitions"),
+        &json!({ "channel": "visit", "summary": "升级后 队列沿用",
+                 "received_on": xinfang_platform::time::china_date(chrono::Utc::now()).format("%Y-%m-%d").to_string(),
+                 "category": "claim", "field": "labour_social_security", "township": "古韩镇",
+                 "petitioners": [{ "name": "王五" }] }),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{petition}");
+    let id: Uuid = petition["id"].as_str().unwrap().parse().unwrap();
+    let pool = supervision.app.pool.clone();
+    wait_for(
+        "supervision applies the registration",
+        Duration::from_secs(30),
+        || {
+            let pool = pool.clone();
+            async move {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM deadlines WHERE case_id = $1 AND kind = 'acceptance'",
+                )
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                (n == 1).then_some(())
+            }
+        },
+    )
+    .await;
+    supervision.stop().await;
+    intake.stop().await;
     drop(env);
 }

@@ -88,7 +88,8 @@ impl Broker {
         service: Producer,
         metrics: MessagingMetrics,
     ) -> Arc<Broker> {
-        let topology = Topology::new(&settings.prefix, settings.delivery_limit);
+        let topology = Topology::new(&settings.prefix, settings.delivery_limit)
+            .with_single_active_consumer(settings.single_active_consumer);
         let (tx, _) = watch::channel(None);
         Arc::new(Broker {
             settings,
@@ -132,8 +133,29 @@ impl Broker {
         let connection =
             Connection::connect(self.settings.url(), ConnectionProperties::default()).await?;
         let admin = connection.create_channel().await?;
-        self.topology.declare(&admin).await?;
-        let _ = admin.close(200, "topology declared".into()).await;
+        match self.topology.declare(&admin).await {
+            Ok(()) => {
+                let _ = admin.close(200, "topology declared".into()).await;
+            }
+            // The queues were declared by a version in the other consumer mode: the broker keeps a
+            // queue's arguments for its life, so use them as they are (the refusal closed the channel).
+            Err(e) if Topology::is_mismatch(&e) => {
+                let existing = self
+                    .topology
+                    .clone()
+                    .with_single_active_consumer(!self.topology.single_active_consumer);
+                tracing::warn!(
+                    error = %e,
+                    configured = self.topology.single_active_consumer,
+                    "the queues exist in the other consumer mode (single active consumer {}); using them as declared",
+                    existing.single_active_consumer
+                );
+                let retry = connection.create_channel().await?;
+                existing.declare(&retry).await?;
+                let _ = retry.close(200, "topology declared".into()).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
         let publish = connection.create_channel().await?;
         publish
             .confirm_select(ConfirmSelectOptions::default())

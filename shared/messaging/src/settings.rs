@@ -29,6 +29,16 @@ pub struct BrokerSettings {
     /// fill the prefetch window: none could arrive before some are settled.
     #[serde(default = "default_batch_linger_ms")]
     pub batch_linger_ms: u64,
+    /// One replica at a time consumes each service's queue (单一活跃消费者, RabbitMQ's
+    /// `x-single-active-consumer`); the others stand by and the broker hands the queue to one of
+    /// them when the active one's channel closes (a crash, a restart, a lost connection). `false`:
+    /// the replicas compete for deliveries. Either way each event is applied once (the inbox); a
+    /// single consumer keeps each service's batches as large as one replica's, so a second replica
+    /// adds availability without splitting the work into more, smaller transactions (decision 0019).
+    /// A queue keeps the mode it was declared with: a service finding its queues in the other mode
+    /// uses them as they are and says so in its log (see `docs/operations.md` to switch).
+    #[serde(default = "default_single_active_consumer")]
+    pub single_active_consumer: bool,
     #[serde(default = "default_reconnect_min_ms")]
     pub reconnect_min_ms: u64,
     #[serde(default = "default_reconnect_max_ms")]
@@ -52,6 +62,7 @@ impl BrokerSettings {
             lanes: default_lanes(),
             batch_size: default_consumer_batch_size(),
             batch_linger_ms: default_batch_linger_ms(),
+            single_active_consumer: default_single_active_consumer(),
             reconnect_min_ms: default_reconnect_min_ms(),
             reconnect_max_ms: default_reconnect_max_ms(),
             confirm_timeout_ms: default_confirm_timeout_ms(),
@@ -73,6 +84,9 @@ fn default_consumer_batch_size() -> usize {
 }
 fn default_batch_linger_ms() -> u64 {
     50
+}
+fn default_single_active_consumer() -> bool {
+    true
 }
 fn default_reconnect_min_ms() -> u64 {
     200

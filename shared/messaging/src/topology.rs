@@ -5,6 +5,7 @@ use lapin::{
         ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
         QueueDeleteOptions,
     },
+    protocol::{AMQPErrorKind, AMQPSoftError},
     types::{AMQPValue, FieldTable, LongString, ShortString},
     Channel, ExchangeKind,
 };
@@ -15,14 +16,26 @@ use xinfang_contracts::{topology::bindings, Producer};
 pub struct Topology {
     pub prefix: String,
     pub delivery_limit: u32,
+    /// Each service's queue is declared with `x-single-active-consumer` (单一活跃消费者): of the
+    /// replicas consuming it, the broker delivers to one at a time and hands over to the next when
+    /// that one's channel closes. See [`crate::BrokerSettings::single_active_consumer`].
+    pub single_active_consumer: bool,
 }
 
 impl Topology {
+    /// The topology with the default consumer mode (single active consumer).
     pub fn new(prefix: &str, delivery_limit: u32) -> Topology {
         Topology {
             prefix: prefix.to_string(),
             delivery_limit,
+            single_active_consumer: true,
         }
+    }
+
+    /// The same names with the given consumer mode.
+    pub fn with_single_active_consumer(mut self, single_active_consumer: bool) -> Topology {
+        self.single_active_consumer = single_active_consumer;
+        self
     }
 
     /// The durable topic exchange of domain events.
@@ -110,6 +123,9 @@ impl Topology {
             long_string("at-least-once"),
         );
         args.insert("x-overflow".into(), long_string("reject-publish"));
+        if self.single_active_consumer {
+            args.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
+        }
         channel
             .queue_declare(
                 queue.clone().into(),
@@ -132,6 +148,16 @@ impl Topology {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Whether `error` is the broker's refusal to redeclare a queue with other arguments than it has
+    /// (406 PRECONDITION_FAILED): a queue declared by an earlier version in the other consumer mode.
+    pub fn is_mismatch(error: &lapin::Error) -> bool {
+        matches!(
+            error.kind(),
+            lapin::ErrorKind::ProtocolError(e)
+                if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::PRECONDITIONFAILED))
+        )
     }
 
     /// Delete everything under this prefix (tests clean up with it).

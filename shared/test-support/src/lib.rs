@@ -36,6 +36,8 @@ pub struct TestEnv {
     /// `broker.batch_linger_ms`).
     pub lanes: usize,
     pub batch_linger_ms: u64,
+    /// `broker.single_active_consumer` of every service of this environment (as deployed: on).
+    pub single_active_consumer: bool,
     pub id: String,
     pub prefix: String,
     databases: std::sync::Mutex<Vec<String>>,
@@ -59,6 +61,8 @@ impl TestEnv {
             // run the consumers as production does (one lane: batches acked together).
             lanes: xinfang_messaging::BrokerSettings::local("").lanes,
             batch_linger_ms: xinfang_messaging::BrokerSettings::local("").batch_linger_ms,
+            single_active_consumer: xinfang_messaging::BrokerSettings::local("")
+                .single_active_consumer,
             prefix: format!("t{id}."),
             id,
             databases: std::sync::Mutex::new(Vec::new()),
@@ -94,6 +98,7 @@ impl TestEnv {
                 lanes: self.lanes,
                 batch_size: self.consumer_batch,
                 batch_linger_ms: self.batch_linger_ms,
+                single_active_consumer: self.single_active_consumer,
                 reconnect_min_ms: 100,
                 reconnect_max_ms: 1_000,
                 ..BrokerSettings::local(&self.prefix)
@@ -108,7 +113,7 @@ impl TestEnv {
     }
 
     pub fn topology(&self) -> Topology {
-        Topology::new(&self.prefix, 3)
+        Topology::new(&self.prefix, 3).with_single_active_consumer(self.single_active_consumer)
     }
 }
 
@@ -244,6 +249,7 @@ pub async fn publisher(
         .expect("messaging metrics");
     let settings = BrokerSettings {
         delivery_limit: 3,
+        single_active_consumer: env.single_active_consumer,
         reconnect_min_ms: 100,
         reconnect_max_ms: 1_000,
         ..BrokerSettings::local(&env.prefix)
