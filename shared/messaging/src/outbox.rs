@@ -212,29 +212,18 @@ impl Relay {
             return Ok(0);
         }
         let mut tx = self.pool.begin().await?;
-        // The first pending row of each case (and every row of no case), among the oldest
-        // `window` pending rows: those are a prefix by id, so an earlier pending row of the same
-        // case is always among them and `nth = 1` is exact. One sort of the window, where a
-        // per-row `NOT EXISTS` over the pending index grew with the square of the backlog
-        // (0.28 / 8.8 / 64 ms with 30 / 300 / 3,000 pending rows; this: 0.21 / 1.0 / 8.6 ms).
         let rows = sqlx::query_as::<_, ClaimedRow>(
             "SELECT o.id, o.attempts, o.envelope FROM outbox o
-             WHERE o.id IN (
-                   SELECT f.id FROM (
-                       SELECT w.id, w.case_id, w.next_attempt_at,
-                              row_number() OVER (PARTITION BY w.case_id ORDER BY w.id) AS nth
-                       FROM (SELECT id, case_id, next_attempt_at FROM outbox
-                             WHERE published_at IS NULL ORDER BY id LIMIT $3) w) f
-                   WHERE (f.case_id IS NULL OR f.nth = 1)
-                     AND ($2 OR f.next_attempt_at <= now()))
-               AND o.published_at IS NULL
+             WHERE o.published_at IS NULL AND ($2 OR o.next_attempt_at <= now())
+               AND NOT EXISTS (
+                   SELECT 1 FROM outbox p
+                   WHERE p.published_at IS NULL AND p.case_id = o.case_id AND p.id < o.id)
              ORDER BY o.id
              LIMIT $1
              FOR UPDATE OF o SKIP LOCKED",
         )
         .bind(self.settings.batch_size)
         .bind(ignore_backoff)
-        .bind(self.settings.batch_size.saturating_mul(5))
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
