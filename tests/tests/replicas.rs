@@ -156,6 +156,34 @@ async fn wait_count(pool: &PgPool, sql: &'static str, expected: i64) {
     }
 }
 
+/// Poll until `sql` (one `$1`: the case id) counts exactly one row (60 s).
+async fn wait_one(what: &str, pool: &PgPool, sql: &'static str, case: Uuid) {
+    wait_for(what, Duration::from_secs(60), || {
+        let pool = pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar(sql)
+                .bind(case)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            (n == 1).then_some(())
+        }
+    })
+    .await;
+}
+
+/// A walk-in claim received on `received` (YYYY-MM-DD).
+fn petition(summary: &str, received: &str, name: &str) -> Value {
+    json!({ "channel": "visit", "summary": summary, "received_on": received,
+            "category": "claim", "field": "labour_social_security", "township": "古韩镇",
+            "petitioners": [{ "name": name }] })
+}
+
+const ACCEPTANCE_CLOCK: &str =
+    "SELECT count(*) FROM deadlines WHERE case_id = $1 AND kind = 'acceptance'";
+const RECEIPT: &str =
+    "SELECT count(*) FROM notices WHERE case_id = $1 AND kind = 'registration_receipt'";
+
 async fn post(
     client: &reqwest::Client,
     url: String,
@@ -203,10 +231,7 @@ async fn two_replicas(single_active_consumer: bool) {
             r.intake[i % 2].url("/api/v1/petitions"),
             r.intake[(i + 1) % 2].url("/api/v1/petitions"),
         ];
-        let body = json!({ "channel": "visit", "summary": format!("两副本 {i}"),
-                           "received_on": received, "category": "claim",
-                           "field": "labour_social_security", "township": "古韩镇",
-                           "petitioners": [{ "name": "张三" }] });
+        let body = petition(&format!("两副本 {i}"), &received, "张三");
         tasks.push(tokio::spawn(async move {
             let key = (i % 2 == 0).then(|| format!("replica-test-{i}"));
             let (status, first) = post(&client, urls[0].clone(), &body, key.as_deref()).await;
@@ -442,49 +467,22 @@ async fn hand_over(r: Replicas, received: &str) {
         active.stop().await;
         standbys.push(standby);
     }
-    let body = json!({ "channel": "visit", "summary": "两副本 接替",
-                       "received_on": received, "category": "claim",
-                       "field": "labour_social_security", "township": "古韩镇",
-                       "petitioners": [{ "name": "李四" }] });
-    let (status, petition) = post(&client, intake[0].url("/api/v1/petitions"), &body, None).await;
-    assert_eq!(status, 201, "{petition}");
-    let id: Uuid = petition["id"].as_str().unwrap().parse().unwrap();
-    let sup_pool = standbys[0].app.pool.clone();
-    let note_pool = standbys[1].app.pool.clone();
-    wait_for(
+    let body = petition("两副本 接替", received, "李四");
+    let (status, created) = post(&client, intake[0].url("/api/v1/petitions"), &body, None).await;
+    assert_eq!(status, 201, "{created}");
+    let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    wait_one(
         "the standby supervision applies the registration",
-        Duration::from_secs(60),
-        || {
-            let pool = sup_pool.clone();
-            async move {
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM deadlines WHERE case_id = $1 AND kind = 'acceptance'",
-                )
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-                (n == 1).then_some(())
-            }
-        },
+        &standbys[0].app.pool,
+        ACCEPTANCE_CLOCK,
+        id,
     )
     .await;
-    wait_for(
+    wait_one(
         "the standby notification applies the registration",
-        Duration::from_secs(60),
-        || {
-            let pool = note_pool.clone();
-            async move {
-                let n: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM notices WHERE case_id = $1 AND kind = 'registration_receipt'",
-            )
-            .bind(id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-                (n == 1).then_some(())
-            }
-        },
+        &standbys[1].app.pool,
+        RECEIPT,
+        id,
     )
     .await;
     for standby in &standbys {
@@ -778,35 +776,18 @@ async fn services_keep_queues_declared_in_the_other_consumer_mode() {
         );
     }
     let client = test_client();
-    let (status, petition) = post(
-        &client,
-        intake.url("/api/v1/petitions"),
-        &json!({ "channel": "visit", "summary": "升级后 队列沿用",
-                 "received_on": xinfang_platform::time::china_date(chrono::Utc::now()).format("%Y-%m-%d").to_string(),
-                 "category": "claim", "field": "labour_social_security", "township": "古韩镇",
-                 "petitioners": [{ "name": "王五" }] }),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{petition}");
-    let id: Uuid = petition["id"].as_str().unwrap().parse().unwrap();
-    let pool = supervision.app.pool.clone();
-    wait_for(
+    let today = xinfang_platform::time::china_date(chrono::Utc::now())
+        .format("%Y-%m-%d")
+        .to_string();
+    let body = petition("升级后 队列沿用", &today, "王五");
+    let (status, created) = post(&client, intake.url("/api/v1/petitions"), &body, None).await;
+    assert_eq!(status, 201, "{created}");
+    let id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    wait_one(
         "supervision applies the registration",
-        Duration::from_secs(30),
-        || {
-            let pool = pool.clone();
-            async move {
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM deadlines WHERE case_id = $1 AND kind = 'acceptance'",
-                )
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-                (n == 1).then_some(())
-            }
-        },
+        &supervision.app.pool,
+        ACCEPTANCE_CLOCK,
+        id,
     )
     .await;
     supervision.stop().await;
