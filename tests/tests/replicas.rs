@@ -101,7 +101,8 @@ impl Replicas {
         .collect()
     }
 
-    async fn stop(self) {
+    /// The environment and the pairs: intake, mediation, review, supervision, notification.
+    fn into_pairs(self) -> (TestEnv, [[Service; 2]; 5]) {
         let Replicas {
             env,
             intake,
@@ -110,7 +111,12 @@ impl Replicas {
             supervision,
             notification,
         } = self;
-        for pair in [intake, mediation, review, supervision, notification] {
+        (env, [intake, mediation, review, supervision, notification])
+    }
+
+    async fn stop(self) {
+        let (env, pairs) = self.into_pairs();
+        for pair in pairs {
             for s in pair {
                 s.stop().await;
             }
@@ -213,7 +219,12 @@ async fn two_competing_replicas_of_every_service_apply_publish_and_fire_once() {
     two_replicas(false).await;
 }
 
+/// One set of ten replicas at a time: each holds ten services' connection pools, and two sets
+/// beside this file's other tests come close to PostgreSQL's default `max_connections` (100).
+static TEN_SERVICES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn two_replicas(single_active_consumer: bool) {
+    let _one_set = TEN_SERVICES.lock().await;
     let r = Replicas::start(single_active_consumer).await;
     let client = test_client();
     // Received some weeks ago: the acceptance clock (15 days) is overdue today, so the timer
@@ -448,14 +459,7 @@ async fn two_replicas(single_active_consumer: bool) {
 /// standby's consumed counter moves).
 async fn hand_over(r: Replicas, received: &str) {
     let client = test_client();
-    let Replicas {
-        env,
-        intake,
-        mediation,
-        review,
-        supervision,
-        notification,
-    } = r;
+    let (env, [intake, mediation, review, supervision, notification]) = r.into_pairs();
     let mut standbys = Vec::new();
     for pair in [supervision, notification] {
         let consumed = [
