@@ -36,7 +36,7 @@ pub struct BrokerSettings {
     /// single consumer keeps each service's batches as large as one replica's, so a second replica
     /// adds availability without splitting the work into more, smaller transactions (decision 0019).
     /// A queue keeps the mode it was declared with: a service finding its queues in the other mode
-    /// uses them as they are and says so in its log (see `docs/operations.md` to switch).
+    /// uses them as they are and says so in its log (`deploy/README.md`, section 7, to switch).
     #[serde(default = "default_single_active_consumer")]
     pub single_active_consumer: bool,
     #[serde(default = "default_reconnect_min_ms")]
@@ -85,8 +85,11 @@ fn default_consumer_batch_size() -> usize {
 fn default_batch_linger_ms() -> u64 {
     50
 }
+/// The default of [`BrokerSettings::single_active_consumer`] (and of [`crate::Topology::new`]).
+pub const SINGLE_ACTIVE_CONSUMER_BY_DEFAULT: bool = true;
+
 fn default_single_active_consumer() -> bool {
-    true
+    SINGLE_ACTIVE_CONSUMER_BY_DEFAULT
 }
 fn default_reconnect_min_ms() -> u64 {
     200

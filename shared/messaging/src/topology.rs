@@ -28,7 +28,7 @@ impl Topology {
         Topology {
             prefix: prefix.to_string(),
             delivery_limit,
-            single_active_consumer: true,
+            single_active_consumer: crate::settings::SINGLE_ACTIVE_CONSUMER_BY_DEFAULT,
         }
     }
 
