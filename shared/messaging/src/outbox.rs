@@ -131,6 +131,70 @@ impl From<ClaimedRow> for Claimed {
     }
 }
 
+/// How many of the oldest pending rows a claim looks at: at least this many, or five batches.
+const CLAIM_WINDOW: i64 = 1_000;
+
+/// A pending row as the claim first reads it.
+#[derive(sqlx::FromRow)]
+struct WindowRow {
+    id: i64,
+    case_id: Option<Uuid>,
+    due: bool,
+}
+
+/// Claim up to `batch_size` rows to publish: of the oldest pending rows (the window, in id order),
+/// the first pending row of each case (and every row without a case), due unless
+/// `ignore_backoff`, locked `FOR UPDATE SKIP LOCKED` (another relay may hold some). A row is
+/// claimed only when no earlier row of its case is pending, so a case's events leave in the order
+/// they were written (a case's rows are written under its lock, so ids follow commits within a
+/// case). Every earlier row of a case is in the window whenever a later one is, because the window
+/// is a prefix of the pending rows: the check needs no join.
+///
+/// Two plain statements instead of one with `NOT EXISTS`: that one's plan depended on statistics,
+/// and with the usual statistics of an outbox (nearly every row published) PostgreSQL probed the
+/// pending rows one by one for each candidate, so that a burst of n pending rows cost n² (1.5 s a
+/// claim at 30,000 pending, docs/performance.md). These two read by index under any plan.
+async fn claim(
+    conn: &mut PgConnection,
+    batch_size: i64,
+    ignore_backoff: bool,
+) -> Result<Vec<ClaimedRow>, sqlx::Error> {
+    let window = sqlx::query_as::<_, WindowRow>(
+        "SELECT id, case_id, next_attempt_at <= now() AS due FROM outbox
+         WHERE published_at IS NULL ORDER BY id LIMIT $1",
+    )
+    .bind(CLAIM_WINDOW.max(batch_size.saturating_mul(5)))
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids = first_of_each_case(&window, batch_size.max(0) as usize, ignore_backoff);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = sqlx::query_as::<_, ClaimedRow>(
+        "SELECT id, attempts, envelope FROM outbox
+         WHERE id = ANY($1) AND published_at IS NULL
+         FOR UPDATE SKIP LOCKED",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// The ids of the window's rows that may be published now, in order, at most `limit`: each
+/// case's first pending row (a later one waits for it, due or not), and every row without a case.
+fn first_of_each_case(window: &[WindowRow], limit: usize, ignore_backoff: bool) -> Vec<i64> {
+    let mut seen = std::collections::HashSet::new();
+    window
+        .iter()
+        .filter(|r| r.case_id.is_none_or(|case| seen.insert(case)))
+        .filter(|r| ignore_backoff || r.due)
+        .map(|r| r.id)
+        .take(limit)
+        .collect()
+}
+
 impl Relay {
     pub async fn run(self, shutdown: CancellationToken) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
@@ -212,20 +276,7 @@ impl Relay {
             return Ok(0);
         }
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query_as::<_, ClaimedRow>(
-            "SELECT o.id, o.attempts, o.envelope FROM outbox o
-             WHERE o.published_at IS NULL AND ($2 OR o.next_attempt_at <= now())
-               AND NOT EXISTS (
-                   SELECT 1 FROM outbox p
-                   WHERE p.published_at IS NULL AND p.case_id = o.case_id AND p.id < o.id)
-             ORDER BY o.id
-             LIMIT $1
-             FOR UPDATE OF o SKIP LOCKED",
-        )
-        .bind(self.settings.batch_size)
-        .bind(ignore_backoff)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = claim(&mut tx, self.settings.batch_size, ignore_backoff).await?;
         if rows.is_empty() {
             tx.rollback().await?;
             return Ok(0);
@@ -314,4 +365,113 @@ pub async fn pending(pool: &PgPool, limit: i64) -> Result<Vec<PendingRow>, sqlx:
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, case: Option<u128>, due: bool) -> WindowRow {
+        WindowRow {
+            id,
+            case_id: case.map(Uuid::from_u128),
+            due,
+        }
+    }
+
+    #[test]
+    fn a_later_row_of_a_case_waits_for_the_first_due_or_not() {
+        let window = [
+            row(1, Some(1), true),
+            row(2, Some(1), true),
+            row(3, Some(2), false),
+            row(4, Some(2), true),
+            row(5, None, true),
+            row(6, None, true),
+            row(7, Some(3), true),
+        ];
+        assert_eq!(first_of_each_case(&window, 10, false), vec![1, 5, 6, 7]);
+        assert_eq!(first_of_each_case(&window, 10, true), vec![1, 3, 5, 6, 7]);
+        assert_eq!(first_of_each_case(&window, 2, false), vec![1, 5]);
+        assert!(first_of_each_case(&window, 0, true).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod database_tests {
+    use sqlx::Connection;
+
+    use super::*;
+
+    /// A session on the test server with a temporary `outbox` of the relay's columns (the
+    /// `postgres` database has none), dropped with the session.
+    async fn session() -> PgConnection {
+        let mut conn = PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
+            .await
+            .expect("test database");
+        sqlx::raw_sql(
+            "CREATE TEMP TABLE outbox (
+                 id BIGINT PRIMARY KEY, case_id UUID, envelope JSONB,
+                 published_at TIMESTAMPTZ, attempts INT NOT NULL DEFAULT 0,
+                 next_attempt_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("temporary outbox");
+        conn
+    }
+
+    async fn claimed(conn: &mut PgConnection, ignore_backoff: bool) -> Vec<i64> {
+        claim(conn, 200, ignore_backoff)
+            .await
+            .expect("claim")
+            .iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_claim_takes_each_cases_first_pending_row_and_rows_without_a_case() {
+        let mut conn = session().await;
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        // Case a: 1, 2, 3; case b: 4 (waiting out a backoff), 5; no case: 6; case c: 7 (published)
+        // and 8.
+        sqlx::query(
+            "INSERT INTO outbox (id, case_id, next_attempt_at, published_at) VALUES
+                 (1, $1, now(), NULL), (2, $1, now(), NULL), (3, $1, now(), NULL),
+                 (4, $2, now() + interval '1 hour', NULL), (5, $2, now(), NULL),
+                 (6, NULL, now(), NULL), (7, $3, now(), now()), (8, $3, now(), NULL)",
+        )
+        .bind(a)
+        .bind(b)
+        .bind(c)
+        .execute(&mut conn)
+        .await
+        .expect("rows");
+        let event = xinfang_contracts::events::CaseFinalizedV1 {
+            petition_id: a,
+            case_number: "140423-2025-000001".into(),
+            level: "review".into(),
+            final_opinion: None,
+            concluded_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 2).expect("date"),
+        };
+        sqlx::query("UPDATE outbox SET envelope = $1")
+            .bind(sqlx::types::Json(Envelope::new(
+                &event,
+                Some(a),
+                None,
+                None,
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("envelopes");
+        assert_eq!(claimed(&mut conn, false).await, vec![1, 6, 8]);
+        assert_eq!(claimed(&mut conn, true).await, vec![1, 4, 6, 8]);
+        sqlx::query("UPDATE outbox SET published_at = now() WHERE id IN (1, 6, 8)")
+            .execute(&mut conn)
+            .await
+            .expect("published");
+        assert_eq!(claimed(&mut conn, false).await, vec![2]);
+        assert_eq!(claimed(&mut conn, true).await, vec![2, 4]);
+    }
 }
