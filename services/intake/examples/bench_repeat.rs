@@ -144,7 +144,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. Load.
     let started = Instant::now();
-    sqlx::query("DROP INDEX petitions_search_tokens, content_signatures_scope")
+    sqlx::query("DROP INDEX content_signatures_tokens, content_signatures_scope")
         .execute(&pool)
         .await?;
     let mut rng = StdRng::seed_from_u64(7);
@@ -196,13 +196,13 @@ async fn main() -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
                 registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
-                category, field, respondent_unit, search_tokens)
+                category, field, respondent_unit)
              SELECT id, num, 'x', 'letter', at::date, at, '140423-XFJ', 'bench', '140423', s, 1, false, true, 'accepted', id,
-                    'claim', f, r, st::int4[]
-             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[])
-                  AS t(id, num, at, s, f, r, st)",
+                    'claim', f, r
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])
+                  AS t(id, num, at, s, f, r)",
         )
-        .bind(&ids).bind(&numbers).bind(&at).bind(&summaries).bind(&fields).bind(&respondents).bind(&search)
+        .bind(&ids).bind(&numbers).bind(&at).bind(&summaries).bind(&fields).bind(&respondents)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -226,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     sqlx::query(
-        "CREATE INDEX petitions_search_tokens ON petitions USING gin (search_tokens gin__int_ops)",
+        "CREATE INDEX content_signatures_tokens ON content_signatures USING gin (tokens gin__int_ops) WITH (fastupdate = off)",
     )
     .execute(&pool)
     .await?;

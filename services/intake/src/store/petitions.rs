@@ -131,8 +131,48 @@ struct AttachmentRow<'a> {
     attachment: &'a Attachment,
 }
 
-/// Insert the petitions, their petitioners, attachments, repeat candidates and content signatures
-/// with one statement for all of `items` (data-modifying CTEs, one array per column).
+/// Insert the content signatures of `items` (内容特征: scope and tokens, for repeat detection and
+/// full-text search) with one statement. They need no case number, so the registrar writes them
+/// before it takes the year's counter, and their GIN index is not written under that lock; their
+/// foreign key to the petition is checked at the commit.
+#[tracing::instrument(skip_all, fields(registrations = items.len()))]
+pub async fn insert_signatures(
+    conn: &mut PgConnection,
+    items: &[(&Registration, &RegistrationRows)],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO content_signatures (petition_id, scope, token_count, tokens)
+         SELECT t.id, t.scope, cardinality(t.tokens::int4[]), t.tokens::int4[]
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, tokens, scope)",
+    )
+    .bind(items.iter().map(|(g, _)| g.id).collect::<Vec<_>>())
+    .bind(token_literals(items))
+    .bind(
+        items
+            .iter()
+            .map(|(g, _)| g.scope.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Each registration's tokens as an array literal (only integers): the lists differ in length, so
+/// they cannot go as one two-dimensional array.
+fn token_literals(items: &[(&Registration, &RegistrationRows)]) -> Vec<String> {
+    items
+        .iter()
+        .map(|(g, _)| {
+            let t: Vec<String> = g.search_tokens.iter().map(i32::to_string).collect();
+            format!("{{{}}}", t.join(","))
+        })
+        .collect()
+}
+
+/// Insert the petitions, their petitioners, attachments and repeat candidates with one statement
+/// for all of `items` (data-modifying CTEs, one array per column), after their content signatures
+/// ([`insert_signatures`], in the same transaction).
 ///
 /// `numbers`: the case numbers already reserved for them ([`super::numbering::reserve`]), in the
 /// order of `items`; `None` writes them under the placeholder `pending:<id>` until
@@ -159,14 +199,6 @@ pub async fn insert(
     };
     let ids: Vec<Uuid> = items.iter().map(|(g, _)| g.id).collect();
     let petitions: Vec<&NewPetition> = items.iter().map(|(g, _)| &g.petition).collect();
-    // Token lists differ in length, so each goes as an array literal (only integers).
-    let tokens: Vec<String> = items
-        .iter()
-        .map(|(g, _)| {
-            let t: Vec<String> = g.search_tokens.iter().map(i32::to_string).collect();
-            format!("{{{}}}", t.join(","))
-        })
-        .collect();
     let people: Vec<(Uuid, &SealedPetitioner)> = items
         .iter()
         .flat_map(|(g, r)| r.petitioners.iter().map(move |person| (g.id, person)))
@@ -195,35 +227,31 @@ pub async fn insert(
              INSERT INTO petitions (id, case_number, query_code_hash, channel, received_on, registered_at, registering_unit,
                                     registered_by, division_code, summary, petitioner_count, anonymous, contactable, status, correlation_id,
                                     facts, requests, category, field, subfield, township, village, respondent_unit, group_visit, visit_id,
-                                    upstream_reference, upstream_organ, upstream_due_on, search_tokens)
+                                    upstream_reference, upstream_organ, upstream_due_on)
              SELECT t.id, coalesce(t.num, 'pending:' || t.id), t.qch, t.channel, t.received_on, t.registered_at, t.unit,
                     t.by_user, $9, t.summary, t.pcount, t.anonymous, t.contactable, 'registered', t.correlation_id,
                     t.facts, t.requests, t.category, t.field, t.subfield, t.township, t.village, t.respondent, t.group_visit, t.visit_id,
-                    t.up_ref, t.up_organ, t.up_due, t.tokens::int4[]
+                    t.up_ref, t.up_organ, t.up_due
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::timestamptz[], $6::text[], $7::text[],
                          $8::text[], $10::int4[], $11::bool[], $12::bool[], $13::uuid[], $14::text[], $15::text[],
                          $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bool[],
-                         $23::uuid[], $24::text[], $25::text[], $26::date[], $27::text[], $28::text[], $53::text[])
+                         $23::uuid[], $24::text[], $25::text[], $26::date[], $27::text[])
                   AS t(id, qch, channel, received_on, registered_at, unit, by_user, summary, pcount, anonymous,
                        contactable, correlation_id, facts, requests, category, field, subfield, township, village,
-                       respondent, group_visit, visit_id, up_ref, up_organ, up_due, tokens, scope, num)),
+                       respondent, group_visit, visit_id, up_ref, up_organ, up_due, num)),
          pe AS (
              INSERT INTO petitioners (id, petition_id, ordinal, name, key_version, id_number_enc, id_number_bidx, id_number_mask,
                                       phone_enc, phone_bidx, phone_mask, address_enc)
-             SELECT t.id, t.petition_id, t.ordinal, t.name, $29, t.id_enc, t.id_bidx, t.id_mask, t.ph_enc, t.ph_bidx, t.ph_mask, t.addr_enc
-             FROM unnest($30::uuid[], $31::uuid[], $32::int2[], $33::text[], $34::bytea[], $35::bytea[], $36::text[],
-                         $37::bytea[], $38::bytea[], $39::text[], $40::bytea[])
+             SELECT t.id, t.petition_id, t.ordinal, t.name, $28, t.id_enc, t.id_bidx, t.id_mask, t.ph_enc, t.ph_bidx, t.ph_mask, t.addr_enc
+             FROM unnest($29::uuid[], $30::uuid[], $31::int2[], $32::text[], $33::bytea[], $34::bytea[], $35::text[],
+                         $36::bytea[], $37::bytea[], $38::text[], $39::bytea[])
                   AS t(id, petition_id, ordinal, name, id_enc, id_bidx, id_mask, ph_enc, ph_bidx, ph_mask, addr_enc)),
          a AS (
              INSERT INTO attachments (id, petition_id, ordinal, kind, file_name, content_type, size_bytes, sha256)
-             SELECT * FROM unnest($41::uuid[], $42::uuid[], $43::int2[], $44::text[], $45::text[], $46::text[], $47::int8[], $48::text[])),
-         rc AS (
-             INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
-             SELECT t.p, t.c, t.s, string_to_array(t.r, ',')
-             FROM unnest($49::uuid[], $50::uuid[], $51::real[], $52::text[]) AS t(p, c, s, r))
-         INSERT INTO content_signatures (petition_id, scope, token_count, tokens)
-         SELECT t.id, t.scope, cardinality(t.tokens::int4[]), t.tokens::int4[]
-         FROM unnest($1::uuid[], $27::text[], $28::text[]) AS t(id, tokens, scope)",
+             SELECT * FROM unnest($40::uuid[], $41::uuid[], $42::int2[], $43::text[], $44::text[], $45::text[], $46::int8[], $47::text[]))
+         INSERT INTO repeat_candidates (petition_id, candidate_id, score, reasons)
+         SELECT t.p, t.c, t.s, string_to_array(t.r, ',')
+         FROM unnest($48::uuid[], $49::uuid[], $50::real[], $51::text[]) AS t(p, c, s, r)",
     )
     .bind(&ids)
     .bind(items.iter().map(|(_, r)| r.query_code_hash.as_str()).collect::<Vec<_>>())
@@ -251,8 +279,7 @@ pub async fn insert(
     .bind(petitions.iter().map(|p| p.upstream_reference.as_deref()).collect::<Vec<_>>())
     .bind(petitions.iter().map(|p| p.upstream_organ.as_deref()).collect::<Vec<_>>())
     .bind(petitions.iter().map(|p| p.upstream_due_on).collect::<Vec<_>>())
-    .bind(&tokens)
-    .bind(items.iter().map(|(g, _)| g.scope.as_str()).collect::<Vec<_>>())
+    .bind(&numbers)
     .bind(key_version)
     .bind(people.iter().map(|(_, r)| r.id).collect::<Vec<_>>())
     .bind(people.iter().map(|(petition_id, _)| *petition_id).collect::<Vec<_>>())
@@ -277,7 +304,6 @@ pub async fn insert(
     .bind(candidates.iter().map(|(_, c)| c.petition_id).collect::<Vec<_>>())
     .bind(candidates.iter().map(|(_, c)| c.score).collect::<Vec<_>>())
     .bind(candidates.iter().map(|(_, c)| c.reasons.join(",")).collect::<Vec<_>>())
-    .bind(&numbers)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -588,7 +614,11 @@ pub async fn list(
     if let Some(text) = &filter.text {
         let tokens = search_tokens(text);
         if !tokens.is_empty() {
-            qb.push(" AND p.search_tokens @> ").push_bind(tokens);
+            qb.push(
+                " AND p.id IN (SELECT s.petition_id FROM content_signatures s WHERE s.tokens @> ",
+            )
+            .push_bind(tokens)
+            .push(")");
         }
         let like = format!(
             "%{}%",

@@ -104,10 +104,11 @@ pub async fn find_candidates(
                 coalesce(pe.same_id, false) AS same_id_number, coalesce(pe.same_phone, false) AS same_phone,
                 coalesce(sc.sim,
                     CASE WHEN $4 > 0 AND coalesce(p.field, '-') || '|' || coalesce(p.respondent_unit, '-') = $7
-                         THEN (icount(p.search_tokens & $3::int4[])::real
-                              / greatest(1, icount(p.search_tokens) + $4 - icount(p.search_tokens & $3::int4[])))::real
+                         THEN coalesce((icount(cs.tokens & $3::int4[])::real
+                              / greatest(1, cs.token_count + $4 - icount(cs.tokens & $3::int4[])))::real, 0::real)
                          ELSE 0::real END) AS similarity
          FROM found p
+         LEFT JOIN content_signatures cs ON cs.petition_id = p.id
          LEFT JOIN person pe ON pe.petition_id = p.id
          LEFT JOIN similar_content sc ON sc.id = p.id"
     )

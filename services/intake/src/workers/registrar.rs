@@ -233,6 +233,7 @@ async fn write_one(
     }
     let registration = &job.registration;
     let pending = pending_of(context, job).map_err(ApiError::from)?;
+    petitions::insert_signatures(uow.conn(), &[(registration, &pending.rows)]).await?;
     petitions::insert(
         uow.conn(),
         &context.division_code,
@@ -310,8 +311,9 @@ async fn claim(conn: &mut PgConnection, job: &Job) -> Result<Option<Written>, Ap
 }
 
 /// The usual path (先编号后写入): each registration's checks under its own savepoint; then, for
-/// those that passed, their audit rows (the audit chains' locks, taken before the counter's as in
-/// [`write_one_by_one`]), the year's next numbers, and every row of every registration with its
+/// those that passed, their content signatures (which need no number, so their GIN index is not
+/// written under the counter's lock), their audit rows (the audit chains' locks, taken before the
+/// counter's as in [`write_one_by_one`]), the year's next numbers, and every row of every registration with its
 /// number in one statement per table; then their events and stored answers. Nothing is written
 /// twice: the petitions are inserted already numbered.
 ///
@@ -366,6 +368,19 @@ async fn write_numbered(
         .filter_map(|(i, pending)| pending.map(|p| (i, p)))
         .collect();
     if !ready.is_empty() {
+        // The content signatures and their GIN index first: they need no number, so they are
+        // written before the counter is taken and not under its lock (another replica's writer
+        // may be waiting for it).
+        let signed = {
+            let items: Vec<(&Registration, &RegistrationRows)> = ready
+                .iter()
+                .map(|(i, p)| (&jobs[*i].registration, &p.rows))
+                .collect();
+            petitions::insert_signatures(&mut *tx, &items).await
+        };
+        if let Err(e) = signed {
+            return group_write_failed(e, ready.len());
+        }
         let entries: Vec<AuditEntry> = ready.iter().map(|(i, _)| audit_of(&jobs[*i])).collect();
         audit::record_many(&mut *tx, &entries).await?;
         let year = today_in_china().year();
@@ -398,12 +413,7 @@ async fn write_numbered(
             Err(e) => Err(e),
         };
         if let Err(e) = written {
-            let e = ApiError::from(e);
-            if e.status == StatusCode::SERVICE_UNAVAILABLE {
-                return Err(e);
-            }
-            tracing::info!(error = %e, registrations = ready.len(), "group write failed; writing one by one");
-            return Ok(Numbered::OneByOne);
+            return group_write_failed(e, ready.len());
         }
         let written: Vec<(&Job, &Pending)> = ready.iter().map(|(i, p)| (&jobs[*i], p)).collect();
         enqueue_registered(tx, context, &written).await?;
@@ -419,6 +429,17 @@ async fn write_numbered(
         .map(|s| s.ok_or_else(|| ApiError::internal("a registration without an outcome")))
         .collect::<Result<Vec<_>, _>>()
         .map(Numbered::Commit)
+}
+
+/// A group write the database refused: write the batch one by one ([`Numbered::OneByOne`]),
+/// unless the database is unavailable, which one by one would not change.
+fn group_write_failed(e: impl Into<ApiError>, registrations: usize) -> Result<Numbered, ApiError> {
+    let e: ApiError = e.into();
+    if e.status == StatusCode::SERVICE_UNAVAILABLE {
+        return Err(e);
+    }
+    tracing::info!(error = %e, registrations, "group write failed; writing one by one");
+    Ok(Numbered::OneByOne)
 }
 
 /// The careful path: each registration written under its placeholder number and its own

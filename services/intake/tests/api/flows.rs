@@ -107,7 +107,7 @@ async fn a_petition_with_several_petitioners_and_attachments_is_written_whole() 
         ]
     );
     let (signature_tokens, search_tokens): (i32, i32) = sqlx::query_as(
-        "SELECT s.token_count, cardinality(p.search_tokens)
+        "SELECT s.token_count, cardinality(s.tokens)
          FROM content_signatures s JOIN petitions p ON p.id = s.petition_id WHERE p.id = $1",
     )
     .bind(id)
