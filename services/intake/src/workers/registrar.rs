@@ -313,9 +313,9 @@ async fn claim(conn: &mut PgConnection, job: &Job) -> Result<Option<Written>, Ap
 /// The usual path (先编号后写入): each registration's checks under its own savepoint; then, for
 /// those that passed, their content signatures (which need no number, so their GIN index is not
 /// written under the counter's lock), their audit rows (the audit chains' locks, taken before the
-/// counter's as in [`write_one_by_one`]), the year's next numbers, and every row of every registration with its
-/// number in one statement per table; then their events and stored answers. Nothing is written
-/// twice: the petitions are inserted already numbered.
+/// counter's as in [`write_one_by_one`]), the year's next numbers, and every row of every
+/// registration with its number in one statement per table; then their events and stored answers.
+/// Nothing is written twice: the petitions are inserted already numbered.
 ///
 /// [`Numbered::OneByOne`] when the group write failed: the caller rolls the transaction back
 /// (undoing the numbers with it) and writes the batch one by one.
