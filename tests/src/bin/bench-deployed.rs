@@ -12,7 +12,8 @@
 //! - `BENCH_INTAKE_URLS`: intake base URLs, comma-separated (default `http://127.0.0.1:8081`);
 //!   with two replicas, name both: requests alternate between them.
 //! - `BENCH_CONNECTIONS`: requests in flight (default 64); `BENCH_RATE`: the fixed rate of the
-//!   latency phase (default 200/s, 10 s; `BENCH_RATE_SECS`).
+//!   latency phase (default 200/s, 10 s; `BENCH_RATE_SECS`); `BENCH_SHOW_SLOW=1` lists the
+//!   requests of that phase over 25 ms with when they were sent.
 //! - `BENCH_PG`: `postgres://postgres@127.0.0.1:5432` (the databases are `xinfang_<service>`, or
 //!   `BENCH_DB_PREFIX`<service>).
 //! - `BENCH_PID_DIR`: where the services' pid files are (default `deploy/local/run`).
@@ -406,12 +407,14 @@ async fn main() -> anyhow::Result<()> {
     let n = (rate * rate_secs) as usize;
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
     let mut tasks = Vec::with_capacity(n);
+    let phase_start = Instant::now();
     for i in 0..n {
         tick.tick().await;
         let (client, url, token) = (client.clone(), urls[i % urls.len()].clone(), token.clone());
         let (fields, units) = (fields.clone(), units.clone());
         tasks.push(tokio::spawn(async move {
             let s = Instant::now();
+            let sent_at = s.duration_since(phase_start).as_secs_f64() * 1000.0;
             let r = client
                 .post(url)
                 .bearer_auth(token)
@@ -425,14 +428,30 @@ async fn main() -> anyhow::Result<()> {
             (
                 r.map(|r| r.status().as_u16()).unwrap_or(0) == 201,
                 s.elapsed().as_secs_f64() * 1000.0,
+                sent_at,
             )
         }));
     }
+    let show_slow = std::env::var_os("BENCH_SHOW_SLOW").is_some();
     let mut lat = Vec::with_capacity(n);
+    let mut slow = Vec::new();
     for task in tasks {
-        let (ok, ms) = task.await?;
+        let (ok, ms, sent_at) = task.await?;
         if ok {
             lat.push(ms);
+            if show_slow && ms > 25.0 {
+                slow.push((sent_at, ms));
+            }
+        }
+    }
+    if show_slow {
+        // When the slow requests were sent: clustered in time points at a stall of the whole
+        // machine (a sweep, a checkpoint), spread evenly at queueing.
+        println!(
+            "requests over 25 ms at the fixed rate (sent at ms from the phase's start: took ms):"
+        );
+        for (sent_at, ms) in &slow {
+            println!("  {sent_at:>8.1}: {ms:.1}");
         }
     }
     lat.sort_by(f64::total_cmp);
