@@ -192,9 +192,7 @@ impl ServiceBuilder {
         if settings.database.create_if_missing {
             ensure_database(&settings.database).await?;
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.database.max_connections)
-            .acquire_timeout(Duration::from_secs(settings.database.acquire_timeout_secs))
+        let pool = pool_options(&settings.database)
             .connect_with(settings.database.with_db())
             .await?;
         migrate(&pool, migrator).await?;
@@ -574,5 +572,135 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The pool's options (连接池). sqlx pings a connection when it goes back to the pool (and drops it
+/// if the ping fails) and, by default, pings it again when it is handed out: a round trip before
+/// every statement run on the pool and every transaction. Here only a connection that has been idle
+/// for `ping_idle_after_ms` is pinged on the way out, so a connection broken while it sat in the
+/// pool (a database restart, a server-side timeout) is still replaced without an error, and one
+/// released a moment ago is used as it is (docs/decisions/0022-ping-only-idle-connections.md).
+fn pool_options(database: &crate::settings::DatabaseSettings) -> PgPoolOptions {
+    let options = PgPoolOptions::new()
+        .max_connections(database.max_connections)
+        .acquire_timeout(Duration::from_secs(database.acquire_timeout_secs));
+    if database.ping_idle_after_ms == 0 {
+        return options;
+    }
+    let idle_limit = Duration::from_millis(database.ping_idle_after_ms);
+    options
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= idle_limit {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use std::time::{Duration, Instant};
+
+    use secrecy::SecretString;
+    use sqlx::{PgPool, Row};
+
+    use super::pool_options;
+    use crate::settings::DatabaseSettings;
+
+    fn settings(ping_idle_after_ms: u64) -> DatabaseSettings {
+        DatabaseSettings {
+            host: "127.0.0.1".into(),
+            port: 5432,
+            username: "postgres".into(),
+            password: SecretString::from(""),
+            database_name: "postgres".into(),
+            require_ssl: false,
+            max_connections: 1,
+            acquire_timeout_secs: 5,
+            ping_idle_after_ms,
+            create_if_missing: false,
+        }
+    }
+
+    async fn backend_pid(pool: &PgPool) -> Result<i32, sqlx::Error> {
+        sqlx::query("SELECT pg_backend_pid()")
+            .fetch_one(pool)
+            .await
+            .map(|r| r.get(0))
+    }
+
+    /// Terminate the pool's one (idle) connection from outside, as a database restart would, and
+    /// wait until its backend is gone.
+    async fn kill_idle_connection(pool: &PgPool, pid: i32) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pool.num_idle() != 1 {
+            assert!(
+                Instant::now() < deadline,
+                "the connection never went back to the pool"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let admin = PgPool::connect_with(settings(0).with_db()).await.unwrap();
+        sqlx::query("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .execute(&admin)
+            .await
+            .unwrap();
+        loop {
+            let alive: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)")
+                    .bind(pid)
+                    .fetch_one(&admin)
+                    .await
+                    .unwrap();
+            if !alive {
+                break;
+            }
+            assert!(Instant::now() < deadline, "backend {pid} did not exit");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        admin.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_connection_broken_while_idle_long_enough_is_replaced_without_an_error() {
+        let s = settings(50);
+        let pool = pool_options(&s).connect_with(s.with_db()).await.unwrap();
+        let first = backend_pid(&pool).await.unwrap();
+        kill_idle_connection(&pool, first).await;
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let second = backend_pid(&pool)
+            .await
+            .expect("the idle connection is pinged, found broken and replaced");
+        assert_ne!(first, second);
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_connection_released_a_moment_ago_is_used_without_a_ping() {
+        // The limit is far away: the broken connection is handed out as it is, its statement
+        // fails, and the pool drops it, so the next statement gets a new one.
+        let s = settings(60_000);
+        let pool = pool_options(&s).connect_with(s.with_db()).await.unwrap();
+        let first = backend_pid(&pool).await.unwrap();
+        kill_idle_connection(&pool, first).await;
+        assert!(
+            backend_pid(&pool).await.is_err(),
+            "no ping before use: the broken connection's statement fails"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let second = loop {
+            if let Ok(pid) = backend_pid(&pool).await {
+                break pid;
+            }
+            assert!(Instant::now() < deadline, "the broken connection was kept");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        assert_ne!(first, second);
+        pool.close().await;
     }
 }

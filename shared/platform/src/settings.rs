@@ -56,6 +56,12 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     #[serde(default = "default_acquire_timeout")]
     pub acquire_timeout_secs: u64,
+    /// A pooled connection idle at least this long is pinged before it is handed out (连接空闲检测);
+    /// one used more recently is not, because the pool already pinged it when it was released.
+    /// `0` pings at every acquire (sqlx's default): one more round trip before every statement or
+    /// transaction. See `docs/decisions/0022-ping-only-idle-connections.md`.
+    #[serde(default = "default_ping_idle_after_ms")]
+    pub ping_idle_after_ms: u64,
     /// Create the database at start-up when it does not exist (needs CREATEDB).
     #[serde(default = "default_true")]
     pub create_if_missing: bool,
@@ -69,6 +75,11 @@ fn default_max_connections() -> u32 {
 }
 fn default_acquire_timeout() -> u64 {
     5
+}
+/// The default of [`DatabaseSettings::ping_idle_after_ms`].
+pub const DEFAULT_PING_IDLE_AFTER_MS: u64 = 1000;
+fn default_ping_idle_after_ms() -> u64 {
+    DEFAULT_PING_IDLE_AFTER_MS
 }
 fn default_true() -> bool {
     true
@@ -271,6 +282,7 @@ mod tests {
             require_ssl: false,
             max_connections: 1,
             acquire_timeout_secs: 1,
+            ping_idle_after_ms: DEFAULT_PING_IDLE_AFTER_MS,
             create_if_missing: false,
         };
         assert!(!format!("{s:?}").contains("super-secret"));

@@ -90,6 +90,7 @@ impl TestEnv {
                 require_ssl: false,
                 max_connections: self.pool_size,
                 acquire_timeout_secs: 10,
+                ping_idle_after_ms: xinfang_platform::settings::DEFAULT_PING_IDLE_AFTER_MS,
                 create_if_missing: true,
             },
             broker: BrokerSettings {
